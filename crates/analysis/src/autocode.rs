@@ -1,0 +1,209 @@
+//! Autocoding: every include and exclude rule of a codebook in one
+//! [`regex::RegexSet`], applied in a single pass to each segment of folded
+//! text. Each coding keeps the rule and the span that produced it.
+
+use pokeval_ingest::model::{paragraphs, Segment, SegmentUnit, Source, SourceKind, Span};
+use pokeval_ingest::text::fold;
+use regex::{Regex, RegexSet};
+use serde::{Deserialize, Serialize};
+
+use crate::codebook::{rule_to_regex, Codebook};
+use crate::error::{Error, Result};
+
+/// Where a coding came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Origin {
+    /// Produced by a codebook rule.
+    Rule { rule: String },
+    /// Entered by a coder.
+    Manual { coder: String },
+}
+
+/// A code applied to a segment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coding {
+    pub segment: String,
+    pub source: String,
+    /// The coded unit, in code points of the source text.
+    pub span: Span,
+    pub code: String,
+    pub origin: Origin,
+    /// For rule codings: the text the rule matched, in code points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<Span>,
+}
+
+/// A compiled codebook.
+pub struct Autocoder {
+    includes: RegexSet,
+    include_rules: Vec<(usize, String, Regex)>,
+    excludes: RegexSet,
+    exclude_code: Vec<usize>,
+    code_ids: Vec<String>,
+}
+
+impl Autocoder {
+    /// Compiles every rule of `codebook`.
+    pub fn new(codebook: &Codebook) -> Result<Autocoder> {
+        let mut include_rules = Vec::new();
+        let mut exclude_patterns = Vec::new();
+        let mut exclude_code = Vec::new();
+        let compile_err = |code: &str, rule: &str, e: String| Error::Rule {
+            path: "codebook".into(),
+            code: code.to_string(),
+            rule: rule.to_string(),
+            message: e,
+        };
+        for (ci, code) in codebook.codes.iter().enumerate() {
+            for rule in &code.include {
+                let pattern = rule_to_regex(rule).map_err(|e| compile_err(&code.id, rule, e))?;
+                let re = Regex::new(&pattern).map_err(|e| compile_err(&code.id, rule, e.to_string()))?;
+                include_rules.push((ci, rule.clone(), re));
+            }
+            for rule in &code.exclude {
+                exclude_patterns.push(rule_to_regex(rule).map_err(|e| compile_err(&code.id, rule, e))?);
+                exclude_code.push(ci);
+            }
+        }
+        let includes = RegexSet::new(include_rules.iter().map(|(_, _, re)| re.as_str()))
+            .map_err(|e| compile_err("*", "*", e.to_string()))?;
+        let excludes = RegexSet::new(&exclude_patterns).map_err(|e| compile_err("*", "*", e.to_string()))?;
+        Ok(Autocoder {
+            includes,
+            include_rules,
+            excludes,
+            exclude_code,
+            code_ids: codebook.codes.iter().map(|c| c.id.clone()).collect(),
+        })
+    }
+
+    /// Codes one segment of `source`. `folded` is `fold(&source.text)`.
+    pub fn code_segment(&self, segment: &Segment, folded: &str, out: &mut Vec<Coding>) {
+        let Some((b0, b1)) = segment.span.byte_range(folded) else {
+            return;
+        };
+        let text = &folded[b0..b1];
+        let excluded: Vec<usize> = self
+            .excludes
+            .matches(text)
+            .into_iter()
+            .map(|i| self.exclude_code[i])
+            .collect();
+        let mut done: Vec<usize> = Vec::new();
+        for i in self.includes.matches(text).into_iter() {
+            let (ci, rule, re) = &self.include_rules[i];
+            if excluded.contains(ci) || done.contains(ci) {
+                continue;
+            }
+            done.push(*ci);
+            let matched = re.find(text).map(|m| {
+                let local = Span::from_byte_range(text, m.start(), m.end());
+                Span::new(segment.span.start + local.start, segment.span.start + local.end)
+            });
+            out.push(Coding {
+                segment: segment.id.clone(),
+                source: segment.source.clone(),
+                span: segment.span,
+                code: self.code_ids[*ci].clone(),
+                origin: Origin::Rule { rule: rule.clone() },
+                matched,
+            });
+        }
+    }
+}
+
+/// Splits a source into coding units: paragraphs for notes and documents,
+/// the whole answer for an open survey answer.
+pub fn segments(source: &Source) -> Vec<Segment> {
+    match source.kind {
+        SourceKind::SurveyAnswer => {
+            let text = source.text.trim();
+            if text.is_empty() {
+                return Vec::new();
+            }
+            let start = source.text.find(text).unwrap_or(0);
+            vec![Segment {
+                id: format!("{}#1", source.id),
+                source: source.id.clone(),
+                span: Span::from_byte_range(&source.text, start, start + text.len()),
+                unit: SegmentUnit::Answer,
+            }]
+        }
+        SourceKind::Interview | SourceKind::Document => paragraphs(&source.id, &source.text)
+            .into_iter()
+            .filter(|s| !is_heading(s, &source.text))
+            .collect(),
+    }
+}
+
+/// Markdown headings are structure, not content to code.
+fn is_heading(seg: &Segment, text: &str) -> bool {
+    seg.span.slice(text).is_some_and(|t| t.starts_with('#') && !t.contains('\n'))
+}
+
+/// Segments and codes all sources; returns the segments and the codings.
+pub fn autocode(codebook: &Codebook, sources: &[Source]) -> Result<(Vec<Segment>, Vec<Coding>)> {
+    let coder = Autocoder::new(codebook)?;
+    let mut all_segments = Vec::new();
+    let mut codings = Vec::new();
+    for source in sources {
+        let folded = fold(&source.text);
+        for seg in segments(source) {
+            coder.code_segment(&seg, &folded, &mut codings);
+            all_segments.push(seg);
+        }
+    }
+    Ok((all_segments, codings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pokeval_ingest::model::Wave;
+
+    fn source(kind: SourceKind, text: &str) -> Source {
+        Source {
+            id: "s".into(),
+            kind,
+            municipality: None,
+            wave: Wave::new(2024).unwrap(),
+            text: text.into(),
+            file: "s.md".into(),
+            meta: Default::default(),
+        }
+    }
+
+    fn book(toml: &str) -> Codebook {
+        Codebook::parse(std::path::Path::new("t.toml"), toml).unwrap()
+    }
+
+    #[test]
+    fn matches_fold_case_diacritics_and_compounds() {
+        let cb = book(
+            "name = \"t\"\n\
+             [[code]]\nid = \"W\"\nlabel = \"w\"\ninclude = [\"*wijkteam*\"]\n\
+             [[code]]\nid = \"G\"\nlabel = \"g\"\ninclude = [\"geinvesteerd\"]\n\
+             [[code]]\nid = \"R\"\nlabel = \"r\"\ninclude = [\"sociaal raadslieden\", \"raadslied*\"]\nexclude = [\"geen raadslieden\"]\n",
+        );
+        let text = "# Kop\n\nHet 🙂 Sociale Wijkteams kregen meer ruimte.\n\nEr is flink Geïnvesteerd.\n\nWe hebben geen raadslieden.";
+        let (segs, codings) = autocode(&cb, &[source(SourceKind::Interview, text)]).unwrap();
+        assert_eq!(segs.len(), 3, "the heading is not a segment");
+        let got: Vec<(&str, &str)> = codings
+            .iter()
+            .map(|c| (c.code.as_str(), c.matched.unwrap().slice(text).unwrap()))
+            .collect();
+        assert_eq!(got, vec![("W", "Wijkteams"), ("G", "Geïnvesteerd")]);
+        assert_eq!(codings[0].span.slice(text), Some("Het 🙂 Sociale Wijkteams kregen meer ruimte."));
+        assert_eq!(codings[0].origin, Origin::Rule { rule: "*wijkteam*".into() });
+    }
+
+    #[test]
+    fn a_code_is_applied_once_per_segment() {
+        let cb = book("name = \"t\"\n[[code]]\nid = \"A\"\nlabel = \"a\"\ninclude = [\"ido\", \"informatiepunt*\"]\n");
+        let text = "Het IDO, een informatiepunt digitale overheid.";
+        let (_, codings) = autocode(&cb, &[source(SourceKind::SurveyAnswer, text)]).unwrap();
+        assert_eq!(codings.len(), 1);
+        assert_eq!(codings[0].matched.unwrap().slice(text), Some("IDO"));
+    }
+}

@@ -1,0 +1,36 @@
+//! Typed errors of the analysis stage.
+
+use std::path::PathBuf;
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Ingest(#[from] pokeval_ingest::Error),
+
+    #[error("{}: invalid codebook: {message}", path.display())]
+    Toml { path: PathBuf, message: String },
+
+    #[error("{}: code '{code}'{}: {message}", path.display(), if rule.is_empty() { String::new() } else { format!(", rule '{rule}'") })]
+    Rule {
+        path: PathBuf,
+        code: String,
+        rule: String,
+        message: String,
+    },
+
+    #[error("cannot compute {what}: {message}")]
+    Table { what: String, message: String },
+}
+
+impl Error {
+    pub(crate) fn rule(path: &std::path::Path, code: &str, rule: &str, message: &str) -> Error {
+        Error::Rule {
+            path: path.to_path_buf(),
+            code: code.to_string(),
+            rule: rule.to_string(),
+            message: message.to_string(),
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! # pokeval-analysis
+//!
+//! The second stage: it codes texts and computes the numbers a report needs.
+//!
+//! **Owns:** the codebook format and the default codebook ([`codebook`]),
+//! segmentation into coding units and rule-based autocoding ([`autocode`]),
+//! and the [`Analysis`] value: every table, count and figure the report shows,
+//! serialisable to JSON so it can be inspected and tested on its own.
+//!
+//! **Does not:** read raw files other than a codebook (that is
+//! `pokeval-ingest`), nor decide how anything looks on a page (that is
+//! `pokeval-report`). Numbers here are plain numbers; Dutch formatting
+//! happens in the report.
+
+pub mod autocode;
+pub mod codebook;
+pub mod error;
+pub mod stats;
+
+pub use autocode::{Coding, Origin};
+pub use codebook::Codebook;
+pub use error::{Error, Result};
+pub use stats::*;

@@ -1,0 +1,161 @@
+//! Reference tables about money: the planned funds per action line, route and
+//! year (Tabel 1 of the first report), and the list of POK-vouchers.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{field_error, ActionLine, Route};
+use crate::register::Register;
+use crate::table::{parse_number, CsvTable};
+use crate::Reject;
+
+/// One row of the funds table: an action line paid through one route.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FundsRow {
+    pub route: Route,
+    pub action_line: ActionLine,
+    /// EUR million per year, aligned with [`FundsTable::years`]; `None` where
+    /// the table has an empty cell (nothing planned).
+    pub amounts: Vec<Option<f64>>,
+}
+
+/// Planned funds per action line, route and year, in EUR million.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FundsTable {
+    pub years: Vec<u16>,
+    pub rows: Vec<FundsRow>,
+}
+
+impl FundsTable {
+    /// Reads a wide CSV: columns `route`, `actielijn` and one column per year
+    /// (`2021`, `2022`, ...) with amounts in EUR million; an empty cell means
+    /// nothing planned. A route/action-line pair may appear only once.
+    pub fn load(path: &Path) -> Result<FundsTable> {
+        let table = CsvTable::read(path)?;
+        let route_col = table.require("route", "name the payment route of each row (Rijksbegroting BZK, DU gemeentefonds, AU gemeentefonds)")?;
+        let al_col = table.require("actielijn", "give the action line (1-8) of each row")?;
+        let year_cols: Vec<(usize, u16)> = table
+            .headers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| {
+                (h.len() == 4 && h.chars().all(|c| c.is_ascii_digit()))
+                    .then(|| h.parse().ok().map(|y| (i, y)))
+                    .flatten()
+            })
+            .collect();
+        if year_cols.is_empty() {
+            return Err(Error::MissingColumn {
+                path: path.to_path_buf(),
+                column: "2021 (a year)".into(),
+                hint: "the funds table needs one column per year, headed by the year".into(),
+            });
+        }
+        let mut seen = BTreeSet::new();
+        let mut rows = Vec::new();
+        for row in table.rows() {
+            let route_text = row.get(route_col);
+            let route = Route::parse(route_text).ok_or_else(|| {
+                field_error(path, Some(row.line), "route", format!("unknown route '{route_text}'; use Rijksbegroting BZK, DU gemeentefonds or AU gemeentefonds"))
+            })?;
+            let al_text = row.get(al_col).trim();
+            let action_line = al_text
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|n| n.parse::<u8>().ok())
+                .ok_or_else(|| format!("'{al_text}' is not an action line number"))
+                .and_then(ActionLine::new)
+                .map_err(|m| field_error(path, Some(row.line), "actielijn", m))?;
+            if !seen.insert((route, action_line)) {
+                return Err(field_error(path, Some(row.line), "actielijn", format!("action line {} via {} appears twice; merge the rows", action_line.number(), route.label())));
+            }
+            let mut amounts = Vec::new();
+            for &(col, year) in &year_cols {
+                let cell = row.get(col).trim();
+                if cell.is_empty() || cell == "-" {
+                    amounts.push(None);
+                    continue;
+                }
+                let v = parse_number(cell).filter(|v| *v >= 0.0).ok_or_else(|| {
+                    field_error(path, Some(row.line), &year.to_string(), format!("'{cell}' is not an amount in EUR million"))
+                })?;
+                amounts.push(Some(v));
+            }
+            rows.push(FundsRow { route, action_line, amounts });
+        }
+        if rows.is_empty() {
+            return Err(Error::invalid(path, "the funds table has no rows"));
+        }
+        Ok(FundsTable {
+            years: year_cols.iter().map(|&(_, y)| y).collect(),
+            rows,
+        })
+    }
+}
+
+/// One POK-voucher (the one-off support budget of up to EUR 10,000).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Voucher {
+    pub municipality: String,
+    pub date: String,
+    pub amount: f64,
+    pub theme: String,
+}
+
+/// The maximum amount of one voucher.
+pub const VOUCHER_MAX: f64 = 10_000.0;
+
+/// Reads the vouchers list: columns `gemeentecode` (or `gemeente` as a name),
+/// `datum`, `bedrag` (EUR) and `thema`. Rows whose municipality is unknown or
+/// whose amount is invalid are rejected with a reason, not dropped.
+pub fn load_vouchers(path: &Path, register: &Register) -> Result<(Vec<Voucher>, Vec<Reject>)> {
+    let table = CsvTable::read(path)?;
+    let code_col = table.column("gemeentecode");
+    let name_col = table.column("gemeente");
+    if code_col.is_none() && name_col.is_none() {
+        return Err(Error::MissingColumn {
+            path: path.to_path_buf(),
+            column: "gemeentecode".into(),
+            hint: "each voucher needs its municipality, as CBS code (gemeentecode) or name (gemeente)".into(),
+        });
+    }
+    let date_col = table.require("datum", "give the date of each voucher (YYYY-MM-DD)")?;
+    let amount_col = table.require("bedrag", "give the amount of each voucher in euros")?;
+    let theme_col = table.require("thema", "give the theme each voucher was used for")?;
+    let mut vouchers = Vec::new();
+    let mut rejects = Vec::new();
+    let file = path.display().to_string();
+    for row in table.rows() {
+        let key = code_col
+            .map(|c| row.get(c))
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| name_col.map(|c| row.get(c)))
+            .unwrap_or("");
+        let Some(m) = register.resolve(key) else {
+            rejects.push(Reject::new(&file, row.line, format!("municipality '{key}' is not in the register")));
+            continue;
+        };
+        let amount_text = row.get(amount_col);
+        let amount = match parse_number(amount_text) {
+            Some(a) if a > 0.0 && a <= VOUCHER_MAX => a,
+            Some(a) if a > VOUCHER_MAX => {
+                rejects.push(Reject::new(&file, row.line, format!("amount {a} exceeds the voucher maximum of EUR 10.000")));
+                continue;
+            }
+            _ => {
+                rejects.push(Reject::new(&file, row.line, format!("amount '{amount_text}' is not a positive number of euros")));
+                continue;
+            }
+        };
+        vouchers.push(Voucher {
+            municipality: m.code.clone(),
+            date: row.get(date_col).trim().to_string(),
+            amount,
+            theme: row.get(theme_col).trim().to_string(),
+        });
+    }
+    Ok((vouchers, rejects))
+}

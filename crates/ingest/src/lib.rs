@@ -1,0 +1,182 @@
+//! # pokeval-ingest
+//!
+//! The first stage of the pipeline: it reads raw evaluation inputs and turns
+//! them into normalised records that the later stages use.
+//!
+//! **Owns:** the shared domain model ([`model`]: municipality, wave, action
+//! line, route, source, span, segment), the project file ([`project`]), the
+//! municipality register ([`register`]), survey instruments and exports
+//! ([`survey`]), interview notes ([`notes`]) and the funds and vouchers
+//! tables ([`funds`]). Everything a reader does not accept is either an
+//! [`Error`] naming the file, line and field, or a [`Reject`] with a reason:
+//! nothing is dropped silently.
+//!
+//! **Does not:** know about codes, codings, statistics or pages. Those belong
+//! to `pokeval-analysis` and `pokeval-report`, which depend on this crate,
+//! never the reverse.
+//!
+//! ```no_run
+//! let project = pokeval_ingest::project::Project::load("reports/2024".as_ref())?;
+//! let inputs = pokeval_ingest::ingest(&project, &pokeval_ingest::NoProgress)?;
+//! println!("{} sources", inputs.sources.len());
+//! # Ok::<(), pokeval_ingest::Error>(())
+//! ```
+
+pub mod error;
+pub mod funds;
+pub mod model;
+pub mod notes;
+pub mod project;
+pub mod register;
+pub mod survey;
+pub mod table;
+pub mod text;
+
+use serde::Serialize;
+
+pub use error::{Error, Result};
+use funds::{FundsTable, Voucher};
+use model::Source;
+use project::Project;
+use register::Register;
+use survey::{Instrument, SurveyData};
+
+/// An input record that was read but not accepted, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reject {
+    pub file: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+impl Reject {
+    pub fn new(file: &str, line: u64, reason: impl Into<String>) -> Reject {
+        Reject {
+            file: file.to_string(),
+            line,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// How many records one input gave: read = accepted + rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputSummary {
+    /// What the input is ("enquête", "interviews", ...).
+    pub input: String,
+    /// The file or folder, relative to the project.
+    pub file: String,
+    pub read: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+}
+
+impl InputSummary {
+    fn new(input: &str, file: String, read: usize, rejected: usize) -> InputSummary {
+        InputSummary {
+            input: input.to_string(),
+            file,
+            read,
+            accepted: read - rejected,
+            rejected,
+        }
+    }
+}
+
+/// Receives progress from long-running stages; the CLI shows it with
+/// indicatif, tests pass [`NoProgress`].
+pub trait Progress {
+    /// A new step starts.
+    fn step(&self, message: &str);
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn step(&self, _message: &str) {}
+}
+
+/// One survey export as read, with its instrument.
+#[derive(Debug, Clone)]
+pub struct Survey {
+    pub instrument: Instrument,
+    pub data: SurveyData,
+}
+
+/// Everything a project's inputs gave.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub register: Register,
+    pub surveys: Vec<Survey>,
+    /// All codable sources: interview notes first, then open survey answers.
+    pub sources: Vec<Source>,
+    pub funds: FundsTable,
+    pub vouchers: Vec<Voucher>,
+    pub summary: Vec<InputSummary>,
+    pub rejects: Vec<Reject>,
+}
+
+/// Reads every input a project names.
+pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
+    let cfg = &project.config;
+    let disp = |p: &std::path::Path| project.display_path(p);
+    let mut summary = Vec::new();
+    let mut rejects = Vec::new();
+
+    progress.step("reading the municipality register");
+    let register = Register::load(&cfg.register.path)?;
+    summary.push(InputSummary::new("gemeenten (register)", disp(&cfg.register.path), register.len(), 0));
+
+    let mut sources = Vec::new();
+    if let Some(notes) = &cfg.notes {
+        progress.step("reading interview notes");
+        let read = notes::read_notes(&notes.path, cfg.wave, &register, &disp)?;
+        summary.push(InputSummary::new("interviews", disp(&notes.path), read.len(), 0));
+        sources.extend(read);
+    }
+
+    let mut surveys = Vec::new();
+    for s in &cfg.survey {
+        progress.step(&format!("reading survey export {}", disp(&s.path)));
+        let instrument = Instrument::load(&s.instrument)?;
+        if instrument.wave != cfg.wave {
+            return Err(Error::invalid(
+                &s.instrument,
+                format!("the instrument is for wave {} but the project evaluates wave {}", instrument.wave, cfg.wave),
+            ));
+        }
+        let data = survey::read_survey(&s.path, s.platform, &instrument, &register, &disp(&s.path))?;
+        summary.push(InputSummary::new("enquête (respondenten)", disp(&s.path), data.rows_read, data.rejects.len()));
+        rejects.extend(data.rejects.iter().cloned());
+        sources.extend(data.sources.iter().cloned());
+        surveys.push(Survey { instrument, data });
+    }
+
+    progress.step("reading the funds table");
+    let funds = FundsTable::load(&cfg.funds.path)?;
+    summary.push(InputSummary::new("middelen per actielijn", disp(&cfg.funds.path), funds.rows.len(), 0));
+
+    let mut vouchers = Vec::new();
+    if let Some(v) = &cfg.vouchers {
+        progress.step("reading the vouchers list");
+        let (read, rej) = funds::load_vouchers(&v.path, &register)?;
+        let rej: Vec<Reject> = rej
+            .into_iter()
+            .map(|r| Reject { file: disp(&v.path), ..r })
+            .collect();
+        summary.push(InputSummary::new("POK-vouchers", disp(&v.path), read.len() + rej.len(), rej.len()));
+        rejects.extend(rej);
+        vouchers = read;
+    }
+
+    Ok(Inputs {
+        register,
+        surveys,
+        sources,
+        funds,
+        vouchers,
+        summary,
+        rejects,
+    })
+}

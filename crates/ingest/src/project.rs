@@ -1,0 +1,205 @@
+//! The evaluation project: one TOML file (`evaluatie.toml`) that says which
+//! wave is evaluated, where the inputs are and where the report goes.
+//!
+//! Paths in the file are relative to the file's folder. [`Project::load`]
+//! resolves them to absolute paths, and checks that every named input exists,
+//! so a typo fails before any work is done.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::Wave;
+
+/// The name of the project file in a project folder.
+pub const PROJECT_FILE: &str = "evaluatie.toml";
+
+/// The project file as written by the user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFile {
+    /// A name for the project, shown in messages.
+    pub name: String,
+    pub wave: Wave,
+    /// Output folder for the report and the analysis JSON.
+    #[serde(default = "default_output")]
+    pub output: PathBuf,
+    /// Codebook TOML; the built-in default codebook when absent.
+    #[serde(default)]
+    pub codebook: Option<PathBuf>,
+    /// Folder with `report.toml`, chapters and story pages.
+    #[serde(default = "default_report")]
+    pub report: PathBuf,
+    pub register: RegisterInput,
+    #[serde(default)]
+    pub survey: Vec<SurveyInput>,
+    #[serde(default)]
+    pub notes: Option<NotesInput>,
+    pub funds: TableInput,
+    #[serde(default)]
+    pub vouchers: Option<TableInput>,
+}
+
+fn default_output() -> PathBuf {
+    PathBuf::from("out")
+}
+
+fn default_report() -> PathBuf {
+    PathBuf::from(".")
+}
+
+/// The municipality register and, optionally, a boundaries file for maps.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterInput {
+    pub path: PathBuf,
+    #[serde(default)]
+    pub boundaries: Option<PathBuf>,
+}
+
+/// Survey platforms whose exports pokeval reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// Qualtrics CSV export in the current layout (three header rows).
+    Qualtrics,
+}
+
+/// One survey export and the instrument that describes its questions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyInput {
+    pub path: PathBuf,
+    pub platform: Platform,
+    pub instrument: PathBuf,
+}
+
+/// A folder of interview notes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotesInput {
+    pub path: PathBuf,
+}
+
+/// A single table file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableInput {
+    pub path: PathBuf,
+}
+
+/// A loaded project: the file's content with every path made absolute.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The project file itself.
+    pub file: PathBuf,
+    /// The folder that holds the project file; paths are relative to it.
+    pub root: PathBuf,
+    pub config: ProjectFile,
+}
+
+impl Project {
+    /// Loads a project from a project file or from a folder holding
+    /// `evaluatie.toml`, and checks that every input it names exists.
+    pub fn load(path: &Path) -> Result<Project> {
+        let file = if path.is_dir() {
+            path.join(PROJECT_FILE)
+        } else {
+            path.to_path_buf()
+        };
+        if !file.exists() {
+            return Err(Error::invalid(
+                &file,
+                format!(
+                    "project file not found; pass a folder holding {PROJECT_FILE} or the file itself, or create one with `pokeval init`"
+                ),
+            ));
+        }
+        let text = crate::text::read_text(&file)?;
+        let mut config: ProjectFile =
+            toml::from_str(&text).map_err(|e| Error::toml(&file, &text, &e))?;
+        let root = file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let root = if root.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            root
+        };
+        let abs = |p: &Path| -> PathBuf {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                root.join(p)
+            }
+        };
+        let mut missing = Vec::new();
+        let mut check = |field: &str, p: &Path, want_dir: bool| {
+            let ok = if want_dir { p.is_dir() } else { p.is_file() };
+            if !ok {
+                let what = if want_dir { "folder" } else { "file" };
+                missing.push(format!("{field} = {} ({what} not found)", p.display()));
+            }
+        };
+        config.output = abs(&config.output);
+        config.report = abs(&config.report);
+        check("report", &config.report, true);
+        if let Some(cb) = &config.codebook {
+            let cb = abs(cb);
+            check("codebook", &cb, false);
+            config.codebook = Some(cb);
+        }
+        config.register.path = abs(&config.register.path);
+        check("register.path", &config.register.path, false);
+        if let Some(b) = &config.register.boundaries {
+            let b = abs(b);
+            check("register.boundaries", &b, false);
+            config.register.boundaries = Some(b);
+        }
+        for (i, s) in config.survey.iter_mut().enumerate() {
+            s.path = abs(&s.path);
+            s.instrument = abs(&s.instrument);
+            check(&format!("survey[{i}].path"), &s.path, false);
+            check(&format!("survey[{i}].instrument"), &s.instrument, false);
+        }
+        if let Some(n) = &mut config.notes {
+            n.path = abs(&n.path);
+            check("notes.path", &n.path, true);
+        }
+        config.funds.path = abs(&config.funds.path);
+        check("funds.path", &config.funds.path, false);
+        if let Some(v) = &mut config.vouchers {
+            v.path = abs(&v.path);
+            check("vouchers.path", &v.path, false);
+        }
+        if !missing.is_empty() {
+            return Err(Error::invalid(
+                &file,
+                format!(
+                    "inputs not found (paths are relative to the project file):\n  {}",
+                    missing.join("\n  ")
+                ),
+            ));
+        }
+        Ok(Project { file, root, config })
+    }
+
+    /// A path shown relative to the project folder where possible, for
+    /// messages and metadata that must not depend on where the project lives.
+    pub fn display_path(&self, p: &Path) -> String {
+        relative_display(&self.root, p)
+    }
+}
+
+/// `p` relative to `root` when it lies below it, with `/` separators.
+pub fn relative_display(root: &Path, p: &Path) -> String {
+    let Ok(rel) = p.strip_prefix(root) else {
+        return p.display().to_string();
+    };
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}

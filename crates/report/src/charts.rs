@@ -1,0 +1,189 @@
+//! Charts as SVG, drawn with plotters. Every chart comes with a text
+//! alternative that states the numbers it shows.
+//!
+//! Bars are drawn as `Rectangle`s (plotters' Histogram emits elements in a
+//! random order, which would break byte-identical output).
+
+use plotters::prelude::*;
+use pokeval_analysis::{ActionLineCount, FundsSummary};
+use pokeval_ingest::model::Route;
+
+use crate::error::{Error, Result};
+use crate::format::format_compact;
+
+/// A rendered chart.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Chart {
+    pub id: String,
+    pub title: String,
+    /// Text alternative: what the chart shows, with its numbers.
+    pub alt: String,
+    pub svg: String,
+}
+
+/// Colours close to the AEF palette: dark blue, teal, orange, grey.
+pub const PALETTE: [RGBColor; 4] = [
+    RGBColor(0x1f, 0x3a, 0x5f),
+    RGBColor(0x2a, 0x9d, 0x8f),
+    RGBColor(0xe7, 0x6f, 0x21),
+    RGBColor(0x8d, 0x99, 0xae),
+];
+
+const W: u32 = 640;
+const H: u32 = 360;
+const FONT: &str = "sans-serif";
+
+fn chart_err(e: impl std::fmt::Display) -> Error {
+    Error::Chart(e.to_string())
+}
+
+/// Stacked bars: planned funds per year, one colour per route.
+pub fn funds_per_year(funds: &FundsSummary) -> Result<Chart> {
+    let years: Vec<i32> = funds.years.iter().map(|&y| i32::from(y)).collect();
+    let (Some(&first), Some(&last)) = (years.first(), years.last()) else {
+        return Err(Error::Chart("the funds table has no years".into()));
+    };
+    let max = funds.totals.iter().cloned().fold(0.0_f64, f64::max);
+    let y_max = ((max / 25.0).ceil() * 25.0).max(25.0);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(48)
+            .build_cartesian_2d((first..last + 1).into_segmented(), 0.0..y_max)
+            .map_err(chart_err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .y_desc("€ miljoen")
+            .x_labels(years.len())
+            .y_labels(6)
+            .y_label_formatter(&|v| format_compact(*v))
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 13))
+            .draw()
+            .map_err(chart_err)?;
+        for (ri, (route, amounts)) in funds.per_route.iter().enumerate() {
+            let color = PALETTE[ri % PALETTE.len()];
+            let below: Vec<f64> = (0..years.len())
+                .map(|i| funds.per_route[..ri].iter().map(|(_, a)| a[i]).sum())
+                .collect();
+            chart
+                .draw_series(years.iter().enumerate().map(|(i, &y)| {
+                    let mut r = Rectangle::new(
+                        [
+                            (SegmentValue::Exact(y), below[i]),
+                            (SegmentValue::Exact(y + 1), below[i] + amounts[i]),
+                        ],
+                        color.filled(),
+                    );
+                    r.set_margin(0, 0, 10, 10);
+                    r
+                }))
+                .map_err(chart_err)?
+                .label(route.label())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .label_font((FONT, 12))
+            .draw()
+            .map_err(chart_err)?;
+        root.present().map_err(chart_err)?;
+    }
+    let per_year: Vec<String> = funds
+        .years
+        .iter()
+        .zip(&funds.totals)
+        .map(|(y, t)| format!("{y}: € {} miljoen", format_compact(*t)))
+        .collect();
+    let routes: Vec<&str> = funds.per_route.iter().map(|(r, _)| Route::label(*r)).collect();
+    Ok(Chart {
+        id: "funds_per_year".into(),
+        title: "POK-middelen per jaar naar wijze van uitkering (€ miljoen)".into(),
+        alt: format!(
+            "Gestapelde staafgrafiek van de geplande POK-middelen per jaar, verdeeld over {}. Totaal per jaar: {}.",
+            routes.join(", "),
+            per_year.join("; ")
+        ),
+        svg: tidy_svg(svg),
+    })
+}
+
+/// Bars: coded segments per action line.
+pub fn codings_per_action_line(counts: &[ActionLineCount]) -> Result<Chart> {
+    let max = counts.iter().map(|c| c.segments).max().unwrap_or(0) as f64;
+    let y_max = (max * 1.15).ceil().max(5.0);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(48)
+            .build_cartesian_2d((1..9).into_segmented(), 0.0..y_max)
+            .map_err(chart_err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .y_desc("Gecodeerde passages")
+            .x_desc("Actielijn")
+            .x_labels(8)
+            .y_labels(6)
+            .y_label_formatter(&|v| format_compact(v.round()))
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 13))
+            .draw()
+            .map_err(chart_err)?;
+        chart
+            .draw_series(counts.iter().map(|c| {
+                let x = i32::from(c.action_line.number());
+                let mut r = Rectangle::new(
+                    [(SegmentValue::Exact(x), 0.0), (SegmentValue::Exact(x + 1), c.segments as f64)],
+                    PALETTE[1].filled(),
+                );
+                r.set_margin(0, 0, 8, 8);
+                r
+            }))
+            .map_err(chart_err)?;
+        chart
+            .draw_series(counts.iter().map(|c| {
+                let x = i32::from(c.action_line.number());
+                Text::new(
+                    c.segments.to_string(),
+                    (SegmentValue::CenterOf(x), c.segments as f64 + y_max * 0.05),
+                    (FONT, 13).into_font().color(&BLACK),
+                )
+            }))
+            .map_err(chart_err)?;
+        root.present().map_err(chart_err)?;
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|c| format!("actielijn {}: {}", c.action_line.number(), c.segments))
+        .collect();
+    Ok(Chart {
+        id: "codings_per_action_line".into(),
+        title: "Gecodeerde passages per actielijn".into(),
+        alt: format!(
+            "Staafgrafiek van het aantal gecodeerde passages per actielijn: {}.",
+            parts.join("; ")
+        ),
+        svg: tidy_svg(svg),
+    })
+}
+
+/// Makes the SVG fit its container: a viewBox instead of fixed pixel sizes,
+/// and hidden from assistive technology (the figure carries the text alternative).
+fn tidy_svg(svg: String) -> String {
+    let fixed = format!("width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\"");
+    let responsive = format!("viewBox=\"0 0 {W} {H}\" aria-hidden=\"true\" focusable=\"false\" class=\"chart\"");
+    svg.replacen(&fixed, &responsive, 1)
+}

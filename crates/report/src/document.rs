@@ -1,0 +1,364 @@
+//! The document model: the report as pages, independent of the back-end.
+//!
+//! [`build_document`] turns report sources and an [`Analysis`] into a
+//! [`Document`]; the HTML back-end renders it with tera templates.
+
+use pokeval_analysis::Analysis;
+use pokeval_ingest::model::Municipality;
+use pokeval_ingest::register::Register;
+use pulldown_cmark::{html, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use crate::blocks::{self, parse_args, shortcode_regex, Block, Shortcode};
+use crate::error::{Error, Result};
+use crate::format::format_date;
+use crate::sources::{MarkdownFile, ReportSources};
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    pub title: String,
+    pub subtitle: String,
+    pub bureau: String,
+    pub commissioned_by: String,
+    pub team: Vec<String>,
+    pub contact: String,
+    /// The report date in Dutch ("14 december 2021").
+    pub date: String,
+    pub wave: u16,
+    pub wave_ordinal: u16,
+    pub notice: Option<String>,
+    pub chapters: Vec<Chapter>,
+    /// Blocks for the appendix on the inputs.
+    pub appendix: Vec<Block>,
+}
+
+/// A chapter: a divider page listing its sections, then its pages.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chapter {
+    pub id: String,
+    pub number: usize,
+    pub title: String,
+    pub sections: Vec<SectionRef>,
+    pub pages: Vec<Page>,
+}
+
+/// A section as listed on the divider page, linking to its first page.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionRef {
+    pub title: String,
+    pub page_id: String,
+}
+
+/// What kind of page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageKind {
+    Content,
+    Story,
+}
+
+/// One landscape page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    pub id: String,
+    pub kind: PageKind,
+    /// "Section | Topic (1/2)".
+    pub header: String,
+    /// For story pages: the municipality.
+    pub municipality: Option<Municipality>,
+    /// For story pages: the municipality's size class in words.
+    pub size_label: Option<String>,
+    /// For story pages: the one-line title.
+    pub title: Option<String>,
+    /// The page body as HTML (blocks included).
+    pub html: String,
+}
+
+/// Builds the document.
+pub fn build_document(src: &ReportSources, analysis: &Analysis) -> Result<Document> {
+    let mut register = Register::default();
+    for m in &analysis.municipalities {
+        register
+            .insert(m.clone())
+            .map_err(|e| Error::source(&src.dir, None, format!("municipality register: {e}")))?;
+    }
+    let mut chapters = Vec::new();
+    let mut used_ids = std::collections::BTreeSet::new();
+    for (ci, ch) in src.chapters.iter().enumerate() {
+        let number = ci + 1;
+        let chapter_id = unique_id(&mut used_ids, &format!("h{number}-{}", slug(&ch.title)));
+        let raw_pages = split_pages(&ch.file, analysis)?;
+        let mut sections: Vec<SectionRef> = Vec::new();
+        let mut pages = Vec::new();
+        for (pi, p) in raw_pages.iter().enumerate() {
+            let id = unique_id(&mut used_ids, &format!("{chapter_id}-{}", slug(&p.header_base())));
+            if p.section.as_ref().is_some_and(|s| sections.last().map(|l| &l.title) != Some(s)) {
+                sections.push(SectionRef {
+                    title: p.section.clone().unwrap_or_default(),
+                    page_id: id.clone(),
+                });
+            }
+            let same: Vec<usize> = raw_pages
+                .iter()
+                .enumerate()
+                .filter(|(_, q)| q.section == p.section && q.topic == p.topic)
+                .map(|(i, _)| i)
+                .collect();
+            let mut header = p.header_base();
+            if same.len() > 1 {
+                let k = same.iter().position(|&i| i == pi).unwrap_or(0) + 1;
+                header = format!("{header} ({k}/{})", same.len());
+            }
+            pages.push(Page {
+                id,
+                kind: PageKind::Content,
+                header,
+                municipality: None,
+                size_label: None,
+                title: None,
+                html: p.html.clone(),
+            });
+        }
+        for story in &ch.stories {
+            let m = register
+                .resolve(&story.gemeente)
+                .ok_or_else(|| Error::source(&story.file.path, Some(2), format!("gemeente '{}' is not in the municipality register", story.gemeente)))?
+                .clone();
+            let body = render_markdown(&story.file, analysis, 0)?;
+            let body = body.into_iter().map(|p| p.html).collect::<Vec<_>>().join("\n");
+            pages.push(Page {
+                id: unique_id(&mut used_ids, &format!("verhaal-{}", slug(&m.name))),
+                kind: PageKind::Story,
+                header: format!("Verhalen van gemeenten | {}", m.name),
+                title: Some(story.titel.clone()),
+                size_label: Some(m.size_class.label().to_string()),
+                municipality: Some(m),
+                html: body,
+            });
+        }
+        chapters.push(Chapter {
+            id: chapter_id,
+            number,
+            title: ch.title.clone(),
+            sections,
+            pages,
+        });
+    }
+    let appendix = ["inputs", "rejects"]
+        .iter()
+        .map(|name| {
+            let sc = Shortcode {
+                kind: "table".into(),
+                args: [("name".to_string(), name.to_string())].into(),
+            };
+            blocks::block(&sc, analysis).map_err(|m| Error::Template(m))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let c = &src.config;
+    Ok(Document {
+        title: c.title.clone(),
+        subtitle: c.subtitle.clone(),
+        bureau: c.bureau.clone(),
+        commissioned_by: c.commissioned_by.clone(),
+        team: c.team.clone(),
+        contact: c.contact.clone(),
+        date: format_date(&c.date.to_string()),
+        wave: analysis.wave.year(),
+        wave_ordinal: analysis.wave.ordinal(),
+        notice: c.notice.clone(),
+        chapters,
+        appendix,
+    })
+}
+
+/// A page before numbering.
+struct RawPage {
+    section: Option<String>,
+    topic: Option<String>,
+    html: String,
+}
+
+impl RawPage {
+    fn header_base(&self) -> String {
+        match (&self.section, &self.topic) {
+            (Some(s), Some(t)) => format!("{s} | {t}"),
+            (Some(s), None) => s.clone(),
+            (None, Some(t)) => t.clone(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+fn split_pages(file: &MarkdownFile, analysis: &Analysis) -> Result<Vec<RawPage>> {
+    render_markdown(file, analysis, 1)
+}
+
+/// Renders Markdown with shortcodes. With `split_depth` 1, `#` starts a new
+/// section and `##` a new page; with 0 the whole file is one page and its
+/// headings are shifted down to stay below the page header.
+fn render_markdown(file: &MarkdownFile, analysis: &Analysis, split_depth: u8) -> Result<Vec<RawPage>> {
+    let (markdown, blocks) = expand_shortcodes(file, analysis)?;
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_FOOTNOTES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    let events: Vec<Event> = Parser::new_ext(&markdown, opts).collect();
+
+    let mut pages = Vec::new();
+    let mut section: Option<String> = None;
+    let mut topic: Option<String> = None;
+    let mut current: Vec<Event> = Vec::new();
+    let mut i = 0;
+    let flush = |section: &Option<String>, topic: &Option<String>, current: &mut Vec<Event>, pages: &mut Vec<RawPage>| {
+        if current.is_empty() && topic.is_none() {
+            return;
+        }
+        let mut out = String::new();
+        html::push_html(&mut out, current.drain(..));
+        pages.push(RawPage {
+            section: section.clone(),
+            topic: topic.clone(),
+            html: out,
+        });
+    };
+    while i < events.len() {
+        match &events[i] {
+            Event::Start(Tag::Heading { level, .. }) if split_depth > 0 && matches!(level, HeadingLevel::H1 | HeadingLevel::H2) => {
+                let level = *level;
+                let mut text = String::new();
+                i += 1;
+                while i < events.len() && !matches!(events[i], Event::End(TagEnd::Heading(_))) {
+                    if let Event::Text(t) | Event::Code(t) = &events[i] {
+                        text.push_str(t);
+                    }
+                    i += 1;
+                }
+                flush(&section, &topic, &mut current, &mut pages);
+                if level == HeadingLevel::H1 {
+                    section = Some(text);
+                    topic = None;
+                } else {
+                    topic = Some(text);
+                }
+            }
+            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                current.push(Event::Start(Tag::Heading {
+                    level: shift(*level, split_depth),
+                    id: id.clone(),
+                    classes: classes.clone(),
+                    attrs: attrs.clone(),
+                }));
+            }
+            Event::End(TagEnd::Heading(level)) => current.push(Event::End(TagEnd::Heading(shift(*level, split_depth)))),
+            e => current.push(e.clone()),
+        }
+        i += 1;
+    }
+    flush(&section, &topic, &mut current, &mut pages);
+    if pages.is_empty() {
+        pages.push(RawPage { section, topic, html: String::new() });
+    }
+    for p in &mut pages {
+        for (n, b) in blocks.iter().enumerate() {
+            let marker = format!("<p>POKEVALBLOCK{n}</p>");
+            if p.html.contains(&marker) {
+                p.html = p.html.replace(&marker, &crate::html::render_block(b)?);
+            }
+        }
+    }
+    Ok(pages)
+}
+
+/// Page headers are h2, so headings on a page start at h3 ("###" stays h3 in
+/// chapters; in stories "#" becomes h3).
+fn shift(level: HeadingLevel, split_depth: u8) -> HeadingLevel {
+    let n = level as usize + if split_depth > 0 { 0 } else { 2 };
+    match n.max(3) {
+        3 => HeadingLevel::H3,
+        4 => HeadingLevel::H4,
+        5 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    }
+}
+
+/// Replaces shortcodes: values by their text, blocks by a marker paragraph.
+fn expand_shortcodes(file: &MarkdownFile, analysis: &Analysis) -> Result<(String, Vec<Block>)> {
+    let re = shortcode_regex();
+    let mut out = String::with_capacity(file.body.len());
+    let mut blocks = Vec::new();
+    for (i, line) in file.body.split_inclusive('\n').enumerate() {
+        let line_no = file.first_line + i;
+        let err = |m: String| Error::source(&file.path, Some(line_no), m);
+        if !line.contains("{{") {
+            out.push_str(line);
+            continue;
+        }
+        let trimmed = line.trim();
+        if let Some(c) = re.captures(trimmed).filter(|c| c[0].len() == trimmed.len() && &c[1] != "value") {
+            let sc = Shortcode {
+                kind: c[1].to_string(),
+                args: parse_args(&c[2]).map_err(err)?,
+            };
+            let b = blocks::block(&sc, analysis).map_err(err)?;
+            out.push_str(&format!("\nPOKEVALBLOCK{}\n\n", blocks.len()));
+            blocks.push(b);
+            continue;
+        }
+        let mut last = 0;
+        for c in re.captures_iter(line) {
+            let m = c.get(0).expect("whole match");
+            let sc = Shortcode {
+                kind: c[1].to_string(),
+                args: parse_args(&c[2]).map_err(err)?,
+            };
+            out.push_str(&line[last..m.start()]);
+            out.push_str(&blocks::value(&sc, analysis).map_err(err)?);
+            last = m.end();
+        }
+        let rest = &line[last..];
+        if rest.contains("{{") {
+            return Err(err(format!(
+                "'{}' is not a shortcode; write {{{{ kind(name=\"...\") }}}}",
+                rest.trim()
+            )));
+        }
+        out.push_str(rest);
+    }
+    Ok((out, blocks))
+}
+
+/// A lower-case ASCII id from a title: "Besteding per actielijn" -> "besteding-per-actielijn".
+pub fn slug(text: &str) -> String {
+    let folded = pokeval_ingest::text::fold(text);
+    let mut s = String::new();
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c);
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    s.trim_end_matches('-').to_string()
+}
+
+fn unique_id(used: &mut std::collections::BTreeSet<String>, base: &str) -> String {
+    let mut id = base.to_string();
+    let mut n = 2;
+    while !used.insert(id.clone()) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_ascii() {
+        assert_eq!(slug("'s-Hertogenbosch"), "s-hertogenbosch");
+        assert_eq!(slug("Besteding per actielijn (1/2)"), "besteding-per-actielijn-1-2");
+    }
+}

@@ -1,0 +1,84 @@
+//! # pokeval-report
+//!
+//! The last stage: it turns report sources and an analysis into the
+//! evaluation report, and runs the whole pipeline for the CLI.
+//!
+//! **Owns:** report sources (`report.toml`, Markdown chapters and story pages
+//! with shortcodes, [`sources`] and [`blocks`]), the document model
+//! ([`document`]), charts ([`charts`]), Dutch formatting ([`format`]), the
+//! HTML back-end ([`html`]), atomic output ([`output`]), the one-call
+//! pipeline [`build`] and project scaffolding ([`scaffold`]).
+//!
+//! **Does not:** read survey exports or notes, or compute statistics: it
+//! calls `pokeval-ingest` and `pokeval-analysis` for that and only shows
+//! their results. Every number on a page comes from the [`Analysis`].
+//!
+//! [`Analysis`]: pokeval_analysis::Analysis
+
+pub mod blocks;
+pub mod charts;
+pub mod document;
+pub mod error;
+pub mod format;
+pub mod html;
+pub mod output;
+pub mod scaffold;
+pub mod sources;
+
+use std::path::{Path, PathBuf};
+
+use pokeval_analysis::{analyse, Analysis, Codebook};
+use pokeval_ingest::project::Project;
+use pokeval_ingest::Progress;
+
+pub use error::{Error, Result};
+
+/// The report file name in the output folder.
+pub const HTML_FILE: &str = "rapport.html";
+/// The analysis file name in the output folder.
+pub const JSON_FILE: &str = "analyse.json";
+
+/// Options for [`build`].
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Write here instead of the project's `output` folder.
+    pub output: Option<PathBuf>,
+}
+
+/// What a build produced.
+#[derive(Debug)]
+pub struct BuildOutcome {
+    pub project: Project,
+    pub analysis: Analysis,
+    pub output_dir: PathBuf,
+    pub files: Vec<PathBuf>,
+}
+
+/// Runs the pipeline: load the project, ingest, code and analyse, render, and
+/// write the HTML report and the analysis JSON. Nothing is written unless
+/// every step succeeded.
+pub fn build(project_path: &Path, options: &BuildOptions, progress: &dyn Progress) -> Result<BuildOutcome> {
+    progress.step("reading the project file");
+    let project = Project::load(project_path)?;
+    let codebook = match &project.config.codebook {
+        Some(p) => Codebook::load(p)?,
+        None => Codebook::default_codebook(),
+    };
+    progress.step("reading report sources");
+    let sources = sources::ReportSources::load(&project.config.report)?;
+    let inputs = pokeval_ingest::ingest(&project, progress)?;
+    let analysis = analyse(&project.config.name, project.config.wave, &inputs, &codebook, progress)?;
+    progress.step("rendering the report");
+    let doc = document::build_document(&sources, &analysis)?;
+    let html = html::render(&doc)?;
+    let json = serde_json::to_string_pretty(&analysis).map_err(|e| Error::Template(format!("cannot serialise the analysis: {e}")))?;
+    let output_dir = options.output.clone().unwrap_or_else(|| project.config.output.clone());
+    progress.step("writing the output");
+    output::write_all(&output_dir, &[(HTML_FILE, html.as_bytes()), (JSON_FILE, json.as_bytes())])?;
+    Ok(BuildOutcome {
+        files: vec![output_dir.join(HTML_FILE), output_dir.join(JSON_FILE)],
+        project,
+        analysis,
+        output_dir,
+    })
+}

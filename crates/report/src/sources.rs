@@ -1,0 +1,173 @@
+//! Report sources: `report.toml` and the Markdown chapters and story pages it
+//! names, each with TOML front matter between `+++` lines (as in zola).
+//!
+//! ```toml
+//! # report.toml
+//! title = "Evaluatie besteding POK-middelen"
+//! subtitle = "Eerste van een reeks van drie evaluaties"
+//! bureau = "..."                  # who wrote the report (cover)
+//! commissioned_by = "..."         # opdrachtgever (closing page)
+//! team = ["...", "..."]
+//! contact = "..."
+//! date = 2024-06-01
+//! notice = "..."                  # optional: shown on its own page after the cover
+//!
+//! [[chapter]]
+//! file = "chapters/03-besteding.md"
+//! stories = ["stories/enschede.md"]   # story pages shown after this chapter
+//! ```
+//!
+//! A chapter file has `title` in its front matter. In its body, `# Section`
+//! starts a section (listed on the chapter's divider page), `## Topic` starts
+//! a page with the header "Section | Topic", and `###` headings are the
+//! finding headlines on a page. A story file has `gemeente` and `titel`.
+
+use std::path::{Path, PathBuf};
+
+use pokeval_ingest::notes::split_front_matter;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The name of the report configuration file.
+pub const REPORT_FILE: &str = "report.toml";
+
+/// `report.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    pub title: String,
+    pub subtitle: String,
+    pub bureau: String,
+    pub commissioned_by: String,
+    #[serde(default)]
+    pub team: Vec<String>,
+    pub contact: String,
+    pub date: toml::value::Datetime,
+    #[serde(default)]
+    pub notice: Option<String>,
+    #[serde(rename = "chapter")]
+    pub chapters: Vec<ChapterRef>,
+}
+
+/// A chapter entry in `report.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChapterRef {
+    pub file: PathBuf,
+    #[serde(default)]
+    pub stories: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChapterFront {
+    title: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoryFront {
+    gemeente: String,
+    titel: String,
+}
+
+/// A Markdown file with its front matter read.
+#[derive(Debug, Clone)]
+pub struct MarkdownFile {
+    pub path: PathBuf,
+    /// Path relative to the report folder, for messages.
+    pub display: String,
+    /// The body after the front matter.
+    pub body: String,
+    /// Line number (1-based) of the body's first line in the file.
+    pub first_line: usize,
+}
+
+/// A chapter source.
+#[derive(Debug, Clone)]
+pub struct ChapterSource {
+    pub title: String,
+    pub file: MarkdownFile,
+    pub stories: Vec<StorySource>,
+}
+
+/// A story page source.
+#[derive(Debug, Clone)]
+pub struct StorySource {
+    pub gemeente: String,
+    pub titel: String,
+    pub file: MarkdownFile,
+}
+
+/// Everything in a report folder.
+#[derive(Debug, Clone)]
+pub struct ReportSources {
+    pub dir: PathBuf,
+    pub config: ReportConfig,
+    pub chapters: Vec<ChapterSource>,
+}
+
+impl ReportSources {
+    /// Reads `report.toml` in `dir` and every file it names.
+    pub fn load(dir: &Path) -> Result<ReportSources> {
+        let path = dir.join(REPORT_FILE);
+        if !path.is_file() {
+            return Err(Error::source(&path, None, "report.toml not found; the project's `report` setting must name the folder with the report sources"));
+        }
+        let text = pokeval_ingest::text::read_text(&path)?;
+        let config: ReportConfig = toml::from_str(&text).map_err(|e| toml_error(&path, &text, 0, &e))?;
+        if config.chapters.is_empty() {
+            return Err(Error::source(&path, None, "the report has no chapters; add at least one [[chapter]] with a file"));
+        }
+        let mut chapters = Vec::new();
+        for ch in &config.chapters {
+            let (front, file): (ChapterFront, _) = read_markdown(dir, &ch.file)?;
+            let mut stories = Vec::new();
+            for s in &ch.stories {
+                let (sf, file): (StoryFront, _) = read_markdown(dir, s)?;
+                stories.push(StorySource {
+                    gemeente: sf.gemeente,
+                    titel: sf.titel,
+                    file,
+                });
+            }
+            chapters.push(ChapterSource {
+                title: front.title,
+                file,
+                stories,
+            });
+        }
+        Ok(ReportSources {
+            dir: dir.to_path_buf(),
+            config,
+            chapters,
+        })
+    }
+}
+
+fn toml_error(path: &Path, text: &str, line_offset: usize, e: &toml::de::Error) -> Error {
+    let line = e.span().map(|r| text[..r.start.min(text.len())].matches('\n').count() + 1 + line_offset);
+    Error::source(path, line, format!("invalid TOML: {}", e.message()))
+}
+
+fn read_markdown<T: serde::de::DeserializeOwned>(dir: &Path, rel: &Path) -> Result<(T, MarkdownFile)> {
+    let path = dir.join(rel);
+    if !path.is_file() {
+        return Err(Error::source(&dir.join(REPORT_FILE), None, format!("'{}' is named in report.toml but does not exist", rel.display())));
+    }
+    let text = pokeval_ingest::text::read_text(&path)?;
+    let (fm, body) = split_front_matter(&path, &text)?;
+    // the front matter starts on line 2
+    let front: T = toml::from_str(fm).map_err(|e| toml_error(&path, fm, 1, &e))?;
+    let first_line = text[..text.len() - body.len()].matches('\n').count() + 1;
+    Ok((
+        front,
+        MarkdownFile {
+            display: pokeval_ingest::project::relative_display(dir, &path),
+            path,
+            body: body.to_string(),
+            first_line,
+        },
+    ))
+}
