@@ -1,0 +1,135 @@
+//! End to end: the README's first command on the embedded example.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn build_example(out: &std::path::Path) -> (String, Value) {
+    let o = pokeval(&["build", "reports/2024", "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "build failed: {}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("rapport.html")).expect("rapport.html");
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join("analyse.json")).expect("analyse.json")).expect("valid JSON");
+    (html, json)
+}
+
+#[test]
+fn example_builds_with_the_funds_totals_codings_and_stories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (html, a) = build_example(tmp.path());
+
+    // Funds: the real totals of Tabel 1 of the first report.
+    let totals: Vec<f64> = a["funds"]["totals"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(totals, vec![150.0, 150.0, 151.0, 148.0, 148.0, 130.0, 130.0]);
+    let tfoot = html.split("<tfoot>").nth(1).expect("funds table has a footer");
+    let total_row = tfoot.split("</tr>").next().unwrap();
+    for t in ["150", "151", "148", "130"] {
+        assert!(total_row.contains(&format!("<td class=\"num\">{t}</td>")), "total {t} missing in {total_row}");
+    }
+    assert!(html.contains("Verschil met € 150 miljoen"));
+
+    // Codings per action line: the JSON counts equal a recount of the
+    // codings list, and the report's table shows them.
+    let codebook: std::collections::HashMap<String, u64> = a["codebook"]["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| Some((c["id"].as_str()?.to_string(), c["action_line"].as_u64()?)))
+        .collect();
+    let per_al = a["codings_per_action_line"].as_array().unwrap();
+    assert_eq!(per_al.len(), 8);
+    for row in per_al {
+        let al = row["action_line"].as_u64().unwrap();
+        let mut segments: Vec<&str> = a["codings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| codebook.get(c["code"].as_str().unwrap()) == Some(&al))
+            .map(|c| c["segment"].as_str().unwrap())
+            .collect();
+        segments.sort();
+        segments.dedup();
+        assert_eq!(row["segments"].as_u64().unwrap() as usize, segments.len(), "action line {al}");
+        let name = row["name"].as_str().unwrap();
+        let cell = format!("<th scope=\"row\">{al}. {}</th><td class=\"num\">{}</td>", name.replace('\'', "&#x27;"), segments.len());
+        assert!(html.contains(&cell), "missing table row {cell}");
+    }
+    // The fixture notes talk most about wijkteams and never about the
+    // kind- en gezinsbescherming scenario.
+    let count = |al: usize| per_al[al - 1]["segments"].as_u64().unwrap();
+    assert!((1..=8).all(|al| count(4) >= count(al)));
+    assert_eq!(count(6), 0);
+    assert!(count(2) > 0 && count(8) > 0);
+
+    // Sources and survey: 13 interviews, 11 municipalities in the survey.
+    assert_eq!(a["sources"]["interviews"], 13);
+    assert_eq!(a["sources"]["survey_municipalities"], 11);
+
+    // Two story pages, linked from nowhere else but present with their titles.
+    assert!(html.contains("id=\"verhaal-enschede\""));
+    assert!(html.contains("id=\"verhaal-pijnacker-nootdorp\""));
+    assert!(html.contains("De POK-middelen als smeerolie"));
+    assert!(html.contains("Een interne scan als vertrekpunt"));
+
+    // The chapter bar links every chapter, on every page.
+    let pages = html.matches("<section class=\"page").count();
+    assert_eq!(html.matches("<nav class=\"chapter-bar\"").count(), pages - 1, "every page but the cover has the bar");
+    for ch in ["h1-inleiding", "h2-verdeling-middelen", "h3-besteding-middelen", "h4-conclusie-en-aanbevelingen"] {
+        assert!(html.contains(&format!("id=\"{ch}\"")), "chapter {ch}");
+        assert!(html.contains(&format!("href=\"#{ch}\"")), "link to {ch}");
+    }
+
+    // Charts are inline SVG with a text alternative.
+    assert!(html.matches("<svg").count() >= 2);
+    assert!(html.contains("aria-label=\"Gestapelde staafgrafiek"));
+
+    // Illustrative data is said to be illustrative.
+    assert!(html.contains("illustratieve gegevens"));
+    // Inline values come from the data: 11 respondents.
+    assert!(html.contains("Aan de enquête deden 11 respondenten uit 11 gemeenten mee"));
+    // Rejected input is shown with its reason.
+    assert!(html.contains("survey preview"));
+}
+
+#[test]
+fn building_twice_gives_identical_output() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    build_example(a.path());
+    build_example(b.path());
+    for f in ["rapport.html", "analyse.json"] {
+        assert_eq!(std::fs::read(a.path().join(f)).unwrap(), std::fs::read(b.path().join(f)).unwrap(), "{f} differs");
+    }
+}
+
+#[test]
+fn summary_counts_read_accepted_rejected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = pokeval(&["build", "reports/2024", "--quiet", "--out", tmp.path().to_str().unwrap()]);
+    let out = stdout(&o);
+    let survey = out.lines().find(|l| l.starts_with("enquête")).expect("survey line");
+    let nums: Vec<&str> = survey.split_whitespace().rev().take(3).collect();
+    assert_eq!(nums, vec!["1", "11", "12"], "{survey}");
+    assert!(out.contains("is a survey preview"));
+}
+
+#[test]
+fn init_scaffolds_a_project_that_builds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("eval2025");
+    let o = pokeval(&["init", dir.to_str().unwrap(), "--wave", "2025"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = pokeval(&["build", dir.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(dir.join("out/rapport.html")).unwrap();
+    assert!(html.contains("Tweede van een reeks van drie evaluaties"));
+    assert!(html.contains("<td class=\"num\">151</td>"));
+    // a second init refuses to overwrite
+    let o = pokeval(&["init", dir.to_str().unwrap(), "--wave", "2025"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("already exists"));
+    // a wave outside the evaluation is refused by the argument parser
+    let o = pokeval(&["init", tmp.path().join("x").to_str().unwrap(), "--wave", "2023"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("2023"));
+}

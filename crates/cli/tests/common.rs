@@ -1,0 +1,42 @@
+//! Helpers shared by the CLI tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+}
+
+/// Runs the pokeval binary with `args`.
+pub fn pokeval(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pokeval"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("run pokeval")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Writes a copy of the example project file into `dir` with absolute input
+/// paths, so a test can break one input at a time. `edit` changes the text.
+pub fn example_project_in(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
+    let repo = repo();
+    let text = std::fs::read_to_string(repo.join("reports/2024/evaluatie.toml")).expect("example project");
+    let root = repo.join("reports/2024");
+    let text = text
+        .replace("\"../../", &format!("\"{}/", repo.display()))
+        .replace("report = \".\"", &format!("report = \"{}\"", root.display()));
+    let text = edit(text);
+    let path = dir.join("evaluatie.toml");
+    std::fs::write(&path, text).expect("write project");
+    path
+}
