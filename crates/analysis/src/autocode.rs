@@ -58,17 +58,20 @@ impl Autocoder {
         for (ci, code) in codebook.codes.iter().enumerate() {
             for rule in &code.include {
                 let pattern = rule_to_regex(rule).map_err(|e| compile_err(&code.id, rule, e))?;
-                let re = Regex::new(&pattern).map_err(|e| compile_err(&code.id, rule, e.to_string()))?;
+                let re =
+                    Regex::new(&pattern).map_err(|e| compile_err(&code.id, rule, e.to_string()))?;
                 include_rules.push((ci, rule.clone(), re));
             }
             for rule in &code.exclude {
-                exclude_patterns.push(rule_to_regex(rule).map_err(|e| compile_err(&code.id, rule, e))?);
+                exclude_patterns
+                    .push(rule_to_regex(rule).map_err(|e| compile_err(&code.id, rule, e))?);
                 exclude_code.push(ci);
             }
         }
         let includes = RegexSet::new(include_rules.iter().map(|(_, _, re)| re.as_str()))
             .map_err(|e| compile_err("*", "*", e.to_string()))?;
-        let excludes = RegexSet::new(&exclude_patterns).map_err(|e| compile_err("*", "*", e.to_string()))?;
+        let excludes =
+            RegexSet::new(&exclude_patterns).map_err(|e| compile_err("*", "*", e.to_string()))?;
         Ok(Autocoder {
             includes,
             include_rules,
@@ -99,7 +102,10 @@ impl Autocoder {
             done.push(*ci);
             let matched = re.find(text).map(|m| {
                 let local = Span::from_byte_range(text, m.start(), m.end());
-                Span::new(segment.span.start + local.start, segment.span.start + local.end)
+                Span::new(
+                    segment.span.start + local.start,
+                    segment.span.start + local.end,
+                )
             });
             out.push(Coding {
                 segment: segment.id.clone(),
@@ -139,7 +145,9 @@ pub fn segments(source: &Source) -> Vec<Segment> {
 
 /// Markdown headings are structure, not content to code.
 fn is_heading(seg: &Segment, text: &str) -> bool {
-    seg.span.slice(text).is_some_and(|t| t.starts_with('#') && !t.contains('\n'))
+    seg.span
+        .slice(text)
+        .is_some_and(|t| t.starts_with('#') && !t.contains('\n'))
 }
 
 /// Segments and codes all sources; returns the segments and the codings.
@@ -194,8 +202,16 @@ mod tests {
             .map(|c| (c.code.as_str(), c.matched.unwrap().slice(text).unwrap()))
             .collect();
         assert_eq!(got, vec![("W", "Wijkteams"), ("G", "Geïnvesteerd")]);
-        assert_eq!(codings[0].span.slice(text), Some("Het 🙂 Sociale Wijkteams kregen meer ruimte."));
-        assert_eq!(codings[0].origin, Origin::Rule { rule: "*wijkteam*".into() });
+        assert_eq!(
+            codings[0].span.slice(text),
+            Some("Het 🙂 Sociale Wijkteams kregen meer ruimte.")
+        );
+        assert_eq!(
+            codings[0].origin,
+            Origin::Rule {
+                rule: "*wijkteam*".into()
+            }
+        );
     }
 
     #[test]

@@ -93,7 +93,12 @@ impl Codebook {
         for c in &cb.codes {
             if let Some(p) = &c.parent {
                 if !ids.contains(p.as_str()) {
-                    return Err(Error::rule(path, &c.id, "", &format!("parent '{p}' is not a code in this codebook")));
+                    return Err(Error::rule(
+                        path,
+                        &c.id,
+                        "",
+                        &format!("parent '{p}' is not a code in this codebook"),
+                    ));
                 }
             }
             for rule in c.include.iter().chain(&c.exclude) {
@@ -127,17 +132,29 @@ pub fn rule_to_regex(rule: &str) -> std::result::Result<String, String> {
     let last_wild = words[words.len() - 1].ends_with('*');
     let body = parts.join(r"\s+");
     // word boundaries only next to word characters, so rules like "(hoog)" work
-    let lead = if !first_wild && starts_with_word_char(words[0]) { r"\b" } else { "" };
-    let trail = if !last_wild && ends_with_word_char(words[words.len() - 1]) { r"\b" } else { "" };
+    let lead = if !first_wild && starts_with_word_char(words[0]) {
+        r"\b"
+    } else {
+        ""
+    };
+    let trail = if !last_wild && ends_with_word_char(words[words.len() - 1]) {
+        r"\b"
+    } else {
+        ""
+    };
     Ok(format!("{lead}{body}{trail}"))
 }
 
 fn starts_with_word_char(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_')
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
 fn ends_with_word_char(s: &str) -> bool {
-    s.chars().last().is_some_and(|c| c.is_alphanumeric() || c == '_')
+    s.chars()
+        .last()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]
@@ -159,7 +176,10 @@ mod tests {
     fn rules_translate_to_regexes() {
         assert_eq!(rule_to_regex("wijkteam*").unwrap(), r"\bwijkteam\w*");
         assert_eq!(rule_to_regex("*wijkteam*").unwrap(), r"\w*wijkteam\w*");
-        assert_eq!(rule_to_regex("sociaal  raadslieden").unwrap(), r"\bsociaal\s+raadslieden\b");
+        assert_eq!(
+            rule_to_regex("sociaal  raadslieden").unwrap(),
+            r"\bsociaal\s+raadslieden\b"
+        );
         assert_eq!(rule_to_regex("Geïnvesteerd").unwrap(), r"\bgeinvesteerd\b");
         assert_eq!(rule_to_regex("t/m").unwrap(), r"\bt/m\b");
         assert!(rule_to_regex("  ").is_err());
@@ -169,10 +189,20 @@ mod tests {
     #[test]
     fn invalid_rules_name_the_code() {
         let text = "name = \"x\"\n[[code]]\nid = \"A\"\nlabel = \"a\"\ninclude = [\"ok\", \"*\"]\n";
-        let err = Codebook::parse(Path::new("cb.toml"), text).unwrap_err().to_string();
-        assert!(err.contains("code 'A'") && err.contains("rule '*'"), "{err}");
+        let err = Codebook::parse(Path::new("cb.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("code 'A'") && err.contains("rule '*'"),
+            "{err}"
+        );
         let text = "name = \"x\"\n[[code]]\nid = \"A\"\nlabel = \"a\"\naction_line = 9\n";
-        let err = Codebook::parse(Path::new("cb.toml"), text).unwrap_err().to_string();
-        assert!(err.contains("cb.toml") && err.contains("action line 9"), "{err}");
+        let err = Codebook::parse(Path::new("cb.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cb.toml") && err.contains("action line 9"),
+            "{err}"
+        );
     }
 }

@@ -2,11 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use polars::prelude::*;
 use pokeval_ingest::funds::FundsTable;
 use pokeval_ingest::model::{ActionLine, Municipality, Route, SizeClass, Source, SourceKind, Wave};
 use pokeval_ingest::survey::QuestionType;
 use pokeval_ingest::{InputSummary, Inputs, Progress, Reject};
+use polars::prelude::*;
 use serde::Serialize;
 
 use crate::autocode::{autocode, Coding};
@@ -138,7 +138,13 @@ pub struct VoucherClassRow {
 }
 
 /// Runs the analysis on ingested inputs.
-pub fn analyse(project: &str, wave: Wave, inputs: &Inputs, codebook: &Codebook, progress: &dyn Progress) -> Result<Analysis> {
+pub fn analyse(
+    project: &str,
+    wave: Wave,
+    inputs: &Inputs,
+    codebook: &Codebook,
+    progress: &dyn Progress,
+) -> Result<Analysis> {
     progress.step("coding sources with the codebook");
     let (segments, codings) = autocode(codebook, &inputs.sources)?;
     progress.step("computing statistics");
@@ -181,7 +187,11 @@ fn source_counts(inputs: &Inputs) -> SourceCounts {
         .filter(|s| s.kind == SourceKind::Interview)
         .filter_map(|s| s.municipality.as_deref())
         .collect();
-    let respondents: usize = inputs.surveys.iter().map(|s| s.data.respondents.len()).sum();
+    let respondents: usize = inputs
+        .surveys
+        .iter()
+        .map(|s| s.data.respondents.len())
+        .sum();
     let survey_munis: BTreeSet<_> = inputs
         .surveys
         .iter()
@@ -197,19 +207,29 @@ fn source_counts(inputs: &Inputs) -> SourceCounts {
     }
 }
 
-fn per_action_line(codebook: &Codebook, sources: &[Source], codings: &[Coding]) -> Vec<ActionLineCount> {
+fn per_action_line(
+    codebook: &Codebook,
+    sources: &[Source],
+    codings: &[Coding],
+) -> Vec<ActionLineCount> {
     let code_al: BTreeMap<&str, ActionLine> = codebook
         .codes
         .iter()
         .filter_map(|c| c.action_line.map(|al| (c.id.as_str(), al)))
         .collect();
-    let muni: BTreeMap<&str, Option<&str>> = sources.iter().map(|s| (s.id.as_str(), s.municipality.as_deref())).collect();
+    let muni: BTreeMap<&str, Option<&str>> = sources
+        .iter()
+        .map(|s| (s.id.as_str(), s.municipality.as_deref()))
+        .collect();
     ActionLine::all()
         .map(|al| {
             let mut segs = BTreeSet::new();
             let mut srcs = BTreeSet::new();
             let mut munis = BTreeSet::new();
-            for c in codings.iter().filter(|c| code_al.get(c.code.as_str()) == Some(&al)) {
+            for c in codings
+                .iter()
+                .filter(|c| code_al.get(c.code.as_str()) == Some(&al))
+            {
                 segs.insert(c.segment.as_str());
                 srcs.insert(c.source.as_str());
                 if let Some(Some(m)) = muni.get(c.source.as_str()) {
@@ -276,9 +296,18 @@ fn survey_frequencies(inputs: &Inputs) -> Result<Vec<QuestionFrequencies>> {
             .agg([len().alias("n")])
             .collect()
             .map_err(err)?;
-        let q_col = counts.column("question").and_then(|c| c.str().cloned()).map_err(err)?;
-        let v_col = counts.column("value").and_then(|c| c.str().cloned()).map_err(err)?;
-        let n_col = counts.column("n").and_then(|c| c.cast(&DataType::UInt64)).map_err(err)?;
+        let q_col = counts
+            .column("question")
+            .and_then(|c| c.str().cloned())
+            .map_err(err)?;
+        let v_col = counts
+            .column("value")
+            .and_then(|c| c.str().cloned())
+            .map_err(err)?;
+        let n_col = counts
+            .column("n")
+            .and_then(|c| c.cast(&DataType::UInt64))
+            .map_err(err)?;
         let n_col = n_col.u64().map_err(err)?;
         let mut by_key: BTreeMap<(String, String), usize> = BTreeMap::new();
         for i in 0..counts.height() {
@@ -296,8 +325,14 @@ fn survey_frequencies(inputs: &Inputs) -> Result<Vec<QuestionFrequencies>> {
             .agg([col("number").mean().alias("mean")])
             .collect()
             .map_err(err)?;
-        let mq = means.column("question").and_then(|c| c.str().cloned()).map_err(err)?;
-        let mm = means.column("mean").and_then(|c| c.f64().cloned()).map_err(err)?;
+        let mq = means
+            .column("question")
+            .and_then(|c| c.str().cloned())
+            .map_err(err)?;
+        let mm = means
+            .column("mean")
+            .and_then(|c| c.f64().cloned())
+            .map_err(err)?;
         let mean_of: BTreeMap<String, f64> = (0..means.height())
             .filter_map(|i| Some((mq.get(i)?.to_string(), mm.get(i)?)))
             .collect();
@@ -312,10 +347,17 @@ fn survey_frequencies(inputs: &Inputs) -> Result<Vec<QuestionFrequencies>> {
                     code: o.code.clone(),
                     label: o.label.clone(),
                     missing: o.missing,
-                    count: by_key.get(&(q.id.clone(), o.code.clone())).copied().unwrap_or(0),
+                    count: by_key
+                        .get(&(q.id.clone(), o.code.clone()))
+                        .copied()
+                        .unwrap_or(0),
                 })
                 .collect();
-            let answered = by_key.iter().filter(|((qid, _), _)| qid == &q.id).map(|(_, n)| n).sum();
+            let answered = by_key
+                .iter()
+                .filter(|((qid, _), _)| qid == &q.id)
+                .map(|(_, n)| n)
+                .sum();
             out.push(QuestionFrequencies {
                 question: q.id.clone(),
                 text: q.text.clone(),
@@ -323,7 +365,11 @@ fn survey_frequencies(inputs: &Inputs) -> Result<Vec<QuestionFrequencies>> {
                 kind: q.kind,
                 options,
                 answered,
-                mean: if q.kind == QuestionType::Numeric { mean_of.get(&q.id).copied() } else { None },
+                mean: if q.kind == QuestionType::Numeric {
+                    mean_of.get(&q.id).copied()
+                } else {
+                    None
+                },
             });
         }
     }

@@ -77,7 +77,10 @@ fn spinner(quiet: bool) -> Spinner {
         return Spinner(ProgressBar::hidden());
     }
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} [{elapsed}] {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     bar.enable_steady_tick(Duration::from_millis(120));
     Spinner(bar)
 }
@@ -95,7 +98,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Build { project, out, quiet } => {
+        Command::Build {
+            project,
+            out,
+            quiet,
+        } => {
             let progress = spinner(quiet);
             let options = pokeval_report::BuildOptions { output: out };
             let result = pokeval_report::build(&project, &options, &progress);
@@ -106,7 +113,10 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Init { dir, wave } => {
             let files = pokeval_report::scaffold::init(&dir, wave).map_err(|e| e.to_string())?;
-            println!("Created an evaluation project for wave {wave} in {}:", dir.display());
+            println!(
+                "Created an evaluation project for wave {wave} in {}:",
+                dir.display()
+            );
             for f in files {
                 println!("  {}", f.display());
             }
@@ -119,9 +129,15 @@ fn run(cli: Cli) -> Result<(), String> {
 fn print_summary(outcome: &pokeval_report::BuildOutcome) {
     let a = &outcome.analysis;
     println!("{} (wave {})", a.project, a.wave);
-    println!("{:<26} {:<52} {:>6} {:>9} {:>9}", "input", "file", "read", "accepted", "rejected");
+    println!(
+        "{:<26} {:<52} {:>6} {:>9} {:>9}",
+        "input", "file", "read", "accepted", "rejected"
+    );
     for i in &a.inputs {
-        println!("{:<26} {:<52} {:>6} {:>9} {:>9}", i.input, i.file, i.read, i.accepted, i.rejected);
+        println!(
+            "{:<26} {:<52} {:>6} {:>9} {:>9}",
+            i.input, i.file, i.read, i.accepted, i.rejected
+        );
     }
     if !a.rejects.is_empty() {
         println!("rejected ({}):", a.rejects.len());
@@ -130,7 +146,10 @@ fn print_summary(outcome: &pokeval_report::BuildOutcome) {
             println!("  {}:{}: {}", r.file, r.line, r.reason);
         }
         if a.rejects.len() > SHOWN {
-            println!("  ... and {} more (all are listed in analyse.json and the report's appendix)", a.rejects.len() - SHOWN);
+            println!(
+                "  ... and {} more (all are listed in analyse.json and the report's appendix)",
+                a.rejects.len() - SHOWN
+            );
         }
     }
     println!(

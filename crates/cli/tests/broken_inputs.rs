@@ -11,18 +11,34 @@ use common::*;
 /// failure and that no output was written.
 fn build_fails(project: &Path) -> String {
     let out = tempfile::tempdir().unwrap();
-    let o = pokeval(&["build", project.to_str().unwrap(), "--quiet", "--out", out.path().to_str().unwrap()]);
+    let o = pokeval(&[
+        "build",
+        project.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
     assert!(!o.status.success(), "build should fail");
-    assert!(std::fs::read_dir(out.path()).unwrap().next().is_none(), "output written despite the error");
+    assert!(
+        std::fs::read_dir(out.path()).unwrap().next().is_none(),
+        "output written despite the error"
+    );
     stderr(&o)
 }
 
 #[test]
 fn missing_input_file_is_named() {
     let tmp = tempfile::tempdir().unwrap();
-    let p = example_project_in(tmp.path(), |t| t.replace("vouchers_voorbeeld.csv", "bestaat_niet.csv"));
+    let p = example_project_in(tmp.path(), |t| {
+        t.replace("vouchers_voorbeeld.csv", "bestaat_niet.csv")
+    });
     let err = build_fails(&p);
-    assert!(err.contains("evaluatie.toml") && err.contains("bestaat_niet.csv") && err.contains("not found"), "{err}");
+    assert!(
+        err.contains("evaluatie.toml")
+            && err.contains("bestaat_niet.csv")
+            && err.contains("not found"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -30,7 +46,10 @@ fn malformed_toml_names_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
     let p = example_project_in(tmp.path(), |t| t.replace("wave = 2024", "wave = 2024 2025"));
     let err = build_fails(&p);
-    assert!(err.contains("evaluatie.toml") && err.contains("invalid TOML") && err.contains("line 8"), "{err}");
+    assert!(
+        err.contains("evaluatie.toml") && err.contains("invalid TOML") && err.contains("line 8"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -48,33 +67,66 @@ fn unreadable_csv_names_file_and_position() {
     let mut bytes = std::fs::read(repo().join("fixtures/middelen_per_actielijn.csv")).unwrap();
     bytes.extend_from_slice(b"AU gemeentefonds,2,1\xff,2,3,4,5,6,7\n");
     std::fs::write(&funds, bytes).unwrap();
-    let p = example_project_in(tmp.path(), |t| t.replace(&format!("{}/fixtures/middelen_per_actielijn.csv", repo().display()), funds.to_str().unwrap()));
+    let p = example_project_in(tmp.path(), |t| {
+        t.replace(
+            &format!("{}/fixtures/middelen_per_actielijn.csv", repo().display()),
+            funds.to_str().unwrap(),
+        )
+    });
     let err = build_fails(&p);
-    assert!(err.contains("middelen.csv") && err.contains("invalid byte at offset"), "{err}");
+    assert!(
+        err.contains("middelen.csv") && err.contains("invalid byte at offset"),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_value_in_csv_names_line_and_field() {
     let tmp = tempfile::tempdir().unwrap();
     let funds = tmp.path().join("middelen.csv");
-    let mut text = std::fs::read_to_string(repo().join("fixtures/middelen_per_actielijn.csv")).unwrap();
-    text = text.replace("AU gemeentefonds,4. Versterking wijkteams,45", "AU gemeentefonds,4. Versterking wijkteams,veel");
+    let mut text =
+        std::fs::read_to_string(repo().join("fixtures/middelen_per_actielijn.csv")).unwrap();
+    text = text.replace(
+        "AU gemeentefonds,4. Versterking wijkteams,45",
+        "AU gemeentefonds,4. Versterking wijkteams,veel",
+    );
     std::fs::write(&funds, text).unwrap();
-    let p = example_project_in(tmp.path(), |t| t.replace(&format!("{}/fixtures/middelen_per_actielijn.csv", repo().display()), funds.to_str().unwrap()));
+    let p = example_project_in(tmp.path(), |t| {
+        t.replace(
+            &format!("{}/fixtures/middelen_per_actielijn.csv", repo().display()),
+            funds.to_str().unwrap(),
+        )
+    });
     let err = build_fails(&p);
-    assert!(err.contains("middelen.csv, line 9, field '2021'") && err.contains("'veel'"), "{err}");
+    assert!(
+        err.contains("middelen.csv, line 9, field '2021'") && err.contains("'veel'"),
+        "{err}"
+    );
 }
 
 #[test]
 fn truncated_survey_export_is_an_error() {
     let tmp = tempfile::tempdir().unwrap();
     let survey = tmp.path().join("enquete.csv");
-    let text = std::fs::read_to_string(repo().join("fixtures/2024/enquete_qualtrics_voorbeeld.csv")).unwrap();
+    let text =
+        std::fs::read_to_string(repo().join("fixtures/2024/enquete_qualtrics_voorbeeld.csv"))
+            .unwrap();
     let cut: String = text.lines().take(2).collect::<Vec<_>>().join("\n");
     std::fs::write(&survey, cut).unwrap();
-    let p = example_project_in(tmp.path(), |t| t.replace(&format!("{}/fixtures/2024/enquete_qualtrics_voorbeeld.csv", repo().display()), survey.to_str().unwrap()));
+    let p = example_project_in(tmp.path(), |t| {
+        t.replace(
+            &format!(
+                "{}/fixtures/2024/enquete_qualtrics_voorbeeld.csv",
+                repo().display()
+            ),
+            survey.to_str().unwrap(),
+        )
+    });
     let err = build_fails(&p);
-    assert!(err.contains("enquete.csv") && err.contains("third header row"), "{err}");
+    assert!(
+        err.contains("enquete.csv") && err.contains("third header row"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -82,10 +134,22 @@ fn note_with_unknown_municipality_is_named() {
     let tmp = tempfile::tempdir().unwrap();
     let notes = tmp.path().join("notes");
     std::fs::create_dir(&notes).unwrap();
-    std::fs::write(notes.join("a.md"), "+++\ngemeente = \"Atlantis\"\ndatum = 2024-03-01\nrol = \"x\"\n+++\nTekst.\n").unwrap();
-    let p = example_project_in(tmp.path(), |t| t.replace(&format!("{}/fixtures/2024/interviews", repo().display()), notes.to_str().unwrap()));
+    std::fs::write(
+        notes.join("a.md"),
+        "+++\ngemeente = \"Atlantis\"\ndatum = 2024-03-01\nrol = \"x\"\n+++\nTekst.\n",
+    )
+    .unwrap();
+    let p = example_project_in(tmp.path(), |t| {
+        t.replace(
+            &format!("{}/fixtures/2024/interviews", repo().display()),
+            notes.to_str().unwrap(),
+        )
+    });
     let err = build_fails(&p);
-    assert!(err.contains("a.md") && err.contains("'Atlantis' is not in the register"), "{err}");
+    assert!(
+        err.contains("a.md") && err.contains("'Atlantis' is not in the register"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -94,8 +158,20 @@ fn unknown_shortcode_names_file_and_line() {
     let report = tmp.path().join("rapport");
     std::fs::create_dir_all(report.join("h")).unwrap();
     std::fs::write(report.join("report.toml"), "title = \"t\"\nsubtitle = \"s\"\nbureau = \"b\"\ncommissioned_by = \"c\"\ncontact = \"x\"\ndate = 2024-06-01\n[[chapter]]\nfile = \"h/1.md\"\n").unwrap();
-    std::fs::write(report.join("h/1.md"), "+++\ntitle = \"Een\"\n+++\n# A\n\n## B\n\n{{ table(name=\"onbekend\") }}\n").unwrap();
-    let p = example_project_in(tmp.path(), |t| t.replace(&format!("report = \"{}/reports/2024\"", repo().display()), &format!("report = \"{}\"", report.display())));
+    std::fs::write(
+        report.join("h/1.md"),
+        "+++\ntitle = \"Een\"\n+++\n# A\n\n## B\n\n{{ table(name=\"onbekend\") }}\n",
+    )
+    .unwrap();
+    let p = example_project_in(tmp.path(), |t| {
+        t.replace(
+            &format!("report = \"{}/reports/2024\"", repo().display()),
+            &format!("report = \"{}\"", report.display()),
+        )
+    });
     let err = build_fails(&p);
-    assert!(err.contains("1.md, line 8") && err.contains("unknown table 'onbekend'"), "{err}");
+    assert!(
+        err.contains("1.md, line 8") && err.contains("unknown table 'onbekend'"),
+        "{err}"
+    );
 }

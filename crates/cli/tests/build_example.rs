@@ -6,10 +6,19 @@ use common::*;
 use serde_json::Value;
 
 fn build_example(out: &std::path::Path) -> (String, Value) {
-    let o = pokeval(&["build", "reports/2024", "--quiet", "--out", out.to_str().unwrap()]);
+    let o = pokeval(&[
+        "build",
+        "reports/2024",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "build failed: {}", stderr(&o));
     let html = std::fs::read_to_string(out.join("rapport.html")).expect("rapport.html");
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join("analyse.json")).expect("analyse.json")).expect("valid JSON");
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("analyse.json")).expect("analyse.json"),
+    )
+    .expect("valid JSON");
     (html, json)
 }
 
@@ -19,12 +28,26 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
     let (html, a) = build_example(tmp.path());
 
     // Funds: the real totals of Tabel 1 of the first report.
-    let totals: Vec<f64> = a["funds"]["totals"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-    assert_eq!(totals, vec![150.0, 150.0, 151.0, 148.0, 148.0, 130.0, 130.0]);
-    let tfoot = html.split("<tfoot>").nth(1).expect("funds table has a footer");
+    let totals: Vec<f64> = a["funds"]["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(
+        totals,
+        vec![150.0, 150.0, 151.0, 148.0, 148.0, 130.0, 130.0]
+    );
+    let tfoot = html
+        .split("<tfoot>")
+        .nth(1)
+        .expect("funds table has a footer");
     let total_row = tfoot.split("</tr>").next().unwrap();
     for t in ["150", "151", "148", "130"] {
-        assert!(total_row.contains(&format!("<td class=\"num\">{t}</td>")), "total {t} missing in {total_row}");
+        assert!(
+            total_row.contains(&format!("<td class=\"num\">{t}</td>")),
+            "total {t} missing in {total_row}"
+        );
     }
     assert!(html.contains("Verschil met € 150 miljoen"));
 
@@ -49,9 +72,17 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
             .collect();
         segments.sort();
         segments.dedup();
-        assert_eq!(row["segments"].as_u64().unwrap() as usize, segments.len(), "action line {al}");
+        assert_eq!(
+            row["segments"].as_u64().unwrap() as usize,
+            segments.len(),
+            "action line {al}"
+        );
         let name = row["name"].as_str().unwrap();
-        let cell = format!("<th scope=\"row\">{al}. {}</th><td class=\"num\">{}</td>", name.replace('\'', "&#x27;"), segments.len());
+        let cell = format!(
+            "<th scope=\"row\">{al}. {}</th><td class=\"num\">{}</td>",
+            name.replace('\'', "&#x27;"),
+            segments.len()
+        );
         assert!(html.contains(&cell), "missing table row {cell}");
     }
     // The fixture notes talk most about wijkteams and never about the
@@ -73,8 +104,17 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
 
     // The chapter bar links every chapter, on every page.
     let pages = html.matches("<section class=\"page").count();
-    assert_eq!(html.matches("<nav class=\"chapter-bar\"").count(), pages - 1, "every page but the cover has the bar");
-    for ch in ["h1-inleiding", "h2-verdeling-middelen", "h3-besteding-middelen", "h4-conclusie-en-aanbevelingen"] {
+    assert_eq!(
+        html.matches("<nav class=\"chapter-bar\"").count(),
+        pages - 1,
+        "every page but the cover has the bar"
+    );
+    for ch in [
+        "h1-inleiding",
+        "h2-verdeling-middelen",
+        "h3-besteding-middelen",
+        "h4-conclusie-en-aanbevelingen",
+    ] {
         assert!(html.contains(&format!("id=\"{ch}\"")), "chapter {ch}");
         assert!(html.contains(&format!("href=\"#{ch}\"")), "link to {ch}");
     }
@@ -98,16 +138,29 @@ fn building_twice_gives_identical_output() {
     build_example(a.path());
     build_example(b.path());
     for f in ["rapport.html", "analyse.json"] {
-        assert_eq!(std::fs::read(a.path().join(f)).unwrap(), std::fs::read(b.path().join(f)).unwrap(), "{f} differs");
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+            "{f} differs"
+        );
     }
 }
 
 #[test]
 fn summary_counts_read_accepted_rejected() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = pokeval(&["build", "reports/2024", "--quiet", "--out", tmp.path().to_str().unwrap()]);
+    let o = pokeval(&[
+        "build",
+        "reports/2024",
+        "--quiet",
+        "--out",
+        tmp.path().to_str().unwrap(),
+    ]);
     let out = stdout(&o);
-    let survey = out.lines().find(|l| l.starts_with("enquête")).expect("survey line");
+    let survey = out
+        .lines()
+        .find(|l| l.starts_with("enquête"))
+        .expect("survey line");
     let nums: Vec<&str> = survey.split_whitespace().rev().take(3).collect();
     assert_eq!(nums, vec!["1", "11", "12"], "{survey}");
     assert!(out.contains("is a survey preview"));
@@ -129,7 +182,12 @@ fn init_scaffolds_a_project_that_builds() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("already exists"));
     // a wave outside the evaluation is refused by the argument parser
-    let o = pokeval(&["init", tmp.path().join("x").to_str().unwrap(), "--wave", "2023"]);
+    let o = pokeval(&[
+        "init",
+        tmp.path().join("x").to_str().unwrap(),
+        "--wave",
+        "2023",
+    ]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("2023"));
 }

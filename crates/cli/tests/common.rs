@@ -6,7 +6,10 @@ use std::process::{Command, Output};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 /// Runs the pokeval binary with `args`.
@@ -30,11 +33,15 @@ pub fn stderr(o: &Output) -> String {
 /// paths, so a test can break one input at a time. `edit` changes the text.
 pub fn example_project_in(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
     let repo = repo();
-    let text = std::fs::read_to_string(repo.join("reports/2024/evaluatie.toml")).expect("example project");
+    let text =
+        std::fs::read_to_string(repo.join("reports/2024/evaluatie.toml")).expect("example project");
     let root = repo.join("reports/2024");
     let text = text
         .replace("\"../../", &format!("\"{}/", repo.display()))
-        .replace("report = \".\"", &format!("report = \"{}\"", root.display()));
+        .replace(
+            "report = \".\"",
+            &format!("report = \"{}\"", root.display()),
+        );
     let text = edit(text);
     let path = dir.join("evaluatie.toml");
     std::fs::write(&path, text).expect("write project");

@@ -70,7 +70,16 @@ impl FundsTable {
                 .and_then(ActionLine::new)
                 .map_err(|m| field_error(path, Some(row.line), "actielijn", m))?;
             if !seen.insert((route, action_line)) {
-                return Err(field_error(path, Some(row.line), "actielijn", format!("action line {} via {} appears twice; merge the rows", action_line.number(), route.label())));
+                return Err(field_error(
+                    path,
+                    Some(row.line),
+                    "actielijn",
+                    format!(
+                        "action line {} via {} appears twice; merge the rows",
+                        action_line.number(),
+                        route.label()
+                    ),
+                ));
             }
             let mut amounts = Vec::new();
             for &(col, year) in &year_cols {
@@ -80,11 +89,20 @@ impl FundsTable {
                     continue;
                 }
                 let v = parse_number(cell).filter(|v| *v >= 0.0).ok_or_else(|| {
-                    field_error(path, Some(row.line), &year.to_string(), format!("'{cell}' is not an amount in EUR million"))
+                    field_error(
+                        path,
+                        Some(row.line),
+                        &year.to_string(),
+                        format!("'{cell}' is not an amount in EUR million"),
+                    )
                 })?;
                 amounts.push(Some(v));
             }
-            rows.push(FundsRow { route, action_line, amounts });
+            rows.push(FundsRow {
+                route,
+                action_line,
+                amounts,
+            });
         }
         if rows.is_empty() {
             return Err(Error::invalid(path, "the funds table has no rows"));
@@ -119,7 +137,9 @@ pub fn load_vouchers(path: &Path, register: &Register) -> Result<(Vec<Voucher>, 
         return Err(Error::MissingColumn {
             path: path.to_path_buf(),
             column: "gemeentecode".into(),
-            hint: "each voucher needs its municipality, as CBS code (gemeentecode) or name (gemeente)".into(),
+            hint:
+                "each voucher needs its municipality, as CBS code (gemeentecode) or name (gemeente)"
+                    .into(),
         });
     }
     let date_col = table.require("datum", "give the date of each voucher (YYYY-MM-DD)")?;
@@ -135,18 +155,30 @@ pub fn load_vouchers(path: &Path, register: &Register) -> Result<(Vec<Voucher>, 
             .or_else(|| name_col.map(|c| row.get(c)))
             .unwrap_or("");
         let Some(m) = register.resolve(key) else {
-            rejects.push(Reject::new(&file, row.line, format!("municipality '{key}' is not in the register")));
+            rejects.push(Reject::new(
+                &file,
+                row.line,
+                format!("municipality '{key}' is not in the register"),
+            ));
             continue;
         };
         let amount_text = row.get(amount_col);
         let amount = match parse_number(amount_text) {
             Some(a) if a > 0.0 && a <= VOUCHER_MAX => a,
             Some(a) if a > VOUCHER_MAX => {
-                rejects.push(Reject::new(&file, row.line, format!("amount {a} exceeds the voucher maximum of EUR 10.000")));
+                rejects.push(Reject::new(
+                    &file,
+                    row.line,
+                    format!("amount {a} exceeds the voucher maximum of EUR 10.000"),
+                ));
                 continue;
             }
             _ => {
-                rejects.push(Reject::new(&file, row.line, format!("amount '{amount_text}' is not a positive number of euros")));
+                rejects.push(Reject::new(
+                    &file,
+                    row.line,
+                    format!("amount '{amount_text}' is not a positive number of euros"),
+                ));
                 continue;
             }
         };

@@ -126,13 +126,23 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
 
     progress.step("reading the municipality register");
     let register = Register::load(&cfg.register.path)?;
-    summary.push(InputSummary::new("gemeenten (register)", disp(&cfg.register.path), register.len(), 0));
+    summary.push(InputSummary::new(
+        "gemeenten (register)",
+        disp(&cfg.register.path),
+        register.len(),
+        0,
+    ));
 
     let mut sources = Vec::new();
     if let Some(notes) = &cfg.notes {
         progress.step("reading interview notes");
         let read = notes::read_notes(&notes.path, cfg.wave, &register, &disp)?;
-        summary.push(InputSummary::new("interviews", disp(&notes.path), read.len(), 0));
+        summary.push(InputSummary::new(
+            "interviews",
+            disp(&notes.path),
+            read.len(),
+            0,
+        ));
         sources.extend(read);
     }
 
@@ -143,11 +153,20 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         if instrument.wave != cfg.wave {
             return Err(Error::invalid(
                 &s.instrument,
-                format!("the instrument is for wave {} but the project evaluates wave {}", instrument.wave, cfg.wave),
+                format!(
+                    "the instrument is for wave {} but the project evaluates wave {}",
+                    instrument.wave, cfg.wave
+                ),
             ));
         }
-        let data = survey::read_survey(&s.path, s.platform, &instrument, &register, &disp(&s.path))?;
-        summary.push(InputSummary::new("enquête (respondenten)", disp(&s.path), data.rows_read, data.rejects.len()));
+        let data =
+            survey::read_survey(&s.path, s.platform, &instrument, &register, &disp(&s.path))?;
+        summary.push(InputSummary::new(
+            "enquête (respondenten)",
+            disp(&s.path),
+            data.rows_read,
+            data.rejects.len(),
+        ));
         rejects.extend(data.rejects.iter().cloned());
         sources.extend(data.sources.iter().cloned());
         surveys.push(Survey { instrument, data });
@@ -155,7 +174,12 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
 
     progress.step("reading the funds table");
     let funds = FundsTable::load(&cfg.funds.path)?;
-    summary.push(InputSummary::new("middelen per actielijn", disp(&cfg.funds.path), funds.rows.len(), 0));
+    summary.push(InputSummary::new(
+        "middelen per actielijn",
+        disp(&cfg.funds.path),
+        funds.rows.len(),
+        0,
+    ));
 
     let mut vouchers = Vec::new();
     if let Some(v) = &cfg.vouchers {
@@ -163,9 +187,17 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         let (read, rej) = funds::load_vouchers(&v.path, &register)?;
         let rej: Vec<Reject> = rej
             .into_iter()
-            .map(|r| Reject { file: disp(&v.path), ..r })
+            .map(|r| Reject {
+                file: disp(&v.path),
+                ..r
+            })
             .collect();
-        summary.push(InputSummary::new("POK-vouchers", disp(&v.path), read.len() + rej.len(), rej.len()));
+        summary.push(InputSummary::new(
+            "POK-vouchers",
+            disp(&v.path),
+            read.len() + rej.len(),
+            rej.len(),
+        ));
         rejects.extend(rej);
         vouchers = read;
     }

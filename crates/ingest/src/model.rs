@@ -245,9 +245,8 @@ pub struct Municipality {
 
 /// Checks that `code` looks like a CBS municipality code (`GM` and four digits).
 pub fn validate_cbs_code(code: &str) -> std::result::Result<(), String> {
-    let ok = code.len() == 6
-        && code.starts_with("GM")
-        && code[2..].chars().all(|c| c.is_ascii_digit());
+    let ok =
+        code.len() == 6 && code.starts_with("GM") && code[2..].chars().all(|c| c.is_ascii_digit());
     if ok {
         Ok(())
     } else {
@@ -300,7 +299,11 @@ impl Span {
         }
         let n = text.chars().count();
         if self.end == n {
-            let s = if self.start == n { Some(text.len()) } else { start };
+            let s = if self.start == n {
+                Some(text.len())
+            } else {
+                start
+            };
             return s.map(|s| (s, text.len()));
         }
         None
@@ -470,12 +473,18 @@ mod tests {
 
     #[test]
     fn routes_parse_common_labels() {
-        assert_eq!(Route::parse("AU gemeentefonds"), Some(Route::AlgemeneUitkering));
+        assert_eq!(
+            Route::parse("AU gemeentefonds"),
+            Some(Route::AlgemeneUitkering)
+        );
         assert_eq!(
             Route::parse("Decentralisatie-uitkering"),
             Some(Route::DecentralisatieUitkering)
         );
-        assert_eq!(Route::parse("Rijksbegroting BZK"), Some(Route::Rijksbegroting));
+        assert_eq!(
+            Route::parse("Rijksbegroting BZK"),
+            Some(Route::Rijksbegroting)
+        );
         assert_eq!(Route::parse("SPUK"), None);
     }
 }

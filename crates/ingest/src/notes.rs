@@ -49,9 +49,15 @@ pub fn split_front_matter<'a>(path: &Path, text: &'a str) -> Result<(&'a str, &'
         };
         Error::invalid(path, hint)
     })?;
-    let rest = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n')).ok_or_else(|| {
-        Error::invalid(path, "the opening +++ of the front matter must be alone on the first line")
-    })?;
+    let rest = rest
+        .strip_prefix("\r\n")
+        .or_else(|| rest.strip_prefix('\n'))
+        .ok_or_else(|| {
+            Error::invalid(
+                path,
+                "the opening +++ of the front matter must be alone on the first line",
+            )
+        })?;
     let mut offset = 0;
     for line in rest.split_inclusive('\n') {
         if line.trim_end() == "+++" {
@@ -61,7 +67,10 @@ pub fn split_front_matter<'a>(path: &Path, text: &'a str) -> Result<(&'a str, &'
         }
         offset += line.len();
     }
-    Err(Error::invalid(path, "the front matter is not closed: add a line with +++ after it"))
+    Err(Error::invalid(
+        path,
+        "the front matter is not closed: add a line with +++ after it",
+    ))
 }
 
 /// Reads every `.md` and `.txt` file under `dir` (sorted by path) as an
@@ -77,7 +86,11 @@ pub fn read_notes(
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(dir).to_path_buf();
-            Error::io(path, e.into_io_error().unwrap_or_else(|| std::io::Error::other("cannot walk the folder")))
+            Error::io(
+                path,
+                e.into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("cannot walk the folder")),
+            )
         })?;
         let p = entry.path();
         let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
@@ -99,7 +112,12 @@ fn is_readme(p: &Path) -> bool {
 }
 
 /// Reads one note file.
-pub fn read_note(path: &Path, wave: Wave, register: &Register, display: &dyn Fn(&Path) -> String) -> Result<Source> {
+pub fn read_note(
+    path: &Path,
+    wave: Wave,
+    register: &Register,
+    display: &dyn Fn(&Path) -> String,
+) -> Result<Source> {
     let text = crate::text::read_text(path)?;
     let (fm_text, body) = split_front_matter(path, &text)?;
     let fm: FrontMatter = toml::from_str(fm_text).map_err(|e| {
@@ -164,7 +182,13 @@ mod tests {
         let (fm, body) = split_front_matter(p, "+++\na = 1\n+++\nTekst\n").unwrap();
         assert_eq!(fm, "a = 1\n");
         assert_eq!(body, "Tekst\n");
-        assert!(split_front_matter(p, "+++\na = 1\n").unwrap_err().to_string().contains("not closed"));
-        assert!(split_front_matter(p, "---\na: 1\n---\n").unwrap_err().to_string().contains("YAML"));
+        assert!(split_front_matter(p, "+++\na = 1\n")
+            .unwrap_err()
+            .to_string()
+            .contains("not closed"));
+        assert!(split_front_matter(p, "---\na: 1\n---\n")
+            .unwrap_err()
+            .to_string()
+            .contains("YAML"));
     }
 }

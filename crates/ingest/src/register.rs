@@ -32,10 +32,22 @@ impl Register {
     /// municipalities and invalid numbers are errors naming the line.
     pub fn load(path: &Path) -> Result<Register> {
         let table = CsvTable::read(path)?;
-        let code_col = table.require("gemeentecode", "the register needs the CBS code (GM0363) of each municipality")?;
-        let name_col = table.require("gemeentenaam", "the register needs the name of each municipality")?;
-        let prov_col = table.require("provincienaam", "the register needs the province of each municipality")?;
-        let inh_col = table.require("inwoners", "the register needs the number of inhabitants (for the size class)")?;
+        let code_col = table.require(
+            "gemeentecode",
+            "the register needs the CBS code (GM0363) of each municipality",
+        )?;
+        let name_col = table.require(
+            "gemeentenaam",
+            "the register needs the name of each municipality",
+        )?;
+        let prov_col = table.require(
+            "provincienaam",
+            "the register needs the province of each municipality",
+        )?;
+        let inh_col = table.require(
+            "inwoners",
+            "the register needs the number of inhabitants (for the size class)",
+        )?;
         let alias_col = table.column("aliassen");
         let mut reg = Register::default();
         for row in table.rows() {
@@ -44,16 +56,29 @@ impl Register {
                 .map_err(|m| field_error(path, Some(row.line), "gemeentecode", m))?;
             let name = row.get(name_col).trim().to_string();
             if name.is_empty() {
-                return Err(field_error(path, Some(row.line), "gemeentenaam", "empty name"));
-            }
-            let inhabitants: u64 = row.get(inh_col).trim().replace(['.', ' '], "").parse().map_err(|_| {
-                field_error(
+                return Err(field_error(
                     path,
                     Some(row.line),
-                    "inwoners",
-                    format!("'{}' is not a whole number of inhabitants", row.get(inh_col)),
-                )
-            })?;
+                    "gemeentenaam",
+                    "empty name",
+                ));
+            }
+            let inhabitants: u64 = row
+                .get(inh_col)
+                .trim()
+                .replace(['.', ' '], "")
+                .parse()
+                .map_err(|_| {
+                    field_error(
+                        path,
+                        Some(row.line),
+                        "inwoners",
+                        format!(
+                            "'{}' is not a whole number of inhabitants",
+                            row.get(inh_col)
+                        ),
+                    )
+                })?;
             let aliases: Vec<String> = alias_col
                 .map(|c| {
                     row.get(c)
@@ -72,7 +97,8 @@ impl Register {
                 size_class: SizeClass::for_inhabitants(inhabitants),
                 aliases,
             };
-            reg.insert(m).map_err(|msg| field_error(path, Some(row.line), "gemeentecode", msg))?;
+            reg.insert(m)
+                .map_err(|msg| field_error(path, Some(row.line), "gemeentecode", msg))?;
         }
         Ok(reg)
     }
@@ -137,7 +163,13 @@ impl Register {
     }
 
     /// Resolves a value that must name a municipality, as an error otherwise.
-    pub fn require(&self, file: &Path, line: Option<u64>, field: &str, text: &str) -> Result<&Municipality> {
+    pub fn require(
+        &self,
+        file: &Path,
+        line: Option<u64>,
+        field: &str,
+        text: &str,
+    ) -> Result<&Municipality> {
         self.resolve(text).ok_or_else(|| {
             field_error(
                 file,
@@ -170,7 +202,10 @@ mod tests {
         .unwrap();
         assert_eq!(reg.len(), 2);
         assert_eq!(reg.resolve("den bosch").unwrap().code, "GM0796");
-        assert_eq!(reg.resolve("Gemeente Sudwest Fryslan").unwrap().code, "GM1900");
+        assert_eq!(
+            reg.resolve("Gemeente Sudwest Fryslan").unwrap().code,
+            "GM1900"
+        );
         assert_eq!(reg.resolve("gm0796").unwrap().name, "'s-Hertogenbosch");
         assert_eq!(reg.resolve("1900").unwrap().size_class.code(), 5);
         assert!(reg.resolve("Rotterdam").is_none());
@@ -186,9 +221,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("missing column 'inwoners'"), "{err}");
-        let err = register("gemeentecode,gemeentenaam,provincienaam,inwoners\nGM0796,X,Y,1\nGM0796,Z,Y,2\n")
-            .unwrap_err()
-            .to_string();
+        let err = register(
+            "gemeentecode,gemeentenaam,provincienaam,inwoners\nGM0796,X,Y,1\nGM0796,Z,Y,2\n",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("line 3") && err.contains("twice"), "{err}");
     }
 }

@@ -100,14 +100,24 @@ impl Instrument {
         let mut ids = HashSet::new();
         for q in &ins.questions {
             if !ids.insert(q.id.as_str()) {
-                return Err(Error::invalid(path, format!("question id '{}' appears twice", q.id)));
+                return Err(Error::invalid(
+                    path,
+                    format!("question id '{}' appears twice", q.id),
+                ));
             }
             let needs_options = matches!(q.kind, QuestionType::Single | QuestionType::Likert);
             if needs_options && q.options.is_empty() {
-                return Err(Error::invalid(path, format!("question '{}' is {:?} but has no options", q.id, q.kind)));
+                return Err(Error::invalid(
+                    path,
+                    format!("question '{}' is {:?} but has no options", q.id, q.kind),
+                ));
             }
         }
-        let n_muni = ins.questions.iter().filter(|q| q.kind == QuestionType::Municipality).count();
+        let n_muni = ins
+            .questions
+            .iter()
+            .filter(|q| q.kind == QuestionType::Municipality)
+            .count();
         if n_muni != 1 {
             return Err(Error::invalid(path, format!("the instrument needs exactly one question of type \"municipality\", found {n_muni}")));
         }
@@ -203,9 +213,17 @@ fn decode_cell(q: &Question, raw: &str) -> std::result::Result<Option<Answer>, S
                 .find(|o| o.code == value || o.label.eq_ignore_ascii_case(value))
                 .ok_or_else(|| {
                     let codes: Vec<&str> = q.options.iter().map(|o| o.code.as_str()).collect();
-                    format!("'{value}' is not an option of question '{}' (options: {})", q.id, codes.join(", "))
+                    format!(
+                        "'{value}' is not an option of question '{}' (options: {})",
+                        q.id,
+                        codes.join(", ")
+                    )
                 })?;
-            let number = if opt.missing { None } else { parse_number(&opt.code) };
+            let number = if opt.missing {
+                None
+            } else {
+                parse_number(&opt.code)
+            };
             Ok(Some(Answer {
                 question: q.id.clone(),
                 value: opt.code.clone(),
@@ -218,7 +236,8 @@ fn decode_cell(q: &Question, raw: &str) -> std::result::Result<Option<Answer>, S
             if let Some(opt) = q.options.iter().find(|o| o.code == value) {
                 return Ok(Some(answer(&opt.label, None, opt.missing)));
             }
-            let n = parse_number(value).ok_or_else(|| format!("'{value}' is not a number (question '{}')", q.id))?;
+            let n = parse_number(value)
+                .ok_or_else(|| format!("'{value}' is not a number (question '{}')", q.id))?;
             Ok(Some(answer(value, Some(n), false)))
         }
         QuestionType::Open | QuestionType::Municipality => Ok(Some(answer(value, None, false))),
@@ -227,7 +246,12 @@ fn decode_cell(q: &Question, raw: &str) -> std::result::Result<Option<Answer>, S
 
 /// Reads a Qualtrics CSV export in the current layout: row 1 column names,
 /// row 2 question texts, row 3 JSON ImportIds (`{"ImportId":"QID3"}`).
-fn read_qualtrics(path: &Path, ins: &Instrument, register: &Register, display_path: &str) -> Result<SurveyData> {
+fn read_qualtrics(
+    path: &Path,
+    ins: &Instrument,
+    register: &Register,
+    display_path: &str,
+) -> Result<SurveyData> {
     let text = crate::text::read_text(path)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -266,7 +290,10 @@ fn read_qualtrics(path: &Path, ins: &Instrument, register: &Register, display_pa
         })
         .collect::<Result<_>>()?;
     let map = ins.columns.get("qualtrics").ok_or_else(|| {
-        Error::invalid(path, "the instrument has no [columns.qualtrics] table mapping ImportIds to question ids")
+        Error::invalid(
+            path,
+            "the instrument has no [columns.qualtrics] table mapping ImportIds to question ids",
+        )
     })?;
     let find = |id: &str| import_ids.iter().position(|c| c == id);
     let rid_col = find("_recordId").ok_or_else(|| Error::MissingColumn {
@@ -277,7 +304,9 @@ fn read_qualtrics(path: &Path, ins: &Instrument, register: &Register, display_pa
     let status_col = find("status");
     let mut mapped: Vec<(usize, &Question)> = Vec::new();
     for (import_id, qid) in map {
-        let q = ins.question(qid).expect("checked when the instrument was loaded");
+        let q = ins
+            .question(qid)
+            .expect("checked when the instrument was loaded");
         let col = find(import_id).ok_or_else(|| Error::MissingColumn {
             path: path.to_path_buf(),
             column: format!("{import_id} (question '{qid}')"),
@@ -290,7 +319,12 @@ fn read_qualtrics(path: &Path, ins: &Instrument, register: &Register, display_pa
         .iter()
         .find(|(_, q)| q.kind == QuestionType::Municipality)
         .map(|(c, _)| *c)
-        .ok_or_else(|| Error::invalid(path, "[columns.qualtrics] maps no column to the municipality question"))?;
+        .ok_or_else(|| {
+            Error::invalid(
+                path,
+                "[columns.qualtrics] maps no column to the municipality question",
+            )
+        })?;
 
     let mut long = LongBuilder::default();
     let mut respondents = BTreeMap::new();
@@ -307,7 +341,11 @@ fn read_qualtrics(path: &Path, ins: &Instrument, register: &Register, display_pa
         let line = line_of(rec.position()).unwrap_or(0);
         let mut reject = |reason: String| rejects.push(Reject::new(display_path, line, reason));
         if rec.len() != names.len() {
-            reject(format!("the row has {} fields where the header has {}", rec.len(), names.len()));
+            reject(format!(
+                "the row has {} fields where the header has {}",
+                rec.len(),
+                names.len()
+            ));
             continue;
         }
         let rid = rec.get(rid_col).unwrap_or("").trim().to_string();
@@ -316,14 +354,18 @@ fn read_qualtrics(path: &Path, ins: &Instrument, register: &Register, display_pa
             continue;
         }
         if let Some(first) = seen.get(&rid) {
-            reject(format!("duplicate ResponseId {rid} (first on line {first})"));
+            reject(format!(
+                "duplicate ResponseId {rid} (first on line {first})"
+            ));
             continue;
         }
         seen.insert(rid.clone(), line);
         if let Some(sc) = status_col {
             let status = rec.get(sc).unwrap_or("").trim();
             if let Some((_, what)) = QUALTRICS_NON_RESPONSE.iter().find(|(c, _)| *c == status) {
-                reject(format!("response {rid} is {what} (Status {status}), not a real response"));
+                reject(format!(
+                    "response {rid} is {what} (Status {status}), not a real response"
+                ));
                 continue;
             }
         }
@@ -341,7 +383,10 @@ fn read_qualtrics(path: &Path, ins: &Instrument, register: &Register, display_pa
                 Ok(Some(a)) => answers.push(a),
                 Ok(None) => {}
                 Err(msg) => {
-                    bad = Some(format!("response {rid}, column {}: {msg}", names.get(col).unwrap_or("")));
+                    bad = Some(format!(
+                        "response {rid}, column {}: {msg}",
+                        names.get(col).unwrap_or("")
+                    ));
                     break;
                 }
             }
@@ -382,15 +427,16 @@ fn read_qualtrics(path: &Path, ins: &Instrument, register: &Register, display_pa
     let df = DataFrame::new(
         n,
         vec![
-        Column::new("respondent".into(), long.respondent),
-        Column::new("municipality".into(), long.municipality),
-        Column::new("wave".into(), vec![i32::from(ins.wave.year()); n]),
-        Column::new("question".into(), long.question),
-        Column::new("value".into(), long.value),
-        Column::new("label".into(), long.label),
-        Column::new("number".into(), long.number),
-        Column::new("missing".into(), long.missing),
-    ])
+            Column::new("respondent".into(), long.respondent),
+            Column::new("municipality".into(), long.municipality),
+            Column::new("wave".into(), vec![i32::from(ins.wave.year()); n]),
+            Column::new("question".into(), long.question),
+            Column::new("value".into(), long.value),
+            Column::new("label".into(), long.label),
+            Column::new("number".into(), long.number),
+            Column::new("missing".into(), long.missing),
+        ],
+    )
     .map_err(|e| Error::invalid(path, format!("cannot build the response table: {e}")))?;
     Ok(SurveyData {
         long: df,
@@ -414,7 +460,10 @@ mod tests {
 
     #[test]
     fn import_ids_parse() {
-        assert_eq!(parse_import_id(r#"{"ImportId":"QID3"}"#).as_deref(), Some("QID3"));
+        assert_eq!(
+            parse_import_id(r#"{"ImportId":"QID3"}"#).as_deref(),
+            Some("QID3")
+        );
         assert_eq!(
             parse_import_id(r#"{"ImportId":"startDate","timeZone":"Europe/Amsterdam"}"#).as_deref(),
             Some("startDate")

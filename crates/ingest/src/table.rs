@@ -58,7 +58,10 @@ impl CsvTable {
     /// Parses already decoded text that came from `path`.
     pub fn parse(path: &Path, text: &str) -> Result<CsvTable> {
         if text.trim().is_empty() {
-            return Err(Error::invalid(path, "the file is empty; it needs at least a header row"));
+            return Err(Error::invalid(
+                path,
+                "the file is empty; it needs at least a header row",
+            ));
         }
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(sniff_delimiter(text))
@@ -92,7 +95,9 @@ impl CsvTable {
 
     /// The index of a column by (case-insensitive) name.
     pub fn column(&self, name: &str) -> Option<usize> {
-        self.headers.iter().position(|h| h.eq_ignore_ascii_case(name))
+        self.headers
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
     }
 
     /// The index of a column that must be present.
@@ -108,7 +113,10 @@ impl CsvTable {
     pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
         self.records
             .iter()
-            .map(|(line, record)| Row { line: *line, record })
+            .map(|(line, record)| Row {
+                line: *line,
+                record,
+            })
             .filter(|r| !r.is_empty())
     }
 }
@@ -134,7 +142,12 @@ pub fn parse_number(text: &str) -> Option<f64> {
         // only dots: "10.000" is ten thousand when every group has three digits
         (None, Some(_)) => {
             let parts: Vec<&str> = t.split('.').collect();
-            if parts.len() > 2 || (parts.len() == 2 && parts[1].len() == 3 && !parts[0].is_empty() && parts[0] != "0") {
+            if parts.len() > 2
+                || (parts.len() == 2
+                    && parts[1].len() == 3
+                    && !parts[0].is_empty()
+                    && parts[0] != "0")
+            {
                 t.replace('.', "")
             } else {
                 t
@@ -143,6 +156,45 @@ pub fn parse_number(text: &str) -> Option<f64> {
         (None, None) => t,
     };
     normalised.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Turns byte offsets into 1-based line numbers, counting `\n` only once
+/// over a text read front to back (the csv crate's own line count is off by
+/// one on CRLF files).
+pub struct LineCounter<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    pub fn new(text: &'a str) -> LineCounter<'a> {
+        LineCounter {
+            text: text.as_bytes(),
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of byte offset `byte`; offsets must not decrease between calls.
+    pub fn line_at(&mut self, byte: u64) -> u64 {
+        let mut byte = (byte as usize).min(self.text.len());
+        // on CRLF files the csv crate reports a record as starting at the
+        // '\n' that ends the previous one
+        while byte < self.text.len() && matches!(self.text[byte], b'\r' | b'\n') {
+            byte += 1;
+        }
+        if byte < self.pos {
+            self.pos = 0;
+            self.line = 1;
+        }
+        self.line += self.text[self.pos..byte]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.pos = byte;
+        self.line
+    }
 }
 
 #[cfg(test)]
@@ -163,41 +215,16 @@ mod tests {
 
     #[test]
     fn semicolon_tables_and_line_numbers() {
-        let t = CsvTable::parse(Path::new("t.csv"), "a;b\r\n1;\"twee\r\nregels\"\r\n\r\n3;4\r\n").unwrap();
+        let t = CsvTable::parse(
+            Path::new("t.csv"),
+            "a;b\r\n1;\"twee\r\nregels\"\r\n\r\n3;4\r\n",
+        )
+        .unwrap();
         assert_eq!(t.headers, vec!["a", "b"]);
         let rows: Vec<(u64, String)> = t.rows().map(|r| (r.line, r.get(1).to_string())).collect();
-        assert_eq!(rows, vec![(2, "twee\r\nregels".to_string()), (5, "4".to_string())]);
-    }
-}
-
-/// Turns byte offsets into 1-based line numbers, counting `\n` only once
-/// over a text read front to back (the csv crate's own line count is off by
-/// one on CRLF files).
-pub struct LineCounter<'a> {
-    text: &'a [u8],
-    pos: usize,
-    line: u64,
-}
-
-impl<'a> LineCounter<'a> {
-    pub fn new(text: &'a str) -> LineCounter<'a> {
-        LineCounter { text: text.as_bytes(), pos: 0, line: 1 }
-    }
-
-    /// The line of byte offset `byte`; offsets must not decrease between calls.
-    pub fn line_at(&mut self, byte: u64) -> u64 {
-        let mut byte = (byte as usize).min(self.text.len());
-        // on CRLF files the csv crate reports a record as starting at the
-        // '\n' that ends the previous one
-        while byte < self.text.len() && matches!(self.text[byte], b'\r' | b'\n') {
-            byte += 1;
-        }
-        if byte < self.pos {
-            self.pos = 0;
-            self.line = 1;
-        }
-        self.line += self.text[self.pos..byte].iter().filter(|&&b| b == b'\n').count() as u64;
-        self.pos = byte;
-        self.line
+        assert_eq!(
+            rows,
+            vec![(2, "twee\r\nregels".to_string()), (5, "4".to_string())]
+        );
     }
 }

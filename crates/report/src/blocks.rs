@@ -63,9 +63,9 @@ pub fn parse_args(text: &str) -> Result<BTreeMap<String, String>, String> {
     let mut args = BTreeMap::new();
     let mut rest = text.trim();
     while !rest.is_empty() {
-        let caps = arg
-            .captures(rest)
-            .ok_or_else(|| format!("cannot read the arguments '{text}'; write them as name=\"value\""))?;
+        let caps = arg.captures(rest).ok_or_else(|| {
+            format!("cannot read the arguments '{text}'; write them as name=\"value\"")
+        })?;
         args.insert(caps[1].to_string(), caps[2].to_string());
         rest = rest[caps[0].len()..].trim_start();
     }
@@ -75,10 +75,15 @@ pub fn parse_args(text: &str) -> Result<BTreeMap<String, String>, String> {
 fn take(args: &BTreeMap<String, String>, key: &str, allowed: &[&str]) -> Result<String, String> {
     for k in args.keys() {
         if !allowed.contains(&k.as_str()) {
-            return Err(format!("unknown argument '{k}' (allowed: {})", allowed.join(", ")));
+            return Err(format!(
+                "unknown argument '{k}' (allowed: {})",
+                allowed.join(", ")
+            ));
         }
     }
-    args.get(key).cloned().ok_or_else(|| format!("missing argument {key}=\"...\""))
+    args.get(key)
+        .cloned()
+        .ok_or_else(|| format!("missing argument {key}=\"...\""))
 }
 
 /// Renders a block shortcode (table or chart).
@@ -90,14 +95,21 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
         }
         "chart" => {
             let name = take(&sc.args, "name", &["name"])?;
-            let chart = match name.as_str() {
-                "funds_per_year" => charts::funds_per_year(&a.funds),
-                "codings_per_action_line" => charts::codings_per_action_line(&a.codings_per_action_line),
-                other => return Err(format!("unknown chart '{other}' (charts: funds_per_year, codings_per_action_line)")),
-            };
+            let chart =
+                match name.as_str() {
+                    "funds_per_year" => charts::funds_per_year(&a.funds),
+                    "codings_per_action_line" => {
+                        charts::codings_per_action_line(&a.codings_per_action_line)
+                    }
+                    other => return Err(format!(
+                        "unknown chart '{other}' (charts: funds_per_year, codings_per_action_line)"
+                    )),
+                };
             chart.map(Block::Chart).map_err(|e| e.to_string())
         }
-        other => Err(format!("unknown shortcode '{other}' (shortcodes: table, chart, value)")),
+        other => Err(format!(
+            "unknown shortcode '{other}' (shortcodes: table, chart, value)"
+        )),
     }
 }
 
@@ -111,7 +123,10 @@ pub fn value(sc: &Shortcode, a: &Analysis) -> Result<String, String> {
     }
     let name = take(&sc.args, "name", &["name", "year"])?;
     let year_index = || -> Result<usize, String> {
-        let y = sc.args.get("year").ok_or("this value needs year=\"<year>\"")?;
+        let y = sc
+            .args
+            .get("year")
+            .ok_or("this value needs year=\"<year>\"")?;
         a.funds
             .years
             .iter()
@@ -129,8 +144,14 @@ pub fn value(sc: &Shortcode, a: &Analysis) -> Result<String, String> {
         "vouchers" => n(a.vouchers.count),
         "voucher_amount" => format_eur(a.vouchers.total_amount),
         "municipalities" => n(a.municipalities.len()),
-        "funds_total" => format!("€ {} miljoen", format_compact(a.funds.totals[year_index()?])),
-        "funds_difference" => format!("€ {} miljoen", format_compact(a.funds.difference_from_planned[year_index()?])),
+        "funds_total" => format!(
+            "€ {} miljoen",
+            format_compact(a.funds.totals[year_index()?])
+        ),
+        "funds_difference" => format!(
+            "€ {} miljoen",
+            format_compact(a.funds.difference_from_planned[year_index()?])
+        ),
         other => return Err(format!("unknown value '{other}'")),
     })
 }
@@ -248,7 +269,9 @@ mod tests {
     #[test]
     fn shortcode_arguments() {
         let re = shortcode_regex();
-        let c = re.captures(r#"zie {{ table(name="survey", question="plan") }} hier"#).unwrap();
+        let c = re
+            .captures(r#"zie {{ table(name="survey", question="plan") }} hier"#)
+            .unwrap();
         assert_eq!(&c[1], "table");
         let args = parse_args(&c[2]).unwrap();
         assert_eq!(args["question"], "plan");

@@ -44,26 +44,28 @@ pub fn funds_per_year(funds: &FundsSummary) -> Result<Chart> {
         return Err(Error::Chart("the funds table has no years".into()));
     };
     let max = funds.totals.iter().cloned().fold(0.0_f64, f64::max);
-    let y_max = ((max / 25.0).ceil() * 25.0).max(25.0);
+    // head room above the bars for the legend
+    let y_max = ((max * 1.3 / 25.0).ceil() * 25.0).max(25.0);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_err)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .x_label_area_size(32)
-            .y_label_area_size(48)
-            .build_cartesian_2d((first..last + 1).into_segmented(), 0.0..y_max)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d((first..last).into_segmented(), 0.0..y_max)
             .map_err(chart_err)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .y_desc("€ miljoen")
             .x_labels(years.len())
+            .x_label_formatter(&center_label)
             .y_labels(6)
             .y_label_formatter(&|v| format_compact(*v))
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
+            .label_style((FONT, 18))
+            .axis_desc_style((FONT, 18))
             .draw()
             .map_err(chart_err)?;
         for (ri, (route, amounts)) in funds.per_route.iter().enumerate() {
@@ -85,14 +87,16 @@ pub fn funds_per_year(funds: &FundsSummary) -> Result<Chart> {
                 }))
                 .map_err(chart_err)?
                 .label(route.label())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
+                });
         }
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 12))
+            .label_font((FONT, 16))
             .draw()
             .map_err(chart_err)?;
         root.present().map_err(chart_err)?;
@@ -103,7 +107,11 @@ pub fn funds_per_year(funds: &FundsSummary) -> Result<Chart> {
         .zip(&funds.totals)
         .map(|(y, t)| format!("{y}: € {} miljoen", format_compact(*t)))
         .collect();
-    let routes: Vec<&str> = funds.per_route.iter().map(|(r, _)| Route::label(*r)).collect();
+    let routes: Vec<&str> = funds
+        .per_route
+        .iter()
+        .map(|(r, _)| Route::label(*r))
+        .collect();
     Ok(Chart {
         id: "funds_per_year".into(),
         title: "POK-middelen per jaar naar wijze van uitkering (€ miljoen)".into(),
@@ -126,9 +134,9 @@ pub fn codings_per_action_line(counts: &[ActionLineCount]) -> Result<Chart> {
         root.fill(&WHITE).map_err(chart_err)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .x_label_area_size(32)
-            .y_label_area_size(48)
-            .build_cartesian_2d((1..9).into_segmented(), 0.0..y_max)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d((1..8).into_segmented(), 0.0..y_max)
             .map_err(chart_err)?;
         chart
             .configure_mesh()
@@ -136,17 +144,21 @@ pub fn codings_per_action_line(counts: &[ActionLineCount]) -> Result<Chart> {
             .y_desc("Gecodeerde passages")
             .x_desc("Actielijn")
             .x_labels(8)
+            .x_label_formatter(&center_label)
             .y_labels(6)
             .y_label_formatter(&|v| format_compact(v.round()))
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
+            .label_style((FONT, 18))
+            .axis_desc_style((FONT, 18))
             .draw()
             .map_err(chart_err)?;
         chart
             .draw_series(counts.iter().map(|c| {
                 let x = i32::from(c.action_line.number());
                 let mut r = Rectangle::new(
-                    [(SegmentValue::Exact(x), 0.0), (SegmentValue::Exact(x + 1), c.segments as f64)],
+                    [
+                        (SegmentValue::Exact(x), 0.0),
+                        (SegmentValue::Exact(x + 1), c.segments as f64),
+                    ],
                     PALETTE[1].filled(),
                 );
                 r.set_margin(0, 0, 8, 8);
@@ -159,7 +171,7 @@ pub fn codings_per_action_line(counts: &[ActionLineCount]) -> Result<Chart> {
                 Text::new(
                     c.segments.to_string(),
                     (SegmentValue::CenterOf(x), c.segments as f64 + y_max * 0.05),
-                    (FONT, 13).into_font().color(&BLACK),
+                    (FONT, 18).into_font().color(&BLACK),
                 )
             }))
             .map_err(chart_err)?;
@@ -180,10 +192,19 @@ pub fn codings_per_action_line(counts: &[ActionLineCount]) -> Result<Chart> {
     })
 }
 
+/// Labels segment centres only (segmented axes also offer the segment edges).
+fn center_label(v: &SegmentValue<i32>) -> String {
+    match v {
+        SegmentValue::CenterOf(x) => x.to_string(),
+        _ => String::new(),
+    }
+}
+
 /// Makes the SVG fit its container: a viewBox instead of fixed pixel sizes,
 /// and hidden from assistive technology (the figure carries the text alternative).
 fn tidy_svg(svg: String) -> String {
     let fixed = format!("width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\"");
-    let responsive = format!("viewBox=\"0 0 {W} {H}\" aria-hidden=\"true\" focusable=\"false\" class=\"chart\"");
+    let responsive =
+        format!("viewBox=\"0 0 {W} {H}\" aria-hidden=\"true\" focusable=\"false\" class=\"chart\"");
     svg.replacen(&fixed, &responsive, 1)
 }

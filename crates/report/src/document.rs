@@ -92,8 +92,14 @@ pub fn build_document(src: &ReportSources, analysis: &Analysis) -> Result<Docume
         let mut sections: Vec<SectionRef> = Vec::new();
         let mut pages = Vec::new();
         for (pi, p) in raw_pages.iter().enumerate() {
-            let id = unique_id(&mut used_ids, &format!("{chapter_id}-{}", slug(&p.header_base())));
-            if p.section.as_ref().is_some_and(|s| sections.last().map(|l| &l.title) != Some(s)) {
+            let id = unique_id(
+                &mut used_ids,
+                &format!("{chapter_id}-{}", slug(&p.header_base())),
+            );
+            if p.section
+                .as_ref()
+                .is_some_and(|s| sections.last().map(|l| &l.title) != Some(s))
+            {
                 sections.push(SectionRef {
                     title: p.section.clone().unwrap_or_default(),
                     page_id: id.clone(),
@@ -123,10 +129,23 @@ pub fn build_document(src: &ReportSources, analysis: &Analysis) -> Result<Docume
         for story in &ch.stories {
             let m = register
                 .resolve(&story.gemeente)
-                .ok_or_else(|| Error::source(&story.file.path, Some(2), format!("gemeente '{}' is not in the municipality register", story.gemeente)))?
+                .ok_or_else(|| {
+                    Error::source(
+                        &story.file.path,
+                        Some(2),
+                        format!(
+                            "gemeente '{}' is not in the municipality register",
+                            story.gemeente
+                        ),
+                    )
+                })?
                 .clone();
             let body = render_markdown(&story.file, analysis, 0)?;
-            let body = body.into_iter().map(|p| p.html).collect::<Vec<_>>().join("\n");
+            let body = body
+                .into_iter()
+                .map(|p| p.html)
+                .collect::<Vec<_>>()
+                .join("\n");
             pages.push(Page {
                 id: unique_id(&mut used_ids, &format!("verhaal-{}", slug(&m.name))),
                 kind: PageKind::Story,
@@ -152,7 +171,7 @@ pub fn build_document(src: &ReportSources, analysis: &Analysis) -> Result<Docume
                 kind: "table".into(),
                 args: [("name".to_string(), name.to_string())].into(),
             };
-            blocks::block(&sc, analysis).map_err(|m| Error::Template(m))
+            blocks::block(&sc, analysis).map_err(Error::Template)
         })
         .collect::<Result<Vec<_>>>()?;
     let c = &src.config;
@@ -197,7 +216,11 @@ fn split_pages(file: &MarkdownFile, analysis: &Analysis) -> Result<Vec<RawPage>>
 /// Renders Markdown with shortcodes. With `split_depth` 1, `#` starts a new
 /// section and `##` a new page; with 0 the whole file is one page and its
 /// headings are shifted down to stay below the page header.
-fn render_markdown(file: &MarkdownFile, analysis: &Analysis, split_depth: u8) -> Result<Vec<RawPage>> {
+fn render_markdown(
+    file: &MarkdownFile,
+    analysis: &Analysis,
+    split_depth: u8,
+) -> Result<Vec<RawPage>> {
     let (markdown, blocks) = expand_shortcodes(file, analysis)?;
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
@@ -210,7 +233,10 @@ fn render_markdown(file: &MarkdownFile, analysis: &Analysis, split_depth: u8) ->
     let mut topic: Option<String> = None;
     let mut current: Vec<Event> = Vec::new();
     let mut i = 0;
-    let flush = |section: &Option<String>, topic: &Option<String>, current: &mut Vec<Event>, pages: &mut Vec<RawPage>| {
+    let flush = |section: &Option<String>,
+                 topic: &Option<String>,
+                 current: &mut Vec<Event>,
+                 pages: &mut Vec<RawPage>| {
         if current.is_empty() && topic.is_none() {
             return;
         }
@@ -224,7 +250,9 @@ fn render_markdown(file: &MarkdownFile, analysis: &Analysis, split_depth: u8) ->
     };
     while i < events.len() {
         match &events[i] {
-            Event::Start(Tag::Heading { level, .. }) if split_depth > 0 && matches!(level, HeadingLevel::H1 | HeadingLevel::H2) => {
+            Event::Start(Tag::Heading { level, .. })
+                if split_depth > 0 && matches!(level, HeadingLevel::H1 | HeadingLevel::H2) =>
+            {
                 let level = *level;
                 let mut text = String::new();
                 i += 1;
@@ -242,7 +270,12 @@ fn render_markdown(file: &MarkdownFile, analysis: &Analysis, split_depth: u8) ->
                     topic = Some(text);
                 }
             }
-            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
                 current.push(Event::Start(Tag::Heading {
                     level: shift(*level, split_depth),
                     id: id.clone(),
@@ -250,14 +283,20 @@ fn render_markdown(file: &MarkdownFile, analysis: &Analysis, split_depth: u8) ->
                     attrs: attrs.clone(),
                 }));
             }
-            Event::End(TagEnd::Heading(level)) => current.push(Event::End(TagEnd::Heading(shift(*level, split_depth)))),
+            Event::End(TagEnd::Heading(level)) => {
+                current.push(Event::End(TagEnd::Heading(shift(*level, split_depth))))
+            }
             e => current.push(e.clone()),
         }
         i += 1;
     }
     flush(&section, &topic, &mut current, &mut pages);
     if pages.is_empty() {
-        pages.push(RawPage { section, topic, html: String::new() });
+        pages.push(RawPage {
+            section,
+            topic,
+            html: String::new(),
+        });
     }
     for p in &mut pages {
         for (n, b) in blocks.iter().enumerate() {
@@ -295,7 +334,10 @@ fn expand_shortcodes(file: &MarkdownFile, analysis: &Analysis) -> Result<(String
             continue;
         }
         let trimmed = line.trim();
-        if let Some(c) = re.captures(trimmed).filter(|c| c[0].len() == trimmed.len() && &c[1] != "value") {
+        if let Some(c) = re
+            .captures(trimmed)
+            .filter(|c| c[0].len() == trimmed.len() && &c[1] != "value")
+        {
             let sc = Shortcode {
                 kind: c[1].to_string(),
                 args: parse_args(&c[2]).map_err(err)?,
@@ -359,6 +401,9 @@ mod tests {
     #[test]
     fn slugs_are_ascii() {
         assert_eq!(slug("'s-Hertogenbosch"), "s-hertogenbosch");
-        assert_eq!(slug("Besteding per actielijn (1/2)"), "besteding-per-actielijn-1-2");
+        assert_eq!(
+            slug("Besteding per actielijn (1/2)"),
+            "besteding-per-actielijn-1-2"
+        );
     }
 }

@@ -34,7 +34,11 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn source(file: &std::path::Path, line: Option<usize>, message: impl Into<String>) -> Error {
+    pub(crate) fn source(
+        file: &std::path::Path,
+        line: Option<usize>,
+        message: impl Into<String>,
+    ) -> Error {
         Error::Source {
             file: file.to_path_buf(),
             line,

@@ -13,7 +13,10 @@ const CSS: &str = include_str!("../templates/report.css");
 
 fn templates() -> Result<Tera> {
     let mut tera = Tera::default();
-    tera.add_raw_templates(vec![("report.html", REPORT_TEMPLATE), ("block.html", BLOCK_TEMPLATE)])?;
+    tera.add_raw_templates(vec![
+        ("report.html", REPORT_TEMPLATE),
+        ("block.html", BLOCK_TEMPLATE),
+    ])?;
     Ok(tera)
 }
 
@@ -28,7 +31,11 @@ pub fn render_block(block: &Block) -> Result<String> {
 /// Renders the whole report.
 pub fn render(doc: &Document) -> Result<String> {
     let tera = templates()?;
-    let appendix: Vec<String> = doc.appendix.iter().map(render_block).collect::<Result<_>>()?;
+    let appendix: Vec<String> = doc
+        .appendix
+        .iter()
+        .map(render_block)
+        .collect::<Result<_>>()?;
     let mut ctx = Context::new();
     ctx.insert("doc", doc);
     ctx.insert("css", CSS);

@@ -57,7 +57,11 @@ pub struct BuildOutcome {
 /// Runs the pipeline: load the project, ingest, code and analyse, render, and
 /// write the HTML report and the analysis JSON. Nothing is written unless
 /// every step succeeded.
-pub fn build(project_path: &Path, options: &BuildOptions, progress: &dyn Progress) -> Result<BuildOutcome> {
+pub fn build(
+    project_path: &Path,
+    options: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<BuildOutcome> {
     progress.step("reading the project file");
     let project = Project::load(project_path)?;
     let codebook = match &project.config.codebook {
@@ -67,14 +71,27 @@ pub fn build(project_path: &Path, options: &BuildOptions, progress: &dyn Progres
     progress.step("reading report sources");
     let sources = sources::ReportSources::load(&project.config.report)?;
     let inputs = pokeval_ingest::ingest(&project, progress)?;
-    let analysis = analyse(&project.config.name, project.config.wave, &inputs, &codebook, progress)?;
+    let analysis = analyse(
+        &project.config.name,
+        project.config.wave,
+        &inputs,
+        &codebook,
+        progress,
+    )?;
     progress.step("rendering the report");
     let doc = document::build_document(&sources, &analysis)?;
     let html = html::render(&doc)?;
-    let json = serde_json::to_string_pretty(&analysis).map_err(|e| Error::Template(format!("cannot serialise the analysis: {e}")))?;
-    let output_dir = options.output.clone().unwrap_or_else(|| project.config.output.clone());
+    let json = serde_json::to_string_pretty(&analysis)
+        .map_err(|e| Error::Template(format!("cannot serialise the analysis: {e}")))?;
+    let output_dir = options
+        .output
+        .clone()
+        .unwrap_or_else(|| project.config.output.clone());
     progress.step("writing the output");
-    output::write_all(&output_dir, &[(HTML_FILE, html.as_bytes()), (JSON_FILE, json.as_bytes())])?;
+    output::write_all(
+        &output_dir,
+        &[(HTML_FILE, html.as_bytes()), (JSON_FILE, json.as_bytes())],
+    )?;
     Ok(BuildOutcome {
         files: vec![output_dir.join(HTML_FILE), output_dir.join(JSON_FILE)],
         project,

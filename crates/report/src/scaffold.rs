@@ -149,7 +149,11 @@ pub fn init(dir: &Path, wave: u16) -> Result<Vec<PathBuf>> {
     let wave = Wave::new(wave).map_err(|m| Error::source(dir, None, m))?;
     let project = dir.join(PROJECT_FILE);
     if project.exists() {
-        return Err(Error::source(&project, None, "a project already exists here; choose another folder or edit this one"));
+        return Err(Error::source(
+            &project,
+            None,
+            "a project already exists here; choose another folder or edit this one",
+        ));
     }
     let files: Vec<(&str, String)> = vec![
         (PROJECT_FILE, project_file(wave)),
@@ -158,9 +162,18 @@ pub fn init(dir: &Path, wave: u16) -> Result<Vec<PathBuf>> {
         ("middelen_per_actielijn.csv", FUNDS.to_string()),
         ("interviews/README.md", NOTES_README.to_string()),
         ("rapport/report.toml", report_toml(wave)),
-        ("rapport/hoofdstukken/01-inleiding.md", CHAPTER_1.to_string()),
-        ("rapport/hoofdstukken/02-verdeling.md", CHAPTER_2.to_string()),
-        ("rapport/hoofdstukken/03-besteding.md", CHAPTER_3.to_string()),
+        (
+            "rapport/hoofdstukken/01-inleiding.md",
+            CHAPTER_1.to_string(),
+        ),
+        (
+            "rapport/hoofdstukken/02-verdeling.md",
+            CHAPTER_2.to_string(),
+        ),
+        (
+            "rapport/hoofdstukken/03-besteding.md",
+            CHAPTER_3.to_string(),
+        ),
     ];
     let mut written = Vec::new();
     // the project file last: a failure part-way leaves no project that looks complete

@@ -116,9 +116,14 @@ impl ReportSources {
             return Err(Error::source(&path, None, "report.toml not found; the project's `report` setting must name the folder with the report sources"));
         }
         let text = pokeval_ingest::text::read_text(&path)?;
-        let config: ReportConfig = toml::from_str(&text).map_err(|e| toml_error(&path, &text, 0, &e))?;
+        let config: ReportConfig =
+            toml::from_str(&text).map_err(|e| toml_error(&path, &text, 0, &e))?;
         if config.chapters.is_empty() {
-            return Err(Error::source(&path, None, "the report has no chapters; add at least one [[chapter]] with a file"));
+            return Err(Error::source(
+                &path,
+                None,
+                "the report has no chapters; add at least one [[chapter]] with a file",
+            ));
         }
         let mut chapters = Vec::new();
         for ch in &config.chapters {
@@ -147,14 +152,26 @@ impl ReportSources {
 }
 
 fn toml_error(path: &Path, text: &str, line_offset: usize, e: &toml::de::Error) -> Error {
-    let line = e.span().map(|r| text[..r.start.min(text.len())].matches('\n').count() + 1 + line_offset);
+    let line = e
+        .span()
+        .map(|r| text[..r.start.min(text.len())].matches('\n').count() + 1 + line_offset);
     Error::source(path, line, format!("invalid TOML: {}", e.message()))
 }
 
-fn read_markdown<T: serde::de::DeserializeOwned>(dir: &Path, rel: &Path) -> Result<(T, MarkdownFile)> {
+fn read_markdown<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    rel: &Path,
+) -> Result<(T, MarkdownFile)> {
     let path = dir.join(rel);
     if !path.is_file() {
-        return Err(Error::source(&dir.join(REPORT_FILE), None, format!("'{}' is named in report.toml but does not exist", rel.display())));
+        return Err(Error::source(
+            &dir.join(REPORT_FILE),
+            None,
+            format!(
+                "'{}' is named in report.toml but does not exist",
+                rel.display()
+            ),
+        ));
     }
     let text = pokeval_ingest::text::read_text(&path)?;
     let (fm, body) = split_front_matter(&path, &text)?;
