@@ -95,16 +95,17 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
         }
         "chart" => {
             let name = take(&sc.args, "name", &["name"])?;
-            let chart =
-                match name.as_str() {
-                    "funds_per_year" => charts::funds_per_year(&a.funds),
-                    "codings_per_action_line" => {
-                        charts::codings_per_action_line(&a.codings_per_action_line)
-                    }
-                    other => return Err(format!(
+            let chart = match name.as_str() {
+                "funds_per_year" => charts::funds_per_year(&a.funds),
+                "codings_per_action_line" => {
+                    charts::codings_per_action_line(&a.codings_per_action_line)
+                }
+                other => {
+                    return Err(format!(
                         "unknown chart '{other}' (charts: funds_per_year, codings_per_action_line)"
-                    )),
-                };
+                    ))
+                }
+            };
             chart.map(Block::Chart).map_err(|e| e.to_string())
         }
         other => Err(format!(

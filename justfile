@@ -1,0 +1,13 @@
+# Mirrors the README; just is never required.
+
+# Build the example report (reports/2024/out/rapport.html)
+example:
+    cargo run --release -- build reports/2024
+
+# Run the tests
+test:
+    cargo test --workspace
+
+# What CI runs
+ci:
+    bash .ci/run
