@@ -132,7 +132,7 @@ fn bad_rows_are_rejected_with_line_and_reason() {
         .collect();
     assert_eq!(reasons.len(), 4, "{reasons:?}");
     assert!(
-        reasons.iter().any(|(l, r)| *l == 6
+        reasons.iter().any(|(l, r)| *l == 7
             && r.contains("'9' is not an option of question 'bestedingsplan'")
             && r.contains("column Q3")),
         "{reasons:?}"
@@ -144,7 +144,7 @@ fn bad_rows_are_rejected_with_line_and_reason() {
         "{reasons:?}"
     );
     assert!(
-        reasons.iter().any(|(l, r)| *l == 16
+        reasons.iter().any(|(l, r)| *l == 17
             && r.contains("duplicate ResponseId R_Vb01EnschedeXa (first on line 5)")),
         "{reasons:?}"
     );
