@@ -67,12 +67,7 @@ fn unreadable_csv_names_file_and_position() {
     let mut bytes = std::fs::read(repo().join("fixtures/middelen_per_actielijn.csv")).unwrap();
     bytes.extend_from_slice(b"AU gemeentefonds,2,1\xff,2,3,4,5,6,7\n");
     std::fs::write(&funds, bytes).unwrap();
-    let p = example_project_in(tmp.path(), |t| {
-        t.replace(
-            &format!("{}/fixtures/middelen_per_actielijn.csv", repo().display()),
-            funds.to_str().unwrap(),
-        )
-    });
+    let p = example_with_input(tmp.path(), "fixtures/middelen_per_actielijn.csv", &funds);
     let err = build_fails(&p);
     assert!(
         err.contains("middelen.csv") && err.contains("invalid byte at offset"),
@@ -91,12 +86,7 @@ fn bad_value_in_csv_names_line_and_field() {
         "AU gemeentefonds,4. Versterking wijkteams,veel",
     );
     std::fs::write(&funds, text).unwrap();
-    let p = example_project_in(tmp.path(), |t| {
-        t.replace(
-            &format!("{}/fixtures/middelen_per_actielijn.csv", repo().display()),
-            funds.to_str().unwrap(),
-        )
-    });
+    let p = example_with_input(tmp.path(), "fixtures/middelen_per_actielijn.csv", &funds);
     let err = build_fails(&p);
     assert!(
         err.contains("middelen.csv, line 9, field '2021'") && err.contains("'veel'"),
@@ -113,15 +103,11 @@ fn truncated_survey_export_is_an_error() {
             .unwrap();
     let cut: String = text.lines().take(2).collect::<Vec<_>>().join("\n");
     std::fs::write(&survey, cut).unwrap();
-    let p = example_project_in(tmp.path(), |t| {
-        t.replace(
-            &format!(
-                "{}/fixtures/2024/enquete_qualtrics_voorbeeld.csv",
-                repo().display()
-            ),
-            survey.to_str().unwrap(),
-        )
-    });
+    let p = example_with_input(
+        tmp.path(),
+        "fixtures/2024/enquete_qualtrics_voorbeeld.csv",
+        &survey,
+    );
     let err = build_fails(&p);
     assert!(
         err.contains("enquete.csv") && err.contains("third header row"),
@@ -139,12 +125,7 @@ fn note_with_unknown_municipality_is_named() {
         "+++\ngemeente = \"Atlantis\"\ndatum = 2024-03-01\nrol = \"x\"\n+++\nTekst.\n",
     )
     .unwrap();
-    let p = example_project_in(tmp.path(), |t| {
-        t.replace(
-            &format!("{}/fixtures/2024/interviews", repo().display()),
-            notes.to_str().unwrap(),
-        )
-    });
+    let p = example_with_input(tmp.path(), "fixtures/2024/interviews", &notes);
     let err = build_fails(&p);
     assert!(
         err.contains("a.md") && err.contains("'Atlantis' is not in the register"),

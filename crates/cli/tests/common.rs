@@ -47,3 +47,11 @@ pub fn example_project_in(dir: &Path, edit: impl Fn(String) -> String) -> PathBu
     std::fs::write(&path, text).expect("write project");
     path
 }
+
+/// Like [`example_project_in`], with the input `fixture` (a path relative to
+/// the repository, as named in the example project) replaced by `replacement`.
+pub fn example_with_input(dir: &Path, fixture: &str, replacement: &Path) -> PathBuf {
+    let from = format!("{}/{fixture}", repo().display());
+    let to = replacement.to_str().expect("UTF-8 path").to_string();
+    example_project_in(dir, |t| t.replace(&from, &to))
+}

@@ -4,6 +4,8 @@
 //! Bars are drawn as `Rectangle`s (plotters' Histogram emits elements in a
 //! random order, which would break byte-identical output).
 
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::prelude::*;
 use pokeval_analysis::{ActionLineCount, FundsSummary};
 use pokeval_ingest::model::Route;
@@ -46,28 +48,14 @@ pub fn funds_per_year(funds: &FundsSummary) -> Result<Chart> {
     let max = funds.totals.iter().cloned().fold(0.0_f64, f64::max);
     // head room above the bars for the legend
     let y_max = ((max * 1.3 / 25.0).ceil() * 25.0).max(25.0);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d((first..last).into_segmented(), 0.0..y_max)
-            .map_err(chart_err)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .y_desc("€ miljoen")
-            .x_labels(years.len())
-            .x_label_formatter(&center_label)
-            .y_labels(6)
-            .y_label_formatter(&|v| format_compact(*v))
-            .label_style((FONT, 18))
-            .axis_desc_style((FONT, 18))
-            .draw()
-            .map_err(chart_err)?;
+    let frame = Frame {
+        x: first..last,
+        y_max,
+        y_desc: "€ miljoen",
+        x_desc: None,
+        legend: true,
+    };
+    let svg = frame.draw(|chart| {
         for (ri, (route, amounts)) in funds.per_route.iter().enumerate() {
             let color = PALETTE[ri % PALETTE.len()];
             let below: Vec<f64> = (0..years.len())
@@ -91,16 +79,8 @@ pub fn funds_per_year(funds: &FundsSummary) -> Result<Chart> {
                     Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 16))
-            .draw()
-            .map_err(chart_err)?;
-        root.present().map_err(chart_err)?;
-    }
+        Ok(())
+    })?;
     let per_year: Vec<String> = funds
         .years
         .iter()
@@ -120,7 +100,7 @@ pub fn funds_per_year(funds: &FundsSummary) -> Result<Chart> {
             routes.join(", "),
             per_year.join("; ")
         ),
-        svg: tidy_svg(svg),
+        svg,
     })
 }
 
@@ -128,29 +108,14 @@ pub fn funds_per_year(funds: &FundsSummary) -> Result<Chart> {
 pub fn codings_per_action_line(counts: &[ActionLineCount]) -> Result<Chart> {
     let max = counts.iter().map(|c| c.segments).max().unwrap_or(0) as f64;
     let y_max = (max * 1.15).ceil().max(5.0);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d((1..8).into_segmented(), 0.0..y_max)
-            .map_err(chart_err)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .y_desc("Gecodeerde passages")
-            .x_desc("Actielijn")
-            .x_labels(8)
-            .x_label_formatter(&center_label)
-            .y_labels(6)
-            .y_label_formatter(&|v| format_compact(v.round()))
-            .label_style((FONT, 18))
-            .axis_desc_style((FONT, 18))
-            .draw()
-            .map_err(chart_err)?;
+    let frame = Frame {
+        x: 1..8,
+        y_max,
+        y_desc: "Gecodeerde passages",
+        x_desc: Some("Actielijn"),
+        legend: false,
+    };
+    let svg = frame.draw(|chart| {
         chart
             .draw_series(counts.iter().map(|c| {
                 let x = i32::from(c.action_line.number());
@@ -175,8 +140,8 @@ pub fn codings_per_action_line(counts: &[ActionLineCount]) -> Result<Chart> {
                 )
             }))
             .map_err(chart_err)?;
-        root.present().map_err(chart_err)?;
-    }
+        Ok(())
+    })?;
     let parts: Vec<String> = counts
         .iter()
         .map(|c| format!("actielijn {}: {}", c.action_line.number(), c.segments))
@@ -188,8 +153,66 @@ pub fn codings_per_action_line(counts: &[ActionLineCount]) -> Result<Chart> {
             "Staafgrafiek van het aantal gecodeerde passages per actielijn: {}.",
             parts.join("; ")
         ),
-        svg: tidy_svg(svg),
+        svg,
     })
+}
+
+type BarChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<SegmentedCoord<RangedCoordi32>, RangedCoordf64>>;
+
+/// The frame every bar chart shares: white background, one bar slot per
+/// integer on the x axis, labelled axes in a readable size.
+struct Frame {
+    /// The x values (inclusive range, one segment each).
+    x: std::ops::Range<i32>,
+    y_max: f64,
+    y_desc: &'static str,
+    x_desc: Option<&'static str>,
+    /// Draw a legend of the labelled series in the upper right corner.
+    legend: bool,
+}
+
+impl Frame {
+    /// Draws the axes, lets `bars` draw the data and returns the SVG.
+    fn draw(&self, bars: impl FnOnce(&mut BarChart) -> Result<()>) -> Result<String> {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
+            root.fill(&WHITE).map_err(chart_err)?;
+            let mut chart = ChartBuilder::on(&root)
+                .margin(12)
+                .x_label_area_size(48)
+                .y_label_area_size(64)
+                .build_cartesian_2d(self.x.clone().into_segmented(), 0.0..self.y_max)
+                .map_err(chart_err)?;
+            let mut mesh = chart.configure_mesh();
+            mesh.disable_x_mesh()
+                .y_desc(self.y_desc)
+                .x_labels((self.x.end - self.x.start + 1) as usize)
+                .x_label_formatter(&center_label)
+                .y_labels(6)
+                .y_label_formatter(&|v| format_compact(*v))
+                .label_style((FONT, 18))
+                .axis_desc_style((FONT, 18));
+            if let Some(d) = self.x_desc {
+                mesh.x_desc(d);
+            }
+            mesh.draw().map_err(chart_err)?;
+            bars(&mut chart)?;
+            if self.legend {
+                chart
+                    .configure_series_labels()
+                    .position(SeriesLabelPosition::UpperRight)
+                    .background_style(WHITE.mix(0.9))
+                    .border_style(BLACK.mix(0.3))
+                    .label_font((FONT, 16))
+                    .draw()
+                    .map_err(chart_err)?;
+            }
+            root.present().map_err(chart_err)?;
+        }
+        Ok(tidy_svg(svg))
+    }
 }
 
 /// Labels segment centres only (segmented axes also offer the segment edges).
