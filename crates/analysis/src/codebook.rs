@@ -17,10 +17,25 @@
 //! ## Rule syntax
 //! A rule is one or more words; a segment matches when the words occur in
 //! that order, separated by white space, at word boundaries. Matching ignores
-//! case and diacritics ("geinvesteerd" matches "geïnvesteerd"). A `*` inside
-//! or at either end of a word stands for any letters, so `wijkteam*` matches
-//! "wijkteams" and `*wijkteam*` also "buurtwijkteams". Nothing else is
-//! special: dots, slashes and brackets match themselves.
+//! case and diacritics ("geinvesteerd" matches "geïnvesteerd").
+//!
+//! - A plain word also matches its regular Dutch inflections: the endings
+//!   `-s`, `-'s`, `-e`, `-en`, `-n`, `-es`, `-er`, `-ers` and the diminutives
+//!   `-je`, `-jes`, `-tje`, `-tjes` ("wijkteam" matches "wijkteams",
+//!   "klacht" matches "klachten"). Irregular forms need their own rule
+//!   ("raadslieden" next to "raadsman").
+//! - `=word` matches the word exactly, without inflections (`=ido`).
+//! - A `*` inside or at either end of a word stands for any letters, so
+//!   `wijkteam*` matches "wijkteamleden" and `*wijkteam*` also
+//!   "buurtwijkteams".
+//!
+//! Nothing else is special: dots, slashes and brackets match themselves.
+//!
+//! ## Hierarchy
+//! `parent` makes a code a sub-code. A code counts towards the action line
+//! of its own `action_line` or, when it has none, of its nearest ancestor
+//! that has one; codes without an action line anywhere up the tree are
+//! themes.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -101,6 +116,27 @@ impl Codebook {
                     ));
                 }
             }
+            let ancestors = cb.ancestors(&c.id);
+            if ancestors.iter().any(|a| a.id == c.id) {
+                return Err(Error::rule(path, &c.id, "", "the parents form a cycle"));
+            }
+            if let (Some(own), Some(inherited)) = (
+                c.action_line,
+                ancestors.iter().find_map(|a| a.action_line),
+            ) {
+                if own != inherited {
+                    return Err(Error::rule(
+                        path,
+                        &c.id,
+                        "",
+                        &format!(
+                            "action line {} differs from action line {} of its parent",
+                            own.number(),
+                            inherited.number()
+                        ),
+                    ));
+                }
+            }
             for rule in c.include.iter().chain(&c.exclude) {
                 rule_to_regex(rule).map_err(|m| Error::rule(path, &c.id, rule, &m))?;
             }
@@ -110,6 +146,59 @@ impl Codebook {
 
     pub fn code(&self, id: &str) -> Option<&Code> {
         self.codes.iter().find(|c| c.id == id)
+    }
+
+    /// The parent, grandparent, ... of a code, nearest first. Stops at a
+    /// repeated code, so a cycle ends the walk (and `parse` reports it).
+    pub fn ancestors(&self, id: &str) -> Vec<&Code> {
+        let mut out: Vec<&Code> = Vec::new();
+        let mut current = self.code(id).and_then(|c| c.parent.as_deref());
+        while let Some(pid) = current {
+            let Some(p) = self.code(pid) else { break };
+            if out.iter().any(|a| a.id == p.id) {
+                break;
+            }
+            out.push(p);
+            if p.id == id {
+                break;
+            }
+            current = p.parent.as_deref();
+        }
+        out
+    }
+
+    /// The action line a code counts towards: its own, or its nearest
+    /// ancestor's; `None` for themes.
+    pub fn action_line_of(&self, id: &str) -> Option<ActionLine> {
+        let code = self.code(id)?;
+        code.action_line
+            .or_else(|| self.ancestors(id).iter().find_map(|a| a.action_line))
+    }
+
+    /// The path from the root to a code, as labels ("Robuuste
+    /// rechtsbescherming > Sociaal raadslieden").
+    pub fn path_labels(&self, id: &str) -> Vec<String> {
+        let mut labels: Vec<String> = self
+            .ancestors(id)
+            .iter()
+            .rev()
+            .map(|c| c.label.clone())
+            .collect();
+        if let Some(c) = self.code(id) {
+            labels.push(c.label.clone());
+        }
+        labels
+    }
+}
+
+/// Regular Dutch inflection endings a plain rule word also matches; after a
+/// consonant also with that consonant doubled ("plan" -> "plannen").
+fn inflections(last: char) -> String {
+    const ENDINGS: &str = "s|'s|en|n|e|es|er|ers|je|jes|tje|tjes";
+    if last.is_ascii_alphabetic() && !"aeiouy".contains(last) {
+        format!("(?:{ENDINGS}|{last}en|{last}e|{last}er|{last}ers)?")
+    } else {
+        format!("(?:{ENDINGS})?")
     }
 }
 
@@ -121,23 +210,35 @@ pub fn rule_to_regex(rule: &str) -> std::result::Result<String, String> {
     }
     let mut parts = Vec::new();
     for w in &words {
+        let (exact, w) = match w.strip_prefix('=') {
+            Some(rest) => (true, rest),
+            None => (false, *w),
+        };
         let folded = pokeval_ingest::text::fold(w);
         if folded.chars().all(|c| c == '*') {
             return Err("a word of only '*' would match anything; name at least one letter".into());
         }
         let pieces: Vec<String> = folded.split('*').map(regex::escape).collect();
-        parts.push(pieces.join(r"\w*"));
+        let mut part = pieces.join(r"\w*");
+        // only plain words inflect: not "t/m", "p&c-cyclus" or "zorg-"
+        let plain = folded.chars().all(|c| c.is_alphabetic() || c == '*' || c == '-');
+        if let Some(last) = folded.chars().last().filter(|c| c.is_alphabetic()) {
+            if !exact && plain {
+                part.push_str(&inflections(last));
+            }
+        }
+        parts.push(part);
     }
-    let first_wild = words[0].starts_with('*');
-    let last_wild = words[words.len() - 1].ends_with('*');
+    let first = words[0].trim_start_matches('=');
+    let last = words[words.len() - 1];
     let body = parts.join(r"\s+");
     // word boundaries only next to word characters, so rules like "(hoog)" work
-    let lead = if !first_wild && starts_with_word_char(words[0]) {
+    let lead = if !first.starts_with('*') && starts_with_word_char(first) {
         r"\b"
     } else {
         ""
     };
-    let trail = if !last_wild && ends_with_word_char(words[words.len() - 1]) {
+    let trail = if !last.ends_with('*') && ends_with_word_char(last) {
         r"\b"
     } else {
         ""
@@ -174,16 +275,57 @@ mod tests {
 
     #[test]
     fn rules_translate_to_regexes() {
+        let (l, m) = (inflections('l'), inflections('n'));
         assert_eq!(rule_to_regex("wijkteam*").unwrap(), r"\bwijkteam\w*");
         assert_eq!(rule_to_regex("*wijkteam*").unwrap(), r"\w*wijkteam\w*");
         assert_eq!(
             rule_to_regex("sociaal  raadslieden").unwrap(),
-            r"\bsociaal\s+raadslieden\b"
+            format!(r"\bsociaal{l}\s+raadslieden{m}\b")
         );
-        assert_eq!(rule_to_regex("Geïnvesteerd").unwrap(), r"\bgeinvesteerd\b");
+        assert_eq!(rule_to_regex("=Geïnvesteerd").unwrap(), r"\bgeinvesteerd\b");
         assert_eq!(rule_to_regex("t/m").unwrap(), r"\bt/m\b");
+        assert_eq!(rule_to_regex("=ido").unwrap(), r"\bido\b");
         assert!(rule_to_regex("  ").is_err());
         assert!(rule_to_regex("**").is_err());
+    }
+
+    #[test]
+    fn plain_words_match_dutch_inflections_only() {
+        struct Folded(regex::Regex);
+        impl Folded {
+            fn is_match(&self, text: &str) -> bool {
+                self.0.is_match(&pokeval_ingest::text::fold(text))
+            }
+        }
+        let re = |rule: &str| Folded(regex::Regex::new(&rule_to_regex(rule).unwrap()).unwrap());
+        let wijkteam = re("wijkteam");
+        for yes in ["wijkteam", "wijkteams", "het wijkteampje"] {
+            assert_eq!(wijkteam.is_match(yes), yes != "het wijkteampje", "{yes}");
+        }
+        assert!(re("klacht").is_match("twee klachten"));
+        assert!(re("bestedingsplan").is_match("bestedingsplannen"));
+        assert!(re("kwetsbare wijk").is_match("Kwetsbare wijken"));
+        assert!(re("=ido").is_match("het ido"));
+        assert!(!re("=ido").is_match("idos"));
+        assert!(re("ido").is_match("ido's"));
+        assert!(!re("team").is_match("wijkteam"), "word boundary at the start");
+    }
+
+    #[test]
+    fn hierarchy_gives_action_lines_and_paths() {
+        let cb = Codebook::default_codebook();
+        assert_eq!(cb.action_line_of("AL2-SR").map(|a| a.number()), Some(2));
+        assert_eq!(cb.action_line_of("TH-ROL-SMEER"), None);
+        assert_eq!(
+            cb.path_labels("AL2-SR"),
+            vec!["Robuuste rechtsbescherming", "Sociaal raadslieden"]
+        );
+        let cyclic = "name = \"x\"\n[[code]]\nid = \"A\"\nlabel = \"a\"\nparent = \"B\"\n[[code]]\nid = \"B\"\nlabel = \"b\"\nparent = \"A\"\n";
+        let err = Codebook::parse(Path::new("c.toml"), cyclic).unwrap_err().to_string();
+        assert!(err.contains("cycle"), "{err}");
+        let conflict = "name = \"x\"\n[[code]]\nid = \"A\"\nlabel = \"a\"\naction_line = 2\n[[code]]\nid = \"B\"\nlabel = \"b\"\nparent = \"A\"\naction_line = 3\n";
+        let err = Codebook::parse(Path::new("c.toml"), conflict).unwrap_err().to_string();
+        assert!(err.contains("code 'B'") && err.contains("differs"), "{err}");
     }
 
     #[test]
