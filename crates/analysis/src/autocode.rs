@@ -2,7 +2,9 @@
 //! [`regex::RegexSet`], applied in a single pass to each segment of folded
 //! text. Each coding keeps the rule and the span that produced it.
 
-use pokeval_ingest::model::{paragraphs, Segment, SegmentUnit, Source, SourceKind, Span};
+use pokeval_ingest::model::{Segment, SegmentUnit, Source, SourceKind, Span};
+use pokeval_ingest::project::CodingUnit;
+use pokeval_ingest::segment::{paragraphs, sentences};
 use pokeval_ingest::text::fold;
 use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
@@ -119,11 +121,15 @@ impl Autocoder {
     }
 }
 
-/// Splits a source into coding units: paragraphs for notes and documents,
-/// the whole answer for an open survey answer.
-pub fn segments(source: &Source) -> Vec<Segment> {
-    match source.kind {
-        SourceKind::SurveyAnswer => {
+/// Splits a source into coding units. With [`CodingUnit::Paragraph`]:
+/// paragraphs of notes and documents, each open answer whole; with
+/// [`CodingUnit::Sentence`]: sentences of both. Markdown headings are left
+/// out, and the remaining segments are numbered `<source>#1`, `#2`, ...
+/// (`#s1`, `#s2`, ... for sentences): the numbers manual codings refer to.
+pub fn segments(source: &Source, unit: CodingUnit) -> Vec<Segment> {
+    let segs = match (unit, source.kind) {
+        (CodingUnit::Sentence, _) => sentences(&source.id, &source.text),
+        (CodingUnit::Paragraph, SourceKind::SurveyAnswer) => {
             let text = source.text.trim();
             if text.is_empty() {
                 return Vec::new();
@@ -136,11 +142,24 @@ pub fn segments(source: &Source) -> Vec<Segment> {
                 unit: SegmentUnit::Answer,
             }]
         }
-        SourceKind::Interview | SourceKind::Document => paragraphs(&source.id, &source.text)
-            .into_iter()
-            .filter(|s| !is_heading(s, &source.text))
-            .collect(),
-    }
+        (CodingUnit::Paragraph, SourceKind::Interview | SourceKind::Document) => {
+            paragraphs(&source.id, &source.text)
+        }
+    };
+    // number the codable segments 1, 2, ... (s1, s2, ... for sentences)
+    let prefix = if unit == CodingUnit::Sentence {
+        "s"
+    } else {
+        ""
+    };
+    segs.into_iter()
+        .filter(|s| !is_heading(s, &source.text))
+        .enumerate()
+        .map(|(i, s)| Segment {
+            id: format!("{}#{prefix}{}", source.id, i + 1),
+            ..s
+        })
+        .collect()
 }
 
 /// Markdown headings are structure, not content to code.
@@ -151,13 +170,17 @@ fn is_heading(seg: &Segment, text: &str) -> bool {
 }
 
 /// Segments and codes all sources; returns the segments and the codings.
-pub fn autocode(codebook: &Codebook, sources: &[Source]) -> Result<(Vec<Segment>, Vec<Coding>)> {
+pub fn autocode(
+    codebook: &Codebook,
+    sources: &[Source],
+    unit: CodingUnit,
+) -> Result<(Vec<Segment>, Vec<Coding>)> {
     let coder = Autocoder::new(codebook)?;
     let mut all_segments = Vec::new();
     let mut codings = Vec::new();
     for source in sources {
         let folded = fold(&source.text);
-        for seg in segments(source) {
+        for seg in segments(source, unit) {
             coder.code_segment(&seg, &folded, &mut codings);
             all_segments.push(seg);
         }
@@ -195,7 +218,12 @@ mod tests {
              [[code]]\nid = \"R\"\nlabel = \"r\"\ninclude = [\"sociaal raadslieden\", \"raadslied*\"]\nexclude = [\"geen raadslieden\"]\n",
         );
         let text = "# Kop\n\nHet 🙂 Sociale Wijkteams kregen meer ruimte.\n\nEr is flink Geïnvesteerd.\n\nWe hebben geen raadslieden.";
-        let (segs, codings) = autocode(&cb, &[source(SourceKind::Interview, text)]).unwrap();
+        let (segs, codings) = autocode(
+            &cb,
+            &[source(SourceKind::Interview, text)],
+            CodingUnit::Paragraph,
+        )
+        .unwrap();
         assert_eq!(segs.len(), 3, "the heading is not a segment");
         let got: Vec<(&str, &str)> = codings
             .iter()
@@ -218,7 +246,12 @@ mod tests {
     fn a_code_is_applied_once_per_segment() {
         let cb = book("name = \"t\"\n[[code]]\nid = \"A\"\nlabel = \"a\"\ninclude = [\"ido\", \"informatiepunt*\"]\n");
         let text = "Het IDO, een informatiepunt digitale overheid.";
-        let (_, codings) = autocode(&cb, &[source(SourceKind::SurveyAnswer, text)]).unwrap();
+        let (_, codings) = autocode(
+            &cb,
+            &[source(SourceKind::SurveyAnswer, text)],
+            CodingUnit::Paragraph,
+        )
+        .unwrap();
         assert_eq!(codings.len(), 1);
         assert_eq!(codings[0].matched.unwrap().slice(text), Some("IDO"));
     }

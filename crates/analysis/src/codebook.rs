@@ -120,10 +120,9 @@ impl Codebook {
             if ancestors.iter().any(|a| a.id == c.id) {
                 return Err(Error::rule(path, &c.id, "", "the parents form a cycle"));
             }
-            if let (Some(own), Some(inherited)) = (
-                c.action_line,
-                ancestors.iter().find_map(|a| a.action_line),
-            ) {
+            if let (Some(own), Some(inherited)) =
+                (c.action_line, ancestors.iter().find_map(|a| a.action_line))
+            {
                 if own != inherited {
                     return Err(Error::rule(
                         path,
@@ -221,7 +220,9 @@ pub fn rule_to_regex(rule: &str) -> std::result::Result<String, String> {
         let pieces: Vec<String> = folded.split('*').map(regex::escape).collect();
         let mut part = pieces.join(r"\w*");
         // only plain words inflect: not "t/m", "p&c-cyclus" or "zorg-"
-        let plain = folded.chars().all(|c| c.is_alphabetic() || c == '*' || c == '-');
+        let plain = folded
+            .chars()
+            .all(|c| c.is_alphabetic() || c == '*' || c == '-');
         if let Some(last) = folded.chars().last().filter(|c| c.is_alphabetic()) {
             if !exact && plain {
                 part.push_str(&inflections(last));
@@ -308,7 +309,10 @@ mod tests {
         assert!(re("=ido").is_match("het ido"));
         assert!(!re("=ido").is_match("idos"));
         assert!(re("ido").is_match("ido's"));
-        assert!(!re("team").is_match("wijkteam"), "word boundary at the start");
+        assert!(
+            !re("team").is_match("wijkteam"),
+            "word boundary at the start"
+        );
     }
 
     #[test]
@@ -321,10 +325,14 @@ mod tests {
             vec!["Robuuste rechtsbescherming", "Sociaal raadslieden"]
         );
         let cyclic = "name = \"x\"\n[[code]]\nid = \"A\"\nlabel = \"a\"\nparent = \"B\"\n[[code]]\nid = \"B\"\nlabel = \"b\"\nparent = \"A\"\n";
-        let err = Codebook::parse(Path::new("c.toml"), cyclic).unwrap_err().to_string();
+        let err = Codebook::parse(Path::new("c.toml"), cyclic)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("cycle"), "{err}");
         let conflict = "name = \"x\"\n[[code]]\nid = \"A\"\nlabel = \"a\"\naction_line = 2\n[[code]]\nid = \"B\"\nlabel = \"b\"\nparent = \"A\"\naction_line = 3\n";
-        let err = Codebook::parse(Path::new("c.toml"), conflict).unwrap_err().to_string();
+        let err = Codebook::parse(Path::new("c.toml"), conflict)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("code 'B'") && err.contains("differs"), "{err}");
     }
 

@@ -12,10 +12,13 @@
 //! `pokeval-report`). Numbers here are plain numbers; Dutch formatting
 //! happens in the report.
 
+pub mod agreement;
 pub mod autocode;
 pub mod codebook;
 pub mod error;
+pub mod manual;
 pub mod stats;
+pub mod tables;
 
 pub use autocode::{Coding, Origin};
 pub use codebook::Codebook;

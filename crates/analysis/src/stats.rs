@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use pokeval_ingest::funds::FundsTable;
-use pokeval_ingest::model::{ActionLine, Municipality, Route, SizeClass, Source, SourceKind, Wave};
+use pokeval_ingest::model::{ActionLine, Municipality, Route, SizeClass, SourceKind, Wave};
 use pokeval_ingest::survey::QuestionType;
 use pokeval_ingest::{InputSummary, Inputs, Progress, Reject};
 use polars::prelude::*;
@@ -12,6 +12,8 @@ use serde::Serialize;
 use crate::autocode::{autocode, Coding};
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
+use crate::manual::{agreement, place_manual, rule_quality, AgreementReport, RuleQuality};
+use crate::tables::*;
 
 /// The planned yearly amount the funds are measured against (EUR million).
 pub const PLANNED_YEARLY_MLN: f64 = 150.0;
@@ -26,11 +28,44 @@ pub struct Analysis {
     pub codebook: CodebookSummary,
     pub sources: SourceCounts,
     pub segments: usize,
+    /// Rule codings and manual codings, each with its origin.
     pub codings: Vec<Coding>,
-    pub codings_per_action_line: Vec<ActionLineCount>,
+    /// Frequencies per code (segments, sources, municipalities).
+    pub code_frequencies: Vec<Frequency>,
+    /// Frequencies per action line, sub-codes included.
+    pub action_line_frequencies: Vec<Frequency>,
+    /// Action lines x size class: municipalities that mention them.
+    pub action_lines_by_size_class: CrossTab,
+    /// Codes x size class: municipalities that mention them.
+    pub codes_by_size_class: CrossTab,
+    /// Codes x province: municipalities that mention them.
+    pub codes_by_province: CrossTab,
+    /// Codes x municipality: coded segments.
+    pub codes_by_municipality: CrossTab,
+    /// Co-occurrence of action lines on segments.
+    pub action_line_cooccurrence: Cooccurrence,
+    /// Co-occurrence of codes on segments.
+    pub code_cooccurrence: Cooccurrence,
+    /// Respondents (survey respondents and interviews) x codes, 0/1.
+    pub respondent_matrix: RespondentMatrix,
+    /// Up to three pseudonymised quotes per action line and per code.
+    pub action_line_quotes: Vec<Quotes>,
+    pub code_quotes: Vec<Quotes>,
+    /// Agreement between manual coders (when there are two or more).
+    pub agreement: Option<AgreementReport>,
+    /// The rules judged against the gold coder (when one is named).
+    pub rule_quality: Option<RuleQuality>,
     pub funds: FundsSummary,
     pub survey: Vec<QuestionFrequencies>,
+    /// Closed questions by size class of the respondents' municipalities.
+    pub survey_by_size_class: Vec<QuestionBySize>,
+    /// Response compared with all municipalities, per size class.
+    pub response_by_size_class: Vec<ResponseRow>,
     pub vouchers: VoucherSummary,
+    /// Vouchers per province against the province's share of all municipalities.
+    pub vouchers_by_province: Vec<ProvinceVouchers>,
+    /// POK-middelen via the algemene uitkering per municipality.
+    pub funds_per_municipality: Option<MunicipalFunds>,
     /// The municipality register, for names, provinces and size classes.
     pub municipalities: Vec<Municipality>,
 }
@@ -46,6 +81,8 @@ pub struct CodebookSummary {
 pub struct CodeRef {
     pub id: String,
     pub label: String,
+    pub parent: Option<String>,
+    /// The action line the code counts towards (its own or inherited).
     pub action_line: Option<ActionLine>,
     pub rules: usize,
 }
@@ -59,19 +96,6 @@ pub struct SourceCounts {
     pub interview_municipalities: usize,
     pub survey_respondents: usize,
     pub survey_municipalities: usize,
-}
-
-/// Codings for one action line (all codes tied to it).
-#[derive(Debug, Clone, Serialize)]
-pub struct ActionLineCount {
-    pub action_line: ActionLine,
-    pub name: String,
-    /// Coded segments.
-    pub segments: usize,
-    /// Distinct sources with at least one coded segment.
-    pub sources: usize,
-    /// Distinct municipalities with at least one coded segment.
-    pub municipalities: usize,
 }
 
 /// A row of the funds table with its action line's name.
@@ -137,6 +161,70 @@ pub struct VoucherClassRow {
     pub amount: f64,
 }
 
+/// Answers to one closed question by size class.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionBySize {
+    pub question: String,
+    pub text: String,
+    pub options: Vec<String>,
+    pub rows: Vec<SizeRow>,
+}
+
+/// One size class's answers (counts per option, in option order).
+#[derive(Debug, Clone, Serialize)]
+pub struct SizeRow {
+    pub size_class: SizeClass,
+    pub label: String,
+    pub counts: Vec<usize>,
+    pub answered: usize,
+}
+
+/// Response per size class.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseRow {
+    pub size_class: SizeClass,
+    pub label: String,
+    /// Municipalities in the country (population table, else the register).
+    pub population: usize,
+    /// Municipalities that answered the survey.
+    pub survey: usize,
+    /// Municipalities interviewed.
+    pub interviewed: usize,
+    /// Survey municipalities as a percentage of the population.
+    pub survey_percent: Option<f64>,
+}
+
+/// Vouchers in one province.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvinceVouchers {
+    pub province: String,
+    pub vouchers: usize,
+    /// Share of all vouchers, percent.
+    pub voucher_percent: Option<f64>,
+    /// The province's municipalities as a share of all municipalities, percent.
+    pub municipality_percent: Option<f64>,
+}
+
+/// Money per municipality via the AU clusters in one year.
+#[derive(Debug, Clone, Serialize)]
+pub struct MunicipalFunds {
+    pub year: u16,
+    /// National AU totals in the year (EUR million): Bestuur en Ondersteuning (AL 2+3)
+    /// and Sociale Basisvoorzieningen (AL 4+5).
+    pub cluster_bo_mln: f64,
+    pub cluster_sbv_mln: f64,
+    pub rows: Vec<MunicipalFundsRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MunicipalFundsRow {
+    pub municipality: String,
+    pub name: String,
+    pub inhabitants: u64,
+    pub euros: f64,
+    pub per_1000: f64,
+}
+
 /// Runs the analysis on ingested inputs.
 pub fn analyse(
     project: &str,
@@ -145,16 +233,91 @@ pub fn analyse(
     codebook: &Codebook,
     progress: &dyn Progress,
 ) -> Result<Analysis> {
+    let unit = inputs.coding_unit;
     progress.step("coding sources with the codebook");
-    let (segments, codings) = autocode(codebook, &inputs.sources)?;
+    let (segments, rule_codings) = autocode(codebook, &inputs.sources, unit)?;
+    let (manual, manual_rejects, manual_summary) =
+        place_manual(&inputs.manual, &inputs.sources, &segments, codebook);
+    let agreement = agreement(codebook, &segments, &manual);
+    let rule_quality = match &inputs.gold {
+        Some(gold) => Some(rule_quality(codebook, &inputs.sources, &segments, &rule_codings, &manual, gold).ok_or_else(|| Error::Table {
+            what: "the rule quality".into(),
+            message: format!("the gold coder '{gold}' has no manual codings; check [coding] gold in the project file"),
+        })?),
+        None => None,
+    };
+    let mut codings = rule_codings;
+    codings.extend(manual);
     progress.step("computing statistics");
-    let codings_per_action_line = per_action_line(codebook, &inputs.sources, &codings);
     let survey = survey_frequencies(inputs)?;
-    Ok(Analysis {
+    let municipalities: Vec<Municipality> = inputs.register.iter().cloned().collect();
+    let coded = CodedSegments::new(&codings);
+    let member = Membership::new(codebook);
+    let codes = code_categories(codebook);
+    let lines = action_line_categories();
+    let muni_of: BTreeMap<&str, Option<&str>> = inputs
+        .sources
+        .iter()
+        .map(|s| (s.id.as_str(), s.municipality.as_deref()))
+        .collect();
+    let size_columns: Vec<String> = SizeClass::all().map(|c| c.label().to_string()).collect();
+    let provinces: Vec<String> = municipalities
+        .iter()
+        .map(|m| m.province.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let by_size = |cats: &[Category]| {
+        crosstab_municipalities(
+            cats,
+            &coded,
+            &member,
+            &inputs.sources,
+            &municipalities,
+            &size_columns,
+            |m| m.size_class.label().to_string(),
+        )
+    };
+    let mut inputs_summary = inputs.summary.clone();
+    inputs_summary.extend(manual_summary);
+    let mut rejects = inputs.rejects.clone();
+    rejects.extend(manual_rejects);
+    let analysis = Analysis {
+        code_frequencies: frequencies(&codes, &coded, &member, &muni_of),
+        action_line_frequencies: frequencies(&lines, &coded, &member, &muni_of),
+        action_lines_by_size_class: by_size(&lines),
+        codes_by_size_class: by_size(&codes),
+        codes_by_province: crosstab_municipalities(
+            &codes,
+            &coded,
+            &member,
+            &inputs.sources,
+            &municipalities,
+            &provinces,
+            |m| m.province.clone(),
+        ),
+        codes_by_municipality: crosstab_segments_by_municipality(
+            &codes,
+            &coded,
+            &member,
+            &inputs.sources,
+            &municipalities,
+        ),
+        action_line_cooccurrence: cooccurrence(&lines, &coded, &member),
+        code_cooccurrence: cooccurrence(&codes, &coded, &member),
+        respondent_matrix: respondent_matrix(codebook, &inputs.sources, &coded),
+        action_line_quotes: quotes(&lines, &coded, &member, &inputs.sources, &municipalities, 3),
+        code_quotes: quotes(&codes, &coded, &member, &inputs.sources, &municipalities, 3),
+        agreement,
+        rule_quality,
+        survey_by_size_class: survey_by_size_class(inputs)?,
+        response_by_size_class: response_by_size_class(inputs),
+        vouchers_by_province: vouchers_by_province(inputs),
+        funds_per_municipality: funds_per_municipality(inputs),
         project: project.to_string(),
         wave,
-        inputs: inputs.summary.clone(),
-        rejects: inputs.rejects.clone(),
+        inputs: inputs_summary,
+        rejects,
         codebook: CodebookSummary {
             name: codebook.name.clone(),
             codes: codebook
@@ -163,7 +326,8 @@ pub fn analyse(
                 .map(|c| CodeRef {
                     id: c.id.clone(),
                     label: c.label.clone(),
-                    action_line: c.action_line,
+                    parent: c.parent.clone(),
+                    action_line: codebook.action_line_of(&c.id),
                     rules: c.include.len() + c.exclude.len(),
                 })
                 .collect(),
@@ -171,12 +335,12 @@ pub fn analyse(
         sources: source_counts(inputs),
         segments: segments.len(),
         codings,
-        codings_per_action_line,
         funds: funds_summary(&inputs.funds),
         survey,
         vouchers: voucher_summary(inputs),
-        municipalities: inputs.register.iter().cloned().collect(),
-    })
+        municipalities,
+    };
+    Ok(analysis)
 }
 
 fn source_counts(inputs: &Inputs) -> SourceCounts {
@@ -205,46 +369,6 @@ fn source_counts(inputs: &Inputs) -> SourceCounts {
         survey_respondents: respondents,
         survey_municipalities: survey_munis.len(),
     }
-}
-
-fn per_action_line(
-    codebook: &Codebook,
-    sources: &[Source],
-    codings: &[Coding],
-) -> Vec<ActionLineCount> {
-    let code_al: BTreeMap<&str, ActionLine> = codebook
-        .codes
-        .iter()
-        .filter_map(|c| c.action_line.map(|al| (c.id.as_str(), al)))
-        .collect();
-    let muni: BTreeMap<&str, Option<&str>> = sources
-        .iter()
-        .map(|s| (s.id.as_str(), s.municipality.as_deref()))
-        .collect();
-    ActionLine::all()
-        .map(|al| {
-            let mut segs = BTreeSet::new();
-            let mut srcs = BTreeSet::new();
-            let mut munis = BTreeSet::new();
-            for c in codings
-                .iter()
-                .filter(|c| code_al.get(c.code.as_str()) == Some(&al))
-            {
-                segs.insert(c.segment.as_str());
-                srcs.insert(c.source.as_str());
-                if let Some(Some(m)) = muni.get(c.source.as_str()) {
-                    munis.insert(*m);
-                }
-            }
-            ActionLineCount {
-                action_line: al,
-                name: al.name().to_string(),
-                segments: segs.len(),
-                sources: srcs.len(),
-                municipalities: munis.len(),
-            }
-        })
-        .collect()
 }
 
 /// Sums the funds table per year and per route.
@@ -399,4 +523,210 @@ fn voucher_summary(inputs: &Inputs) -> VoucherSummary {
         total_amount: inputs.vouchers.iter().map(|v| v.amount).sum(),
         by_size_class: by_class,
     }
+}
+
+/// Closed questions by size class, with polars: counts per (question, size
+/// class, value).
+fn survey_by_size_class(inputs: &Inputs) -> Result<Vec<QuestionBySize>> {
+    let err = |e: PolarsError| Error::Table {
+        what: "survey answers by size class".into(),
+        message: e.to_string(),
+    };
+    let mut out = Vec::new();
+    for survey in &inputs.surveys {
+        let long = &survey.data.long;
+        let class_of: Vec<Option<u32>> = long
+            .column("municipality")
+            .and_then(|c| c.str().cloned())
+            .map_err(err)?
+            .iter()
+            .map(|m| {
+                m.and_then(|m| inputs.register.get(m))
+                    .map(|m| u32::from(m.size_class.code()))
+            })
+            .collect();
+        let with_class = long
+            .clone()
+            .lazy()
+            .with_column(lit(Series::new("size_class".into(), class_of)).alias("size_class"))
+            .group_by([col("question"), col("size_class"), col("value")])
+            .agg([len().alias("n")])
+            .collect()
+            .map_err(err)?;
+        let q = with_class
+            .column("question")
+            .and_then(|c| c.str().cloned())
+            .map_err(err)?;
+        let sc = with_class
+            .column("size_class")
+            .and_then(|c| c.u32().cloned())
+            .map_err(err)?;
+        let v = with_class
+            .column("value")
+            .and_then(|c| c.str().cloned())
+            .map_err(err)?;
+        let n = with_class
+            .column("n")
+            .and_then(|c| c.cast(&DataType::UInt64))
+            .map_err(err)?;
+        let n = n.u64().map_err(err)?;
+        let mut cells: BTreeMap<(String, u32, String), usize> = BTreeMap::new();
+        for i in 0..with_class.height() {
+            if let (Some(q), Some(sc), Some(v), Some(n)) = (q.get(i), sc.get(i), v.get(i), n.get(i))
+            {
+                cells.insert((q.to_string(), sc, v.to_string()), n as usize);
+            }
+        }
+        for question in &survey.instrument.questions {
+            if !matches!(question.kind, QuestionType::Single | QuestionType::Likert) {
+                continue;
+            }
+            let rows = SizeClass::all()
+                .filter_map(|c| {
+                    let counts: Vec<usize> = question
+                        .options
+                        .iter()
+                        .map(|o| {
+                            cells
+                                .get(&(question.id.clone(), u32::from(c.code()), o.code.clone()))
+                                .copied()
+                                .unwrap_or(0)
+                        })
+                        .collect();
+                    let answered: usize = counts.iter().sum();
+                    (answered > 0).then(|| SizeRow {
+                        size_class: c,
+                        label: c.label().to_string(),
+                        counts,
+                        answered,
+                    })
+                })
+                .collect();
+            out.push(QuestionBySize {
+                question: question.id.clone(),
+                text: question.text.clone(),
+                options: question.options.iter().map(|o| o.label.clone()).collect(),
+                rows,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn response_by_size_class(inputs: &Inputs) -> Vec<ResponseRow> {
+    let survey: BTreeSet<&str> = inputs
+        .surveys
+        .iter()
+        .flat_map(|s| s.data.respondents.values())
+        .map(String::as_str)
+        .collect();
+    let interviewed: BTreeSet<&str> = inputs
+        .sources
+        .iter()
+        .filter(|s| s.kind == SourceKind::Interview)
+        .filter_map(|s| s.municipality.as_deref())
+        .collect();
+    let class_of = |code: &str| inputs.register.get(code).map(|m| m.size_class);
+    SizeClass::all()
+        .map(|c| {
+            let population = match &inputs.population {
+                Some(p) => p.size_classes.get(&c.code()).copied().unwrap_or(0),
+                None => inputs.register.iter().filter(|m| m.size_class == c).count(),
+            };
+            let n_survey = survey.iter().filter(|m| class_of(m) == Some(c)).count();
+            ResponseRow {
+                size_class: c,
+                label: c.label().to_string(),
+                population,
+                survey: n_survey,
+                interviewed: interviewed
+                    .iter()
+                    .filter(|m| class_of(m) == Some(c))
+                    .count(),
+                survey_percent: (population > 0)
+                    .then(|| 100.0 * n_survey as f64 / population as f64),
+            }
+        })
+        .collect()
+}
+
+fn vouchers_by_province(inputs: &Inputs) -> Vec<ProvinceVouchers> {
+    let mut provinces: BTreeMap<String, usize> = BTreeMap::new();
+    for v in &inputs.vouchers {
+        if let Some(m) = inputs.register.get(&v.municipality) {
+            *provinces.entry(m.province.clone()).or_default() += 1;
+        }
+    }
+    let population: BTreeMap<String, usize> = match &inputs.population {
+        Some(p) if !p.provinces.is_empty() => p.provinces.clone(),
+        _ => {
+            let mut counts = BTreeMap::new();
+            for m in inputs.register.iter() {
+                *counts.entry(m.province.clone()).or_default() += 1;
+            }
+            counts
+        }
+    };
+    for p in population.keys() {
+        provinces.entry(p.clone()).or_default();
+    }
+    let total_v = inputs.vouchers.len();
+    let total_m: usize = population.values().sum();
+    provinces
+        .into_iter()
+        .map(|(province, n)| ProvinceVouchers {
+            voucher_percent: (total_v > 0).then(|| 100.0 * n as f64 / total_v as f64),
+            municipality_percent: population
+                .get(&province)
+                .filter(|_| total_m > 0)
+                .map(|p| 100.0 * *p as f64 / total_m as f64),
+            province,
+            vouchers: n,
+        })
+        .collect()
+}
+
+/// AU money per municipality: share of each cluster times the cluster's
+/// national AU total in the year (action lines 2+3 and 4+5 via the AU).
+fn funds_per_municipality(inputs: &Inputs) -> Option<MunicipalFunds> {
+    let (year, shares) = inputs.allocation.as_ref()?;
+    let yi = inputs.funds.years.iter().position(|y| y == year);
+    let cluster = |lines: [u8; 2]| -> f64 {
+        inputs
+            .funds
+            .rows
+            .iter()
+            .filter(|r| {
+                r.route == Route::AlgemeneUitkering && lines.contains(&r.action_line.number())
+            })
+            .filter_map(|r| yi.and_then(|i| r.amounts[i]))
+            .sum()
+    };
+    let (bo, sbv) = (cluster([2, 3]), cluster([4, 5]));
+    let rows = shares
+        .iter()
+        .filter_map(|s| {
+            let m = inputs.register.get(&s.municipality)?;
+            let euros = (s.bestuur_en_ondersteuning * bo + s.sociale_basisvoorzieningen * sbv)
+                / 100.0
+                * 1_000_000.0;
+            Some(MunicipalFundsRow {
+                municipality: m.code.clone(),
+                name: m.name.clone(),
+                inhabitants: m.inhabitants,
+                euros,
+                per_1000: if m.inhabitants > 0 {
+                    euros / m.inhabitants as f64 * 1000.0
+                } else {
+                    0.0
+                },
+            })
+        })
+        .collect();
+    Some(MunicipalFunds {
+        year: *year,
+        cluster_bo_mln: bo,
+        cluster_sbv_mln: sbv,
+        rows,
+    })
 }

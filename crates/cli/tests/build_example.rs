@@ -38,7 +38,11 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
         totals,
         vec![150.0, 150.0, 151.0, 148.0, 148.0, 130.0, 130.0]
     );
-    let tfoot = html
+    let funds_table = html
+        .split("<caption>Verdeling POK-middelen over de actielijnen per jaar")
+        .nth(1)
+        .expect("funds table");
+    let tfoot = funds_table
         .split("<tfoot>")
         .nth(1)
         .expect("funds table has a footer");
@@ -59,10 +63,11 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
         .iter()
         .filter_map(|c| Some((c["id"].as_str()?.to_string(), c["action_line"].as_u64()?)))
         .collect();
-    let per_al = a["codings_per_action_line"].as_array().unwrap();
+    let per_al = a["action_line_frequencies"].as_array().unwrap();
     assert_eq!(per_al.len(), 8);
     for row in per_al {
         let al = row["action_line"].as_u64().unwrap();
+        assert_eq!(row["level"], "action_line");
         let mut segments: Vec<&str> = a["codings"]
             .as_array()
             .unwrap()
@@ -77,10 +82,10 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
             segments.len(),
             "action line {al}"
         );
-        let name = row["name"].as_str().unwrap();
+        let label = row["label"].as_str().unwrap();
         let cell = format!(
-            "<th scope=\"row\">{al}. {}</th><td class=\"num\">{}</td>",
-            name.replace('\'', "&#x27;"),
+            "<th scope=\"row\">{}</th><td class=\"num\">{}</td>",
+            label.replace('\'', "&#x27;"),
             segments.len()
         );
         assert!(html.contains(&cell), "missing table row {cell}");
@@ -91,6 +96,28 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
     assert!((1..=8).all(|al| count(4) >= count(al)));
     assert_eq!(count(6), 0);
     assert!(count(2) > 0 && count(8) > 0);
+
+    // The analysis tables the report shows: a crosstab by size class, a
+    // co-occurrence table, quotes, agreement and rule quality.
+    assert!(html.contains("Aantal gemeenten dat een onderwerp noemt, naar gemeentegrootte"));
+    assert!(html.contains("Samen voorkomen op dezelfde passage"));
+    assert!(html.contains("<figcaption>Citaten: 4. Versterking wijkteams</figcaption>"));
+    assert_eq!(html.matches("<blockquote>").count(), 6);
+    assert!(html.contains("Overeenstemming tussen codeurs (Codeur A, Codeur B)"));
+    assert!(html.contains("Codeerregels vergeleken met de codering van Codeur A"));
+    let kappa = a["agreement"]["overall"]["pairs"][0]["kappa"]
+        .as_f64()
+        .unwrap();
+    assert!(kappa > 0.5 && kappa < 1.0, "overall kappa {kappa}");
+    // the co-occurrence diagonal equals the action-line frequencies
+    for (i, f) in a["action_line_frequencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(a["action_line_cooccurrence"]["counts"][i][i], f["segments"]);
+    }
 
     // Sources and survey: 13 interviews, 11 municipalities in the survey.
     assert_eq!(a["sources"]["interviews"], 13);

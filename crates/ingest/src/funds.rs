@@ -191,3 +191,121 @@ pub fn load_vouchers(path: &Path, register: &Register) -> Result<(Vec<Voucher>, 
     }
     Ok((vouchers, rejects))
 }
+
+/// How many municipalities the country has per size class and province.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Population {
+    pub size_classes: std::collections::BTreeMap<u8, usize>,
+    pub provinces: std::collections::BTreeMap<String, usize>,
+}
+
+/// Reads a population table: columns `indeling` (`grootteklasse` or
+/// `provincie`), `code` (the class number or the province name) and `aantal`.
+pub fn load_population(path: &Path) -> Result<Population> {
+    let table = CsvTable::read(path)?;
+    let kind = table.require(
+        "indeling",
+        "say per row whether it counts a size class (grootteklasse) or a province (provincie)",
+    )?;
+    let code = table.require("code", "give the size class number or the province name")?;
+    let count = table.require("aantal", "give the number of municipalities")?;
+    let mut pop = Population::default();
+    for row in table.rows() {
+        let n: usize = row.get(count).trim().parse().map_err(|_| {
+            field_error(
+                path,
+                Some(row.line),
+                "aantal",
+                format!("'{}' is not a whole number", row.get(count)),
+            )
+        })?;
+        match row.get(kind).trim() {
+            "grootteklasse" => {
+                let c: u8 = row
+                    .get(code)
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|c| (1..=8).contains(c))
+                    .ok_or_else(|| {
+                        field_error(
+                            path,
+                            Some(row.line),
+                            "code",
+                            format!("'{}' is not a size class (1-8)", row.get(code)),
+                        )
+                    })?;
+                pop.size_classes.insert(c, n);
+            }
+            "provincie" => {
+                pop.provinces.insert(row.get(code).trim().to_string(), n);
+            }
+            other => {
+                return Err(field_error(
+                    path,
+                    Some(row.line),
+                    "indeling",
+                    format!("'{other}' is neither grootteklasse nor provincie"),
+                ));
+            }
+        }
+    }
+    Ok(pop)
+}
+
+/// A municipality's share (percent) of the national total of the two AU
+/// clusters through which action lines 2-5 are paid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterShare {
+    pub municipality: String,
+    /// Share of cluster Bestuur en Ondersteuning (action lines 2 and 3), percent.
+    pub bestuur_en_ondersteuning: f64,
+    /// Share of cluster Sociale Basisvoorzieningen (action lines 4 and 5), percent.
+    pub sociale_basisvoorzieningen: f64,
+}
+
+/// Reads the cluster-share table: `gemeentecode`, `bestuur_en_ondersteuning`,
+/// `sociale_basisvoorzieningen` (percent of the national cluster total).
+/// Unknown municipalities and invalid shares are rejected with a reason.
+pub fn load_allocation(
+    path: &Path,
+    register: &Register,
+) -> Result<(Vec<ClusterShare>, Vec<Reject>)> {
+    let table = CsvTable::read(path)?;
+    let code = table.require("gemeentecode", "give the CBS code of each municipality")?;
+    let bo = table.require(
+        "bestuur_en_ondersteuning",
+        "give the share (percent) of cluster Bestuur en Ondersteuning",
+    )?;
+    let sbv = table.require(
+        "sociale_basisvoorzieningen",
+        "give the share (percent) of cluster Sociale Basisvoorzieningen",
+    )?;
+    let file = path.display().to_string();
+    let mut shares = Vec::new();
+    let mut rejects = Vec::new();
+    for row in table.rows() {
+        let Some(m) = register.resolve(row.get(code)) else {
+            rejects.push(Reject::new(
+                &file,
+                row.line,
+                format!("municipality '{}' is not in the register", row.get(code)),
+            ));
+            continue;
+        };
+        let pct = |c: usize| parse_number(row.get(c)).filter(|v| (0.0..=100.0).contains(v));
+        match (pct(bo), pct(sbv)) {
+            (Some(a), Some(b)) => shares.push(ClusterShare {
+                municipality: m.code.clone(),
+                bestuur_en_ondersteuning: a,
+                sociale_basisvoorzieningen: b,
+            }),
+            _ => rejects.push(Reject::new(
+                &file,
+                row.line,
+                "the shares must be percentages between 0 and 100",
+            )),
+        }
+    }
+    Ok((shares, rejects))
+}

@@ -24,10 +24,13 @@
 
 pub mod error;
 pub mod funds;
+pub mod manual;
 pub mod model;
 pub mod notes;
+pub mod privacy;
 pub mod project;
 pub mod register;
+pub mod segment;
 pub mod survey;
 pub mod table;
 pub mod text;
@@ -35,7 +38,7 @@ pub mod text;
 use serde::Serialize;
 
 pub use error::{Error, Result};
-use funds::{FundsTable, Voucher};
+use funds::{ClusterShare, FundsTable, Population, Voucher};
 use model::Source;
 use project::Project;
 use register::Register;
@@ -113,6 +116,14 @@ pub struct Inputs {
     pub sources: Vec<Source>,
     pub funds: FundsTable,
     pub vouchers: Vec<Voucher>,
+    /// Manual codings as read; the analysis checks codes and sources.
+    pub manual: Vec<manual::ManualRecord>,
+    pub population: Option<Population>,
+    /// The coding unit and the gold coder from the project's `[coding]`.
+    pub coding_unit: project::CodingUnit,
+    pub gold: Option<String>,
+    /// Cluster shares per municipality and the year they apply to.
+    pub allocation: Option<(u16, Vec<ClusterShare>)>,
     pub summary: Vec<InputSummary>,
     pub rejects: Vec<Reject>,
 }
@@ -202,12 +213,53 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         vouchers = read;
     }
 
+    let population = match &cfg.population {
+        Some(p) => {
+            progress.step("reading the population table");
+            Some(funds::load_population(&p.path)?)
+        }
+        None => None,
+    };
+    let allocation = match &cfg.allocation {
+        Some(a) => {
+            progress.step("reading the cluster shares");
+            let (shares, rej) = funds::load_allocation(&a.path, &register)?;
+            let rej: Vec<Reject> = rej
+                .into_iter()
+                .map(|r| Reject {
+                    file: disp(&a.path),
+                    ..r
+                })
+                .collect();
+            summary.push(InputSummary::new(
+                "aandelen clusters",
+                disp(&a.path),
+                shares.len() + rej.len(),
+                rej.len(),
+            ));
+            rejects.extend(rej);
+            Some((a.year, shares))
+        }
+        None => None,
+    };
+
+    let mut manual = Vec::new();
+    for path in &cfg.coding.manual {
+        progress.step(&format!("reading manual codings {}", disp(path)));
+        manual.extend(manual::load_manual(path, &disp(path))?);
+    }
+
     Ok(Inputs {
         register,
         surveys,
         sources,
         funds,
         vouchers,
+        manual,
+        population,
+        allocation,
+        coding_unit: cfg.coding.unit,
+        gold: cfg.coding.gold.clone(),
         summary,
         rejects,
     })

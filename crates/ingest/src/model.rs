@@ -356,6 +356,7 @@ pub struct Source {
 
 /// The unit a segment stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SegmentUnit {
     Paragraph,
     Sentence,
@@ -371,43 +372,6 @@ pub struct Segment {
     pub source: String,
     pub span: Span,
     pub unit: SegmentUnit,
-}
-
-/// Splits `text` into paragraphs (blocks separated by one or more blank lines),
-/// trimmed, with their code-point spans.
-pub fn paragraphs(source_id: &str, text: &str) -> Vec<Segment> {
-    let mut out = Vec::new();
-    let mut block_start: Option<usize> = None; // byte offset
-    let mut block_end = 0usize;
-    let mut offset = 0usize;
-    let push = |s: usize, e: usize, out: &mut Vec<Segment>| {
-        let span = Span::from_byte_range(text, s, e);
-        out.push(Segment {
-            id: format!("{source_id}#{}", out.len() + 1),
-            source: source_id.to_string(),
-            span,
-            unit: SegmentUnit::Paragraph,
-        });
-    };
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            if let Some(s) = block_start.take() {
-                push(s, block_end, &mut out);
-            }
-        } else {
-            let lead = line.len() - line.trim_start().len();
-            if block_start.is_none() {
-                block_start = Some(offset + lead);
-            }
-            block_end = offset + line.trim_end().len();
-        }
-        offset += line.len();
-    }
-    if let Some(s) = block_start {
-        push(s, block_end, &mut out);
-    }
-    out
 }
 
 /// Reads a required value, with the error naming the file, line and field.
@@ -457,18 +421,6 @@ mod tests {
         let all = Span::new(0, text.chars().count());
         assert_eq!(all.slice(text), Some(text));
         assert_eq!(Span::new(40, 41).slice(text), None);
-    }
-
-    #[test]
-    fn paragraphs_have_code_point_spans() {
-        let text = "Eerste alinea\nloopt door.\n\n  Tweede ✓ alinea  \n\n\nDerde";
-        let segs = paragraphs("s", text);
-        let got: Vec<&str> = segs.iter().map(|s| s.span.slice(text).unwrap()).collect();
-        assert_eq!(
-            got,
-            vec!["Eerste alinea\nloopt door.", "Tweede ✓ alinea", "Derde"]
-        );
-        assert_eq!(segs[2].id, "s#3");
     }
 
     #[test]

@@ -39,6 +39,49 @@ pub struct ProjectFile {
     pub funds: TableInput,
     #[serde(default)]
     pub vouchers: Option<TableInput>,
+    #[serde(default)]
+    pub coding: CodingConfig,
+    /// Number of municipalities per size class and province in the country,
+    /// to compare the response and the vouchers with.
+    #[serde(default)]
+    pub population: Option<TableInput>,
+    /// Each municipality's share of the AU clusters, for money per municipality.
+    #[serde(default)]
+    pub allocation: Option<AllocationInput>,
+}
+
+/// The cluster-share table and the year to compute money per municipality for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllocationInput {
+    pub path: PathBuf,
+    pub year: u16,
+}
+
+/// The unit texts are coded in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodingUnit {
+    /// Paragraphs of notes and documents; each open answer whole.
+    #[default]
+    Paragraph,
+    /// Sentences of notes, documents and open answers.
+    Sentence,
+}
+
+/// How texts are coded: the unit, manual codings and the gold standard.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodingConfig {
+    #[serde(default)]
+    pub unit: CodingUnit,
+    /// CSV files with manual codings (source, start, end or segment, code, coder).
+    #[serde(default)]
+    pub manual: Vec<PathBuf>,
+    /// The coder whose manual codings are the gold standard the rules are
+    /// judged against.
+    #[serde(default)]
+    pub gold: Option<String>,
 }
 
 fn default_output() -> PathBuf {
@@ -170,6 +213,18 @@ impl Project {
         }
         config.funds.path = abs(&config.funds.path);
         check("funds.path", &config.funds.path, false);
+        for (i, m) in config.coding.manual.iter_mut().enumerate() {
+            *m = abs(m);
+            check(&format!("coding.manual[{i}]"), m, false);
+        }
+        if let Some(p) = &mut config.population {
+            p.path = abs(&p.path);
+            check("population.path", &p.path, false);
+        }
+        if let Some(a) = &mut config.allocation {
+            a.path = abs(&a.path);
+            check("allocation.path", &a.path, false);
+        }
         if let Some(v) = &mut config.vouchers {
             v.path = abs(&v.path);
             check("vouchers.path", &v.path, false);

@@ -2,10 +2,15 @@
 //!
 //! - `{{ table(name="funds") }}` and the other tables below, alone on a line;
 //! - `{{ chart(name="funds_per_year") }}`, alone on a line;
+//! - `{{ quotes(code="AL4") }}`: up to three quotes for a code or action line;
 //! - `{{ value(name="respondents") }}`, inline in a sentence.
 //!
-//! Tables: `funds`, `codings_per_action_line`, `vouchers_by_size_class`,
-//! `inputs`, `rejects`, `survey` (with `question="<id>"`).
+//! Tables (see [`TABLES`]): `funds`, `codings_per_action_line`,
+//! `code_frequencies`, `crosstab` (`by="size_class"|"province"`,
+//! `level="action_line"|"code"`), `cooccurrence` (`level=...`), `agreement`,
+//! `rule_quality`, `response`, `vouchers_by_size_class`,
+//! `vouchers_by_province`, `funds_per_municipality`, `survey` and
+//! `survey_by_size_class` (both with `question="<id>"`), `inputs`, `rejects`.
 //! Charts: `funds_per_year`, `codings_per_action_line`.
 //! Values: `respondents`, `survey_municipalities`, `interviews`,
 //! `interview_municipalities`, `segments`, `codings`, `vouchers`,
@@ -16,12 +21,14 @@
 
 use std::collections::BTreeMap;
 
+use pokeval_analysis::manual::CodeAgreement;
+use pokeval_analysis::tables::{Category, Cooccurrence, CrossTab, Frequency, Level, Quotes};
 use pokeval_analysis::Analysis;
 use regex::Regex;
 use serde::Serialize;
 
 use crate::charts::{self, Chart};
-use crate::format::{format_compact, format_eur, format_number};
+use crate::format::{format_compact, format_eur, format_number, format_percent};
 
 /// A table ready for the template: every cell already formatted.
 #[derive(Debug, Clone, Serialize)]
@@ -43,6 +50,7 @@ pub struct Table {
 pub enum Block {
     Table(Table),
     Chart(Chart),
+    Quotes(Quotes),
 }
 
 /// A parsed shortcode.
@@ -90,7 +98,7 @@ fn take(args: &BTreeMap<String, String>, key: &str, allowed: &[&str]) -> Result<
 pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
     match sc.kind.as_str() {
         "table" => {
-            let name = take(&sc.args, "name", &["name", "question"])?;
+            let name = take(&sc.args, "name", &["name", "question", "by", "level"])?;
             table(&name, &sc.args, a).map(Block::Table)
         }
         "chart" => {
@@ -98,7 +106,7 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
             let chart = match name.as_str() {
                 "funds_per_year" => charts::funds_per_year(&a.funds),
                 "codings_per_action_line" => {
-                    charts::codings_per_action_line(&a.codings_per_action_line)
+                    charts::codings_per_action_line(&a.action_line_frequencies)
                 }
                 other => {
                     return Err(format!(
@@ -108,8 +116,18 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
             };
             chart.map(Block::Chart).map_err(|e| e.to_string())
         }
+        "quotes" => {
+            let code = take(&sc.args, "code", &["code"])?;
+            a.action_line_quotes
+                .iter()
+                .chain(&a.code_quotes)
+                .find(|q| q.category.id == code)
+                .cloned()
+                .map(Block::Quotes)
+                .ok_or_else(|| format!("no code or action line '{code}' (use a code id from the codebook, or AL1 to AL8)"))
+        }
         other => Err(format!(
-            "unknown shortcode '{other}' (shortcodes: table, chart, value)"
+            "unknown shortcode '{other}' (shortcodes: table, chart, quotes, value)"
         )),
     }
 }
@@ -187,22 +205,125 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                 note: Some("Bedragen in miljoenen euro's, zoals gepland in de decembercirculaire 2021. Een leeg vak betekent dat voor dat jaar niets is gepland.".into()),
             })
         }
-        "codings_per_action_line" => Ok(Table {
-            caption: "Gecodeerde passages per actielijn".into(),
-            headers: vec!["Actielijn".into(), "Passages".into(), "Bronnen".into(), "Gemeenten".into()],
-            numeric: vec![1, 2, 3],
-            rows: a
-                .codings_per_action_line
-                .iter()
-                .map(|c| vec![format!("{}. {}", c.action_line.number(), c.name), n(c.segments), n(c.sources), n(c.municipalities)])
-                .collect(),
-            footer: vec![],
-            note: Some(format!(
-                "Automatisch gecodeerd met het codeboek '{}' op {} passages uit interviews en open enquête-antwoorden.",
+        "codings_per_action_line" => Ok(frequency_table(
+            "Gecodeerde passages per actielijn",
+            "Actielijn",
+            &a.action_line_frequencies,
+            Some(format!(
+                "Gecodeerd met het codeboek '{}' op {} passages uit interviews en open enquête-antwoorden; sub-codes tellen mee bij hun actielijn.",
                 a.codebook.name,
                 n(a.segments)
             )),
+        )),
+        "code_frequencies" => Ok(frequency_table(
+            "Gecodeerde passages per code",
+            "Code",
+            &a.code_frequencies,
+            None,
+        )),
+        "crosstab" => {
+            let by = args.get("by").map(String::as_str).unwrap_or("size_class");
+            let level = args.get("level").map(String::as_str).unwrap_or("action_line");
+            let (tab, what) = match (by, level) {
+                ("size_class", "action_line") => (&a.action_lines_by_size_class, "gemeentegrootte"),
+                ("size_class", "code") => (&a.codes_by_size_class, "gemeentegrootte"),
+                ("province", "code") => (&a.codes_by_province, "provincie"),
+                _ => return Err(format!("no crosstab by=\"{by}\" level=\"{level}\" (use by=\"size_class\" with level=\"action_line\" or \"code\", or by=\"province\" with level=\"code\")")),
+            };
+            Ok(crosstab_table(tab, what))
+        }
+        "cooccurrence" => {
+            let level = args.get("level").map(String::as_str).unwrap_or("action_line");
+            let co = match level {
+                "action_line" => &a.action_line_cooccurrence,
+                "code" => &a.code_cooccurrence,
+                other => return Err(format!("unknown level '{other}' (action_line or code)")),
+            };
+            Ok(cooccurrence_table(co))
+        }
+        "agreement" => agreement_table(a),
+        "rule_quality" => rule_quality_table(a),
+        "response" => Ok(Table {
+            caption: "Respons naar gemeentegrootte".into(),
+            headers: vec!["Gemeentegrootte".into(), "Gemeenten in Nederland".into(), "Enquête".into(), "Respons".into(), "Interviews".into()],
+            numeric: vec![1, 2, 3, 4],
+            rows: a
+                .response_by_size_class
+                .iter()
+                .map(|r| vec![r.label.clone(), n(r.population), n(r.survey), pct(r.survey_percent), n(r.interviewed)])
+                .collect(),
+            footer: vec![vec![
+                "Totaal".into(),
+                n(a.response_by_size_class.iter().map(|r| r.population).sum()),
+                n(a.response_by_size_class.iter().map(|r| r.survey).sum()),
+                String::new(),
+                n(a.response_by_size_class.iter().map(|r| r.interviewed).sum()),
+            ]],
+            note: Some("Respons: het aantal gemeenten dat de enquête invulde als percentage van alle gemeenten in die grootteklasse.".into()),
         }),
+        "vouchers_by_province" => Ok(Table {
+            caption: "POK-vouchers per provincie".into(),
+            headers: vec!["Provincie".into(), "Vouchers".into(), "Aandeel vouchers".into(), "Aandeel gemeenten".into()],
+            numeric: vec![1, 2, 3],
+            rows: a
+                .vouchers_by_province
+                .iter()
+                .map(|r| vec![r.province.clone(), n(r.vouchers), pct(r.voucher_percent), pct(r.municipality_percent)])
+                .collect(),
+            footer: vec![],
+            note: Some("Aandeel gemeenten: het deel van alle Nederlandse gemeenten dat in de provincie ligt.".into()),
+        }),
+        "funds_per_municipality" => {
+            let f = a
+                .funds_per_municipality
+                .as_ref()
+                .ok_or("the project has no [allocation] table, so there is no money per municipality")?;
+            let mut rows: Vec<_> = f.rows.iter().collect();
+            rows.sort_by(|x, y| y.euros.total_cmp(&x.euros).then_with(|| x.name.cmp(&y.name)));
+            Ok(Table {
+                caption: format!("POK-middelen via de algemene uitkering per gemeente ({})", f.year),
+                headers: vec!["Gemeente".into(), "Inwoners".into(), "Bedrag".into(), "Per 1.000 inwoners".into()],
+                numeric: vec![1, 2, 3],
+                rows: rows
+                    .iter()
+                    .map(|r| vec![r.name.clone(), n(r.inhabitants as usize), format_eur(r.euros), format_eur(r.per_1000)])
+                    .collect(),
+                footer: vec![],
+                note: Some(format!(
+                    "Aandeel van de gemeente in het cluster Bestuur en Ondersteuning (actielijnen 2 en 3, landelijk € {} miljoen) en Sociale Basisvoorzieningen (actielijnen 4 en 5, € {} miljoen).",
+                    format_compact(f.cluster_bo_mln),
+                    format_compact(f.cluster_sbv_mln)
+                )),
+            })
+        }
+        "survey_by_size_class" => {
+            let qid = args.get("question").ok_or("this table needs question=\"<question id>\"")?;
+            let q = a
+                .survey_by_size_class
+                .iter()
+                .find(|q| &q.question == qid)
+                .ok_or_else(|| format!("no single-choice or Likert question '{qid}'"))?;
+            let mut headers = vec!["Gemeentegrootte".to_string()];
+            headers.extend(q.options.iter().cloned());
+            headers.push("Beantwoord".into());
+            Ok(Table {
+                caption: format!("{} (naar gemeentegrootte)", q.text),
+                numeric: (1..headers.len()).collect(),
+                headers,
+                rows: q
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        let mut row = vec![r.label.clone()];
+                        row.extend(r.counts.iter().map(|c| n(*c)));
+                        row.push(n(r.answered));
+                        row
+                    })
+                    .collect(),
+                footer: vec![],
+                note: None,
+            })
+        }
         "vouchers_by_size_class" => Ok(Table {
             caption: "POK-vouchers naar gemeentegrootte".into(),
             headers: vec!["Gemeentegrootte".into(), "Vouchers".into(), "Gemeenten".into(), "Bedrag".into()],
@@ -257,10 +378,231 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                 note: None,
             })
         }
-        other => Err(format!(
-            "unknown table '{other}' (tables: funds, codings_per_action_line, vouchers_by_size_class, inputs, rejects, survey)"
-        )),
+        other => Err(format!("unknown table '{other}' (tables: {})", TABLES.join(", "))),
     }
+}
+
+/// The table names `table(name=...)` accepts.
+pub const TABLES: &[&str] = &[
+    "funds",
+    "codings_per_action_line",
+    "code_frequencies",
+    "crosstab",
+    "cooccurrence",
+    "agreement",
+    "rule_quality",
+    "response",
+    "vouchers_by_size_class",
+    "vouchers_by_province",
+    "funds_per_municipality",
+    "survey",
+    "survey_by_size_class",
+    "inputs",
+    "rejects",
+];
+
+fn count(v: usize) -> String {
+    format_number(v as f64, 0)
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|p| format_percent(p, 0))
+        .unwrap_or_else(|| "–".into())
+}
+
+fn ratio(v: Option<f64>) -> String {
+    v.map(|x| format_number(x, 2)).unwrap_or_else(|| "–".into())
+}
+
+/// "1. Digitale overheid" for an action line, the path for a code.
+fn category_label(cat: &Category) -> String {
+    match cat.level {
+        Level::ActionLine => cat.label.clone(),
+        Level::Code => cat.path.join(" › "),
+    }
+}
+
+fn frequency_table(caption: &str, first: &str, rows: &[Frequency], note: Option<String>) -> Table {
+    Table {
+        caption: caption.into(),
+        headers: vec![
+            first.into(),
+            "Passages".into(),
+            "Bronnen".into(),
+            "Gemeenten".into(),
+        ],
+        numeric: vec![1, 2, 3],
+        rows: rows
+            .iter()
+            .map(|f| {
+                vec![
+                    category_label(&f.category),
+                    count(f.segments),
+                    count(f.sources),
+                    count(f.municipalities),
+                ]
+            })
+            .collect(),
+        footer: vec![],
+        note,
+    }
+}
+
+/// Counts with column percentages, leaving out empty columns.
+fn crosstab_table(tab: &CrossTab, by: &str) -> Table {
+    let cols: Vec<usize> = (0..tab.columns.len())
+        .filter(|&i| tab.column_base[i] > 0)
+        .collect();
+    let mut headers = vec![if tab
+        .rows
+        .first()
+        .is_some_and(|r| r.level == Level::ActionLine)
+    {
+        "Actielijn"
+    } else {
+        "Code"
+    }
+    .to_string()];
+    headers.extend(
+        cols.iter()
+            .map(|&i| format!("{} (n = {})", tab.columns[i], tab.column_base[i])),
+    );
+    Table {
+        caption: format!("Aantal gemeenten dat een onderwerp noemt, naar {by}"),
+        numeric: (1..headers.len()).collect(),
+        headers,
+        rows: tab
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(r, cat)| {
+                let mut row = vec![category_label(cat)];
+                row.extend(cols.iter().map(|&c| format!("{} ({})", count(tab.counts[r][c]), pct(tab.column_percent[r][c]))));
+                row
+            })
+            .collect(),
+        footer: vec![],
+        note: Some(
+            "Per cel: het aantal gemeenten waarvan een interview of enquête-antwoord het onderwerp noemt, en dat aantal als percentage van de gemeenten in de kolom (n) waarvan we een bron hebben."
+                .to_string(),
+        ),
+    }
+}
+
+fn cooccurrence_table(co: &Cooccurrence) -> Table {
+    let short = |c: &Category| match c.level {
+        Level::ActionLine => format!("AL{}", c.action_line.map_or(0, |a| a.number())),
+        Level::Code => c.id.clone(),
+    };
+    let mut headers = vec!["".to_string()];
+    headers.extend(co.categories.iter().map(short));
+    Table {
+        caption: "Samen voorkomen op dezelfde passage: aantal passages (c-coëfficiënt)".into(),
+        numeric: (1..headers.len()).collect(),
+        headers,
+        rows: co
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(i, cat)| {
+                let mut row = vec![cat.label.clone()];
+                row.extend((0..co.categories.len()).map(|j| {
+                    if i == j {
+                        count(co.totals[i])
+                    } else if co.counts[i][j] == 0 {
+                        "·".to_string()
+                    } else {
+                        format!("{} ({})", count(co.counts[i][j]), ratio(co.c[i][j]))
+                    }
+                }));
+                row
+            })
+            .collect(),
+        footer: vec![],
+        note: Some("Op de diagonaal het aantal passages per onderwerp. c = n12 / (n1 + n2 − n12): 1 als twee onderwerpen altijd samen voorkomen, 0 als nooit.".into()),
+    }
+}
+
+fn agreement_table(a: &Analysis) -> Result<Table, String> {
+    let ag = a.agreement.as_ref().ok_or("there is no agreement to show: it needs manual codings of at least two coders ([coding] manual in the project file)")?;
+    fn pair(c: &CodeAgreement) -> Option<&pokeval_analysis::manual::PairAgreement> {
+        c.pairs.first()
+    }
+    let mut rows: Vec<Vec<String>> = ag
+        .per_code
+        .iter()
+        .filter(|c| c.alpha.is_some() || pair(c).and_then(|p| p.kappa).is_some())
+        .map(|c| {
+            vec![
+                c.label.clone(),
+                pct(pair(c).and_then(|p| p.percent_agreement).map(|x| x * 100.0)),
+                ratio(pair(c).and_then(|p| p.kappa)),
+                ratio(c.alpha),
+            ]
+        })
+        .collect();
+    rows.sort();
+    let o = &ag.overall;
+    Ok(Table {
+        caption: format!("Overeenstemming tussen codeurs ({})", ag.coders.join(", ")),
+        headers: vec!["Code".into(), "Overeenstemming".into(), "Cohens kappa".into(), "Krippendorffs alfa".into()],
+        numeric: vec![1, 2, 3],
+        rows,
+        footer: vec![vec![
+            "Alle codes".into(),
+            pct(pair(o).and_then(|p| p.percent_agreement).map(|x| x * 100.0)),
+            ratio(pair(o).and_then(|p| p.kappa)),
+            ratio(o.alpha),
+        ]],
+        note: Some(format!(
+            "Op {} passages die door ten minste twee codeurs zijn bekeken. Kappa voor het eerste paar codeurs; alfa over alle codeurs. Codes die niemand toepaste, staan er niet in.",
+            count(ag.units)
+        )),
+    })
+}
+
+fn rule_quality_table(a: &Analysis) -> Result<Table, String> {
+    let q = a.rule_quality.as_ref().ok_or(
+        "there is no rule quality to show: name a gold coder in [coding] gold of the project file",
+    )?;
+    let row = |label: &str, x: &pokeval_analysis::agreement::Quality| {
+        vec![
+            label.to_string(),
+            count(x.true_positives),
+            count(x.false_positives),
+            count(x.false_negatives),
+            ratio(x.precision),
+            ratio(x.recall),
+            ratio(x.f1),
+        ]
+    };
+    Ok(Table {
+        caption: format!("Codeerregels vergeleken met de codering van {}", q.gold),
+        headers: vec![
+            "Code".into(),
+            "Beide".into(),
+            "Alleen regels".into(),
+            "Alleen codeur".into(),
+            "Precisie".into(),
+            "Recall".into(),
+            "F1".into(),
+        ],
+        numeric: vec![1, 2, 3, 4, 5, 6],
+        rows: q
+            .per_code
+            .iter()
+            .filter(|c| {
+                c.quality.true_positives + c.quality.false_positives + c.quality.false_negatives > 0
+            })
+            .map(|c| row(&c.label, &c.quality))
+            .collect(),
+        footer: vec![row("Alle codes", &q.overall)],
+        note: Some(format!(
+            "Op {} passages uit de bronnen die {} codeerde.",
+            count(q.units),
+            q.gold
+        )),
+    })
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 use plotters::coord::ranged1d::SegmentedCoord;
 use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::prelude::*;
-use pokeval_analysis::{ActionLineCount, FundsSummary};
+use pokeval_analysis::tables::Frequency;
+use pokeval_analysis::FundsSummary;
 use pokeval_ingest::model::Route;
 
 use crate::error::{Error, Result};
@@ -105,7 +106,7 @@ pub fn funds_per_year(funds: &FundsSummary) -> Result<Chart> {
 }
 
 /// Bars: coded segments per action line.
-pub fn codings_per_action_line(counts: &[ActionLineCount]) -> Result<Chart> {
+pub fn codings_per_action_line(counts: &[Frequency]) -> Result<Chart> {
     let max = counts.iter().map(|c| c.segments).max().unwrap_or(0) as f64;
     let y_max = (max * 1.15).ceil().max(5.0);
     let frame = Frame {
@@ -118,7 +119,7 @@ pub fn codings_per_action_line(counts: &[ActionLineCount]) -> Result<Chart> {
     let svg = frame.draw(|chart| {
         chart
             .draw_series(counts.iter().map(|c| {
-                let x = i32::from(c.action_line.number());
+                let x = i32::from(c.category.action_line.map_or(0, |a| a.number()));
                 let mut r = Rectangle::new(
                     [
                         (SegmentValue::Exact(x), 0.0),
@@ -132,7 +133,7 @@ pub fn codings_per_action_line(counts: &[ActionLineCount]) -> Result<Chart> {
             .map_err(chart_err)?;
         chart
             .draw_series(counts.iter().map(|c| {
-                let x = i32::from(c.action_line.number());
+                let x = i32::from(c.category.action_line.map_or(0, |a| a.number()));
                 Text::new(
                     c.segments.to_string(),
                     (SegmentValue::CenterOf(x), c.segments as f64 + y_max * 0.05),
@@ -144,7 +145,13 @@ pub fn codings_per_action_line(counts: &[ActionLineCount]) -> Result<Chart> {
     })?;
     let parts: Vec<String> = counts
         .iter()
-        .map(|c| format!("actielijn {}: {}", c.action_line.number(), c.segments))
+        .map(|c| {
+            format!(
+                "actielijn {}: {}",
+                c.category.action_line.map_or(0, |a| a.number()),
+                c.segments
+            )
+        })
         .collect();
     Ok(Chart {
         id: "codings_per_action_line".into(),

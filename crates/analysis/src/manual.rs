@@ -1,0 +1,396 @@
+//! Manual codings: placing coders' rows on the segments of the current
+//! coding unit, and judging agreement between coders and between the rules
+//! and a gold coder.
+//!
+//! A coder *covers* a source when they coded at least one segment in it; on
+//! the other segments of that source their value for a code is 0 ("looked,
+//! did not apply"). In sources a coder did not cover, their value is
+//! missing. Agreement is computed per code on binary values (coded or not)
+//! at segment level, and overall on all (segment, code) decisions pooled.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use pokeval_ingest::manual::{Anchor, ManualRecord};
+use pokeval_ingest::model::{Segment, Source, Span};
+use pokeval_ingest::{InputSummary, Reject};
+use serde::Serialize;
+
+use crate::agreement::{cohen_kappa, krippendorff_alpha_nominal, percent_agreement, Quality};
+use crate::autocode::{Coding, Origin};
+use crate::codebook::Codebook;
+
+/// Places manual records on segments. Returns the codings, the rejected
+/// rows with their reasons, and a summary line per file.
+pub fn place_manual(
+    records: &[ManualRecord],
+    sources: &[Source],
+    segments: &[Segment],
+    codebook: &Codebook,
+) -> (Vec<Coding>, Vec<Reject>, Vec<InputSummary>) {
+    let by_id: HashMap<&str, &Source> = sources.iter().map(|s| (s.id.as_str(), s)).collect();
+    let mut by_name: HashMap<&str, Vec<&Source>> = HashMap::new();
+    for s in sources {
+        let name = s.file.rsplit('/').next().unwrap_or(&s.file);
+        if s.kind != pokeval_ingest::model::SourceKind::SurveyAnswer {
+            by_name.entry(name).or_default().push(s);
+        }
+    }
+    let mut segs_of: HashMap<&str, Vec<&Segment>> = HashMap::new();
+    for seg in segments {
+        segs_of.entry(seg.source.as_str()).or_default().push(seg);
+    }
+    let mut codings = Vec::new();
+    let mut rejects = Vec::new();
+    let mut seen: HashSet<(String, String, String)> = HashSet::new();
+    let mut per_file: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for r in records {
+        let entry = per_file.entry(r.file.clone()).or_default();
+        entry.0 += 1;
+        let mut reject = |reason: String| {
+            entry.1 += 1;
+            rejects.push(Reject::new(&r.file, r.line, reason));
+        };
+        if codebook.code(&r.code).is_none() {
+            reject(format!("code '{}' is not in the codebook", r.code));
+            continue;
+        }
+        let source = match by_id.get(r.source.as_str()) {
+            Some(s) => *s,
+            None => match by_name.get(r.source.as_str()).map(Vec::as_slice) {
+                Some([s]) => *s,
+                Some(_) => {
+                    reject(format!("source '{}' is ambiguous: several notes have this file name; use the source id", r.source));
+                    continue;
+                }
+                None => {
+                    reject(format!(
+                        "source '{}' is not among the project's sources",
+                        r.source
+                    ));
+                    continue;
+                }
+            },
+        };
+        let segs = segs_of
+            .get(source.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let (targets, matched): (Vec<&Segment>, Option<Span>) = match &r.anchor {
+            Anchor::Segment(n) => {
+                let id = format!("{}#{n}", source.id);
+                match segs.iter().find(|s| s.id == id) {
+                    Some(s) => (vec![*s], None),
+                    None => {
+                        reject(format!(
+                            "segment {n} does not exist in {} with the project's coding unit",
+                            r.source
+                        ));
+                        continue;
+                    }
+                }
+            }
+            Anchor::Span { start, end } => {
+                let len = source.text.chars().count();
+                if *end > len {
+                    reject(format!(
+                        "span {start}-{end} lies beyond the end of {} ({len} code points)",
+                        r.source
+                    ));
+                    continue;
+                }
+                let hit: Vec<&Segment> = segs
+                    .iter()
+                    .filter(|s| s.span.start < *end && *start < s.span.end)
+                    .copied()
+                    .collect();
+                if hit.is_empty() {
+                    reject(format!("span {start}-{end} of {} covers no codable segment (only headings or white space)", r.source));
+                    continue;
+                }
+                (hit, Some(Span::new(*start, *end)))
+            }
+        };
+        let mut fresh = Vec::new();
+        for seg in targets {
+            let key = (r.coder.clone(), r.code.clone(), seg.id.clone());
+            if !seen.insert(key) {
+                continue;
+            }
+            fresh.push(Coding {
+                segment: seg.id.clone(),
+                source: seg.source.clone(),
+                span: seg.span,
+                code: r.code.clone(),
+                origin: Origin::Manual {
+                    coder: r.coder.clone(),
+                },
+                matched,
+            });
+        }
+        if fresh.is_empty() {
+            reject(format!(
+                "{} already applied {} to this segment",
+                r.coder, r.code
+            ));
+            continue;
+        }
+        codings.extend(fresh);
+    }
+    let summary = per_file
+        .into_iter()
+        .map(|(file, (read, rejected))| InputSummary {
+            input: "handmatige coderingen".into(),
+            file,
+            read,
+            accepted: read - rejected,
+            rejected,
+        })
+        .collect();
+    (codings, rejects, summary)
+}
+
+/// Agreement between two coders.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairAgreement {
+    pub coder_a: String,
+    pub coder_b: String,
+    /// Units both coders covered.
+    pub units: usize,
+    pub percent_agreement: Option<f64>,
+    pub kappa: Option<f64>,
+}
+
+/// Agreement on one code (or, for `code = "*"`, on all codes pooled).
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeAgreement {
+    pub code: String,
+    pub label: String,
+    pub pairs: Vec<PairAgreement>,
+    /// Krippendorff's alpha over all coders.
+    pub alpha: Option<f64>,
+}
+
+/// Agreement between the manual coders.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgreementReport {
+    pub coders: Vec<String>,
+    /// Segments covered by at least two coders.
+    pub units: usize,
+    pub overall: CodeAgreement,
+    pub per_code: Vec<CodeAgreement>,
+}
+
+/// Who applied which code to which segment.
+struct Coverage<'a> {
+    coders: Vec<&'a str>,
+    covered: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    applied: BTreeSet<(&'a str, &'a str, &'a str)>,
+}
+
+impl<'a> Coverage<'a> {
+    fn new(manual: &'a [Coding]) -> Coverage<'a> {
+        let mut covered: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        let mut applied = BTreeSet::new();
+        for c in manual {
+            if let Origin::Manual { coder } = &c.origin {
+                covered
+                    .entry(coder.as_str())
+                    .or_default()
+                    .insert(c.source.as_str());
+                applied.insert((coder.as_str(), c.code.as_str(), c.segment.as_str()));
+            }
+        }
+        Coverage {
+            coders: covered.keys().copied().collect(),
+            covered,
+            applied,
+        }
+    }
+
+    /// The value coder `k` gives `code` on `seg`: 1, 0 or missing.
+    fn value(&self, k: &str, code: &str, seg: &Segment) -> Option<u32> {
+        let covers = self
+            .covered
+            .get(k)
+            .is_some_and(|s| s.contains(seg.source.as_str()));
+        covers.then(|| u32::from(self.applied.contains(&(k, code, seg.id.as_str()))))
+    }
+}
+
+fn agreement_on(
+    cov: &Coverage,
+    units: &[(&Segment, &str)],
+    code: &str,
+    label: &str,
+) -> CodeAgreement {
+    let rows: Vec<Vec<Option<u32>>> = cov
+        .coders
+        .iter()
+        .map(|k| units.iter().map(|(seg, c)| cov.value(k, c, seg)).collect())
+        .collect();
+    let mut pairs = Vec::new();
+    for i in 0..rows.len() {
+        for j in i + 1..rows.len() {
+            let both = rows[i]
+                .iter()
+                .zip(&rows[j])
+                .filter(|(a, b)| a.is_some() && b.is_some())
+                .count();
+            pairs.push(PairAgreement {
+                coder_a: cov.coders[i].to_string(),
+                coder_b: cov.coders[j].to_string(),
+                units: both,
+                percent_agreement: percent_agreement(&rows[i], &rows[j]),
+                kappa: cohen_kappa(&rows[i], &rows[j]),
+            });
+        }
+    }
+    CodeAgreement {
+        code: code.to_string(),
+        label: label.to_string(),
+        pairs,
+        alpha: krippendorff_alpha_nominal(&rows),
+    }
+}
+
+/// Agreement between manual coders; `None` with fewer than two coders.
+pub fn agreement(
+    codebook: &Codebook,
+    segments: &[Segment],
+    manual: &[Coding],
+) -> Option<AgreementReport> {
+    let cov = Coverage::new(manual);
+    if cov.coders.len() < 2 {
+        return None;
+    }
+    let shared: Vec<&Segment> = segments
+        .iter()
+        .filter(|s| {
+            cov.covered
+                .values()
+                .filter(|srcs| srcs.contains(s.source.as_str()))
+                .count()
+                >= 2
+        })
+        .collect();
+    let per_code: Vec<CodeAgreement> = codebook
+        .codes
+        .iter()
+        .map(|c| {
+            let units: Vec<(&Segment, &str)> = shared.iter().map(|s| (*s, c.id.as_str())).collect();
+            agreement_on(&cov, &units, &c.id, &c.label)
+        })
+        .collect();
+    let pooled: Vec<(&Segment, &str)> = codebook
+        .codes
+        .iter()
+        .flat_map(|c| shared.iter().map(move |s| (*s, c.id.as_str())))
+        .collect();
+    Some(AgreementReport {
+        coders: cov.coders.iter().map(|c| c.to_string()).collect(),
+        units: shared.len(),
+        overall: agreement_on(&cov, &pooled, "*", "Alle codes"),
+        per_code,
+    })
+}
+
+/// A segment on which the rules and the gold coder disagree.
+#[derive(Debug, Clone, Serialize)]
+pub struct Disagreement {
+    pub segment: String,
+    pub code: String,
+    /// `true`: the rules applied the code and the gold coder did not.
+    pub rules_only: bool,
+    pub text: String,
+}
+
+/// Precision, recall and F1 of one code's rules.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeQuality {
+    pub code: String,
+    pub label: String,
+    #[serde(flatten)]
+    pub quality: Quality,
+}
+
+/// The rules judged against a gold coder.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleQuality {
+    pub gold: String,
+    /// Segments in the sources the gold coder covered.
+    pub units: usize,
+    /// Micro-averaged over all codes.
+    pub overall: Quality,
+    pub per_code: Vec<CodeQuality>,
+    pub disagreements: Vec<Disagreement>,
+}
+
+/// Judges the rule codings against the manual codings of `gold`.
+pub fn rule_quality(
+    codebook: &Codebook,
+    sources: &[Source],
+    segments: &[Segment],
+    rules: &[Coding],
+    manual: &[Coding],
+    gold: &str,
+) -> Option<RuleQuality> {
+    let cov = Coverage::new(manual);
+    let covered = cov.covered.get(gold)?;
+    let text_of: HashMap<&str, &str> = sources
+        .iter()
+        .map(|s| (s.id.as_str(), s.text.as_str()))
+        .collect();
+    let ruled: BTreeSet<(&str, &str)> = rules
+        .iter()
+        .map(|c| (c.code.as_str(), c.segment.as_str()))
+        .collect();
+    let units: Vec<&Segment> = segments
+        .iter()
+        .filter(|s| covered.contains(s.source.as_str()))
+        .collect();
+    let mut per_code = Vec::new();
+    let mut disagreements = Vec::new();
+    let (mut tp_all, mut fp_all, mut fn_all) = (0, 0, 0);
+    for code in &codebook.codes {
+        let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+        for seg in &units {
+            let r = ruled.contains(&(code.id.as_str(), seg.id.as_str()));
+            let g = cov
+                .applied
+                .contains(&(gold, code.id.as_str(), seg.id.as_str()));
+            match (r, g) {
+                (true, true) => tp += 1,
+                (true, false) => fp += 1,
+                (false, true) => fn_ += 1,
+                (false, false) => {}
+            }
+            if r != g {
+                let text = text_of
+                    .get(seg.source.as_str())
+                    .and_then(|t| seg.span.slice(t))
+                    .unwrap_or("");
+                disagreements.push(Disagreement {
+                    segment: seg.id.clone(),
+                    code: code.id.clone(),
+                    rules_only: r,
+                    text: text.to_string(),
+                });
+            }
+        }
+        tp_all += tp;
+        fp_all += fp;
+        fn_all += fn_;
+        per_code.push(CodeQuality {
+            code: code.id.clone(),
+            label: code.label.clone(),
+            quality: Quality::new(tp, fp, fn_),
+        });
+    }
+    Some(RuleQuality {
+        gold: gold.to_string(),
+        units: units.len(),
+        overall: Quality::new(tp_all, fp_all, fn_all),
+        per_code,
+        disagreements,
+    })
+}

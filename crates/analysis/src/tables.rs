@@ -1,0 +1,529 @@
+//! Code statistics as serialisable tables: frequencies, crosstabs by
+//! municipality, size class and province, co-occurrence, the respondent x
+//! code matrix and quotes.
+//!
+//! Counting rules (also in ARCHITECTURE.md):
+//! - A segment counts as coded with a code when the rules or any coder
+//!   applied it (the union), once per segment.
+//! - Codes count for themselves; the action-line level counts a segment for
+//!   an action line when any code of that line (including sub-codes) applies.
+//! - Crosstabs by size class and province count *municipalities*: in how
+//!   many municipalities of the category does the code come up in at least
+//!   one source. Column percentages divide by the municipalities of that
+//!   category that have any source; row percentages by the code's total.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pokeval_ingest::model::{ActionLine, Municipality, Source, SourceKind, Span};
+use pokeval_ingest::privacy::Pseudonymiser;
+use serde::Serialize;
+
+use crate::autocode::Coding;
+use crate::codebook::Codebook;
+
+/// A coded segment: its source, span and the codes applied to it.
+pub struct CodedSegment<'a> {
+    pub source: &'a str,
+    pub span: Span,
+    pub codes: BTreeSet<&'a str>,
+}
+
+/// The codes applied to each segment (union of all origins), by segment id.
+pub struct CodedSegments<'a> {
+    pub segments: BTreeMap<&'a str, CodedSegment<'a>>,
+}
+
+impl<'a> CodedSegments<'a> {
+    pub fn new(codings: &'a [Coding]) -> CodedSegments<'a> {
+        let mut segments: BTreeMap<&str, CodedSegment> = BTreeMap::new();
+        for c in codings {
+            segments
+                .entry(c.segment.as_str())
+                .or_insert_with(|| CodedSegment {
+                    source: c.source.as_str(),
+                    span: c.span,
+                    codes: BTreeSet::new(),
+                })
+                .codes
+                .insert(c.code.as_str());
+        }
+        CodedSegments { segments }
+    }
+
+    /// The segments with at least one code counting for `cat`.
+    fn matching<'s>(
+        &'s self,
+        member: &'s Membership,
+        cat: &'s Category,
+    ) -> impl Iterator<Item = (&'a str, &'s CodedSegment<'a>)> + 's {
+        self.segments
+            .iter()
+            .filter(move |(_, s)| s.codes.iter().any(|c| member.counts_for(cat, c)))
+            .map(|(id, s)| (*id, s))
+    }
+}
+
+/// Whether a category is one code or a whole action line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Code,
+    ActionLine,
+}
+
+/// A category a count is kept for: a code or an action line.
+#[derive(Debug, Clone, Serialize)]
+pub struct Category {
+    pub level: Level,
+    pub id: String,
+    pub label: String,
+    /// Codes: the labels from the root ("Robuuste rechtsbescherming > Sociaal raadslieden").
+    pub path: Vec<String>,
+    pub action_line: Option<ActionLine>,
+}
+
+/// How often a code (or action line) was applied.
+#[derive(Debug, Clone, Serialize)]
+pub struct Frequency {
+    #[serde(flatten)]
+    pub category: Category,
+    pub segments: usize,
+    pub sources: usize,
+    pub municipalities: usize,
+}
+
+/// Counts with row and column percentages.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossTab {
+    /// What is counted in a cell.
+    pub counts_what: String,
+    pub rows: Vec<Category>,
+    pub columns: Vec<String>,
+    /// Per column, the base for column percentages.
+    pub column_base: Vec<usize>,
+    pub counts: Vec<Vec<usize>>,
+    pub row_percent: Vec<Vec<Option<f64>>>,
+    pub column_percent: Vec<Vec<Option<f64>>>,
+}
+
+/// How often categories are applied to the same segment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cooccurrence {
+    pub categories: Vec<Category>,
+    /// Segments per category (the diagonal).
+    pub totals: Vec<usize>,
+    /// Segments with both categories.
+    pub counts: Vec<Vec<usize>>,
+    /// c-coefficient n12 / (n1 + n2 - n12); `None` where both are zero.
+    pub c: Vec<Vec<Option<f64>>>,
+}
+
+/// One row of the respondent x code matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct RespondentRow {
+    /// A survey respondent id, or an interview's source id.
+    pub respondent: String,
+    pub kind: SourceKind,
+    pub municipality: Option<String>,
+    /// 1 where any of the respondent's segments has the code, per code.
+    pub values: Vec<u8>,
+}
+
+/// Respondents x codes, 0/1.
+#[derive(Debug, Clone, Serialize)]
+pub struct RespondentMatrix {
+    pub codes: Vec<String>,
+    pub rows: Vec<RespondentRow>,
+}
+
+/// A quote for a code.
+#[derive(Debug, Clone, Serialize)]
+pub struct Quote {
+    pub text: String,
+    pub source: String,
+    pub kind: SourceKind,
+    pub municipality: Option<String>,
+    pub municipality_name: Option<String>,
+    /// The respondent's role (interviews) or the question (survey answers).
+    pub context: Option<String>,
+}
+
+/// Quotes for one code or action line.
+#[derive(Debug, Clone, Serialize)]
+pub struct Quotes {
+    #[serde(flatten)]
+    pub category: Category,
+    pub quotes: Vec<Quote>,
+}
+
+/// The categories of a codebook: every code, or every action line.
+pub fn code_categories(codebook: &Codebook) -> Vec<Category> {
+    codebook
+        .codes
+        .iter()
+        .map(|c| Category {
+            level: Level::Code,
+            id: c.id.clone(),
+            label: c.label.clone(),
+            path: codebook.path_labels(&c.id),
+            action_line: codebook.action_line_of(&c.id),
+        })
+        .collect()
+}
+
+pub fn action_line_categories() -> Vec<Category> {
+    ActionLine::all()
+        .map(|al| Category {
+            level: Level::ActionLine,
+            id: format!("AL{}", al.number()),
+            label: format!("{}. {}", al.number(), al.name()),
+            path: vec![al.name().to_string()],
+            action_line: Some(al),
+        })
+        .collect()
+}
+
+/// Decides whether a code belongs to a category.
+pub struct Membership<'a> {
+    codebook: &'a Codebook,
+}
+
+impl<'a> Membership<'a> {
+    pub fn new(codebook: &'a Codebook) -> Membership<'a> {
+        Membership { codebook }
+    }
+
+    /// Whether `code` counts for `cat`: the code itself, or, for an
+    /// action-line category, any code whose action line it is.
+    pub fn counts_for(&self, cat: &Category, code: &str) -> bool {
+        match cat.level {
+            Level::Code => cat.id == code,
+            Level::ActionLine => {
+                cat.action_line.is_some() && self.codebook.action_line_of(code) == cat.action_line
+            }
+        }
+    }
+}
+
+/// Frequencies per category.
+pub fn frequencies(
+    cats: &[Category],
+    coded: &CodedSegments,
+    member: &Membership,
+    muni_of: &BTreeMap<&str, Option<&str>>,
+) -> Vec<Frequency> {
+    cats.iter()
+        .map(|cat| {
+            let mut segs = 0;
+            let mut srcs = BTreeSet::new();
+            let mut munis = BTreeSet::new();
+            for (_, seg) in coded.matching(member, cat) {
+                let src = seg.source;
+                segs += 1;
+                srcs.insert(src);
+                if let Some(Some(m)) = muni_of.get(src) {
+                    munis.insert(*m);
+                }
+            }
+            Frequency {
+                category: cat.clone(),
+                segments: segs,
+                sources: srcs.len(),
+                municipalities: munis.len(),
+            }
+        })
+        .collect()
+}
+
+fn percent(n: usize, base: usize) -> Option<f64> {
+    (base > 0).then(|| 100.0 * n as f64 / base as f64)
+}
+
+/// Municipalities per category (size class, province...): rows are
+/// categories of codes, columns the values of `group`.
+pub fn crosstab_municipalities(
+    cats: &[Category],
+    coded: &CodedSegments,
+    member: &Membership,
+    sources: &[Source],
+    municipalities: &[Municipality],
+    columns: &[String],
+    group: impl Fn(&Municipality) -> String,
+) -> CrossTab {
+    let by_code: BTreeMap<&str, &Municipality> = municipalities
+        .iter()
+        .map(|m| (m.code.as_str(), m))
+        .collect();
+    let muni_of: BTreeMap<&str, &Municipality> = sources
+        .iter()
+        .filter_map(|s| Some((s.id.as_str(), *by_code.get(s.municipality.as_deref()?)?)))
+        .collect();
+    let col_idx = |m: &Municipality| columns.iter().position(|c| *c == group(m));
+    let mut column_base = vec![0; columns.len()];
+    let with_sources: BTreeSet<&str> = muni_of.values().map(|m| m.code.as_str()).collect();
+    for code in &with_sources {
+        if let Some(i) = col_idx(by_code[code]) {
+            column_base[i] += 1;
+        }
+    }
+    let mut counts = Vec::new();
+    for cat in cats {
+        let mut munis: BTreeSet<&str> = BTreeSet::new();
+        for (_, seg) in coded.matching(member, cat) {
+            let src = seg.source;
+            if let Some(m) = muni_of.get(src) {
+                munis.insert(m.code.as_str());
+            }
+        }
+        let mut row = vec![0; columns.len()];
+        for code in munis {
+            if let Some(i) = col_idx(by_code[code]) {
+                row[i] += 1;
+            }
+        }
+        counts.push(row);
+    }
+    let row_percent = counts
+        .iter()
+        .map(|row| {
+            let total: usize = row.iter().sum();
+            row.iter().map(|n| percent(*n, total)).collect()
+        })
+        .collect();
+    let column_percent = counts
+        .iter()
+        .map(|row| {
+            row.iter()
+                .zip(&column_base)
+                .map(|(n, b)| percent(*n, *b))
+                .collect()
+        })
+        .collect();
+    CrossTab {
+        counts_what: "gemeenten".into(),
+        rows: cats.to_vec(),
+        columns: columns.to_vec(),
+        column_base,
+        counts,
+        row_percent,
+        column_percent,
+    }
+}
+
+/// Coded segments per category and municipality.
+pub fn crosstab_segments_by_municipality(
+    cats: &[Category],
+    coded: &CodedSegments,
+    member: &Membership,
+    sources: &[Source],
+    municipalities: &[Municipality],
+) -> CrossTab {
+    let muni_of: BTreeMap<&str, &str> = sources
+        .iter()
+        .filter_map(|s| Some((s.id.as_str(), s.municipality.as_deref()?)))
+        .collect();
+    let present: BTreeSet<&str> = muni_of.values().copied().collect();
+    let columns: Vec<&Municipality> = municipalities
+        .iter()
+        .filter(|m| present.contains(m.code.as_str()))
+        .collect();
+    let mut counts = Vec::new();
+    for cat in cats {
+        let mut row = vec![0; columns.len()];
+        for (_, seg) in coded.matching(member, cat) {
+            let src = seg.source;
+            if let Some(i) = muni_of
+                .get(src)
+                .and_then(|m| columns.iter().position(|c| c.code == *m))
+            {
+                row[i] += 1;
+            }
+        }
+        counts.push(row);
+    }
+    let column_base: Vec<usize> = (0..columns.len())
+        .map(|i| counts.iter().map(|r| r[i]).sum())
+        .collect();
+    CrossTab {
+        counts_what: "gecodeerde passages".into(),
+        rows: cats.to_vec(),
+        columns: columns.iter().map(|m| m.name.clone()).collect(),
+        row_percent: counts
+            .iter()
+            .map(|row| {
+                let total: usize = row.iter().sum();
+                row.iter().map(|n| percent(*n, total)).collect()
+            })
+            .collect(),
+        column_percent: counts
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .zip(&column_base)
+                    .map(|(n, b)| percent(*n, *b))
+                    .collect()
+            })
+            .collect(),
+        column_base,
+        counts,
+    }
+}
+
+/// Co-occurrence of categories on segments.
+pub fn cooccurrence(cats: &[Category], coded: &CodedSegments, member: &Membership) -> Cooccurrence {
+    let sets: Vec<BTreeSet<&str>> = cats
+        .iter()
+        .map(|cat| coded.matching(member, cat).map(|(id, _)| id).collect())
+        .collect();
+    let totals: Vec<usize> = sets.iter().map(BTreeSet::len).collect();
+    let mut counts = vec![vec![0; cats.len()]; cats.len()];
+    let mut c = vec![vec![None; cats.len()]; cats.len()];
+    for i in 0..cats.len() {
+        for j in 0..cats.len() {
+            let n12 = sets[i].intersection(&sets[j]).count();
+            counts[i][j] = n12;
+            let denom = totals[i] + totals[j] - n12;
+            c[i][j] = (denom > 0).then(|| n12 as f64 / denom as f64);
+        }
+    }
+    Cooccurrence {
+        categories: cats.to_vec(),
+        totals,
+        counts,
+        c,
+    }
+}
+
+/// The respondent key of a source: the survey respondent, or the source itself.
+fn respondent_of(s: &Source) -> String {
+    match s.kind {
+        SourceKind::SurveyAnswer => s
+            .meta
+            .get("respondent")
+            .cloned()
+            .unwrap_or_else(|| s.id.clone()),
+        _ => s.id.clone(),
+    }
+}
+
+/// Respondents x codes, 0/1, in source order.
+pub fn respondent_matrix(
+    codebook: &Codebook,
+    sources: &[Source],
+    coded: &CodedSegments,
+) -> RespondentMatrix {
+    let codes: Vec<String> = codebook.codes.iter().map(|c| c.id.clone()).collect();
+    let mut rows: Vec<RespondentRow> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut resp_of_source: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in sources {
+        let key = respondent_of(s);
+        let i = *index.entry(key.clone()).or_insert_with(|| {
+            rows.push(RespondentRow {
+                respondent: key,
+                kind: s.kind,
+                municipality: s.municipality.clone(),
+                values: vec![0; codes.len()],
+            });
+            rows.len() - 1
+        });
+        resp_of_source.insert(s.id.as_str(), i);
+    }
+    for seg in coded.segments.values() {
+        if let Some(&i) = resp_of_source.get(seg.source) {
+            for code in &seg.codes {
+                if let Some(k) = codes.iter().position(|c| c == code) {
+                    rows[i].values[k] = 1;
+                }
+            }
+        }
+    }
+    RespondentMatrix { codes, rows }
+}
+
+/// Shortens a quote to about `max` characters at a word boundary.
+fn shorten(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max).collect();
+    let at = cut.rfind(' ').unwrap_or(cut.len());
+    format!("{} …", cut[..at].trim_end_matches([',', ';', ':']))
+}
+
+/// Up to `per_category` quotes per category, pseudonymised, preferring
+/// different municipalities, in source order.
+pub fn quotes(
+    cats: &[Category],
+    coded: &CodedSegments,
+    member: &Membership,
+    sources: &[Source],
+    municipalities: &[Municipality],
+    per_category: usize,
+) -> Vec<Quotes> {
+    let by_id: BTreeMap<&str, &Source> = sources.iter().map(|s| (s.id.as_str(), s)).collect();
+    let order: BTreeMap<&str, usize> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    let names: BTreeMap<&str, &str> = municipalities
+        .iter()
+        .map(|m| (m.code.as_str(), m.name.as_str()))
+        .collect();
+    let mut pseudo = Pseudonymiser::new();
+    cats.iter()
+        .map(|cat| {
+            let mut hits: Vec<(&str, &CodedSegment)> = coded.matching(member, cat).collect();
+            hits.sort_by_key(|(id, seg)| {
+                (
+                    order.get(seg.source).copied().unwrap_or(usize::MAX),
+                    seg.span.start,
+                    *id,
+                )
+            });
+            let mut used_munis = BTreeSet::new();
+            let mut picked: Vec<(&str, &CodedSegment)> = Vec::new();
+            // first one per municipality, then fill up
+            for pass in 0..2 {
+                for (id, seg) in &hits {
+                    if picked.len() >= per_category || picked.iter().any(|(p, _)| p == id) {
+                        continue;
+                    }
+                    let muni = by_id.get(seg.source).and_then(|s| s.municipality.clone());
+                    if pass == 0 && !used_munis.insert(muni) {
+                        continue;
+                    }
+                    picked.push((*id, *seg));
+                }
+            }
+            let quotes = picked
+                .into_iter()
+                .filter_map(|(_, seg)| {
+                    let s = by_id.get(seg.source)?;
+                    let text = seg.span.slice(&s.text)?;
+                    Some(Quote {
+                        text: pseudo.apply(&shorten(text, 320)),
+                        source: s.id.clone(),
+                        kind: s.kind,
+                        municipality: s.municipality.clone(),
+                        municipality_name: s
+                            .municipality
+                            .as_deref()
+                            .and_then(|m| names.get(m))
+                            .map(|n| n.to_string()),
+                        context: match s.kind {
+                            SourceKind::SurveyAnswer => s.meta.get("question_text").cloned(),
+                            _ => s.meta.get("rol").cloned(),
+                        },
+                    })
+                })
+                .collect();
+            Quotes {
+                category: cat.clone(),
+                quotes,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,114 @@
+//! Manual codings from a CSV, as coders or other tools write them.
+//!
+//! Columns: `source` (a source id, or the file name of a note such as
+//! `01-enschede.md`), either `segment` (the segment number within the
+//! source: `2` for the second paragraph or answer, `s3` for the third
+//! sentence) or `start` and `end` (code points, end exclusive), `code` and
+//! `coder`. This module only reads the rows; whether the code and source
+//! exist is checked by the analysis, which rejects what it cannot use.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::field_error;
+use crate::table::CsvTable;
+
+/// Where in a source a manual coding sits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Anchor {
+    /// A segment number within the source ("2", "s3").
+    Segment(String),
+    /// A code-point range in the source text.
+    Span { start: usize, end: usize },
+}
+
+/// One row of a manual codings file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManualRecord {
+    pub file: String,
+    pub line: u64,
+    pub source: String,
+    pub anchor: Anchor,
+    pub code: String,
+    pub coder: String,
+}
+
+/// Reads a manual codings CSV. Structural problems (a missing column, a
+/// position that is not a number, a row with neither segment nor span) are
+/// errors naming the line and field.
+pub fn load_manual(path: &Path, display: &str) -> Result<Vec<ManualRecord>> {
+    let table = CsvTable::read(path)?;
+    let source = table.require(
+        "source",
+        "name the source of each coding (a note's file name or a source id)",
+    )?;
+    let code = table.require("code", "give the code id of each coding")?;
+    let coder = table.require("coder", "give the coder of each coding")?;
+    let segment = table.column("segment");
+    let (start, end) = (table.column("start"), table.column("end"));
+    if segment.is_none() && (start.is_none() || end.is_none()) {
+        return Err(Error::MissingColumn {
+            path: path.to_path_buf(),
+            column: "segment (or start and end)".into(),
+            hint: "place each coding by segment number or by start and end in code points".into(),
+        });
+    }
+    let mut out = Vec::new();
+    for row in table.rows() {
+        let text = |c: Option<usize>| c.map(|c| row.get(c).trim()).unwrap_or("");
+        let pos = |c: Option<usize>, field: &str| -> Result<usize> {
+            text(c).parse().map_err(|_| {
+                field_error(
+                    path,
+                    Some(row.line),
+                    field,
+                    format!(
+                        "'{}' is not a position (a whole number of code points)",
+                        text(c)
+                    ),
+                )
+            })
+        };
+        let anchor = if !text(segment).is_empty() {
+            Anchor::Segment(text(segment).to_string())
+        } else if !text(start).is_empty() || !text(end).is_empty() {
+            let (s, e) = (pos(start, "start")?, pos(end, "end")?);
+            if e <= s {
+                return Err(field_error(
+                    path,
+                    Some(row.line),
+                    "end",
+                    format!("end {e} is not after start {s}"),
+                ));
+            }
+            Anchor::Span { start: s, end: e }
+        } else {
+            return Err(field_error(
+                path,
+                Some(row.line),
+                "segment",
+                "give a segment number or start and end",
+            ));
+        };
+        for (c, name) in [
+            (Some(source), "source"),
+            (Some(code), "code"),
+            (Some(coder), "coder"),
+        ] {
+            if text(c).is_empty() {
+                return Err(field_error(path, Some(row.line), name, "empty"));
+            }
+        }
+        out.push(ManualRecord {
+            file: display.to_string(),
+            line: row.line,
+            source: text(Some(source)).to_string(),
+            anchor,
+            code: text(Some(code)).to_string(),
+            coder: text(Some(coder)).to_string(),
+        });
+    }
+    Ok(out)
+}
