@@ -1,0 +1,267 @@
+//! Manual codings, agreement, rule quality and the code tables on a small
+//! hand-made set of sources whose numbers can be checked by hand.
+
+use std::path::Path;
+
+use pokeval_analysis::autocode::{autocode, segments, Coding, Origin};
+use pokeval_analysis::manual::{agreement, place_manual, rule_quality};
+use pokeval_analysis::tables::*;
+use pokeval_analysis::Codebook;
+use pokeval_ingest::manual::{Anchor, ManualRecord};
+use pokeval_ingest::model::{Municipality, SizeClass, Source, SourceKind, Wave};
+use pokeval_ingest::project::CodingUnit;
+
+fn codebook() -> Codebook {
+    Codebook::parse(
+        Path::new("t.toml"),
+        r#"
+name = "t"
+[[code]]
+id = "AL4"
+label = "Wijkteams"
+action_line = 4
+include = ["wijkteam"]
+[[code]]
+id = "AL2"
+label = "Rechtsbescherming"
+action_line = 2
+[[code]]
+id = "AL2-SR"
+label = "Sociaal raadslieden"
+parent = "AL2"
+include = ["raadslieden"]
+[[code]]
+id = "TH"
+label = "Toegang"
+include = ["toegang"]
+"#,
+    )
+    .unwrap()
+}
+
+fn source(id: &str, file: &str, muni: &str, text: &str) -> Source {
+    Source {
+        id: id.into(),
+        kind: SourceKind::Interview,
+        municipality: Some(muni.into()),
+        wave: Wave::new(2024).unwrap(),
+        text: text.into(),
+        file: file.into(),
+        meta: Default::default(),
+    }
+}
+
+fn sources() -> Vec<Source> {
+    vec![
+        source("i:a", "notes/a.md", "GM0001", "# Kop\n\nHet wijkteam groeit.\n\nDe raadslieden en het wijkteam werken samen.\n\nToegang is beter."),
+        source("i:b", "notes/b.md", "GM0002", "Geen wijkteam hier.\n\nWel raadslieden."),
+        source("i:c", "notes/c.md", "GM0003", "Niets over het onderwerp."),
+    ]
+}
+
+fn municipalities() -> Vec<Municipality> {
+    [
+        ("GM0001", "Aa", "P1", 4_000),
+        ("GM0002", "Bee", "P1", 30_000),
+        ("GM0003", "Cee", "P2", 30_000),
+    ]
+    .iter()
+    .map(|(c, n, p, i)| Municipality {
+        code: c.to_string(),
+        name: n.to_string(),
+        province: p.to_string(),
+        inhabitants: *i,
+        size_class: SizeClass::for_inhabitants(*i),
+        aliases: vec![],
+    })
+    .collect()
+}
+
+fn rec(line: u64, source: &str, anchor: Anchor, code: &str, coder: &str) -> ManualRecord {
+    ManualRecord {
+        file: "m.csv".into(),
+        line,
+        source: source.into(),
+        anchor,
+        code: code.into(),
+        coder: coder.into(),
+    }
+}
+
+fn seg(n: &str) -> Anchor {
+    Anchor::Segment(n.into())
+}
+
+#[test]
+fn segments_are_numbered_without_headings() {
+    let s = &sources()[0];
+    let segs = segments(s, CodingUnit::Paragraph);
+    let ids: Vec<&str> = segs.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, vec!["i:a#1", "i:a#2", "i:a#3"]);
+    assert_eq!(segs[0].span.slice(&s.text), Some("Het wijkteam groeit."));
+    let sentences = segments(s, CodingUnit::Sentence);
+    assert_eq!(sentences[1].id, "i:a#s2");
+}
+
+#[test]
+fn manual_rows_are_placed_or_rejected_with_a_reason() {
+    let cb = codebook();
+    let srcs = sources();
+    let (segs, _) = autocode(&cb, &srcs, CodingUnit::Paragraph).unwrap();
+    let text = &srcs[0].text;
+    let start = text[..text.find("raadslieden").unwrap()].chars().count();
+    let records = vec![
+        rec(2, "a.md", seg("1"), "AL4", "A"),
+        rec(
+            3,
+            "i:a",
+            Anchor::Span {
+                start,
+                end: start + 11,
+            },
+            "AL2-SR",
+            "A",
+        ),
+        rec(4, "a.md", seg("1"), "AL4", "A"),
+        rec(5, "a.md", seg("9"), "AL4", "A"),
+        rec(6, "x.md", seg("1"), "AL4", "A"),
+        rec(7, "a.md", seg("1"), "XX", "A"),
+        rec(8, "a.md", Anchor::Span { start: 0, end: 999 }, "AL4", "B"),
+        rec(9, "a.md", Anchor::Span { start: 0, end: 5 }, "AL4", "B"),
+    ];
+    let (codings, rejects, summary) = place_manual(&records, &srcs, &segs, &cb);
+    assert_eq!(codings.len(), 2);
+    assert_eq!(codings[1].segment, "i:a#2");
+    assert_eq!(codings[1].matched.unwrap().slice(text), Some("raadslieden"));
+    assert_eq!(codings[1].origin, Origin::Manual { coder: "A".into() });
+    let reasons: Vec<(u64, &str)> = rejects
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(reasons.len(), 6, "{reasons:?}");
+    assert!(reasons[0].1.contains("already applied"));
+    assert!(reasons[1].1.contains("segment 9 does not exist"));
+    assert!(reasons[2].1.contains("'x.md' is not among"));
+    assert!(reasons[3].1.contains("code 'XX' is not in the codebook"));
+    assert!(reasons[4].1.contains("beyond the end"));
+    assert!(reasons[5].1.contains("covers no codable segment"));
+    assert_eq!(
+        (summary[0].read, summary[0].accepted, summary[0].rejected),
+        (8, 2, 6)
+    );
+}
+
+fn manual(code: &str, segment: &str, coder: &str) -> Coding {
+    let (source, _) = segment.split_once('#').unwrap();
+    Coding {
+        segment: segment.into(),
+        source: source.into(),
+        span: pokeval_ingest::model::Span::new(0, 1),
+        code: code.into(),
+        origin: Origin::Manual {
+            coder: coder.into(),
+        },
+        matched: None,
+    }
+}
+
+#[test]
+fn agreement_uses_coverage_for_missing_values() {
+    let cb = codebook();
+    let srcs = sources();
+    let (segs, rules) = autocode(&cb, &srcs, CodingUnit::Paragraph).unwrap();
+    // A covers a and b; B covers a only; C covers nothing.
+    let m = vec![
+        manual("AL4", "i:a#1", "A"),
+        manual("AL4", "i:a#2", "A"),
+        manual("AL2-SR", "i:a#2", "A"),
+        manual("AL2-SR", "i:b#2", "A"),
+        manual("AL4", "i:a#1", "B"),
+        manual("TH", "i:a#3", "B"),
+    ];
+    let ag = agreement(&cb, &segs, &m).unwrap();
+    assert_eq!(ag.coders, vec!["A", "B"]);
+    assert_eq!(ag.units, 3, "only source a is covered by both");
+    let al4 = ag.per_code.iter().find(|c| c.code == "AL4").unwrap();
+    // A: 1 1 0, B: 1 0 0 -> agreement 2/3; p_e = 2/3 * 1/3 + 1/3 * 2/3 = 4/9;
+    // kappa = (2/3 - 4/9) / (1 - 4/9) = 0.4
+    assert!((al4.pairs[0].percent_agreement.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    assert!((al4.pairs[0].kappa.unwrap() - 0.4).abs() < 1e-12);
+    assert_eq!(ag.overall.pairs[0].units, 3 * 4);
+
+    // rules against gold A on a and b: rules give AL4 on a#1, a#2, b#1,
+    // AL2-SR on a#2, b#2, TH on a#3
+    let q = rule_quality(&cb, &srcs, &segs, &rules, &m, "A").unwrap();
+    let al4 = q.per_code.iter().find(|c| c.code == "AL4").unwrap();
+    assert_eq!(
+        (
+            al4.quality.true_positives,
+            al4.quality.false_positives,
+            al4.quality.false_negatives
+        ),
+        (2, 1, 0)
+    );
+    let sr = q.per_code.iter().find(|c| c.code == "AL2-SR").unwrap();
+    assert_eq!(sr.quality.f1, Some(1.0));
+    assert!(q
+        .disagreements
+        .iter()
+        .any(|d| d.segment == "i:b#1" && d.rules_only && d.text == "Geen wijkteam hier."));
+    assert!(rule_quality(&cb, &srcs, &segs, &rules, &m, "Z").is_none());
+}
+
+#[test]
+fn tables_count_segments_municipalities_and_cooccurrence() {
+    let cb = codebook();
+    let srcs = sources();
+    let (_, rules) = autocode(&cb, &srcs, CodingUnit::Paragraph).unwrap();
+    let coded = CodedSegments::new(&rules);
+    let member = Membership::new(&cb);
+    let lines = action_line_categories();
+    let munis = municipalities();
+    let muni_of = srcs
+        .iter()
+        .map(|s| (s.id.as_str(), s.municipality.as_deref()))
+        .collect();
+    let freq = frequencies(&lines, &coded, &member, &muni_of);
+    // action line 4: a#1, a#2, b#1 in two municipalities; action line 2 via its sub-code
+    assert_eq!(
+        (freq[3].segments, freq[3].sources, freq[3].municipalities),
+        (3, 2, 2)
+    );
+    assert_eq!((freq[1].segments, freq[1].municipalities), (2, 2));
+
+    let co = cooccurrence(&lines, &coded, &member);
+    assert_eq!(co.counts[3][1], 1, "a#2 has both");
+    assert_eq!(co.c[3][1], Some(1.0 / (3.0 + 2.0 - 1.0)));
+    assert_eq!(co.c[0][0], None);
+
+    let columns: Vec<String> = SizeClass::all().map(|c| c.label().to_string()).collect();
+    let tab = crosstab_municipalities(&lines, &coded, &member, &srcs, &munis, &columns, |m| {
+        m.size_class.label().to_string()
+    });
+    // size class 1: Aa; class 4: Bee and Cee (both with sources)
+    assert_eq!(tab.column_base[0], 1);
+    assert_eq!(tab.column_base[3], 2);
+    assert_eq!(tab.counts[3][3], 1);
+    assert_eq!(tab.column_percent[3][3], Some(50.0));
+    assert_eq!(tab.row_percent[3][0], Some(50.0));
+
+    let matrix = respondent_matrix(&cb, &srcs, &coded);
+    assert_eq!(matrix.codes, vec!["AL4", "AL2", "AL2-SR", "TH"]);
+    assert_eq!(matrix.rows[0].values, vec![1, 0, 1, 1]);
+    assert_eq!(matrix.rows[2].values, vec![0, 0, 0, 0]);
+
+    let q = quotes(&lines, &coded, &member, &srcs, &munis, 3);
+    let al4: Vec<&str> = q[3].quotes.iter().map(|q| q.text.as_str()).collect();
+    // one per municipality first, then filled up in source order
+    assert_eq!(
+        al4,
+        vec![
+            "Het wijkteam groeit.",
+            "Geen wijkteam hier.",
+            "De raadslieden en het wijkteam werken samen."
+        ]
+    );
+    assert_eq!(q[3].quotes[1].municipality_name.as_deref(), Some("Bee"));
+}
