@@ -1,12 +1,14 @@
 //! Autocoding: every include and exclude rule of a codebook in one
 //! [`regex::RegexSet`], applied in a single pass to each segment of folded
+//! ASCII text ([`pokeval_ingest::text::match_key`])
 //! text. Each coding keeps the rule and the span that produced it.
 
 use pokeval_ingest::model::{Segment, SegmentUnit, Source, SourceKind, Span};
 use pokeval_ingest::project::CodingUnit;
 use pokeval_ingest::segment::{paragraphs, sentences};
-use pokeval_ingest::text::fold;
-use regex::{Regex, RegexSet};
+use pokeval_ingest::text::match_key;
+use rayon::prelude::*;
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::codebook::{rule_to_regex, Codebook};
@@ -60,8 +62,10 @@ impl Autocoder {
         for (ci, code) in codebook.codes.iter().enumerate() {
             for rule in &code.include {
                 let pattern = rule_to_regex(rule).map_err(|e| compile_err(&code.id, rule, e))?;
-                let re =
-                    Regex::new(&pattern).map_err(|e| compile_err(&code.id, rule, e.to_string()))?;
+                let re = RegexBuilder::new(&pattern)
+                    .unicode(false)
+                    .build()
+                    .map_err(|e| compile_err(&code.id, rule, e.to_string()))?;
                 include_rules.push((ci, rule.clone(), re));
             }
             for rule in &code.exclude {
@@ -70,10 +74,14 @@ impl Autocoder {
                 exclude_code.push(ci);
             }
         }
-        let includes = RegexSet::new(include_rules.iter().map(|(_, _, re)| re.as_str()))
+        let includes = RegexSetBuilder::new(include_rules.iter().map(|(_, _, re)| re.as_str()))
+            .unicode(false)
+            .build()
             .map_err(|e| compile_err("*", "*", e.to_string()))?;
-        let excludes =
-            RegexSet::new(&exclude_patterns).map_err(|e| compile_err("*", "*", e.to_string()))?;
+        let excludes = RegexSetBuilder::new(&exclude_patterns)
+            .unicode(false)
+            .build()
+            .map_err(|e| compile_err("*", "*", e.to_string()))?;
         Ok(Autocoder {
             includes,
             include_rules,
@@ -83,12 +91,13 @@ impl Autocoder {
         })
     }
 
-    /// Codes one segment of `source`. `folded` is `fold(&source.text)`.
+    /// Codes one segment of `source`. `folded` is `match_key(&source.text)`:
+    /// pure ASCII, so the regexes run without Unicode classes on the DFA.
     pub fn code_segment(&self, segment: &Segment, folded: &str, out: &mut Vec<Coding>) {
-        let Some((b0, b1)) = segment.span.byte_range(folded) else {
+        // `folded` is ASCII: code points are bytes
+        let Some(text) = folded.get(segment.span.start..segment.span.end) else {
             return;
         };
-        let text = &folded[b0..b1];
         let excluded: Vec<usize> = self
             .excludes
             .matches(text)
@@ -127,6 +136,11 @@ impl Autocoder {
 /// out, and the remaining segments are numbered `<source>#1`, `#2`, ...
 /// (`#s1`, `#s2`, ... for sentences): the numbers manual codings refer to.
 pub fn segments(source: &Source, unit: CodingUnit) -> Vec<Segment> {
+    segments_of(source, unit, &match_key(&source.text))
+}
+
+/// [`segments`] with the source's `match_key` text already made.
+fn segments_of(source: &Source, unit: CodingUnit, folded: &str) -> Vec<Segment> {
     let segs = match (unit, source.kind) {
         (CodingUnit::Sentence, _) => sentences(&source.id, &source.text),
         (CodingUnit::Paragraph, SourceKind::SurveyAnswer) => {
@@ -153,7 +167,7 @@ pub fn segments(source: &Source, unit: CodingUnit) -> Vec<Segment> {
         ""
     };
     segs.into_iter()
-        .filter(|s| !is_heading(s, &source.text))
+        .filter(|s| !folded.get(s.span.start..s.span.end).is_some_and(is_heading))
         .enumerate()
         .map(|(i, s)| Segment {
             id: format!("{}#{prefix}{}", source.id, i + 1),
@@ -162,11 +176,9 @@ pub fn segments(source: &Source, unit: CodingUnit) -> Vec<Segment> {
         .collect()
 }
 
-/// Markdown headings are structure, not content to code.
-fn is_heading(seg: &Segment, text: &str) -> bool {
-    seg.span
-        .slice(text)
-        .is_some_and(|t| t.starts_with('#') && !t.contains('\n'))
+/// Markdown headings (one line starting with `#`) are structure, not content to code.
+fn is_heading(text: &str) -> bool {
+    text.starts_with('#') && !text.contains('\n')
 }
 
 /// Segments and codes all sources; returns the segments and the codings.
@@ -176,14 +188,24 @@ pub fn autocode(
     unit: CodingUnit,
 ) -> Result<(Vec<Segment>, Vec<Coding>)> {
     let coder = Autocoder::new(codebook)?;
+    // sources in parallel, results concatenated in source order
+    let per_source: Vec<(Vec<Segment>, Vec<Coding>)> = sources
+        .par_iter()
+        .map(|source| {
+            let folded = match_key(&source.text);
+            let segs = segments_of(source, unit, &folded);
+            let mut codings = Vec::new();
+            for seg in &segs {
+                coder.code_segment(seg, &folded, &mut codings);
+            }
+            (segs, codings)
+        })
+        .collect();
     let mut all_segments = Vec::new();
     let mut codings = Vec::new();
-    for source in sources {
-        let folded = fold(&source.text);
-        for seg in segments(source, unit) {
-            coder.code_segment(&seg, &folded, &mut codings);
-            all_segments.push(seg);
-        }
+    for (s, c) in per_source {
+        all_segments.extend(s);
+        codings.extend(c);
     }
     Ok((all_segments, codings))
 }

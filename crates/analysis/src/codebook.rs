@@ -213,7 +213,7 @@ pub fn rule_to_regex(rule: &str) -> std::result::Result<String, String> {
             Some(rest) => (true, rest),
             None => (false, *w),
         };
-        let folded = pokeval_ingest::text::fold(w);
+        let folded = pokeval_ingest::text::match_key(w);
         if folded.chars().all(|c| c == '*') {
             return Err("a word of only '*' would match anything; name at least one letter".into());
         }

@@ -12,37 +12,53 @@ use crate::model::{Segment, SegmentUnit, Span};
 /// Splits `text` into paragraphs (blocks separated by one or more blank lines),
 /// trimmed, with their code-point spans.
 pub fn paragraphs(source_id: &str, text: &str) -> Vec<Segment> {
-    let mut out = Vec::new();
-    let mut block_start: Option<usize> = None; // byte offset
-    let mut block_end = 0usize;
-    let mut offset = 0usize;
-    let push = |s: usize, e: usize, out: &mut Vec<Segment>| {
-        let span = Span::from_byte_range(text, s, e);
-        out.push(Segment {
-            id: format!("{source_id}#{}", out.len() + 1),
+    paragraph_ranges(text)
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| Segment {
+            id: format!("{source_id}#{}", i + 1),
             source: source_id.to_string(),
-            span,
+            span: Span::new(r.cp.0, r.cp.1),
             unit: SegmentUnit::Paragraph,
-        });
-    };
+        })
+        .collect()
+}
+
+/// A paragraph's byte range and code-point range.
+struct Range {
+    bytes: (usize, usize),
+    cp: (usize, usize),
+}
+
+/// Paragraph ranges in one pass over the text.
+fn paragraph_ranges(text: &str) -> Vec<Range> {
+    let mut out = Vec::new();
+    let mut block: Option<Range> = None;
+    let (mut byte, mut cp) = (0usize, 0usize);
     for line in text.split_inclusive('\n') {
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            if let Some(s) = block_start.take() {
-                push(s, block_end, &mut out);
-            }
+        let line_cps = line.chars().count();
+        if line.trim().is_empty() {
+            out.extend(block.take());
         } else {
-            let lead = line.len() - line.trim_start().len();
-            if block_start.is_none() {
-                block_start = Some(offset + lead);
-            }
-            block_end = offset + line.trim_end().len();
+            let lead = &line[..line.len() - line.trim_start().len()];
+            let kept = line.trim_end();
+            let (b0, c0) = (byte + lead.len(), cp + lead.chars().count());
+            let (b1, c1) = (byte + kept.len(), cp + kept.chars().count());
+            block = Some(match block {
+                Some(r) => Range {
+                    bytes: (r.bytes.0, b1),
+                    cp: (r.cp.0, c1),
+                },
+                None => Range {
+                    bytes: (b0, b1),
+                    cp: (c0, c1),
+                },
+            });
         }
-        offset += line.len();
+        byte += line.len();
+        cp += line_cps;
     }
-    if let Some(s) = block_start {
-        push(s, block_end, &mut out);
-    }
+    out.extend(block);
     out
 }
 
@@ -69,11 +85,8 @@ fn is_abbreviation(word: &str) -> bool {
 /// Splits `text` into sentences, within paragraphs.
 pub fn sentences(source_id: &str, text: &str) -> Vec<Segment> {
     let mut out = Vec::new();
-    for para in paragraphs(source_id, text) {
-        let Some((b0, b1)) = para.span.byte_range(text) else {
-            continue;
-        };
-        let p = &text[b0..b1];
+    for para in paragraph_ranges(text) {
+        let p = &text[para.bytes.0..para.bytes.1];
         let mut start = 0usize;
         let chars: Vec<(usize, char)> = p.char_indices().collect();
         for (k, &(i, c)) in chars.iter().enumerate() {
@@ -121,19 +134,20 @@ pub fn sentences(source_id: &str, text: &str) -> Vec<Segment> {
                     continue;
                 }
             }
-            push_sentence(&mut out, source_id, text, b0, p, start, end);
+            push_sentence(&mut out, source_id, para.cp.0, p, start, end);
             start = end;
         }
-        push_sentence(&mut out, source_id, text, b0, p, start, p.len());
+        push_sentence(&mut out, source_id, para.cp.0, p, start, p.len());
     }
     out
 }
 
+/// Adds the sentence `p[start..end]` (trimmed); `cp_base` is the code
+/// point where the paragraph `p` starts.
 fn push_sentence(
     out: &mut Vec<Segment>,
     source_id: &str,
-    text: &str,
-    base: usize,
+    cp_base: usize,
     p: &str,
     start: usize,
     end: usize,
@@ -144,11 +158,11 @@ fn push_sentence(
         return;
     }
     let lead = piece.len() - piece.trim_start().len();
-    let s = base + start + lead;
+    let local = Span::from_byte_range(p, start + lead, start + lead + trimmed.len());
     out.push(Segment {
         id: format!("{source_id}#s{}", out.len() + 1),
         source: source_id.to_string(),
-        span: Span::from_byte_range(text, s, s + trimmed.len()),
+        span: Span::new(cp_base + local.start, cp_base + local.end),
         unit: SegmentUnit::Sentence,
     });
 }

@@ -78,6 +78,41 @@ pub fn fold_char(c: char) -> char {
     base.unwrap_or(lower)
 }
 
+/// Folds `text` for rule matching into pure ASCII, one character for one
+/// character: [`fold`], then any remaining non-ASCII letter or digit becomes
+/// `_` (a word character) and any other non-ASCII character (emoji, `€`,
+/// typographic quotes) becomes DEL (`\x7f`), which no rule matches and which
+/// is neither a word character nor white space nor Markdown. Code-point offsets in the result are
+/// offsets in the original, and ASCII-only regexes run on the fast DFA.
+pub fn match_key(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            out.push(b.to_ascii_lowercase());
+            i += 1;
+            continue;
+        }
+        // `i` is at a character boundary: ASCII bytes are whole characters
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        i += c.len_utf8();
+        let f = fold_char(c);
+        out.push(if f.is_ascii() {
+            f as u8
+        } else if f.is_alphanumeric() {
+            b'_'
+        } else {
+            0x7f
+        });
+    }
+    // every byte pushed is ASCII
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// Normalises a name for lookup: folded, "gemeente " prefix removed,
 /// punctuation turned into single spaces ("'s-Hertogenbosch" -> "s hertogenbosch").
 pub fn name_key(name: &str) -> String {
@@ -103,6 +138,15 @@ mod fold_tests {
         let s = "Geïnvesteerd in Súdwest-Fryslân 🙂";
         assert_eq!(fold(s), "geinvesteerd in sudwest-fryslan 🙂");
         assert_eq!(fold(s).chars().count(), s.chars().count());
+    }
+
+    #[test]
+    fn match_keys_are_ascii_with_the_same_code_points() {
+        let s = "Geïnvesteerd: € 5 in Ærø 🙂 en Straße";
+        let k = match_key(s);
+        assert!(k.is_ascii());
+        assert_eq!(k.chars().count(), s.chars().count());
+        assert_eq!(k, "geinvesteerd: \x7f 5 in _r_ \x7f en stra_e");
     }
 
     #[test]
