@@ -301,6 +301,7 @@ pub struct Disagreement {
     pub code: String,
     /// `true`: the rules applied the code and the gold coder did not.
     pub rules_only: bool,
+    /// The segment's text, pseudonymised.
     pub text: String,
 }
 
@@ -350,6 +351,7 @@ pub fn rule_quality(
         .collect();
     let mut per_code = Vec::new();
     let mut disagreements = Vec::new();
+    let mut pseudo = pokeval_ingest::privacy::Pseudonymiser::new();
     let (mut tp_all, mut fp_all, mut fn_all) = (0, 0, 0);
     for code in &codebook.codes {
         let (mut tp, mut fp, mut fn_) = (0, 0, 0);
@@ -373,7 +375,7 @@ pub fn rule_quality(
                     segment: seg.id.clone(),
                     code: code.id.clone(),
                     rules_only: r,
-                    text: text.to_string(),
+                    text: pseudo.apply(text),
                 });
             }
         }

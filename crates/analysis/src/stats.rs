@@ -159,6 +159,11 @@ pub struct VoucherClassRow {
     pub vouchers: usize,
     pub municipalities: usize,
     pub amount: f64,
+    /// Municipalities of this size class in the country (population table,
+    /// else the register).
+    pub population: usize,
+    /// Municipalities with a voucher as a percentage of `population`.
+    pub percent_with_voucher: Option<f64>,
 }
 
 /// Answers to one closed question by size class.
@@ -509,12 +514,16 @@ fn voucher_summary(inputs: &Inputs) -> VoucherSummary {
                 .filter(|v| inputs.register.get(&v.municipality).map(|m| m.size_class) == Some(sc))
                 .collect();
             let munis: BTreeSet<_> = vs.iter().map(|v| v.municipality.as_str()).collect();
+            let population = class_population(inputs, sc);
             VoucherClassRow {
                 size_class: sc,
                 label: sc.label().to_string(),
                 vouchers: vs.len(),
                 municipalities: munis.len(),
                 amount: vs.iter().map(|v| v.amount).sum(),
+                population,
+                percent_with_voucher: (population > 0)
+                    .then(|| 100.0 * munis.len() as f64 / population as f64),
             }
         })
         .collect();
@@ -613,6 +622,19 @@ fn survey_by_size_class(inputs: &Inputs) -> Result<Vec<QuestionBySize>> {
     Ok(out)
 }
 
+/// Municipalities of a size class in the country: the population table when
+/// the project has one, else the register.
+fn class_population(inputs: &Inputs, class: SizeClass) -> usize {
+    match &inputs.population {
+        Some(p) => p.size_classes.get(&class.code()).copied().unwrap_or(0),
+        None => inputs
+            .register
+            .iter()
+            .filter(|m| m.size_class == class)
+            .count(),
+    }
+}
+
 fn response_by_size_class(inputs: &Inputs) -> Vec<ResponseRow> {
     let survey: BTreeSet<&str> = inputs
         .surveys
@@ -629,10 +651,7 @@ fn response_by_size_class(inputs: &Inputs) -> Vec<ResponseRow> {
     let class_of = |code: &str| inputs.register.get(code).map(|m| m.size_class);
     SizeClass::all()
         .map(|c| {
-            let population = match &inputs.population {
-                Some(p) => p.size_classes.get(&c.code()).copied().unwrap_or(0),
-                None => inputs.register.iter().filter(|m| m.size_class == c).count(),
-            };
+            let population = class_population(inputs, c);
             let n_survey = survey.iter().filter(|m| class_of(m) == Some(c)).count();
             ResponseRow {
                 size_class: c,

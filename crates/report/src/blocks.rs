@@ -8,7 +8,7 @@
 //! Tables (see [`TABLES`]): `funds`, `codings_per_action_line`,
 //! `code_frequencies`, `crosstab` (`by="size_class"|"province"`,
 //! `level="action_line"|"code"`), `cooccurrence` (`level=...`), `agreement`,
-//! `rule_quality`, `response`, `vouchers_by_size_class`,
+//! `rule_quality`, `rule_disagreements`, `response`, `vouchers_by_size_class`,
 //! `vouchers_by_province`, `funds_per_municipality`, `survey` and
 //! `survey_by_size_class` (both with `question="<id>"`), `inputs`, `rejects`.
 //! Charts: `funds_per_year`, `codings_per_action_line`.
@@ -326,22 +326,65 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
         }
         "vouchers_by_size_class" => Ok(Table {
             caption: "POK-vouchers naar gemeentegrootte".into(),
-            headers: vec!["Gemeentegrootte".into(), "Vouchers".into(), "Gemeenten".into(), "Bedrag".into()],
-            numeric: vec![1, 2, 3],
+            headers: vec![
+                "Gemeentegrootte".into(),
+                "Vouchers".into(),
+                "Gemeenten met voucher".into(),
+                "Gemeenten in Nederland".into(),
+                "Percentage met voucher".into(),
+                "Bedrag".into(),
+            ],
+            numeric: vec![1, 2, 3, 4, 5],
             rows: a
                 .vouchers
                 .by_size_class
                 .iter()
-                .map(|r| vec![r.label.clone(), n(r.vouchers), n(r.municipalities), format_eur(r.amount)])
+                .map(|r| {
+                    vec![
+                        r.label.clone(),
+                        n(r.vouchers),
+                        n(r.municipalities),
+                        n(r.population),
+                        pct(r.percent_with_voucher),
+                        format_eur(r.amount),
+                    ]
+                })
                 .collect(),
             footer: vec![vec![
                 "Totaal".into(),
                 n(a.vouchers.count),
                 n(a.vouchers.by_size_class.iter().map(|r| r.municipalities).sum()),
+                n(a.vouchers.by_size_class.iter().map(|r| r.population).sum()),
+                String::new(),
                 format_eur(a.vouchers.total_amount),
             ]],
             note: None,
         }),
+        "rule_disagreements" => {
+            let q = a
+                .rule_quality
+                .as_ref()
+                .ok_or("there are no rule disagreements to show: name a gold coder in [coding] gold of the project file")?;
+            Ok(Table {
+                caption: format!("Passages waarover de codeerregels en {} verschillen", q.gold),
+                headers: vec!["Passage".into(), "Code".into(), "Toegekend door".into(), "Tekst".into()],
+                numeric: vec![],
+                rows: q
+                    .disagreements
+                    .iter()
+                    .map(|d| {
+                        vec![
+                            d.segment.rsplit('/').next().unwrap_or(&d.segment).to_string(),
+                            d.code.clone(),
+                            if d.rules_only { "alleen de regels".into() } else { format!("alleen {}", q.gold) },
+                            d.text.split_whitespace().collect::<Vec<_>>().join(" "),
+                        ]
+                    })
+                    .collect(),
+                footer: vec![],
+                note: None,
+            })
+        }
         "inputs" => Ok(Table {
             caption: "Verwerkte invoer".into(),
             headers: vec!["Invoer".into(), "Bestand".into(), "Gelezen".into(), "Geaccepteerd".into(), "Afgewezen".into()],
@@ -391,6 +434,7 @@ pub const TABLES: &[&str] = &[
     "cooccurrence",
     "agreement",
     "rule_quality",
+    "rule_disagreements",
     "response",
     "vouchers_by_size_class",
     "vouchers_by_province",

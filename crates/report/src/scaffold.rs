@@ -47,6 +47,12 @@ path = "middelen_per_actielijn.csv"
 # And the vouchers list (gemeentecode, datum, bedrag, thema):
 # [vouchers]
 # path = "vouchers.csv"
+
+# Coding: the unit ("paragraph" or "sentence"), manual codings and the gold coder.
+# [coding]
+# unit = "paragraph"
+# manual = ["coderingen.csv"]
+# gold = "Codeur A"
 "#
     )
 }
