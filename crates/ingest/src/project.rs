@@ -175,7 +175,12 @@ impl Project {
             if p.is_absolute() {
                 p.to_path_buf()
             } else {
-                root.join(p)
+                // leave out "." components: "reports/2024/chapters", not "reports/2024/./chapters"
+                let rel: PathBuf = p
+                    .components()
+                    .filter(|c| !matches!(c, std::path::Component::CurDir))
+                    .collect();
+                root.join(rel)
             }
         };
         let mut missing = Vec::new();
