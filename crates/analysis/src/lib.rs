@@ -24,3 +24,33 @@ pub use autocode::{Coding, Origin};
 pub use codebook::Codebook;
 pub use error::{Error, Result};
 pub use stats::*;
+
+use pokeval_ingest::project::Project;
+use pokeval_ingest::{Inputs, Progress};
+
+/// A project read, coded and analysed: what every back-end starts from.
+pub struct Prepared {
+    pub project: Project,
+    pub codebook: Codebook,
+    pub inputs: Inputs,
+    pub analysis: Analysis,
+}
+
+/// Loads the project file at `path` (a folder or the file), its codebook
+/// (the built-in default when none is named) and inputs, and analyses them.
+pub fn prepare(path: &std::path::Path, progress: &dyn Progress) -> Result<Prepared> {
+    progress.step("reading the project file");
+    let project = Project::load(path)?;
+    let codebook = match &project.config.codebook {
+        Some(p) => Codebook::load(p)?,
+        None => Codebook::default_codebook(),
+    };
+    let inputs = pokeval_ingest::ingest(&project, progress)?;
+    let analysis = analyse(&project.config.name, project.config.wave, &inputs, &codebook, progress)?;
+    Ok(Prepared {
+        project,
+        codebook,
+        inputs,
+        analysis,
+    })
+}

@@ -29,6 +29,7 @@ pub mod model;
 pub mod notes;
 pub mod privacy;
 pub mod project;
+pub mod refi;
 pub mod register;
 pub mod segment;
 pub mod survey;

@@ -27,7 +27,7 @@ pub mod sources;
 
 use std::path::{Path, PathBuf};
 
-use pokeval_analysis::{analyse, Analysis, Codebook};
+use pokeval_analysis::{prepare, Analysis, Prepared};
 use pokeval_ingest::project::Project;
 use pokeval_ingest::Progress;
 
@@ -62,22 +62,9 @@ pub fn build(
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<BuildOutcome> {
-    progress.step("reading the project file");
-    let project = Project::load(project_path)?;
-    let codebook = match &project.config.codebook {
-        Some(p) => Codebook::load(p)?,
-        None => Codebook::default_codebook(),
-    };
+    let Prepared { project, analysis, .. } = prepare(project_path, progress)?;
     progress.step("reading report sources");
     let sources = sources::ReportSources::load(&project.config.report)?;
-    let inputs = pokeval_ingest::ingest(&project, progress)?;
-    let analysis = analyse(
-        &project.config.name,
-        project.config.wave,
-        &inputs,
-        &codebook,
-        progress,
-    )?;
     progress.step("rendering the report");
     let doc = document::build_document(&sources, &analysis)?;
     let html = html::render(&doc)?;
