@@ -46,7 +46,13 @@ pub fn prepare(path: &std::path::Path, progress: &dyn Progress) -> Result<Prepar
         None => Codebook::default_codebook(),
     };
     let inputs = pokeval_ingest::ingest(&project, progress)?;
-    let analysis = analyse(&project.config.name, project.config.wave, &inputs, &codebook, progress)?;
+    let analysis = analyse(
+        &project.config.name,
+        project.config.wave,
+        &inputs,
+        &codebook,
+        progress,
+    )?;
     Ok(Prepared {
         project,
         codebook,

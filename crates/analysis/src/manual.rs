@@ -56,7 +56,12 @@ pub fn place_manual(
         }
         let source = match by_id.get(r.source.as_str()) {
             Some(s) => *s,
-            None => match by_name.get(r.source.as_str()).map(Vec::as_slice) {
+            // a note's file name, also when the reference is a source id from
+            // a project that lives elsewhere ("interview:../notes/a.md")
+            None => match by_name
+                .get(r.source.rsplit('/').next().unwrap_or(&r.source))
+                .map(Vec::as_slice)
+            {
                 Some([s]) => *s,
                 Some(_) => {
                     reject(format!("source '{}' is ambiguous: several notes have this file name; use the source id", r.source));
@@ -97,6 +102,18 @@ pub fn place_manual(
                         r.source
                     ));
                     continue;
+                }
+                if let Some(expected) = &r.expected_text {
+                    let actual = Span::new(*start, *end).slice(&source.text).unwrap_or("");
+                    if actual != expected {
+                        reject(format!(
+                            "the text at {start}-{end} of {} differs from the text the coding was made on ('{}' here, '{}' in the file); the source was changed after coding",
+                            r.source,
+                            shorten(actual),
+                            shorten(expected)
+                        ));
+                        continue;
+                    }
                 }
                 let hit: Vec<&Segment> = segs
                     .iter()
@@ -147,6 +164,15 @@ pub fn place_manual(
         })
         .collect();
     (codings, rejects, summary)
+}
+
+fn shorten(text: &str) -> String {
+    let t: String = text.chars().take(40).collect();
+    if t.len() < text.len() {
+        format!("{t}…")
+    } else {
+        t
+    }
 }
 
 /// Agreement between two coders.

@@ -85,6 +85,7 @@ fn rec(line: u64, source: &str, anchor: Anchor, code: &str, coder: &str) -> Manu
         anchor,
         code: code.into(),
         coder: coder.into(),
+        expected_text: None,
     }
 }
 
@@ -128,6 +129,19 @@ fn manual_rows_are_placed_or_rejected_with_a_reason() {
         rec(7, "a.md", seg("1"), "XX", "A"),
         rec(8, "a.md", Anchor::Span { start: 0, end: 999 }, "AL4", "B"),
         rec(9, "a.md", Anchor::Span { start: 0, end: 5 }, "AL4", "B"),
+        ManualRecord {
+            expected_text: Some("raadsleden".into()),
+            ..rec(
+                10,
+                "i:a",
+                Anchor::Span {
+                    start,
+                    end: start + 11,
+                },
+                "AL2-SR",
+                "B",
+            )
+        },
     ];
     let (codings, rejects, summary) = place_manual(&records, &srcs, &segs, &cb);
     assert_eq!(codings.len(), 2);
@@ -138,7 +152,8 @@ fn manual_rows_are_placed_or_rejected_with_a_reason() {
         .iter()
         .map(|r| (r.line, r.reason.as_str()))
         .collect();
-    assert_eq!(reasons.len(), 6, "{reasons:?}");
+    assert_eq!(reasons.len(), 7, "{reasons:?}");
+    assert!(reasons[6].1.contains("differs from the text the coding was made on ('raadslieden' here, 'raadsleden' in the file)"));
     assert!(reasons[0].1.contains("already applied"));
     assert!(reasons[1].1.contains("segment 9 does not exist"));
     assert!(reasons[2].1.contains("'x.md' is not among"));
@@ -147,7 +162,7 @@ fn manual_rows_are_placed_or_rejected_with_a_reason() {
     assert!(reasons[5].1.contains("covers no codable segment"));
     assert_eq!(
         (summary[0].read, summary[0].accepted, summary[0].rejected),
-        (8, 2, 6)
+        (9, 2, 7)
     );
 }
 

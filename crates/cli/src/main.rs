@@ -2,7 +2,8 @@
 //!
 //! This crate parses arguments, shows progress and prints results and
 //! errors. It holds no logic: every command calls one function of the
-//! library crates (`pokeval_report::build`, `pokeval_report::scaffold::init`).
+//! library crates (`pokeval_report::build`, `pokeval_analysis::prepare` with
+//! `pokeval_exchange::export`, `pokeval_report::scaffold::init`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,26 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Export the coded project for other tools.
+    ///
+    /// qdpx: a REFI-QDA project (ATLAS.ti, MAXQDA, NVivo, QualCoder) with
+    /// sources, codebook, codings per coder and cases per municipality;
+    /// qdc: the codebook alone; xlsx: one workbook with the quote table,
+    /// code x municipality, code x size class, respondent x code and survey
+    /// frequencies; csv: the same tables as CSV files in a folder.
+    Export {
+        /// Project folder (holding evaluatie.toml) or the project file itself.
+        project: PathBuf,
+        /// qdpx, qdc, xlsx or csv.
+        #[arg(long, short, value_enum)]
+        format: ExportFormat,
+        /// Output file (for csv: a folder); default: in the project's output folder.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Show no progress.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Create a new evaluation project that builds as it is.
     ///
     /// Writes evaluatie.toml, an editable copy of the default codebook, a
@@ -55,6 +76,25 @@ enum Command {
         #[arg(long, value_parser = parse_wave)]
         wave: u16,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Qdpx,
+    Qdc,
+    Xlsx,
+    Csv,
+}
+
+impl From<ExportFormat> for pokeval_exchange::Format {
+    fn from(f: ExportFormat) -> Self {
+        match f {
+            ExportFormat::Qdpx => pokeval_exchange::Format::Qdpx,
+            ExportFormat::Qdc => pokeval_exchange::Format::Qdc,
+            ExportFormat::Xlsx => pokeval_exchange::Format::Xlsx,
+            ExportFormat::Csv => pokeval_exchange::Format::Csv,
+        }
+    }
 }
 
 fn parse_wave(s: &str) -> Result<u16, String> {
@@ -109,6 +149,26 @@ fn run(cli: Cli) -> Result<(), String> {
             progress.0.finish_and_clear();
             let outcome = result.map_err(|e| e.to_string())?;
             print_summary(&outcome);
+            Ok(())
+        }
+        Command::Export {
+            project,
+            format,
+            out,
+            quiet,
+        } => {
+            let progress = spinner(quiet);
+            let prepared = pokeval_analysis::prepare(&project, &progress);
+            progress.0.finish_and_clear();
+            let prepared = prepared.map_err(|e| e.to_string())?;
+            let format = pokeval_exchange::Format::from(format);
+            let out =
+                out.unwrap_or_else(|| prepared.project.config.output.join(format.default_name()));
+            let files =
+                pokeval_exchange::export(&prepared, format, &out).map_err(|e| e.to_string())?;
+            for f in files {
+                println!("wrote {}", f.display());
+            }
             Ok(())
         }
         Command::Init { dir, wave } => {

@@ -23,6 +23,7 @@
 //! ```
 
 pub mod error;
+pub mod fsio;
 pub mod funds;
 pub mod manual;
 pub mod model;
@@ -247,7 +248,9 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
     let mut manual = Vec::new();
     for path in &cfg.coding.manual {
         progress.step(&format!("reading manual codings {}", disp(path)));
-        manual.extend(manual::load_manual(path, &disp(path))?);
+        let (records, rej) = manual::load(path, &disp(path))?;
+        manual.extend(records);
+        rejects.extend(rej);
     }
 
     Ok(Inputs {

@@ -33,6 +33,109 @@ pub struct ManualRecord {
     pub anchor: Anchor,
     pub code: String,
     pub coder: String,
+    /// The selected text as the other tool saw it (REFI-QDA imports), to
+    /// check that the span points at the same text in the project.
+    pub expected_text: Option<String>,
+}
+
+/// Reads manual codings from a CSV or a REFI-QDA project (`.qdpx`, see
+/// [`load_qdpx`]). Returns the records and, for `.qdpx`, what could not be
+/// carried as rejects.
+pub fn load(path: &Path, display: &str) -> Result<(Vec<ManualRecord>, Vec<crate::Reject>)> {
+    let is_qdpx = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("qdpx"));
+    if is_qdpx {
+        load_qdpx(path, display)
+    } else {
+        Ok((load_manual(path, display)?, Vec::new()))
+    }
+}
+
+/// The code id in a REFI-QDA code name: the first word when it looks like
+/// an id ("AL2-SR Sociaal raadslieden" -> "AL2-SR", as pokeval exports
+/// them), else the whole name.
+pub fn code_id_from_name(name: &str) -> String {
+    match name.split_once(' ') {
+        Some((id, _))
+            if !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-') =>
+        {
+            id.to_string()
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// Codings from a REFI-QDA project come in as manual codings of their coder
+/// (the creating user, `onbekend` when none is given), placed by span on the
+/// source with the same name. What the file holds but pokeval cannot carry
+/// is returned as rejects with the reason.
+pub fn load_qdpx(path: &Path, display: &str) -> Result<(Vec<ManualRecord>, Vec<crate::Reject>)> {
+    let project = crate::refi::read_qdpx(path)?;
+    let codes: std::collections::BTreeMap<&str, String> = project
+        .flat_codes()
+        .into_iter()
+        .map(|(c, _)| (c.guid.as_str(), code_id_from_name(&c.name)))
+        .collect();
+    let users: std::collections::BTreeMap<&str, &str> = project
+        .users
+        .iter()
+        .map(|u| (u.guid.as_str(), u.name.as_str()))
+        .collect();
+    let mut records = Vec::new();
+    let mut rejects: Vec<crate::Reject> = project
+        .not_carried
+        .iter()
+        .map(|n| crate::Reject::new(display, 0, format!("not carried: {n}")))
+        .collect();
+    for s in &project.sources {
+        for c in &s.codings {
+            let Some(code) = codes.get(c.code_guid.as_str()) else {
+                rejects.push(crate::Reject::new(
+                    display,
+                    0,
+                    format!(
+                        "a coding in '{}' refers to unknown code {}",
+                        s.name, c.code_guid
+                    ),
+                ));
+                continue;
+            };
+            if c.end <= c.start {
+                rejects.push(crate::Reject::new(
+                    display,
+                    0,
+                    format!("an empty selection {}-{} in '{}'", c.start, c.end, s.name),
+                ));
+                continue;
+            }
+            records.push(ManualRecord {
+                file: display.to_string(),
+                line: 0,
+                source: s.name.clone(),
+                anchor: Anchor::Span {
+                    start: c.start,
+                    end: c.end,
+                },
+                code: code.clone(),
+                coder: c
+                    .user_guid
+                    .as_deref()
+                    .and_then(|g| users.get(g))
+                    .map_or("onbekend".to_string(), |u| u.to_string()),
+                expected_text: s
+                    .text
+                    .as_deref()
+                    .and_then(|t| crate::model::Span::new(c.start, c.end).slice(t))
+                    .map(str::to_string),
+            });
+        }
+    }
+    Ok((records, rejects))
 }
 
 /// Reads a manual codings CSV. Structural problems (a missing column, a
@@ -108,6 +211,7 @@ pub fn load_manual(path: &Path, display: &str) -> Result<Vec<ManualRecord>> {
             anchor,
             code: text(Some(code)).to_string(),
             coder: text(Some(coder)).to_string(),
+            expected_text: None,
         });
     }
     Ok(out)

@@ -104,7 +104,11 @@ pub struct Imported {
 impl Imported {
     /// All codes, depth first, with their parent's GUID.
     pub fn flat_codes(&self) -> Vec<(&Code, Option<&str>)> {
-        fn walk<'a>(codes: &'a [Code], parent: Option<&'a str>, out: &mut Vec<(&'a Code, Option<&'a str>)>) {
+        fn walk<'a>(
+            codes: &'a [Code],
+            parent: Option<&'a str>,
+            out: &mut Vec<(&'a Code, Option<&'a str>)>,
+        ) {
             for c in codes {
                 out.push((c, parent));
                 walk(&c.children, Some(&c.guid), out);
@@ -124,8 +128,12 @@ pub fn read_qdpx(path: &Path) -> Result<Imported> {
     })?;
     let mut entries: Vec<String> = Vec::new();
     for i in 0..zip.len() {
-        let f = zip.by_index(i).map_err(|e| Error::invalid(path, format!("archive entry {i}: {e}")))?;
-        let name = f.name().map_err(|e| Error::invalid(path, format!("archive entry {i} has no readable name: {e}")))?;
+        let f = zip
+            .by_index(i)
+            .map_err(|e| Error::invalid(path, format!("archive entry {i}: {e}")))?;
+        let name = f.name().map_err(|e| {
+            Error::invalid(path, format!("archive entry {i} has no readable name: {e}"))
+        })?;
         entries.push(name.to_string());
     }
     let qde: Vec<&String> = entries
@@ -134,23 +142,43 @@ pub fn read_qdpx(path: &Path) -> Result<Imported> {
         .collect();
     let qde = match qde.as_slice() {
         [one] => (*one).clone(),
-        [] => return Err(Error::invalid(path, format!("no .qde project file at the top of the archive (entries: {})", entries.join(", ")))),
+        [] => {
+            return Err(Error::invalid(
+                path,
+                format!(
+                    "no .qde project file at the top of the archive (entries: {})",
+                    entries.join(", ")
+                ),
+            ))
+        }
         many => {
             let names: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
-            return Err(Error::invalid(path, format!("several .qde files in the archive ({}); keep one", names.join(", "))));
+            return Err(Error::invalid(
+                path,
+                format!(
+                    "several .qde files in the archive ({}); keep one",
+                    names.join(", ")
+                ),
+            ));
         }
     };
     let mut total = 0u64;
-    let mut read_entry = |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| -> Result<Option<Vec<u8>>> {
+    let mut read_entry = |zip: &mut zip::ZipArchive<std::fs::File>,
+                          name: &str|
+     -> Result<Option<Vec<u8>>> {
         let Some(i) = entries.iter().position(|e| e == name) else {
             return Ok(None);
         };
-        let f = zip.by_index(i).map_err(|e| Error::invalid(path, format!("archive entry {name}: {e}")))?;
+        let f = zip
+            .by_index(i)
+            .map_err(|e| Error::invalid(path, format!("archive entry {name}: {e}")))?;
         let mut buf = Vec::new();
-        let n = f
-            .take(MAX_ENTRY + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::invalid(path, format!("archive entry {name} cannot be decompressed: {e}")))?;
+        let n = f.take(MAX_ENTRY + 1).read_to_end(&mut buf).map_err(|e| {
+            Error::invalid(
+                path,
+                format!("archive entry {name} cannot be decompressed: {e}"),
+            )
+        })?;
         total += n as u64;
         if n as u64 > MAX_ENTRY || total > MAX_TOTAL {
             return Err(Error::invalid(
@@ -171,7 +199,10 @@ pub fn read_qdpx(path: &Path) -> Result<Imported> {
             continue;
         }
         let Some(internal) = paths.get(&source.guid) else {
-            imported.not_carried.push(format!("text source '{}': no plain text in the project", source.name));
+            imported.not_carried.push(format!(
+                "text source '{}': no plain text in the project",
+                source.name
+            ));
             continue;
         };
         let file = internal.trim_start_matches("internal://");
@@ -229,7 +260,9 @@ fn parse_text_paths(xml: &str) -> BTreeMap<String, String> {
     let mut reader = Reader::from_str(xml);
     loop {
         match reader.read_event() {
-            Ok(Event::Start(e)) | Ok(Event::Empty(e)) if e.local_name().as_ref() == "TextSource" => {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e))
+                if e.local_name().as_ref() == "TextSource" =>
+            {
                 let attrs = attributes(&e);
                 if let (Some(g), Some(p)) = (attrs.get("guid"), attrs.get("plainTextPath")) {
                     out.insert(g.clone(), p.clone());
@@ -247,7 +280,10 @@ fn attributes(e: &quick_xml::events::BytesStart) -> BTreeMap<String, String> {
         .flatten()
         .filter_map(|a| {
             let key = a.key.local_name().as_ref().to_string();
-            let value = a.normalized_value(XmlVersion::Implicit1_0).ok()?.into_owned();
+            let value = a
+                .normalized_value(XmlVersion::Implicit1_0)
+                .ok()?
+                .into_owned();
             Some((key, value))
         })
         .collect()
@@ -277,11 +313,19 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
     let mut case: Option<Case> = None;
     let mut value_var: Option<String> = None;
     let mut text = String::new();
-    let var_names = |out: &Imported, guid: &str| out.variables.iter().find(|v| v.guid == guid).map(|v| v.name.clone());
+    let var_names = |out: &Imported, guid: &str| {
+        out.variables
+            .iter()
+            .find(|v| v.guid == guid)
+            .map(|v| v.name.clone())
+    };
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     loop {
         let ev = reader.read_event().map_err(|e| {
-            Error::invalid(path, format!("invalid XML at byte {}: {e}", reader.error_position()))
+            Error::invalid(
+                path,
+                format!("invalid XML at byte {}: {e}", reader.error_position()),
+            )
         })?;
         let (name, attrs, empty) = match &ev {
             Event::Start(e) => (e.local_name().as_ref().to_string(), attributes(e), false),
@@ -310,9 +354,11 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
                             s.text = Some(std::mem::take(&mut text));
                         }
                     }
-                    "TextValue" | "BooleanValue" | "IntegerValue" | "FloatValue" | "DateValue" | "DateTimeValue" => {
+                    "TextValue" | "BooleanValue" | "IntegerValue" | "FloatValue" | "DateValue"
+                    | "DateTimeValue" => {
                         if let (Some(c), Some(v)) = (case.as_mut(), value_var.as_ref()) {
-                            c.values.insert(v.clone(), std::mem::take(&mut text).trim().to_string());
+                            c.values
+                                .insert(v.clone(), std::mem::take(&mut text).trim().to_string());
                         }
                     }
                     "TextSource" => out.sources.extend(current_source.take()),
@@ -333,7 +379,11 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
                 continue;
             }
             Event::GeneralRef(r) => {
-                let c = if r.is_char_ref() { r.resolve_char_ref().ok().flatten() } else { entity(&r.xml_content(XmlVersion::Implicit1_0)) };
+                let c = if r.is_char_ref() {
+                    r.resolve_char_ref().ok().flatten()
+                } else {
+                    entity(&r.xml_content(XmlVersion::Implicit1_0))
+                };
                 if let Some(c) = c {
                     text.push(c);
                 }
@@ -376,7 +426,10 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
             "Variable" => out.variables.push(Variable {
                 guid: attrs.get("guid").cloned().unwrap_or_default(),
                 name: attrs.get("name").cloned().unwrap_or_default(),
-                kind: attrs.get("typeOfVariable").cloned().unwrap_or_else(|| "Text".into()),
+                kind: attrs
+                    .get("typeOfVariable")
+                    .cloned()
+                    .unwrap_or_else(|| "Text".into()),
             }),
             "Case" => {
                 let c = Case {
@@ -427,7 +480,8 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
             }
             "Coding" => coding_user = attrs.get("creatingUser").cloned(),
             "CodeRef" if parent == "Coding" => {
-                if let (Some(src), Some(code)) = (current_source.as_mut(), attrs.get("targetGUID")) {
+                if let (Some(src), Some(code)) = (current_source.as_mut(), attrs.get("targetGUID"))
+                {
                     match selection {
                         Some((start, end)) => src.codings.push(Coding {
                             start,
@@ -435,20 +489,29 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
                             code_guid: code.clone(),
                             user_guid: coding_user.clone(),
                         }),
-                        None if stack.iter().rev().nth(1).map(String::as_str) == Some("TextSource") => {
-                            out.not_carried.push(format!("a coding of the whole source '{}' (no selection)", src.name))
+                        None if stack.iter().rev().nth(1).map(String::as_str)
+                            == Some("TextSource") =>
+                        {
+                            out.not_carried.push(format!(
+                                "a coding of the whole source '{}' (no selection)",
+                                src.name
+                            ))
                         }
                         None => {}
                     }
                 }
             }
-            "PDFSource" | "PictureSource" | "AudioSource" | "VideoSource" if parent == "Sources" => {
+            "PDFSource" | "PictureSource" | "AudioSource" | "VideoSource"
+                if parent == "Sources" =>
+            {
                 out.not_carried.push(format!(
                     "{name} '{}' and its selections (only text sources are carried)",
                     attrs.get("name").cloned().unwrap_or_default()
                 ));
             }
-            "Note" | "Link" | "Set" | "Graph" if matches!(parent.as_str(), "Notes" | "Links" | "Sets" | "Graphs") => {
+            "Note" | "Link" | "Set" | "Graph"
+                if matches!(parent.as_str(), "Notes" | "Links" | "Sets" | "Graphs") =>
+            {
                 *skipped.entry(name.clone()).or_default() += 1;
             }
             _ => {}

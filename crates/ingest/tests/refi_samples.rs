@@ -22,23 +22,39 @@ fn samples() -> Option<PathBuf> {
 #[test]
 fn atlas_ti_8_project_imports_with_what_it_lacks_listed() {
     let Some(dir) = samples() else { return };
-    let p = read_qdpx(&dir.join("atlasti-8.4.0-mac_refi-standard-project_no-sources.qdpx")).unwrap();
+    let p =
+        read_qdpx(&dir.join("atlasti-8.4.0-mac_refi-standard-project_no-sources.qdpx")).unwrap();
     assert_eq!(p.name, "ATLAS.ti standard project");
     assert!(p.origin.starts_with("ATLAS.ti 8.4.0"));
     assert_eq!(p.users.len(), 3);
     assert_eq!(p.flat_codes().len(), 14);
-    let coke = p.flat_codes().into_iter().find(|(c, _)| c.name == "Coke").unwrap().0;
-    assert_eq!(coke.description.as_deref(), Some("the breakfast of champions"));
+    let coke = p
+        .flat_codes()
+        .into_iter()
+        .find(|(c, _)| c.name == "Coke")
+        .unwrap()
+        .0;
+    assert_eq!(
+        coke.description.as_deref(),
+        Some("the breakfast of champions")
+    );
     assert_eq!(coke.color.as_deref(), Some("#966450"));
     assert_eq!(p.sources.len(), 6, "six text sources");
     // the payloads are missing: listed, codings kept
     assert!(p.sources.iter().all(|s| s.text.is_none()));
-    let missing = p.not_carried.iter().filter(|l| l.contains("missing from the archive")).count();
+    let missing = p
+        .not_carried
+        .iter()
+        .filter(|l| l.contains("missing from the archive"))
+        .count();
     assert_eq!(missing, 6, "{:#?}", p.not_carried);
     let codings: usize = p.sources.iter().map(|s| s.codings.len()).sum();
     assert_eq!(codings, 7, "codings on text selections");
     for kind in ["PDFSource", "PictureSource", "AudioSource", "VideoSource"] {
-        assert!(p.not_carried.iter().any(|l| l.starts_with(kind)), "{kind} not listed");
+        assert!(
+            p.not_carried.iter().any(|l| l.starts_with(kind)),
+            "{kind} not listed"
+        );
     }
     assert!(p.not_carried.iter().any(|l| l.contains("× Set")));
     assert!(p.not_carried.iter().any(|l| l.contains("× Note")));
@@ -55,5 +71,9 @@ fn nvivo_mac_project_imports_a_deep_codebook_and_empty_texts() {
     }
     assert_eq!(p.codes.iter().map(depth).max(), Some(7));
     assert_eq!(p.sources.len(), 2);
-    assert!(p.sources.iter().all(|s| s.text.as_deref() == Some("\n")), "{:?}", p.sources);
+    assert!(
+        p.sources.iter().all(|s| s.text.as_deref() == Some("\n")),
+        "{:?}",
+        p.sources
+    );
 }

@@ -62,7 +62,9 @@ pub fn build(
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<BuildOutcome> {
-    let Prepared { project, analysis, .. } = prepare(project_path, progress)?;
+    let Prepared {
+        project, analysis, ..
+    } = prepare(project_path, progress)?;
     progress.step("reading report sources");
     let sources = sources::ReportSources::load(&project.config.report)?;
     progress.step("rendering the report");
