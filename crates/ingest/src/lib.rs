@@ -22,6 +22,8 @@
 //! # Ok::<(), pokeval_ingest::Error>(())
 //! ```
 
+pub mod archive;
+pub mod documents;
 pub mod error;
 pub mod fsio;
 pub mod funds;

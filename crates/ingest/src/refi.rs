@@ -11,11 +11,10 @@
 //! - Whatever cannot be carried (PDF, picture, audio and video sources and
 //!   their selections, notes, links, sets, graphs) is listed in
 //!   [`Imported::not_carried`], never dropped silently.
-//! - Archives are read with bounds: at most [`MAX_ENTRY`] bytes per entry and
-//!   [`MAX_TOTAL`] in all after decompression, so a zip bomb fails cleanly.
+//! - Archives are read with bounds ([`crate::archive`]), so a zip bomb fails
+//!   cleanly.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
 use quick_xml::events::Event;
@@ -25,10 +24,6 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-/// Largest decompressed entry read from an archive.
-pub const MAX_ENTRY: u64 = 256 * 1024 * 1024;
-/// Largest decompressed total read from an archive.
-pub const MAX_TOTAL: u64 = 1024 * 1024 * 1024;
 
 /// A user (coder).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -122,73 +117,21 @@ impl Imported {
 
 /// Reads a `.qdpx` project archive.
 pub fn read_qdpx(path: &Path) -> Result<Imported> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut zip = zip::ZipArchive::new(file).map_err(|e| {
-        Error::invalid(path, format!("not a readable .qdpx (zip) archive: {e}; export the project again from the QDA program"))
-    })?;
-    let mut entries: Vec<String> = Vec::new();
-    for i in 0..zip.len() {
-        let f = zip
-            .by_index(i)
-            .map_err(|e| Error::invalid(path, format!("archive entry {i}: {e}")))?;
-        let name = f.name().map_err(|e| {
-            Error::invalid(path, format!("archive entry {i} has no readable name: {e}"))
-        })?;
-        entries.push(name.to_string());
-    }
+    let mut zip = crate::archive::Archive::open(path, ".qdpx (zip) archive; export the project again from the QDA program")?;
+    let entries = zip.entries.clone();
     let qde: Vec<&String> = entries
         .iter()
         .filter(|n| !n.contains('/') && n.to_ascii_lowercase().ends_with(".qde"))
         .collect();
     let qde = match qde.as_slice() {
         [one] => (*one).clone(),
-        [] => {
-            return Err(Error::invalid(
-                path,
-                format!(
-                    "no .qde project file at the top of the archive (entries: {})",
-                    entries.join(", ")
-                ),
-            ))
-        }
+        [] => return Err(Error::invalid(path, format!("no .qde project file at the top of the archive (entries: {})", entries.join(", ")))),
         many => {
             let names: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
-            return Err(Error::invalid(
-                path,
-                format!(
-                    "several .qde files in the archive ({}); keep one",
-                    names.join(", ")
-                ),
-            ));
+            return Err(Error::invalid(path, format!("several .qde files in the archive ({}); keep one", names.join(", "))));
         }
     };
-    let mut total = 0u64;
-    let mut read_entry = |zip: &mut zip::ZipArchive<std::fs::File>,
-                          name: &str|
-     -> Result<Option<Vec<u8>>> {
-        let Some(i) = entries.iter().position(|e| e == name) else {
-            return Ok(None);
-        };
-        let f = zip
-            .by_index(i)
-            .map_err(|e| Error::invalid(path, format!("archive entry {name}: {e}")))?;
-        let mut buf = Vec::new();
-        let n = f.take(MAX_ENTRY + 1).read_to_end(&mut buf).map_err(|e| {
-            Error::invalid(
-                path,
-                format!("archive entry {name} cannot be decompressed: {e}"),
-            )
-        })?;
-        total += n as u64;
-        if n as u64 > MAX_ENTRY || total > MAX_TOTAL {
-            return Err(Error::invalid(
-                path,
-                format!("archive entry {name} decompresses to more than the limit ({} MiB per entry, {} MiB in all); this is not a normal project export", MAX_ENTRY >> 20, MAX_TOTAL >> 20),
-            ));
-        }
-        Ok(Some(buf))
-    };
-    let xml = read_entry(&mut zip, &qde)?.unwrap_or_default();
+    let xml = zip.read(&qde)?.unwrap_or_default();
     let xml = crate::text::decode(&path.join(&qde), &xml)?;
     let mut imported = parse_project(path, &xml)?;
     // payloads: internal://<file> under sources/ or Sources/
@@ -214,7 +157,7 @@ pub fn read_qdpx(path: &Path) -> Result<Imported> {
             })
             .cloned();
         let bytes = match entry {
-            Some(e) => read_entry(&mut zip, &e)?,
+            Some(e) => zip.read(&e)?,
             None => None,
         };
         match bytes {
