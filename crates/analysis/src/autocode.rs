@@ -5,6 +5,7 @@
 
 use pokeval_ingest::model::{Segment, SegmentUnit, Source, SourceKind, Span};
 use pokeval_ingest::project::CodingUnit;
+use pokeval_ingest::notes::turn_segments;
 use pokeval_ingest::segment::{paragraphs, sentences};
 use pokeval_ingest::text::match_key;
 use rayon::prelude::*;
@@ -141,9 +142,14 @@ pub fn segments(source: &Source, unit: CodingUnit) -> Vec<Segment> {
 
 /// [`segments`] with the source's `match_key` text already made.
 fn segments_of(source: &Source, unit: CodingUnit, folded: &str) -> Vec<Segment> {
+    if unit == CodingUnit::Turn {
+        if let Some(turns) = turn_segments(source) {
+            return turns.into_iter().map(|(seg, _)| seg).collect();
+        }
+    }
     let segs = match (unit, source.kind) {
         (CodingUnit::Sentence, _) => sentences(&source.id, &source.text),
-        (CodingUnit::Paragraph, SourceKind::SurveyAnswer) => {
+        (CodingUnit::Paragraph | CodingUnit::Turn, SourceKind::SurveyAnswer) => {
             let text = source.text.trim();
             if text.is_empty() {
                 return Vec::new();
@@ -156,7 +162,7 @@ fn segments_of(source: &Source, unit: CodingUnit, folded: &str) -> Vec<Segment> 
                 unit: SegmentUnit::Answer,
             }]
         }
-        (CodingUnit::Paragraph, SourceKind::Interview | SourceKind::Document) => {
+        (CodingUnit::Paragraph | CodingUnit::Turn, SourceKind::Interview | SourceKind::Document) => {
             paragraphs(&source.id, &source.text)
         }
     };

@@ -151,7 +151,11 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
     let mut sources = Vec::new();
     if let Some(notes) = &cfg.notes {
         progress.step("reading interview notes");
-        let read = notes::read_notes(&notes.path, cfg.wave, &register, &disp)?;
+        let options = notes::NotesOptions {
+            include: notes.include.clone(),
+            exclude: notes.exclude.clone(),
+        };
+        let read = notes::read_notes(&notes.path, cfg.wave, &register, &disp, &options)?;
         summary.push(InputSummary::new(
             "interviews",
             disp(&notes.path),

@@ -1,35 +1,63 @@
-//! Interview notes: Markdown or text files with TOML front matter.
+//! Interview notes, transcripts and documents: Markdown, text, Word (.docx),
+//! OpenDocument (.odt) and PDF, from a folder tree.
+//!
+//! ## Metadata
+//! Each note needs at least its municipality (`gemeente`); `datum`, `rol`,
+//! `interviewer`, `wave` and `titel` are optional. They come from, in order:
+//!
+//! 1. front matter at the start of the text, TOML between `+++` lines or
+//!    YAML between `---` lines (also at the start of a .docx or .odt);
+//! 2. a sidecar table `metadata.csv` in the notes folder with a column
+//!    `bestand` (the file's path relative to the folder) and the fields;
+//! 3. the file name: `gemeente_2024-03-04_rol.ext`, where the first part
+//!    is the municipality and a part shaped like a date is the date.
+//!
+//! When two of these give different values for a field, that is an error
+//! naming the file, the field and both values.
 //!
 //! ```text
 //! +++
-//! gemeente = "Enschede"          # name, alias or CBS code (required)
-//! datum = 2024-03-12             # date of the interview (required)
-//! rol = "beleidsadviseur"        # role of the respondent (required)
-//! interviewer = "..."            # optional
-//! wave = 2024                    # optional; must equal the project's wave
+//! gemeente = "Enschede"          # name, alias or CBS code
+//! datum = 2024-03-12
+//! rol = "beleidsadviseur"
 //! +++
-//! The notes, in paragraphs.
 //! ```
 //!
-//! The body after the front matter is the source text; spans refer to it.
-//! Notes are written by the research team, so a note that cannot be used
-//! (bad front matter, unknown municipality) is an error naming the file.
+//! ## Transcripts
+//! A text whose lines mostly start with a speaker label ("Interviewer:",
+//! "I:", "R:", "Respondent:", a name followed by a colon, optionally after a
+//! timestamp such as `[00:12:34]`) is a transcript: its turns are kept with
+//! the speaker's role (interviewer or respondent) for coding by turn.
+//!
+//! Notes are written by the research team, so a note that cannot be used is
+//! an error naming the file, not a rejected row.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::model::{Source, SourceKind, Wave};
+use crate::model::{Segment, SegmentUnit, Source, SourceKind, Span, Wave};
 use crate::register::Register;
+use crate::table::CsvTable;
 
-#[derive(Debug, Deserialize)]
+/// The extensions read by default.
+pub const EXTENSIONS: &[&str] = &["md", "txt", "docx", "odt", "pdf"];
+
+/// The name of the sidecar metadata table in a notes folder.
+pub const SIDECAR: &str = "metadata.csv";
+
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FrontMatter {
-    gemeente: String,
-    datum: toml::Value,
-    rol: String,
+    #[serde(default)]
+    gemeente: Option<String>,
+    #[serde(default)]
+    datum: Option<toml::Value>,
+    #[serde(default)]
+    rol: Option<String>,
     #[serde(default)]
     interviewer: Option<String>,
     #[serde(default)]
@@ -38,97 +66,213 @@ struct FrontMatter {
     titel: Option<String>,
 }
 
-/// Splits `+++`-delimited TOML front matter from the body. Returns the front
-/// matter text, the body, and the line the body starts on.
-pub fn split_front_matter<'a>(path: &Path, text: &'a str) -> Result<(&'a str, &'a str)> {
-    let rest = text.strip_prefix("+++").ok_or_else(|| {
-        let hint = if text.starts_with("---") {
-            "YAML front matter (---) is not read yet; write it as TOML between +++ lines"
-        } else {
-            "the file must start with TOML front matter between +++ lines"
-        };
-        Error::invalid(path, hint)
-    })?;
-    let rest = rest
-        .strip_prefix("\r\n")
-        .or_else(|| rest.strip_prefix('\n'))
-        .ok_or_else(|| {
-            Error::invalid(
-                path,
-                "the opening +++ of the front matter must be alone on the first line",
-            )
-        })?;
+/// Which front matter a text starts with.
+enum Fence {
+    Toml,
+    Yaml,
+}
+
+/// Splits front matter from the body. Returns `None` when the text has no
+/// front matter; an opened but unclosed block is an error.
+pub fn front_matter<'a>(path: &Path, text: &'a str) -> Result<Option<(&'a str, &'a str, &'static str)>> {
+    let (fence, rest) = if let Some(r) = text.strip_prefix("+++") {
+        (Fence::Toml, r)
+    } else if let Some(r) = text.strip_prefix("---") {
+        (Fence::Yaml, r)
+    } else {
+        return Ok(None);
+    };
+    let Some(rest) = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n')) else {
+        return Ok(None);
+    };
+    let marker = match fence {
+        Fence::Toml => "+++",
+        Fence::Yaml => "---",
+    };
     let mut offset = 0;
     for line in rest.split_inclusive('\n') {
-        if line.trim_end() == "+++" {
-            let fm = &rest[..offset];
-            let body = &rest[offset + line.len()..];
-            return Ok((fm, body));
+        if line.trim_end() == marker {
+            let kind = match fence {
+                Fence::Toml => "toml",
+                Fence::Yaml => "yaml",
+            };
+            return Ok(Some((&rest[..offset], &rest[offset + line.len()..], kind)));
         }
         offset += line.len();
     }
-    Err(Error::invalid(
-        path,
-        "the front matter is not closed: add a line with +++ after it",
-    ))
+    Err(Error::invalid(path, format!("the front matter is not closed: add a line with {marker} after it")))
 }
 
-/// Reads every `.md` and `.txt` file under `dir` (sorted by path) as an
-/// interview source for `wave`. `display` turns a path into the form stored
-/// in the source (relative to the project).
-pub fn read_notes(
-    dir: &Path,
-    wave: Wave,
-    register: &Register,
-    display: &dyn Fn(&Path) -> String,
-) -> Result<Vec<Source>> {
+/// Splits `+++`-delimited TOML front matter from the body (report sources
+/// use this; they require it).
+pub fn split_front_matter<'a>(path: &Path, text: &'a str) -> Result<(&'a str, &'a str)> {
+    match front_matter(path, text)? {
+        Some((fm, body, "toml")) => Ok((fm, body)),
+        Some(_) => Err(Error::invalid(path, "report sources use TOML front matter between +++ lines")),
+        None => Err(Error::invalid(path, "the file must start with TOML front matter between +++ lines")),
+    }
+}
+
+fn parse_front_matter(path: &Path, fm: &str, kind: &str) -> Result<FrontMatter> {
+    if kind == "toml" {
+        toml::from_str(fm).map_err(|e| {
+            let mut err = Error::toml(path, fm, &e);
+            if let Error::Toml { message, .. } = &mut err {
+                *message = format!("front matter: {message} (lines counted from the line after +++)");
+            }
+            err
+        })
+    } else {
+        serde_norway::from_str(fm).map_err(|e| Error::Toml {
+            path: path.to_path_buf(),
+            message: format!("invalid YAML front matter: {e}"),
+        })
+    }
+}
+
+/// Options for reading a notes folder.
+#[derive(Debug, Clone, Default)]
+pub struct NotesOptions {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+fn globset(dir: &Path, patterns: &[String], field: &str) -> Result<Option<GlobSet>> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).map_err(|e| Error::invalid(dir, format!("notes.{field}: '{p}' is not a valid pattern: {e}")))?);
+    }
+    b.build().map(Some).map_err(|e| Error::invalid(dir, format!("notes.{field}: {e}")))
+}
+
+/// Reads every note under `dir` (sorted by path) as an interview source.
+pub fn read_notes(dir: &Path, wave: Wave, register: &Register, display: &dyn Fn(&Path) -> String, options: &NotesOptions) -> Result<Vec<Source>> {
+    let include = globset(dir, &options.include, "include")?;
+    let exclude = globset(dir, &options.exclude, "exclude")?;
+    let sidecar = read_sidecar(dir)?;
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(dir).to_path_buf();
-            Error::io(
-                path,
-                e.into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("cannot walk the folder")),
-            )
+            Error::io(path, e.into_io_error().unwrap_or_else(|| std::io::Error::other("cannot walk the folder")))
         })?;
         let p = entry.path();
-        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if entry.file_type().is_file() && matches!(ext, "md" | "txt") && !is_readme(p) {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = p.strip_prefix(dir).unwrap_or(p);
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let chosen = match &include {
+            Some(g) => g.is_match(rel),
+            None => EXTENSIONS.contains(&ext.as_str()) && !is_readme(p) && rel != Path::new(SIDECAR),
+        };
+        if chosen && !exclude.as_ref().is_some_and(|g| g.is_match(rel)) {
             files.push(p.to_path_buf());
         }
     }
     let mut sources = Vec::new();
     for path in files {
-        sources.push(read_note(&path, wave, register, display)?);
+        let rel = crate::project::relative_display(dir, &path);
+        sources.push(read_note(&path, wave, register, display, sidecar.get(&rel))?);
     }
     Ok(sources)
 }
 
 fn is_readme(p: &Path) -> bool {
-    p.file_stem()
-        .and_then(|s| s.to_str())
-        .is_some_and(|s| s.eq_ignore_ascii_case("readme"))
+    p.file_stem().and_then(|s| s.to_str()).is_some_and(|s| s.eq_ignore_ascii_case("readme"))
 }
 
-/// Reads one note file.
-pub fn read_note(
+/// Metadata fields per file from `metadata.csv`.
+type Sidecar = BTreeMap<String, BTreeMap<String, String>>;
+
+fn read_sidecar(dir: &Path) -> Result<Sidecar> {
+    let path = dir.join(SIDECAR);
+    if !path.is_file() {
+        return Ok(Sidecar::new());
+    }
+    let table = CsvTable::read(&path)?;
+    let file = table.require("bestand", "name each note's file, relative to the notes folder")?;
+    let mut out = Sidecar::new();
+    for row in table.rows() {
+        let mut fields = BTreeMap::new();
+        for (i, h) in table.headers.iter().enumerate() {
+            let v = row.get(i).trim();
+            if i != file && !v.is_empty() {
+                if !["gemeente", "datum", "rol", "interviewer", "titel"].contains(&h.as_str()) {
+                    return Err(crate::model::field_error(&path, Some(row.line), h, "unknown column; use gemeente, datum, rol, interviewer, titel"));
+                }
+                fields.insert(h.clone(), v.to_string());
+            }
+        }
+        out.insert(row.get(file).trim().replace('\\', "/"), fields);
+    }
+    Ok(out)
+}
+
+/// Metadata from the file name: `gemeente_2024-03-04_rol`.
+fn from_file_name(path: &Path) -> BTreeMap<String, String> {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let mut out = BTreeMap::new();
+    let parts: Vec<&str> = stem.split('_').collect();
+    if parts.len() < 2 {
+        return out;
+    }
+    let is_date = |p: &str| p.len() == 10 && p.chars().enumerate().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+    out.insert("gemeente".into(), parts[0].replace('-', " "));
+    let mut rest = Vec::new();
+    for p in &parts[1..] {
+        if is_date(p) {
+            out.insert("datum".into(), p.to_string());
+        } else {
+            rest.push(p.replace('-', " "));
+        }
+    }
+    if !rest.is_empty() {
+        out.insert("rol".into(), rest.join(" "));
+    }
+    out
+}
+
+/// Reads a file's text and, for PDF, the code point where each page starts.
+fn file_text(path: &Path) -> Result<(String, Option<Vec<usize>>)> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "docx" => Ok((crate::documents::read_docx(path)?, None)),
+        "odt" => Ok((crate::documents::read_odt(path)?, None)),
+        "pdf" => {
+            let pages = crate::documents::read_pdf(path)?;
+            let mut text = String::new();
+            let mut starts = Vec::new();
+            for p in pages {
+                if !text.is_empty() {
+                    text.push_str("\n\n");
+                }
+                starts.push(text.chars().count());
+                text.push_str(p.trim());
+            }
+            text.push('\n');
+            Ok((text, Some(starts)))
+        }
+        _ => Ok((crate::text::read_text(path)?, None)),
+    }
+}
+
+/// Reads one note.
+fn read_note(
     path: &Path,
     wave: Wave,
     register: &Register,
     display: &dyn Fn(&Path) -> String,
+    sidecar: Option<&BTreeMap<String, String>>,
 ) -> Result<Source> {
-    let text = crate::text::read_text(path)?;
-    let (fm_text, body) = split_front_matter(path, &text)?;
-    let fm: FrontMatter = toml::from_str(fm_text).map_err(|e| {
-        let mut err = Error::toml(path, fm_text, &e);
-        if let Error::Toml { message, .. } = &mut err {
-            // front matter starts on line 2 of the file
-            *message = format!("front matter: {message} (lines counted from the line after +++)");
-        }
-        err
-    })?;
-    let m = register.require(path, None, "gemeente", &fm.gemeente)?;
+    let (text, pages) = file_text(path)?;
+    let (fm, body) = match front_matter(path, &text)? {
+        Some((fm, body, kind)) => (parse_front_matter(path, fm, kind)?, body.to_string()),
+        None => (FrontMatter::default(), text.clone()),
+    };
     if let Some(w) = fm.wave {
         if w != wave {
             return Err(Error::Field {
@@ -139,10 +283,10 @@ pub fn read_note(
             });
         }
     }
-    let date = match &fm.datum {
-        toml::Value::Datetime(d) => d.to_string(),
-        toml::Value::String(s) => s.clone(),
-        other => {
+    let datum = match &fm.datum {
+        Some(toml::Value::Datetime(d)) => Some(d.to_string()),
+        Some(toml::Value::String(s)) => Some(s.clone()),
+        Some(other) => {
             return Err(Error::Field {
                 file: path.to_path_buf(),
                 line: None,
@@ -150,26 +294,170 @@ pub fn read_note(
                 message: format!("'{other}' is not a date; write it as 2024-03-12"),
             })
         }
+        None => None,
     };
-    let file = display(path);
-    let mut meta = BTreeMap::new();
-    meta.insert("datum".to_string(), date);
-    meta.insert("rol".to_string(), fm.rol);
-    if let Some(i) = fm.interviewer {
-        meta.insert("interviewer".to_string(), i);
+    let mut front: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in [("gemeente", fm.gemeente), ("datum", datum), ("rol", fm.rol), ("interviewer", fm.interviewer), ("titel", fm.titel)] {
+        if let Some(v) = v {
+            front.insert(k.to_string(), v);
+        }
     }
-    if let Some(t) = fm.titel {
-        meta.insert("titel".to_string(), t);
+    // merge: front matter, then the sidecar, then the file name; conflicts are errors
+    let named = from_file_name(path);
+    let mut meta: BTreeMap<String, String> = BTreeMap::new();
+    let sources: [(&str, Option<&BTreeMap<String, String>>); 3] = [("front matter", Some(&front)), (SIDECAR, sidecar), ("file name", Some(&named))];
+    let mut origin: BTreeMap<String, &str> = BTreeMap::new();
+    for (what, fields) in sources {
+        let Some(fields) = fields else { continue };
+        for (k, v) in fields {
+            match meta.get(k) {
+                None => {
+                    meta.insert(k.clone(), v.clone());
+                    origin.insert(k.clone(), what);
+                }
+                Some(existing) => {
+                    let same = if k == "gemeente" {
+                        register.resolve(existing).map(|m| &m.code) == register.resolve(v).map(|m| &m.code)
+                            && register.resolve(v).is_some()
+                    } else {
+                        existing == v
+                    };
+                    // the file name is a weak source: it only fills gaps
+                    if !same && what != "file name" {
+                        return Err(Error::Field {
+                            file: path.to_path_buf(),
+                            line: None,
+                            field: k.clone(),
+                            message: format!("'{existing}' in the {} but '{v}' in {what}; make them agree", origin[k]),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let gemeente = meta.remove("gemeente").ok_or_else(|| Error::Field {
+        file: path.to_path_buf(),
+        line: None,
+        field: "gemeente".into(),
+        message: format!("no municipality: give it in front matter, in {SIDECAR} or as the first part of the file name (gemeente_datum_rol)"),
+    })?;
+    let m = register.require(path, None, "gemeente", &gemeente)?;
+    let file = display(path);
+    if let Some(starts) = pages {
+        // the front matter, if any, shifts the pages' starts
+        let shift = text.chars().count() - body.chars().count();
+        let starts: Vec<String> = starts.iter().map(|s| s.saturating_sub(shift).to_string()).collect();
+        meta.insert("pagina_start".into(), starts.join(","));
+    }
+    if let Some(turns) = speaker_turns(&body, meta.get("interviewer").map(String::as_str)) {
+        meta.insert("transcript".into(), turns.len().to_string());
     }
     Ok(Source {
         id: format!("interview:{file}"),
         kind: SourceKind::Interview,
         municipality: Some(m.code.clone()),
         wave,
-        text: body.to_string(),
+        text: body,
         file,
         meta,
     })
+}
+
+/// A speaker turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Turn {
+    /// The label as written ("Interviewer", "R", "Jan").
+    pub speaker: String,
+    /// "interviewer" or "respondent".
+    pub role: &'static str,
+    /// The turn's text (after the label), in code points.
+    pub span: Span,
+}
+
+fn speaker_line() -> regex::Regex {
+    regex::Regex::new(r"^[ \t]*(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?[ \t]+)?([\p{Lu}][\p{L}.'’ -]{0,30}?|[IR])[ \t]*:[ \t]*(\S.*)?$").expect("valid regex")
+}
+
+fn role_of(label: &str, interviewer: Option<&str>) -> &'static str {
+    let l = label.trim().to_lowercase();
+    let interviewer_labels = ["i", "int", "interviewer", "onderzoeker", "interviewster", "vraag"];
+    if interviewer_labels.contains(&l.as_str()) || interviewer.is_some_and(|i| i.trim().eq_ignore_ascii_case(label.trim())) {
+        "interviewer"
+    } else {
+        "respondent"
+    }
+}
+
+/// The speaker turns of a transcript, or `None` when the text is not one
+/// (fewer than two turns, or most paragraphs without a speaker label).
+pub fn speaker_turns(text: &str, interviewer: Option<&str>) -> Option<Vec<Turn>> {
+    let re = speaker_line();
+    let mut turns: Vec<Turn> = Vec::new();
+    let mut cp = 0usize;
+    let mut labelled = 0;
+    let mut content_lines = 0;
+    let mut current_end = 0usize;
+    for line in text.split_inclusive('\n') {
+        let kept = line.trim_end();
+        let line_cps = line.chars().count();
+        if !kept.trim().is_empty() {
+            content_lines += 1;
+            if let Some(c) = re.captures(kept) {
+                let speaker = c.get(1).map_or("", |m| m.as_str()).trim().to_string();
+                let words = speaker.split_whitespace().count();
+                if words <= 4 && !speaker.ends_with('.') {
+                    labelled += 1;
+                    if let Some(last) = turns.last_mut() {
+                        last.span.end = current_end;
+                    }
+                    let tc = match c.get(2) {
+                        Some(m) => cp + kept[..m.start()].chars().count(),
+                        None => cp + kept.chars().count(),
+                    };
+                    current_end = cp + kept.chars().count();
+                    turns.push(Turn {
+                        role: role_of(&speaker, interviewer),
+                        speaker,
+                        span: Span::new(tc, current_end),
+                    });
+                    cp += line_cps;
+                    continue;
+                }
+            }
+            if !turns.is_empty() {
+                current_end = cp + kept.chars().count();
+            }
+        }
+        cp += line_cps;
+    }
+    if let Some(last) = turns.last_mut() {
+        last.span.end = current_end;
+    }
+    (turns.len() >= 2 && labelled * 2 >= content_lines).then_some(turns)
+}
+
+/// The turns of a source as segments (`<id>#t1`, ...), with the speaker's
+/// role; `None` when the source is not a transcript.
+pub fn turn_segments(source: &Source) -> Option<Vec<(Segment, &'static str)>> {
+    let turns = speaker_turns(&source.text, source.meta.get("interviewer").map(String::as_str))?;
+    Some(
+        turns
+            .into_iter()
+            .filter(|t| !t.span.is_empty())
+            .enumerate()
+            .map(|(i, t)| {
+                (
+                    Segment {
+                        id: format!("{}#t{}", source.id, i + 1),
+                        source: source.id.clone(),
+                        span: t.span,
+                        unit: SegmentUnit::Turn,
+                    },
+                    t.role,
+                )
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -182,13 +470,43 @@ mod tests {
         let (fm, body) = split_front_matter(p, "+++\na = 1\n+++\nTekst\n").unwrap();
         assert_eq!(fm, "a = 1\n");
         assert_eq!(body, "Tekst\n");
-        assert!(split_front_matter(p, "+++\na = 1\n")
-            .unwrap_err()
-            .to_string()
-            .contains("not closed"));
-        assert!(split_front_matter(p, "---\na: 1\n---\n")
-            .unwrap_err()
-            .to_string()
-            .contains("YAML"));
+        assert!(split_front_matter(p, "+++\na = 1\n").unwrap_err().to_string().contains("not closed"));
+        let (fm, body, kind) = front_matter(p, "---\r\ngemeente: Venlo\r\n---\r\nTekst").unwrap().unwrap();
+        assert_eq!((fm, body, kind), ("gemeente: Venlo\r\n", "Tekst", "yaml"));
+        assert!(front_matter(p, "Gewone tekst").unwrap().is_none());
+        assert!(front_matter(p, "---- een streep").unwrap().is_none());
+    }
+
+    #[test]
+    fn file_names_give_municipality_date_and_role() {
+        let m = from_file_name(Path::new("pijnacker-nootdorp_2024-03-06_beleidsadviseur.docx"));
+        assert_eq!(m["gemeente"], "pijnacker nootdorp");
+        assert_eq!(m["datum"], "2024-03-06");
+        assert_eq!(m["rol"], "beleidsadviseur");
+        assert!(from_file_name(Path::new("notities.md")).is_empty());
+    }
+
+    #[test]
+    fn speaker_turns_in_common_layouts() {
+        let text = "[00:00:05] Interviewer: Hoe zijn de middelen besteed?\n\
+                    [00:00:12] R: Vooral aan het wijkteam.\nEn aan de toegang.\n\n\
+                    I: Dank u.\n\
+                    Jan Fictief: Graag gedaan 🙂.\n";
+        let turns = speaker_turns(text, None).unwrap();
+        let got: Vec<(&str, &str, &str)> = turns.iter().map(|t| (t.speaker.as_str(), t.role, t.span.slice(text).unwrap())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Interviewer", "interviewer", "Hoe zijn de middelen besteed?"),
+                ("R", "respondent", "Vooral aan het wijkteam.\nEn aan de toegang."),
+                ("I", "interviewer", "Dank u."),
+                ("Jan Fictief", "respondent", "Graag gedaan 🙂."),
+            ]
+        );
+        // the interviewer named in the metadata is recognised
+        let t = speaker_turns("Karel: Vraag?\nAnna: Antwoord.\n", Some("Karel")).unwrap();
+        assert_eq!((t[0].role, t[1].role), ("interviewer", "respondent"));
+        // ordinary notes are not transcripts
+        assert!(speaker_turns("Het plan: meer uren.\n\nDe raad besliste in 2023.\n\nGeen vragen.\n", None).is_none());
     }
 }

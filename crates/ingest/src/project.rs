@@ -41,6 +41,8 @@ pub struct ProjectFile {
     pub vouchers: Option<TableInput>,
     #[serde(default)]
     pub coding: CodingConfig,
+    #[serde(default)]
+    pub privacy: PrivacyConfig,
     /// Number of municipalities per size class and province in the country,
     /// to compare the response and the vouchers with.
     #[serde(default)]
@@ -65,6 +67,8 @@ pub enum CodingUnit {
     /// Paragraphs of notes and documents; each open answer whole.
     #[default]
     Paragraph,
+    /// Speaker turns of transcripts; paragraphs of other notes; answers whole.
+    Turn,
     /// Sentences of notes, documents and open answers.
     Sentence,
 }
@@ -123,6 +127,46 @@ pub struct SurveyInput {
 #[serde(deny_unknown_fields)]
 pub struct NotesInput {
     pub path: PathBuf,
+    /// Glob patterns (relative to the folder) of files to read; default:
+    /// every .md, .txt, .docx, .odt and .pdf file.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Glob patterns of files to leave out.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// Pseudonymisation of notes and open answers before anything else sees them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyConfig {
+    /// On by default; switch off only for texts without personal data.
+    #[serde(default = "yes")]
+    pub pseudonymise: bool,
+    /// Person names to replace wherever they occur.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Where the pseudonym mapping is written (never into the output folder).
+    #[serde(default = "default_mapping")]
+    pub mapping: PathBuf,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_mapping() -> PathBuf {
+    PathBuf::from(".pokeval/pseudoniemen.csv")
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> Self {
+        PrivacyConfig {
+            pseudonymise: true,
+            names: Vec::new(),
+            mapping: default_mapping(),
+        }
+    }
 }
 
 /// A single table file.
@@ -240,6 +284,16 @@ impl Project {
                 format!(
                     "inputs not found (paths are relative to the project file):\n  {}",
                     missing.join("\n  ")
+                ),
+            ));
+        }
+        config.privacy.mapping = abs(&config.privacy.mapping);
+        if config.privacy.mapping.starts_with(&config.output) {
+            return Err(Error::invalid(
+                &file,
+                format!(
+                    "privacy.mapping = {} lies in the output folder; keep the pseudonym mapping out of anything shared",
+                    config.privacy.mapping.display()
                 ),
             ));
         }
