@@ -4,8 +4,8 @@
 //! text. Each coding keeps the rule and the span that produced it.
 
 use pokeval_ingest::model::{Segment, SegmentUnit, Source, SourceKind, Span};
-use pokeval_ingest::project::CodingUnit;
 use pokeval_ingest::notes::turn_segments;
+use pokeval_ingest::project::CodingUnit;
 use pokeval_ingest::segment::{paragraphs, sentences};
 use pokeval_ingest::text::match_key;
 use rayon::prelude::*;
@@ -162,9 +162,10 @@ fn segments_of(source: &Source, unit: CodingUnit, folded: &str) -> Vec<Segment> 
                 unit: SegmentUnit::Answer,
             }]
         }
-        (CodingUnit::Paragraph | CodingUnit::Turn, SourceKind::Interview | SourceKind::Document) => {
-            paragraphs(&source.id, &source.text)
-        }
+        (
+            CodingUnit::Paragraph | CodingUnit::Turn,
+            SourceKind::Interview | SourceKind::Document,
+        ) => paragraphs(&source.id, &source.text),
     };
     // number the codable segments 1, 2, ... (s1, s2, ... for sentences)
     let prefix = if unit == CodingUnit::Sentence {

@@ -38,6 +38,9 @@ pub struct Prepared {
 
 /// Loads the project file at `path` (a folder or the file), its codebook
 /// (the built-in default when none is named) and inputs, and analyses them.
+/// Writes the pseudonym mapping to the project's `[privacy] mapping` file
+/// (by default `.pokeval/pseudoniemen.csv` beside the project file), which
+/// never lies in the output folder.
 pub fn prepare(path: &std::path::Path, progress: &dyn Progress) -> Result<Prepared> {
     progress.step("reading the project file");
     let project = Project::load(path)?;
@@ -53,6 +56,10 @@ pub fn prepare(path: &std::path::Path, progress: &dyn Progress) -> Result<Prepar
         &codebook,
         progress,
     )?;
+    if !inputs.pseudonyms.is_empty() {
+        progress.step("writing the pseudonym mapping (kept out of the output)");
+        pokeval_ingest::privacy::write_mapping(&inputs.pseudonym_mapping, &inputs.pseudonyms)?;
+    }
     Ok(Prepared {
         project,
         codebook,

@@ -158,6 +158,66 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
     assert!(html.contains("survey preview"));
 }
 
+/// The fixtures' invented personal data (in the Word, OpenDocument notes).
+const PERSONAL: &[&str] = &[
+    "voorbeeldgemeente.example",
+    "06-12345678",
+    "010-1234567",
+    "Karel van Voorbeeld",
+    "Anna Fictief",
+];
+
+#[test]
+fn no_personal_data_reaches_the_report_the_analysis_or_the_exports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (html, _) = build_example(tmp.path());
+    let json = std::fs::read_to_string(tmp.path().join("analyse.json")).unwrap();
+    for f in ["qdpx", "xlsx", "csv"] {
+        let out = tmp.path().join(format!("export.{f}"));
+        let o = pokeval(&[
+            "export",
+            "reports/2024",
+            "--quiet",
+            "--format",
+            f,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let csv = std::fs::read_to_string(tmp.path().join("export.csv/citaten.csv")).unwrap();
+    // the qdpx holds the source texts
+    let mut zip =
+        zip::ZipArchive::new(std::fs::File::open(tmp.path().join("export.qdpx")).unwrap()).unwrap();
+    let mut qdpx = String::new();
+    for i in 0..zip.len() {
+        std::io::Read::read_to_string(&mut zip.by_index(i).unwrap(), &mut qdpx).unwrap();
+    }
+    assert!(
+        qdpx.contains("Huizen is een deel"),
+        "the qdpx holds the source texts"
+    );
+    for needle in PERSONAL {
+        assert!(!html.contains(needle), "{needle} in the report");
+        assert!(!json.contains(needle), "{needle} in analyse.json");
+        assert!(!csv.contains(needle), "{needle} in the CSV export");
+        assert!(!qdpx.contains(needle), "{needle} in the qdpx export");
+    }
+    assert!(
+        csv.contains("[e-mail") || qdpx.contains("[e-mail"),
+        "pseudonyms are in place"
+    );
+    // the mapping stays beside the project, outside every output
+    let mapping =
+        std::fs::read_to_string(repo().join("reports/2024/.pokeval/pseudoniemen.csv")).unwrap();
+    assert!(mapping.contains("Karel van Voorbeeld"));
+    assert!(std::fs::read_dir(tmp.path()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .contains("pseudon")));
+}
+
 #[test]
 fn building_twice_gives_identical_output() {
     let a = tempfile::tempdir().unwrap();

@@ -26,14 +26,20 @@ impl Archive {
     /// ("a .qdpx (zip) archive", "a Word document (.docx)").
     pub fn open(path: &Path, what: &str) -> Result<Archive> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut zip = zip::ZipArchive::new(file)
-            .map_err(|e| Error::invalid(path, format!("not a readable {what}: {e}; save or export the file again")))?;
+        let mut zip = zip::ZipArchive::new(file).map_err(|e| {
+            Error::invalid(
+                path,
+                format!("not a readable {what}: {e}; save or export the file again"),
+            )
+        })?;
         let mut entries = Vec::new();
         for i in 0..zip.len() {
-            let f = zip.by_index(i).map_err(|e| Error::invalid(path, format!("archive entry {i}: {e}")))?;
-            let name = f
-                .name()
-                .map_err(|e| Error::invalid(path, format!("archive entry {i} has no readable name: {e}")))?;
+            let f = zip
+                .by_index(i)
+                .map_err(|e| Error::invalid(path, format!("archive entry {i}: {e}")))?;
+            let name = f.name().map_err(|e| {
+                Error::invalid(path, format!("archive entry {i} has no readable name: {e}"))
+            })?;
             entries.push(name.to_string());
         }
         Ok(Archive {
@@ -55,13 +61,18 @@ impl Archive {
             .by_index(i)
             .map_err(|e| Error::invalid(path, format!("archive entry {name}: {e}")))?;
         if f.encrypted() {
-            return Err(Error::invalid(path, format!("archive entry {name} is encrypted; save an unprotected copy")));
+            return Err(Error::invalid(
+                path,
+                format!("archive entry {name} is encrypted; save an unprotected copy"),
+            ));
         }
         let mut buf = Vec::new();
-        let n = f
-            .take(MAX_ENTRY + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::invalid(path, format!("archive entry {name} cannot be decompressed: {e}")))?;
+        let n = f.take(MAX_ENTRY + 1).read_to_end(&mut buf).map_err(|e| {
+            Error::invalid(
+                path,
+                format!("archive entry {name} cannot be decompressed: {e}"),
+            )
+        })?;
         self.total += n as u64;
         if n as u64 > MAX_ENTRY || self.total > MAX_TOTAL {
             return Err(Error::invalid(

@@ -22,16 +22,30 @@ use crate::error::{Error, Result};
 
 /// Text of the XML document `xml`, with `para` the local name of paragraph
 /// elements and the given names for tabs, breaks and spaces.
-fn xml_text(path: &Path, xml: &str, para: &[&str], tab: &str, br: &str, space: Option<&str>, text_el: Option<&str>) -> Result<String> {
+fn xml_text(
+    path: &Path,
+    xml: &str,
+    para: &[&str],
+    tab: &str,
+    br: &str,
+    space: Option<&str>,
+    text_el: Option<&str>,
+) -> Result<String> {
     let mut reader = Reader::from_str(xml);
     let mut out = String::new();
     let mut paragraph = String::new();
     let mut depth_in_para = 0usize;
     let mut in_text = text_el.is_none();
     loop {
-        let ev = reader
-            .read_event()
-            .map_err(|e| Error::invalid(path, format!("the document's XML is damaged at byte {}: {e}", reader.error_position())))?;
+        let ev = reader.read_event().map_err(|e| {
+            Error::invalid(
+                path,
+                format!(
+                    "the document's XML is damaged at byte {}: {e}",
+                    reader.error_position()
+                ),
+            )
+        })?;
         match ev {
             Event::Start(e) => {
                 let name = e.local_name().as_ref().to_string();
@@ -54,7 +68,12 @@ fn xml_text(path: &Path, xml: &str, para: &[&str], tab: &str, br: &str, space: O
                             .attributes()
                             .flatten()
                             .find(|a| a.key.local_name().as_ref() == "c")
-                            .and_then(|a| a.normalized_value(XmlVersion::Implicit1_0).ok()?.parse::<usize>().ok())
+                            .and_then(|a| {
+                                a.normalized_value(XmlVersion::Implicit1_0)
+                                    .ok()?
+                                    .parse::<usize>()
+                                    .ok()
+                            })
                             .unwrap_or(1);
                         paragraph.push_str(&" ".repeat(n));
                     }
@@ -80,7 +99,9 @@ fn xml_text(path: &Path, xml: &str, para: &[&str], tab: &str, br: &str, space: O
                     }
                 }
             }
-            Event::Text(t) if depth_in_para > 0 && in_text => paragraph.push_str(&t.xml_content(XmlVersion::Implicit1_0)),
+            Event::Text(t) if depth_in_para > 0 && in_text => {
+                paragraph.push_str(&t.xml_content(XmlVersion::Implicit1_0))
+            }
             Event::GeneralRef(r) if depth_in_para > 0 && in_text => {
                 let c = if r.is_char_ref() {
                     r.resolve_char_ref().ok().flatten()
@@ -106,9 +127,12 @@ fn xml_text(path: &Path, xml: &str, para: &[&str], tab: &str, br: &str, space: O
 
 fn entry_text(path: &Path, what: &str, entry: &str) -> Result<String> {
     let mut archive = Archive::open(path, what)?;
-    let bytes = archive
-        .read(entry)?
-        .ok_or_else(|| Error::invalid(path, format!("{entry} is missing: the file is not a complete {what}")))?;
+    let bytes = archive.read(entry)?.ok_or_else(|| {
+        Error::invalid(
+            path,
+            format!("{entry} is missing: the file is not a complete {what}"),
+        )
+    })?;
     crate::text::decode(path, &bytes)
 }
 
@@ -121,20 +145,40 @@ pub fn read_docx(path: &Path) -> Result<String> {
 /// The text of an OpenDocument text.
 pub fn read_odt(path: &Path) -> Result<String> {
     let xml = entry_text(path, "OpenDocument text (.odt)", "content.xml")?;
-    xml_text(path, &xml, &["p", "h"], "tab", "line-break", Some("s"), None)
+    xml_text(
+        path,
+        &xml,
+        &["p", "h"],
+        "tab",
+        "line-break",
+        Some("s"),
+        None,
+    )
 }
 
 /// The text of each page of a PDF.
 pub fn read_pdf(path: &Path) -> Result<Vec<String>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let doc = pdf_extract::Document::load_mem(&bytes)
-        .map_err(|e| Error::invalid(path, format!("not a readable PDF: {e}; save or print it to PDF again")))?;
+    let doc = pdf_extract::Document::load_mem(&bytes).map_err(|e| {
+        Error::invalid(
+            path,
+            format!("not a readable PDF: {e}; save or print it to PDF again"),
+        )
+    })?;
     if doc.is_encrypted() {
-        return Err(Error::invalid(path, "the PDF is encrypted (password protected); save an unprotected copy"));
+        return Err(Error::invalid(
+            path,
+            "the PDF is encrypted (password protected); save an unprotected copy",
+        ));
     }
     // pdf-extract can panic on malformed content streams: report, don't crash
     let pages = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem_by_pages(&bytes))
-        .map_err(|_| Error::invalid(path, "the PDF's content cannot be read (damaged content stream)"))?
+        .map_err(|_| {
+            Error::invalid(
+                path,
+                "the PDF's content cannot be read (damaged content stream)",
+            )
+        })?
         .map_err(|e| Error::invalid(path, format!("the PDF's text cannot be extracted: {e}")))?;
     Ok(pages)
 }

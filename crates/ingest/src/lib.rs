@@ -123,6 +123,10 @@ pub struct Inputs {
     /// Manual codings as read; the analysis checks codes and sources.
     pub manual: Vec<manual::ManualRecord>,
     pub population: Option<Population>,
+    /// The pseudonyms handed out (pseudonym, original) and where the mapping
+    /// goes; empty when pseudonymisation is off or found nothing.
+    pub pseudonyms: Vec<(String, String)>,
+    pub pseudonym_mapping: std::path::PathBuf,
     /// The coding unit and the gold coder from the project's `[coding]`.
     pub coding_unit: project::CodingUnit,
     pub gold: Option<String>,
@@ -221,6 +225,22 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         vouchers = read;
     }
 
+    // pseudonymise every text before anything else sees it (on by default)
+    let mut pseudonyms = Vec::new();
+    if cfg.privacy.pseudonymise {
+        progress.step("pseudonymising notes and open answers");
+        let mut p = privacy::Pseudonymiser::with_names(&cfg.privacy.names);
+        for s in &mut sources {
+            s.text = p.apply(&s.text);
+        }
+        for survey in &mut surveys {
+            for s in &mut survey.data.sources {
+                s.text = p.apply(&s.text);
+            }
+        }
+        pseudonyms = p.mapping();
+    }
+
     let population = match &cfg.population {
         Some(p) => {
             progress.step("reading the population table");
@@ -268,6 +288,8 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         manual,
         population,
         allocation,
+        pseudonyms,
+        pseudonym_mapping: cfg.privacy.mapping.clone(),
         coding_unit: cfg.coding.unit,
         gold: cfg.coding.gold.clone(),
         summary,

@@ -74,7 +74,10 @@ enum Fence {
 
 /// Splits front matter from the body. Returns `None` when the text has no
 /// front matter; an opened but unclosed block is an error.
-pub fn front_matter<'a>(path: &Path, text: &'a str) -> Result<Option<(&'a str, &'a str, &'static str)>> {
+pub fn front_matter<'a>(
+    path: &Path,
+    text: &'a str,
+) -> Result<Option<(&'a str, &'a str, &'static str)>> {
     let (fence, rest) = if let Some(r) = text.strip_prefix("+++") {
         (Fence::Toml, r)
     } else if let Some(r) = text.strip_prefix("---") {
@@ -82,7 +85,10 @@ pub fn front_matter<'a>(path: &Path, text: &'a str) -> Result<Option<(&'a str, &
     } else {
         return Ok(None);
     };
-    let Some(rest) = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n')) else {
+    let Some(rest) = rest
+        .strip_prefix("\r\n")
+        .or_else(|| rest.strip_prefix('\n'))
+    else {
         return Ok(None);
     };
     let marker = match fence {
@@ -100,7 +106,10 @@ pub fn front_matter<'a>(path: &Path, text: &'a str) -> Result<Option<(&'a str, &
         }
         offset += line.len();
     }
-    Err(Error::invalid(path, format!("the front matter is not closed: add a line with {marker} after it")))
+    Err(Error::invalid(
+        path,
+        format!("the front matter is not closed: add a line with {marker} after it"),
+    ))
 }
 
 /// Splits `+++`-delimited TOML front matter from the body (report sources
@@ -108,8 +117,14 @@ pub fn front_matter<'a>(path: &Path, text: &'a str) -> Result<Option<(&'a str, &
 pub fn split_front_matter<'a>(path: &Path, text: &'a str) -> Result<(&'a str, &'a str)> {
     match front_matter(path, text)? {
         Some((fm, body, "toml")) => Ok((fm, body)),
-        Some(_) => Err(Error::invalid(path, "report sources use TOML front matter between +++ lines")),
-        None => Err(Error::invalid(path, "the file must start with TOML front matter between +++ lines")),
+        Some(_) => Err(Error::invalid(
+            path,
+            "report sources use TOML front matter between +++ lines",
+        )),
+        None => Err(Error::invalid(
+            path,
+            "the file must start with TOML front matter between +++ lines",
+        )),
     }
 }
 
@@ -118,7 +133,8 @@ fn parse_front_matter(path: &Path, fm: &str, kind: &str) -> Result<FrontMatter> 
         toml::from_str(fm).map_err(|e| {
             let mut err = Error::toml(path, fm, &e);
             if let Error::Toml { message, .. } = &mut err {
-                *message = format!("front matter: {message} (lines counted from the line after +++)");
+                *message =
+                    format!("front matter: {message} (lines counted from the line after +++)");
             }
             err
         })
@@ -143,13 +159,26 @@ fn globset(dir: &Path, patterns: &[String], field: &str) -> Result<Option<GlobSe
     }
     let mut b = GlobSetBuilder::new();
     for p in patterns {
-        b.add(Glob::new(p).map_err(|e| Error::invalid(dir, format!("notes.{field}: '{p}' is not a valid pattern: {e}")))?);
+        b.add(Glob::new(p).map_err(|e| {
+            Error::invalid(
+                dir,
+                format!("notes.{field}: '{p}' is not a valid pattern: {e}"),
+            )
+        })?);
     }
-    b.build().map(Some).map_err(|e| Error::invalid(dir, format!("notes.{field}: {e}")))
+    b.build()
+        .map(Some)
+        .map_err(|e| Error::invalid(dir, format!("notes.{field}: {e}")))
 }
 
 /// Reads every note under `dir` (sorted by path) as an interview source.
-pub fn read_notes(dir: &Path, wave: Wave, register: &Register, display: &dyn Fn(&Path) -> String, options: &NotesOptions) -> Result<Vec<Source>> {
+pub fn read_notes(
+    dir: &Path,
+    wave: Wave,
+    register: &Register,
+    display: &dyn Fn(&Path) -> String,
+    options: &NotesOptions,
+) -> Result<Vec<Source>> {
     let include = globset(dir, &options.include, "include")?;
     let exclude = globset(dir, &options.exclude, "exclude")?;
     let sidecar = read_sidecar(dir)?;
@@ -157,17 +186,27 @@ pub fn read_notes(dir: &Path, wave: Wave, register: &Register, display: &dyn Fn(
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(dir).to_path_buf();
-            Error::io(path, e.into_io_error().unwrap_or_else(|| std::io::Error::other("cannot walk the folder")))
+            Error::io(
+                path,
+                e.into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("cannot walk the folder")),
+            )
         })?;
         let p = entry.path();
         if !entry.file_type().is_file() {
             continue;
         }
         let rel = p.strip_prefix(dir).unwrap_or(p);
-        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let chosen = match &include {
             Some(g) => g.is_match(rel),
-            None => EXTENSIONS.contains(&ext.as_str()) && !is_readme(p) && rel != Path::new(SIDECAR),
+            None => {
+                EXTENSIONS.contains(&ext.as_str()) && !is_readme(p) && rel != Path::new(SIDECAR)
+            }
         };
         if chosen && !exclude.as_ref().is_some_and(|g| g.is_match(rel)) {
             files.push(p.to_path_buf());
@@ -176,13 +215,21 @@ pub fn read_notes(dir: &Path, wave: Wave, register: &Register, display: &dyn Fn(
     let mut sources = Vec::new();
     for path in files {
         let rel = crate::project::relative_display(dir, &path);
-        sources.push(read_note(&path, wave, register, display, sidecar.get(&rel))?);
+        sources.push(read_note(
+            &path,
+            wave,
+            register,
+            display,
+            sidecar.get(&rel),
+        )?);
     }
     Ok(sources)
 }
 
 fn is_readme(p: &Path) -> bool {
-    p.file_stem().and_then(|s| s.to_str()).is_some_and(|s| s.eq_ignore_ascii_case("readme"))
+    p.file_stem()
+        .and_then(|s| s.to_str())
+        .is_some_and(|s| s.eq_ignore_ascii_case("readme"))
 }
 
 /// Metadata fields per file from `metadata.csv`.
@@ -194,7 +241,10 @@ fn read_sidecar(dir: &Path) -> Result<Sidecar> {
         return Ok(Sidecar::new());
     }
     let table = CsvTable::read(&path)?;
-    let file = table.require("bestand", "name each note's file, relative to the notes folder")?;
+    let file = table.require(
+        "bestand",
+        "name each note's file, relative to the notes folder",
+    )?;
     let mut out = Sidecar::new();
     for row in table.rows() {
         let mut fields = BTreeMap::new();
@@ -202,7 +252,12 @@ fn read_sidecar(dir: &Path) -> Result<Sidecar> {
             let v = row.get(i).trim();
             if i != file && !v.is_empty() {
                 if !["gemeente", "datum", "rol", "interviewer", "titel"].contains(&h.as_str()) {
-                    return Err(crate::model::field_error(&path, Some(row.line), h, "unknown column; use gemeente, datum, rol, interviewer, titel"));
+                    return Err(crate::model::field_error(
+                        &path,
+                        Some(row.line),
+                        h,
+                        "unknown column; use gemeente, datum, rol, interviewer, titel",
+                    ));
                 }
                 fields.insert(h.clone(), v.to_string());
             }
@@ -220,7 +275,16 @@ fn from_file_name(path: &Path) -> BTreeMap<String, String> {
     if parts.len() < 2 {
         return out;
     }
-    let is_date = |p: &str| p.len() == 10 && p.chars().enumerate().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+    let is_date = |p: &str| {
+        p.len() == 10
+            && p.chars().enumerate().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            })
+    };
     out.insert("gemeente".into(), parts[0].replace('-', " "));
     let mut rest = Vec::new();
     for p in &parts[1..] {
@@ -238,7 +302,11 @@ fn from_file_name(path: &Path) -> BTreeMap<String, String> {
 
 /// Reads a file's text and, for PDF, the code point where each page starts.
 fn file_text(path: &Path) -> Result<(String, Option<Vec<usize>>)> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     match ext.as_str() {
         "docx" => Ok((crate::documents::read_docx(path)?, None)),
         "odt" => Ok((crate::documents::read_odt(path)?, None)),
@@ -297,7 +365,13 @@ fn read_note(
         None => None,
     };
     let mut front: BTreeMap<String, String> = BTreeMap::new();
-    for (k, v) in [("gemeente", fm.gemeente), ("datum", datum), ("rol", fm.rol), ("interviewer", fm.interviewer), ("titel", fm.titel)] {
+    for (k, v) in [
+        ("gemeente", fm.gemeente),
+        ("datum", datum),
+        ("rol", fm.rol),
+        ("interviewer", fm.interviewer),
+        ("titel", fm.titel),
+    ] {
         if let Some(v) = v {
             front.insert(k.to_string(), v);
         }
@@ -305,7 +379,11 @@ fn read_note(
     // merge: front matter, then the sidecar, then the file name; conflicts are errors
     let named = from_file_name(path);
     let mut meta: BTreeMap<String, String> = BTreeMap::new();
-    let sources: [(&str, Option<&BTreeMap<String, String>>); 3] = [("front matter", Some(&front)), (SIDECAR, sidecar), ("file name", Some(&named))];
+    let sources: [(&str, Option<&BTreeMap<String, String>>); 3] = [
+        ("front matter", Some(&front)),
+        (SIDECAR, sidecar),
+        ("file name", Some(&named)),
+    ];
     let mut origin: BTreeMap<String, &str> = BTreeMap::new();
     for (what, fields) in sources {
         let Some(fields) = fields else { continue };
@@ -317,7 +395,8 @@ fn read_note(
                 }
                 Some(existing) => {
                     let same = if k == "gemeente" {
-                        register.resolve(existing).map(|m| &m.code) == register.resolve(v).map(|m| &m.code)
+                        register.resolve(existing).map(|m| &m.code)
+                            == register.resolve(v).map(|m| &m.code)
                             && register.resolve(v).is_some()
                     } else {
                         existing == v
@@ -328,7 +407,10 @@ fn read_note(
                             file: path.to_path_buf(),
                             line: None,
                             field: k.clone(),
-                            message: format!("'{existing}' in the {} but '{v}' in {what}; make them agree", origin[k]),
+                            message: format!(
+                                "'{existing}' in the {} but '{v}' in {what}; make them agree",
+                                origin[k]
+                            ),
                         });
                     }
                 }
@@ -346,7 +428,10 @@ fn read_note(
     if let Some(starts) = pages {
         // the front matter, if any, shifts the pages' starts
         let shift = text.chars().count() - body.chars().count();
-        let starts: Vec<String> = starts.iter().map(|s| s.saturating_sub(shift).to_string()).collect();
+        let starts: Vec<String> = starts
+            .iter()
+            .map(|s| s.saturating_sub(shift).to_string())
+            .collect();
         meta.insert("pagina_start".into(), starts.join(","));
     }
     if let Some(turns) = speaker_turns(&body, meta.get("interviewer").map(String::as_str)) {
@@ -380,8 +465,17 @@ fn speaker_line() -> regex::Regex {
 
 fn role_of(label: &str, interviewer: Option<&str>) -> &'static str {
     let l = label.trim().to_lowercase();
-    let interviewer_labels = ["i", "int", "interviewer", "onderzoeker", "interviewster", "vraag"];
-    if interviewer_labels.contains(&l.as_str()) || interviewer.is_some_and(|i| i.trim().eq_ignore_ascii_case(label.trim())) {
+    let interviewer_labels = [
+        "i",
+        "int",
+        "interviewer",
+        "onderzoeker",
+        "interviewster",
+        "vraag",
+    ];
+    if interviewer_labels.contains(&l.as_str())
+        || interviewer.is_some_and(|i| i.trim().eq_ignore_ascii_case(label.trim()))
+    {
         "interviewer"
     } else {
         "respondent"
@@ -439,7 +533,10 @@ pub fn speaker_turns(text: &str, interviewer: Option<&str>) -> Option<Vec<Turn>>
 /// The turns of a source as segments (`<id>#t1`, ...), with the speaker's
 /// role; `None` when the source is not a transcript.
 pub fn turn_segments(source: &Source) -> Option<Vec<(Segment, &'static str)>> {
-    let turns = speaker_turns(&source.text, source.meta.get("interviewer").map(String::as_str))?;
+    let turns = speaker_turns(
+        &source.text,
+        source.meta.get("interviewer").map(String::as_str),
+    )?;
     Some(
         turns
             .into_iter()
@@ -470,8 +567,13 @@ mod tests {
         let (fm, body) = split_front_matter(p, "+++\na = 1\n+++\nTekst\n").unwrap();
         assert_eq!(fm, "a = 1\n");
         assert_eq!(body, "Tekst\n");
-        assert!(split_front_matter(p, "+++\na = 1\n").unwrap_err().to_string().contains("not closed"));
-        let (fm, body, kind) = front_matter(p, "---\r\ngemeente: Venlo\r\n---\r\nTekst").unwrap().unwrap();
+        assert!(split_front_matter(p, "+++\na = 1\n")
+            .unwrap_err()
+            .to_string()
+            .contains("not closed"));
+        let (fm, body, kind) = front_matter(p, "---\r\ngemeente: Venlo\r\n---\r\nTekst")
+            .unwrap()
+            .unwrap();
         assert_eq!((fm, body, kind), ("gemeente: Venlo\r\n", "Tekst", "yaml"));
         assert!(front_matter(p, "Gewone tekst").unwrap().is_none());
         assert!(front_matter(p, "---- een streep").unwrap().is_none());
@@ -479,7 +581,9 @@ mod tests {
 
     #[test]
     fn file_names_give_municipality_date_and_role() {
-        let m = from_file_name(Path::new("pijnacker-nootdorp_2024-03-06_beleidsadviseur.docx"));
+        let m = from_file_name(Path::new(
+            "pijnacker-nootdorp_2024-03-06_beleidsadviseur.docx",
+        ));
         assert_eq!(m["gemeente"], "pijnacker nootdorp");
         assert_eq!(m["datum"], "2024-03-06");
         assert_eq!(m["rol"], "beleidsadviseur");
@@ -493,12 +597,23 @@ mod tests {
                     I: Dank u.\n\
                     Jan Fictief: Graag gedaan 🙂.\n";
         let turns = speaker_turns(text, None).unwrap();
-        let got: Vec<(&str, &str, &str)> = turns.iter().map(|t| (t.speaker.as_str(), t.role, t.span.slice(text).unwrap())).collect();
+        let got: Vec<(&str, &str, &str)> = turns
+            .iter()
+            .map(|t| (t.speaker.as_str(), t.role, t.span.slice(text).unwrap()))
+            .collect();
         assert_eq!(
             got,
             vec![
-                ("Interviewer", "interviewer", "Hoe zijn de middelen besteed?"),
-                ("R", "respondent", "Vooral aan het wijkteam.\nEn aan de toegang."),
+                (
+                    "Interviewer",
+                    "interviewer",
+                    "Hoe zijn de middelen besteed?"
+                ),
+                (
+                    "R",
+                    "respondent",
+                    "Vooral aan het wijkteam.\nEn aan de toegang."
+                ),
                 ("I", "interviewer", "Dank u."),
                 ("Jan Fictief", "respondent", "Graag gedaan 🙂."),
             ]
@@ -507,6 +622,10 @@ mod tests {
         let t = speaker_turns("Karel: Vraag?\nAnna: Antwoord.\n", Some("Karel")).unwrap();
         assert_eq!((t[0].role, t[1].role), ("interviewer", "respondent"));
         // ordinary notes are not transcripts
-        assert!(speaker_turns("Het plan: meer uren.\n\nDe raad besliste in 2023.\n\nGeen vragen.\n", None).is_none());
+        assert!(speaker_turns(
+            "Het plan: meer uren.\n\nDe raad besliste in 2023.\n\nGeen vragen.\n",
+            None
+        )
+        .is_none());
     }
 }

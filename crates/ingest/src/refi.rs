@@ -24,7 +24,6 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-
 /// A user (coder).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
@@ -117,7 +116,10 @@ impl Imported {
 
 /// Reads a `.qdpx` project archive.
 pub fn read_qdpx(path: &Path) -> Result<Imported> {
-    let mut zip = crate::archive::Archive::open(path, ".qdpx (zip) archive; export the project again from the QDA program")?;
+    let mut zip = crate::archive::Archive::open(
+        path,
+        ".qdpx (zip) archive; export the project again from the QDA program",
+    )?;
     let entries = zip.entries.clone();
     let qde: Vec<&String> = entries
         .iter()
@@ -125,10 +127,24 @@ pub fn read_qdpx(path: &Path) -> Result<Imported> {
         .collect();
     let qde = match qde.as_slice() {
         [one] => (*one).clone(),
-        [] => return Err(Error::invalid(path, format!("no .qde project file at the top of the archive (entries: {})", entries.join(", ")))),
+        [] => {
+            return Err(Error::invalid(
+                path,
+                format!(
+                    "no .qde project file at the top of the archive (entries: {})",
+                    entries.join(", ")
+                ),
+            ))
+        }
         many => {
             let names: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
-            return Err(Error::invalid(path, format!("several .qde files in the archive ({}); keep one", names.join(", "))));
+            return Err(Error::invalid(
+                path,
+                format!(
+                    "several .qde files in the archive ({}); keep one",
+                    names.join(", ")
+                ),
+            ));
         }
     };
     let xml = zip.read(&qde)?.unwrap_or_default();
