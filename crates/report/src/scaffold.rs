@@ -59,8 +59,11 @@ path = "middelen_per_actielijn.csv"
 
 const REGISTER: &str = "gemeentecode,gemeentenaam,provincienaam,inwoners,aliassen\n";
 
-const NOTES_README: &str = r#"Interview notes: one Markdown (.md) or text (.txt) file per interview,
-starting with TOML front matter between +++ lines:
+const NOTES_README: &str = r#"Interview notes: one file per interview: Markdown (.md), text (.txt),
+Word (.docx), OpenDocument (.odt) or PDF. Give the municipality (and date,
+role) in front matter at the top, TOML between +++ lines or YAML between
+--- lines; or in a metadata.csv here (bestand,gemeente,datum,rol); or in
+the file name: gemeente_2025-03-04_rol.docx. For example:
 
 +++
 gemeente = "Enschede"      # name, alias or CBS code from gemeenten.csv
@@ -68,7 +71,11 @@ datum = 2025-03-04
 rol = "beleidsadviseur sociaal domein"
 interviewer = "..."        # optional
 +++
-The notes, in paragraphs separated by blank lines.
+The notes, in paragraphs separated by blank lines. Transcripts with
+speaker labels ("Interviewer:", "R:") are recognised.
+
+Personal data is pseudonymised before anything is coded or shown; the
+mapping goes to .pokeval/pseudoniemen.csv next to evaluatie.toml.
 
 This README is not read as a note.
 "#;
