@@ -77,8 +77,6 @@ fn xml_text(
                             .unwrap_or(1);
                         paragraph.push_str(&" ".repeat(n));
                     }
-                } else if para.contains(&name.as_str()) && !out.is_empty() {
-                    // an empty paragraph still separates blocks
                 }
             }
             Event::End(e) => {
@@ -103,19 +101,7 @@ fn xml_text(
                 paragraph.push_str(&t.xml_content(XmlVersion::Implicit1_0))
             }
             Event::GeneralRef(r) if depth_in_para > 0 && in_text => {
-                let c = if r.is_char_ref() {
-                    r.resolve_char_ref().ok().flatten()
-                } else {
-                    match r.xml_content(XmlVersion::Implicit1_0).as_ref() {
-                        "amp" => Some('&'),
-                        "lt" => Some('<'),
-                        "gt" => Some('>'),
-                        "quot" => Some('"'),
-                        "apos" => Some('\''),
-                        _ => None,
-                    }
-                };
-                paragraph.extend(c);
+                paragraph.extend(crate::refi::resolve_ref(&r))
             }
             Event::Eof => break,
             _ => {}

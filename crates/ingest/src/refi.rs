@@ -248,8 +248,13 @@ fn attributes(e: &quick_xml::events::BytesStart) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn entity(name: &str) -> Option<char> {
-    match name {
+/// The character an entity or character reference stands for (`&amp;`,
+/// `&#233;`); `None` for unknown entities.
+pub(crate) fn resolve_ref(r: &quick_xml::events::BytesRef) -> Option<char> {
+    if r.is_char_ref() {
+        return r.resolve_char_ref().ok().flatten();
+    }
+    match r.xml_content(XmlVersion::Implicit1_0).as_ref() {
         "amp" => Some('&'),
         "lt" => Some('<'),
         "gt" => Some('>'),
@@ -338,14 +343,7 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
                 continue;
             }
             Event::GeneralRef(r) => {
-                let c = if r.is_char_ref() {
-                    r.resolve_char_ref().ok().flatten()
-                } else {
-                    entity(&r.xml_content(XmlVersion::Implicit1_0))
-                };
-                if let Some(c) = c {
-                    text.push(c);
-                }
+                text.extend(resolve_ref(r));
                 continue;
             }
             Event::Eof => break,
