@@ -147,7 +147,18 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
     }
 
     // Charts are inline SVG with a text alternative.
-    assert!(html.matches("<svg").count() >= 2);
+    assert!(html.matches("<svg").count() >= 4);
+    for chart in [
+        "funds_per_year",
+        "codings_per_action_line",
+        "funds_per_1000",
+        "vouchers_per_size_class",
+    ] {
+        assert!(
+            html.contains(&format!("id=\"grafiek-{chart}\"")),
+            "chart {chart}"
+        );
+    }
     assert!(html.contains("aria-label=\"Gestapelde staafgrafiek"));
 
     // Illustrative data is said to be illustrative.
@@ -277,4 +288,68 @@ fn init_scaffolds_a_project_that_builds() {
     ]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("2023"));
+}
+
+/// Copies the example's report sources into `dir/rapport` and returns a
+/// project file that uses them.
+fn report_copy(dir: &std::path::Path) -> std::path::PathBuf {
+    let src = repo().join("reports/2024");
+    let dst = dir.join("rapport");
+    for sub in ["chapters", "stories"] {
+        std::fs::create_dir_all(dst.join(sub)).unwrap();
+        for e in std::fs::read_dir(src.join(sub)).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), dst.join(sub).join(e.file_name())).unwrap();
+        }
+    }
+    std::fs::copy(src.join("report.toml"), dst.join("report.toml")).unwrap();
+    let from = format!("report = \"{}\"", src.display());
+    let to = format!("report = \"{}\"", dst.display());
+    example_project_in(dir, |t| t.replace(&from, &to))
+}
+
+#[test]
+fn a_wave_can_override_the_templates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = report_copy(tmp.path());
+    let templates = tmp.path().join("rapport/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("report.css"),
+        "/* huisstijl-2025 */ body { color: #111; }",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = pokeval(&[
+        "build",
+        project.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("rapport.html")).unwrap();
+    assert!(html.contains("/* huisstijl-2025 */"));
+    assert!(
+        !html.contains("--blue: #1f3a5f"),
+        "the built-in CSS is replaced"
+    );
+
+    // a template that does not parse is an error naming it
+    std::fs::write(templates.join("block.html"), "{% if block.type == %}").unwrap();
+    let out2 = tmp.path().join("out2");
+    let o = pokeval(&[
+        "build",
+        project.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("templates/block.html") && stderr(&o).contains("does not parse"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out2.exists());
 }

@@ -1,7 +1,5 @@
 //! Typed errors of the exchange back-ends.
 
-use std::path::PathBuf;
-
 pub type Result<T> = std::result::Result<T, Error>;
 
 #[derive(Debug, thiserror::Error)]
@@ -12,10 +10,6 @@ pub enum Error {
     #[error("cannot build the spreadsheet: {0}")]
     Sheet(String),
 
-    #[error("{}: cannot write: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Ingest(#[from] pokeval_ingest::Error),
 }

@@ -62,10 +62,7 @@ pub fn export(p: &Prepared, format: Format, out: &Path) -> Result<Vec<PathBuf>> 
             .collect(),
     };
     for (path, bytes) in &files {
-        write_atomic(path, bytes).map_err(|e| Error::Write {
-            path: path.clone(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
+        write_atomic(path, bytes)?;
     }
     Ok(files.into_iter().map(|(p, _)| p).collect())
 }

@@ -11,7 +11,8 @@
 //! `rule_quality`, `rule_disagreements`, `response`, `vouchers_by_size_class`,
 //! `vouchers_by_province`, `funds_per_municipality`, `survey` and
 //! `survey_by_size_class` (both with `question="<id>"`), `inputs`, `rejects`.
-//! Charts: `funds_per_year`, `codings_per_action_line`.
+//! Charts: `funds_per_year`, `codings_per_action_line`, `funds_per_1000`,
+//! `vouchers_per_size_class`.
 //! Values: `respondents`, `survey_municipalities`, `interviews`,
 //! `interview_municipalities`, `segments`, `codings`, `vouchers`,
 //! `voucher_amount`, `municipalities`, `funds_total` and
@@ -108,9 +109,14 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
                 "codings_per_action_line" => {
                     charts::codings_per_action_line(&a.action_line_frequencies)
                 }
+                "funds_per_1000" => match &a.funds_per_municipality {
+                    Some(f) => charts::funds_per_1000(f),
+                    None => return Err("the project has no [allocation] table, so there is no money per municipality".into()),
+                },
+                "vouchers_per_size_class" => charts::vouchers_per_size_class(&a.vouchers),
                 other => {
                     return Err(format!(
-                        "unknown chart '{other}' (charts: funds_per_year, codings_per_action_line)"
+                        "unknown chart '{other}' (charts: funds_per_year, codings_per_action_line, funds_per_1000, vouchers_per_size_class)"
                     ))
                 }
             };

@@ -8,11 +8,11 @@ use plotters::coord::ranged1d::SegmentedCoord;
 use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::prelude::*;
 use pokeval_analysis::tables::Frequency;
-use pokeval_analysis::FundsSummary;
+use pokeval_analysis::{FundsSummary, MunicipalFunds, VoucherSummary};
 use pokeval_ingest::model::Route;
 
 use crate::error::{Error, Result};
-use crate::format::format_compact;
+use crate::format::{format_compact, format_number, format_percent};
 
 /// A rendered chart.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -55,6 +55,7 @@ pub fn funds_per_year(funds: &FundsSummary) -> Result<Chart> {
         y_desc: "€ miljoen",
         x_desc: None,
         legend: true,
+        labels: Vec::new(),
     };
     let svg = frame.draw(|chart| {
         for (ri, (route, amounts)) in funds.per_route.iter().enumerate() {
@@ -115,6 +116,7 @@ pub fn codings_per_action_line(counts: &[Frequency]) -> Result<Chart> {
         y_desc: "Gecodeerde passages",
         x_desc: Some("Actielijn"),
         legend: false,
+        labels: Vec::new(),
     };
     let svg = frame.draw(|chart| {
         chart
@@ -164,6 +166,158 @@ pub fn codings_per_action_line(counts: &[Frequency]) -> Result<Chart> {
     })
 }
 
+/// Vertical bars with value labels, one per x slot, in one colour.
+fn simple_bars(
+    frame: &Frame,
+    values: &[f64],
+    value_label: &dyn Fn(f64) -> String,
+) -> Result<String> {
+    let start = frame.x.start;
+    frame.draw(|chart| {
+        chart
+            .draw_series(values.iter().enumerate().map(|(i, v)| {
+                let x = start + i as i32;
+                let mut r = Rectangle::new(
+                    [
+                        (SegmentValue::Exact(x), 0.0),
+                        (SegmentValue::Exact(x + 1), *v),
+                    ],
+                    PALETTE[0].filled(),
+                );
+                r.set_margin(0, 0, 6, 6);
+                r
+            }))
+            .map_err(chart_err)?;
+        chart
+            .draw_series(
+                values
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| **v > 0.0)
+                    .map(|(i, v)| {
+                        Text::new(
+                            value_label(*v),
+                            (
+                                SegmentValue::CenterOf(start + i as i32),
+                                *v + frame.y_max * 0.06,
+                            ),
+                            (FONT, 16).into_font().color(&BLACK),
+                        )
+                    }),
+            )
+            .map_err(chart_err)?;
+        Ok(())
+    })
+}
+
+/// Histogram: municipalities by POK-middelen per 1,000 inhabitants, in bins of EUR 500.
+pub fn funds_per_1000(f: &MunicipalFunds) -> Result<Chart> {
+    let values: Vec<f64> = f
+        .rows
+        .iter()
+        .map(|r| r.per_1000)
+        .filter(|v| v.is_finite())
+        .collect();
+    let (Some(min), Some(max)) = (
+        values.iter().cloned().reduce(f64::min),
+        values.iter().cloned().reduce(f64::max),
+    ) else {
+        return Err(Error::Chart(
+            "there are no municipalities with money per 1.000 inhabitants".into(),
+        ));
+    };
+    const BIN: f64 = 500.0;
+    let lo = (min / BIN).floor() as i32;
+    let hi = (max / BIN).floor() as i32;
+    let mut counts = vec![0.0; (hi - lo + 1) as usize];
+    for v in &values {
+        counts[((v / BIN).floor() as i32 - lo) as usize] += 1.0;
+    }
+    let top = counts.iter().cloned().fold(0.0, f64::max);
+    let frame = Frame {
+        x: lo..hi,
+        y_max: (top * 1.25).ceil().max(2.0),
+        y_desc: "Aantal gemeenten",
+        x_desc: Some("€ per 1.000 inwoners (vanaf)"),
+        legend: false,
+        labels: (lo..=hi)
+            .map(|b| format_number(f64::from(b) * BIN, 0))
+            .collect(),
+    };
+    let svg = simple_bars(&frame, &counts, &|v| format_compact(v))?;
+    let parts: Vec<String> = (lo..=hi)
+        .zip(&counts)
+        .filter(|(_, c)| **c > 0.0)
+        .map(|(b, c)| {
+            format!(
+                "€ {} tot € {}: {}",
+                format_number(f64::from(b) * BIN, 0),
+                format_number(f64::from(b + 1) * BIN, 0),
+                format_compact(*c)
+            )
+        })
+        .collect();
+    Ok(Chart {
+        id: "funds_per_1000".into(),
+        title: format!(
+            "Aantal gemeenten met hoeveelheid POK-middelen via AU per 1.000 inwoners ({})",
+            f.year
+        ),
+        alt: format!(
+            "Histogram van het aantal gemeenten naar POK-middelen per 1.000 inwoners: {}.",
+            parts.join("; ")
+        ),
+        svg,
+    })
+}
+
+/// Bars: percentage of municipalities with a voucher, per size class.
+pub fn vouchers_per_size_class(v: &VoucherSummary) -> Result<Chart> {
+    const SHORT: [&str; 8] = [
+        "< 5",
+        "5–10",
+        "10–20",
+        "20–50",
+        "50–100",
+        "100–150",
+        "150–250",
+        "≥ 250",
+    ];
+    let values: Vec<f64> = v
+        .by_size_class
+        .iter()
+        .map(|r| r.percent_with_voucher.unwrap_or(0.0))
+        .collect();
+    let top = values.iter().cloned().fold(0.0, f64::max);
+    let frame = Frame {
+        x: 1..8,
+        y_max: ((top * 1.25 / 10.0).ceil() * 10.0).max(10.0),
+        y_desc: "% gemeenten met voucher",
+        x_desc: Some("Inwoners (× 1.000)"),
+        legend: false,
+        labels: SHORT.iter().map(|s| s.to_string()).collect(),
+    };
+    let svg = simple_bars(&frame, &values, &|x| format_percent(x, 0))?;
+    let parts: Vec<String> = v
+        .by_size_class
+        .iter()
+        .map(|r| {
+            format!(
+                "{}: {}",
+                r.label,
+                r.percent_with_voucher
+                    .map_or("geen gemeenten".to_string(), |p| format_percent(p, 0))
+            )
+        })
+        .collect();
+    Ok(Chart {
+        id: "vouchers_per_size_class".into(),
+        title: "Percentage gemeenten met POK-vouchers van het totaal aantal gemeenten van die gemeentegrootte".into(),
+        alt: format!("Staafgrafiek van het percentage gemeenten met een voucher per grootteklasse: {}.", parts.join("; ")),
+        svg,
+    })
+}
+
 type BarChart<'a, 'b> =
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<SegmentedCoord<RangedCoordi32>, RangedCoordf64>>;
 
@@ -177,6 +331,8 @@ struct Frame {
     x_desc: Option<&'static str>,
     /// Draw a legend of the labelled series in the upper right corner.
     legend: bool,
+    /// Labels for the x values in order; empty: the numbers themselves.
+    labels: Vec<String>,
 }
 
 impl Frame {
@@ -192,11 +348,20 @@ impl Frame {
                 .y_label_area_size(64)
                 .build_cartesian_2d(self.x.clone().into_segmented(), 0.0..self.y_max)
                 .map_err(chart_err)?;
+            let start = self.x.start;
+            let label = |v: &SegmentValue<i32>| match v {
+                SegmentValue::CenterOf(x) => self
+                    .labels
+                    .get((x - start) as usize)
+                    .cloned()
+                    .unwrap_or_else(|| x.to_string()),
+                _ => String::new(),
+            };
             let mut mesh = chart.configure_mesh();
             mesh.disable_x_mesh()
                 .y_desc(self.y_desc)
                 .x_labels((self.x.end - self.x.start + 1) as usize)
-                .x_label_formatter(&center_label)
+                .x_label_formatter(&label)
                 .y_labels(6)
                 .y_label_formatter(&|v| format_compact(*v))
                 .label_style((FONT, 18))
@@ -219,14 +384,6 @@ impl Frame {
             root.present().map_err(chart_err)?;
         }
         Ok(tidy_svg(svg))
-    }
-}
-
-/// Labels segment centres only (segmented axes also offer the segment edges).
-fn center_label(v: &SegmentValue<i32>) -> String {
-    match v {
-        SegmentValue::CenterOf(x) => x.to_string(),
-        _ => String::new(),
     }
 }
 

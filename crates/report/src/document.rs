@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::blocks::{self, parse_args, shortcode_regex, Block, Shortcode};
 use crate::error::{Error, Result};
 use crate::format::format_date;
+use crate::html::Templates;
 use crate::sources::{MarkdownFile, ReportSources};
 
 /// The whole report.
@@ -76,7 +77,11 @@ pub struct Page {
 }
 
 /// Builds the document.
-pub fn build_document(src: &ReportSources, analysis: &Analysis) -> Result<Document> {
+pub fn build_document(
+    src: &ReportSources,
+    analysis: &Analysis,
+    templates: &Templates,
+) -> Result<Document> {
     let mut register = Register::default();
     for m in &analysis.municipalities {
         register
@@ -88,7 +93,7 @@ pub fn build_document(src: &ReportSources, analysis: &Analysis) -> Result<Docume
     for (ci, ch) in src.chapters.iter().enumerate() {
         let number = ci + 1;
         let chapter_id = unique_id(&mut used_ids, &format!("h{number}-{}", slug(&ch.title)));
-        let raw_pages = split_pages(&ch.file, analysis)?;
+        let raw_pages = split_pages(&ch.file, analysis, templates)?;
         let mut sections: Vec<SectionRef> = Vec::new();
         let mut pages = Vec::new();
         for (pi, p) in raw_pages.iter().enumerate() {
@@ -140,7 +145,7 @@ pub fn build_document(src: &ReportSources, analysis: &Analysis) -> Result<Docume
                     )
                 })?
                 .clone();
-            let body = render_markdown(&story.file, analysis, 0)?;
+            let body = render_markdown(&story.file, analysis, 0, templates)?;
             let body = body
                 .into_iter()
                 .map(|p| p.html)
@@ -209,8 +214,12 @@ impl RawPage {
     }
 }
 
-fn split_pages(file: &MarkdownFile, analysis: &Analysis) -> Result<Vec<RawPage>> {
-    render_markdown(file, analysis, 1)
+fn split_pages(
+    file: &MarkdownFile,
+    analysis: &Analysis,
+    templates: &Templates,
+) -> Result<Vec<RawPage>> {
+    render_markdown(file, analysis, 1, templates)
 }
 
 /// Renders Markdown with shortcodes. With `split_depth` 1, `#` starts a new
@@ -220,6 +229,7 @@ fn render_markdown(
     file: &MarkdownFile,
     analysis: &Analysis,
     split_depth: u8,
+    templates: &Templates,
 ) -> Result<Vec<RawPage>> {
     let (markdown, blocks) = expand_shortcodes(file, analysis)?;
     let mut opts = Options::empty();
@@ -302,7 +312,7 @@ fn render_markdown(
         for (n, b) in blocks.iter().enumerate() {
             let marker = format!("<p>POKEVALBLOCK{n}</p>");
             if p.html.contains(&marker) {
-                p.html = p.html.replace(&marker, &crate::html::render_block(b)?);
+                p.html = p.html.replace(&marker, &templates.render_block(b)?);
             }
         }
     }

@@ -24,13 +24,6 @@ pub enum Error {
 
     #[error("cannot render the template: {0}")]
     Template(String),
-
-    #[error("{}: cannot write: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
 }
 
 impl Error {

@@ -1,44 +1,80 @@
 //! The HTML back-end: one self-contained file (inline CSS and SVG) rendered
 //! with tera templates.
+//!
+//! The built-in templates (`report.html`, `block.html`, `report.css`) can be
+//! replaced per wave: a file of the same name in `<report folder>/templates/`
+//! is used instead. A template that does not parse is an error naming it.
+
+use std::path::Path;
 
 use tera::{Context, Tera};
 
 use crate::blocks::Block;
 use crate::document::Document;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 const REPORT_TEMPLATE: &str = include_str!("../templates/report.html");
 const BLOCK_TEMPLATE: &str = include_str!("../templates/block.html");
 const CSS: &str = include_str!("../templates/report.css");
 
-fn templates() -> Result<Tera> {
-    let mut tera = Tera::default();
-    tera.add_raw_templates(vec![
-        ("report.html", REPORT_TEMPLATE),
-        ("block.html", BLOCK_TEMPLATE),
-    ])?;
-    Ok(tera)
+/// The templates a report is rendered with.
+pub struct Templates {
+    tera: Tera,
+    css: String,
 }
 
-/// Renders one data block (table or chart) to HTML.
-pub fn render_block(block: &Block) -> Result<String> {
-    let tera = templates()?;
-    let mut ctx = Context::new();
-    ctx.insert("block", block);
-    Ok(tera.render("block.html", &ctx)?)
-}
+impl Templates {
+    /// The built-in templates, each replaced by `<report_dir>/templates/<name>`
+    /// when that file exists.
+    pub fn load(report_dir: &Path) -> Result<Templates> {
+        let dir = report_dir.join("templates");
+        let read = |name: &str, builtin: &str| -> Result<String> {
+            let p = dir.join(name);
+            if p.is_file() {
+                Ok(pokeval_ingest::text::read_text(&p)?)
+            } else {
+                Ok(builtin.to_string())
+            }
+        };
+        let report = read("report.html", REPORT_TEMPLATE)?;
+        let block = read("block.html", BLOCK_TEMPLATE)?;
+        let css = read("report.css", CSS)?;
+        let mut tera = Tera::default();
+        for (name, text) in [("report.html", &report), ("block.html", &block)] {
+            tera.add_raw_template(name, text).map_err(|e| {
+                Error::source(
+                    &dir.join(name),
+                    None,
+                    format!("the template does not parse: {}", Error::from(e)),
+                )
+            })?;
+        }
+        Ok(Templates { tera, css })
+    }
 
-/// Renders the whole report.
-pub fn render(doc: &Document) -> Result<String> {
-    let tera = templates()?;
-    let appendix: Vec<String> = doc
-        .appendix
-        .iter()
-        .map(render_block)
-        .collect::<Result<_>>()?;
-    let mut ctx = Context::new();
-    ctx.insert("doc", doc);
-    ctx.insert("css", CSS);
-    ctx.insert("appendix_html", &appendix);
-    Ok(tera.render("report.html", &ctx)?)
+    /// The built-in templates only.
+    pub fn builtin() -> Result<Templates> {
+        Templates::load(Path::new("/nonexistent-pokeval-templates"))
+    }
+
+    /// Renders one data block (table, chart or quotes) to HTML.
+    pub fn render_block(&self, block: &Block) -> Result<String> {
+        let mut ctx = Context::new();
+        ctx.insert("block", block);
+        Ok(self.tera.render("block.html", &ctx)?)
+    }
+
+    /// Renders the whole report.
+    pub fn render(&self, doc: &Document) -> Result<String> {
+        let appendix: Vec<String> = doc
+            .appendix
+            .iter()
+            .map(|b| self.render_block(b))
+            .collect::<Result<_>>()?;
+        let mut ctx = Context::new();
+        ctx.insert("doc", doc);
+        ctx.insert("css", &self.css);
+        ctx.insert("appendix_html", &appendix);
+        Ok(self.tera.render("report.html", &ctx)?)
+    }
 }

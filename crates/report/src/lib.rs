@@ -68,8 +68,9 @@ pub fn build(
     progress.step("reading report sources");
     let sources = sources::ReportSources::load(&project.config.report)?;
     progress.step("rendering the report");
-    let doc = document::build_document(&sources, &analysis)?;
-    let html = html::render(&doc)?;
+    let templates = html::Templates::load(&project.config.report)?;
+    let doc = document::build_document(&sources, &analysis, &templates)?;
+    let html = templates.render(&doc)?;
     let json = serde_json::to_string_pretty(&analysis)
         .map_err(|e| Error::Template(format!("cannot serialise the analysis: {e}")))?;
     let output_dir = options
