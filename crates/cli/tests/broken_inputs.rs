@@ -156,3 +156,28 @@ fn unknown_shortcode_names_file_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn an_action_line_page_must_answer_the_three_questions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = tmp.path().join("rapport");
+    std::fs::create_dir_all(report.join("h")).unwrap();
+    std::fs::write(
+        report.join("report.toml"),
+        "title = \"t\"\nsubtitle = \"s\"\nbureau = \"b\"\ncommissioned_by = \"c\"\ncontact = \"x\"\ndate = 2024-06-01\n[[chapter]]\nfile = \"h/1.md\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        report.join("h/1.md"),
+        "+++\ntitle = \"Een\"\n+++\n# Besteding per actielijn\n\n## Actielijn 7: Verward gedrag\n\n### Wat houdt actielijn 7 in?\n\nTekst.\n\n### Wat is de bijdrage van de POK-middelen?\n\nTekst.\n",
+    )
+    .unwrap();
+    let from = format!("report = \"{}/reports/2024\"", repo().display());
+    let to = format!("report = \"{}\"", report.display());
+    let p = example_project_in(tmp.path(), |t| t.replace(&from, &to));
+    let err = build_fails(&p);
+    assert!(
+        err.contains("1.md, line 6") && err.contains("'Actielijn 7: Verward gedrag' does not answer: Wat is in de evaluatieperiode gerealiseerd?"),
+        "{err}"
+    );
+}

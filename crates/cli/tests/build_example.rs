@@ -146,6 +146,13 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
         assert!(html.contains(&format!("href=\"#{ch}\"")), "link to {ch}");
     }
 
+    // Action-line pages carry the 1-8 selector; lines without a page are not links.
+    assert_eq!(html.matches("<nav class=\"al-selector\"").count(), 2);
+    assert!(html.contains("title=\"Robuuste rechtsbescherming\" aria-current=\"true\">2</a>"));
+    assert!(
+        html.contains("<span class=\"al-none\" title=\"Digitale overheid (geen pagina)\">1</span>")
+    );
+
     // Charts are inline SVG with a text alternative.
     assert!(html.matches("<svg").count() >= 4);
     for chart in [

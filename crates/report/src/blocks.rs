@@ -16,7 +16,8 @@
 //! Values: `respondents`, `survey_municipalities`, `interviews`,
 //! `interview_municipalities`, `segments`, `codings`, `vouchers`,
 //! `voucher_amount`, `municipalities`, `funds_total` and
-//! `funds_difference` (both with `year="<year>"`).
+//! `funds_difference` (both with `year="<year>"`), `action_line_segments`
+//! and `action_line_municipalities` (both with `line="<1-8>"`).
 //!
 //! An unknown shortcode, name or argument is an error naming file and line.
 
@@ -146,7 +147,21 @@ pub fn value(sc: &Shortcode, a: &Analysis) -> Result<String, String> {
             sc.kind
         ));
     }
-    let name = take(&sc.args, "name", &["name", "year"])?;
+    let name = take(&sc.args, "name", &["name", "year", "line"])?;
+    let line = || -> Result<&pokeval_analysis::tables::Frequency, String> {
+        let l = sc
+            .args
+            .get("line")
+            .ok_or("this value needs line=\"<action line 1-8>\"")?;
+        a.action_line_frequencies
+            .iter()
+            .find(|f| {
+                f.category
+                    .action_line
+                    .is_some_and(|al| al.number().to_string() == *l)
+            })
+            .ok_or_else(|| format!("'{l}' is not an action line (1-8)"))
+    };
     let year_index = || -> Result<usize, String> {
         let y = sc
             .args
@@ -177,6 +192,8 @@ pub fn value(sc: &Shortcode, a: &Analysis) -> Result<String, String> {
             "€ {} miljoen",
             format_compact(a.funds.difference_from_planned[year_index()?])
         ),
+        "action_line_segments" => n(line()?.segments),
+        "action_line_municipalities" => n(line()?.municipalities),
         other => return Err(format!("unknown value '{other}'")),
     })
 }

@@ -32,6 +32,68 @@ pub struct Document {
     pub chapters: Vec<Chapter>,
     /// Blocks for the appendix on the inputs.
     pub appendix: Vec<Block>,
+    /// The 1-8 selector shown on action-line pages.
+    pub action_line_selector: Vec<SelectorLink>,
+}
+
+/// The action lines a page title names: "Actielijn 2: ..." gives [2],
+/// "Actielijn 4 & 5: ..." and "Actielijnen 4 en 5" give [4, 5].
+pub fn action_lines_in_title(title: &str) -> Vec<u8> {
+    let re = regex::Regex::new(r"^(?i)actielijn(?:en)?\s+([1-8])(?:\s*(?:&|en|,)\s*([1-8]))*")
+        .expect("valid regex");
+    let Some(m) = re.find(title.trim()) else {
+        return Vec::new();
+    };
+    m.as_str()
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .filter_map(|d| u8::try_from(d).ok())
+        .collect()
+}
+
+/// Checks that the pages about an action line answer the three questions.
+fn check_questions(
+    file: &MarkdownFile,
+    topic: &str,
+    lines: &[u8],
+    headlines: &[String],
+) -> Result<()> {
+    let has = |pred: &dyn Fn(&str) -> bool| headlines.iter().any(|h| pred(&h.to_lowercase()));
+    let mut missing = Vec::new();
+    for n in lines {
+        let what = has(&|h: &str| {
+            h.starts_with("wat houdt")
+                && h.ends_with("in?")
+                && (h.contains(&format!("actielijn {n}"))
+                    || lines.len() == 1
+                    || !h.contains("actielijn"))
+        });
+        if !what {
+            missing.push(format!("Wat houdt actielijn {n} in?"));
+        }
+    }
+    if !has(&|h: &str| h.starts_with("wat is in de evaluatieperiode gerealiseerd")) {
+        missing.push("Wat is in de evaluatieperiode gerealiseerd?".into());
+    }
+    if !has(&|h: &str| h.starts_with("wat is de bijdrage van de pok-middelen")) {
+        missing.push("Wat is de bijdrage van de POK-middelen?".into());
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let line = file
+        .body
+        .lines()
+        .position(|l| l.trim_start().starts_with("##") && l.contains(topic))
+        .map(|i| file.first_line + i);
+    Err(Error::source(
+        &file.path,
+        line,
+        format!(
+            "the action-line page '{topic}' does not answer: {} (give each as a ### heading)",
+            missing.join(", ")
+        ),
+    ))
 }
 
 /// A chapter: a divider page listing its sections, then its pages.
@@ -56,6 +118,8 @@ pub struct SectionRef {
 #[serde(rename_all = "lowercase")]
 pub enum PageKind {
     Content,
+    /// A page about one or more action lines ("## Actielijn 4 & 5: ...").
+    ActionLine,
     Story,
 }
 
@@ -74,6 +138,17 @@ pub struct Page {
     pub title: Option<String>,
     /// The page body as HTML (blocks included).
     pub html: String,
+    /// For action-line pages: the action lines it is about.
+    pub action_lines: Vec<u8>,
+}
+
+/// A link in the 1-8 action-line selector.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelectorLink {
+    pub number: u8,
+    pub name: String,
+    /// The first page about this action line, if the report has one.
+    pub page_id: Option<String>,
 }
 
 /// Builds the document.
@@ -121,14 +196,32 @@ pub fn build_document(
                 let k = same.iter().position(|&i| i == pi).unwrap_or(0) + 1;
                 header = format!("{header} ({k}/{})", same.len());
             }
+            let lines = p
+                .topic
+                .as_deref()
+                .map(action_lines_in_title)
+                .unwrap_or_default();
+            if !lines.is_empty() && same.first() == Some(&pi) {
+                let topic = p.topic.clone().unwrap_or_default();
+                let headlines: Vec<String> = same
+                    .iter()
+                    .flat_map(|&k| raw_pages[k].headlines.clone())
+                    .collect();
+                check_questions(&ch.file, &topic, &lines, &headlines)?;
+            }
             pages.push(Page {
                 id,
-                kind: PageKind::Content,
+                kind: if lines.is_empty() {
+                    PageKind::Content
+                } else {
+                    PageKind::ActionLine
+                },
                 header,
                 municipality: None,
                 size_label: None,
                 title: None,
                 html: p.html.clone(),
+                action_lines: lines,
             });
         }
         for story in &ch.stories {
@@ -159,6 +252,7 @@ pub fn build_document(
                 size_label: Some(m.size_class.label().to_string()),
                 municipality: Some(m),
                 html: body,
+                action_lines: Vec::new(),
             });
         }
         chapters.push(Chapter {
@@ -179,8 +273,20 @@ pub fn build_document(
             blocks::block(&sc, analysis).map_err(Error::Template)
         })
         .collect::<Result<Vec<_>>>()?;
+    let action_line_selector = pokeval_ingest::model::ActionLine::all()
+        .map(|al| SelectorLink {
+            number: al.number(),
+            name: al.name().to_string(),
+            page_id: chapters
+                .iter()
+                .flat_map(|c| &c.pages)
+                .find(|p| p.action_lines.contains(&al.number()))
+                .map(|p| p.id.clone()),
+        })
+        .collect();
     let c = &src.config;
     Ok(Document {
+        action_line_selector,
         title: c.title.clone(),
         subtitle: c.subtitle.clone(),
         bureau: c.bureau.clone(),
@@ -201,6 +307,8 @@ struct RawPage {
     section: Option<String>,
     topic: Option<String>,
     html: String,
+    /// The texts of the finding headlines (`###`) on the page.
+    headlines: Vec<String>,
 }
 
 impl RawPage {
@@ -243,9 +351,12 @@ fn render_markdown(
     let mut topic: Option<String> = None;
     let mut current: Vec<Event> = Vec::new();
     let mut i = 0;
+    let mut headlines: Vec<String> = Vec::new();
+    let mut in_heading: Option<String> = None;
     let flush = |section: &Option<String>,
                  topic: &Option<String>,
                  current: &mut Vec<Event>,
+                 headlines: &mut Vec<String>,
                  pages: &mut Vec<RawPage>| {
         if current.is_empty() && topic.is_none() {
             return;
@@ -256,6 +367,7 @@ fn render_markdown(
             section: section.clone(),
             topic: topic.clone(),
             html: out,
+            headlines: std::mem::take(headlines),
         });
     };
     while i < events.len() {
@@ -272,7 +384,7 @@ fn render_markdown(
                     }
                     i += 1;
                 }
-                flush(&section, &topic, &mut current, &mut pages);
+                flush(&section, &topic, &mut current, &mut headlines, &mut pages);
                 if level == HeadingLevel::H1 {
                     section = Some(text);
                     topic = None;
@@ -286,6 +398,7 @@ fn render_markdown(
                 classes,
                 attrs,
             }) => {
+                in_heading = Some(String::new());
                 current.push(Event::Start(Tag::Heading {
                     level: shift(*level, split_depth),
                     id: id.clone(),
@@ -294,15 +407,22 @@ fn render_markdown(
                 }));
             }
             Event::End(TagEnd::Heading(level)) => {
+                headlines.extend(in_heading.take());
                 current.push(Event::End(TagEnd::Heading(shift(*level, split_depth))))
             }
-            e => current.push(e.clone()),
+            e => {
+                if let (Some(h), Event::Text(t) | Event::Code(t)) = (in_heading.as_mut(), e) {
+                    h.push_str(t);
+                }
+                current.push(e.clone())
+            }
         }
         i += 1;
     }
-    flush(&section, &topic, &mut current, &mut pages);
+    flush(&section, &topic, &mut current, &mut headlines, &mut pages);
     if pages.is_empty() {
         pages.push(RawPage {
+            headlines: Vec::new(),
             section,
             topic,
             html: String::new(),
@@ -407,6 +527,21 @@ fn unique_id(used: &mut std::collections::BTreeSet<String>, base: &str) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn action_line_titles() {
+        assert_eq!(
+            action_lines_in_title("Actielijn 2: Robuuste rechtsbescherming"),
+            vec![2]
+        );
+        assert_eq!(
+            action_lines_in_title("Actielijn 4 & 5: Wijkteams en integraal werken"),
+            vec![4, 5]
+        );
+        assert_eq!(action_lines_in_title("Actielijnen 4 en 5"), vec![4, 5]);
+        assert!(action_lines_in_title("Besteding per actielijn").is_empty());
+        assert!(action_lines_in_title("Actielijn 9").is_empty());
+    }
 
     #[test]
     fn slugs_are_ascii() {
