@@ -128,6 +128,8 @@ pub struct QuestionFrequencies {
     pub text: String,
     pub short: String,
     pub kind: QuestionType,
+    /// The matrix question a statement belongs to, if any.
+    pub group: Option<String>,
     /// One entry per option in instrument order, including unchosen options.
     pub options: Vec<OptionCount>,
     /// Respondents who answered (including "weet niet" and the like).
@@ -492,6 +494,7 @@ fn survey_frequencies(inputs: &Inputs) -> Result<Vec<QuestionFrequencies>> {
                 text: q.text.clone(),
                 short: q.short_label().to_string(),
                 kind: q.kind,
+                group: q.group.clone(),
                 options,
                 answered,
                 mean: if q.kind == QuestionType::Numeric {

@@ -12,7 +12,8 @@
 //! `vouchers_by_province`, `funds_per_municipality`, `survey` and
 //! `survey_by_size_class` (both with `question="<id>"`), `inputs`, `rejects`.
 //! Charts: `funds_per_year`, `codings_per_action_line`, `funds_per_1000`,
-//! `vouchers_per_size_class`.
+//! `vouchers_per_size_class`, `likert` (optional `group="..."`),
+//! `cooccurrence` (`level="action_line"|"code"`, a heat map).
 //! Values: `respondents`, `survey_municipalities`, `interviews`,
 //! `interview_municipalities`, `segments`, `codings`, `vouchers`,
 //! `voucher_amount`, `municipalities`, `funds_total` and
@@ -104,8 +105,26 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
             table(&name, &sc.args, a).map(Block::Table)
         }
         "chart" => {
-            let name = take(&sc.args, "name", &["name"])?;
+            let name = take(&sc.args, "name", &["name", "group", "level"])?;
             let chart = match name.as_str() {
+                "likert" => {
+                    let group = sc.args.get("group").map(String::as_str);
+                    let qs: Vec<&pokeval_analysis::QuestionFrequencies> = a
+                        .survey
+                        .iter()
+                        .filter(|q| q.kind == pokeval_ingest::survey::QuestionType::Likert)
+                        .filter(|q| group.is_none_or(|g| q.group.as_deref() == Some(g)))
+                        .collect();
+                    if qs.is_empty() {
+                        return Err(format!("no Likert questions{}", group.map(|g| format!(" in group '{g}'")).unwrap_or_default()));
+                    }
+                    charts::likert(&qs, &format!("likert-{}", group.unwrap_or("alle")))
+                }
+                "cooccurrence" => match sc.args.get("level").map(String::as_str).unwrap_or("action_line") {
+                    "action_line" => charts::cooccurrence_heatmap(&a.action_line_cooccurrence, "cooccurrence-action_line"),
+                    "code" => charts::cooccurrence_heatmap(&a.code_cooccurrence, "cooccurrence-code"),
+                    other => return Err(format!("unknown level '{other}' (action_line or code)")),
+                },
                 "funds_per_year" => charts::funds_per_year(&a.funds),
                 "codings_per_action_line" => {
                     charts::codings_per_action_line(&a.action_line_frequencies)
@@ -117,7 +136,7 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
                 "vouchers_per_size_class" => charts::vouchers_per_size_class(&a.vouchers),
                 other => {
                     return Err(format!(
-                        "unknown chart '{other}' (charts: funds_per_year, codings_per_action_line, funds_per_1000, vouchers_per_size_class)"
+                        "unknown chart '{other}' (charts: funds_per_year, codings_per_action_line, funds_per_1000, vouchers_per_size_class, likert, cooccurrence)"
                     ))
                 }
             };

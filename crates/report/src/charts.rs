@@ -7,8 +7,8 @@
 use plotters::coord::ranged1d::SegmentedCoord;
 use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::prelude::*;
-use pokeval_analysis::tables::Frequency;
-use pokeval_analysis::{FundsSummary, MunicipalFunds, VoucherSummary};
+use pokeval_analysis::tables::{Cooccurrence, Frequency, Level};
+use pokeval_analysis::{FundsSummary, MunicipalFunds, QuestionFrequencies, VoucherSummary};
 use pokeval_ingest::model::Route;
 
 use crate::error::{Error, Result};
@@ -318,6 +318,251 @@ pub fn vouchers_per_size_class(v: &VoucherSummary) -> Result<Chart> {
     })
 }
 
+/// Diverging colours for a five-point scale, from disagree to agree.
+const LIKERT: [RGBColor; 5] = [
+    RGBColor(0xb4, 0x53, 0x0f),
+    RGBColor(0xe8, 0xa8, 0x7c),
+    RGBColor(0xd9, 0xde, 0xe5),
+    RGBColor(0x7f, 0xc4, 0xbb),
+    RGBColor(0x1d, 0x7a, 0x6f),
+];
+
+/// Stacked horizontal bars: the answers to Likert statements as percentages
+/// of the substantive answers ("weet niet" left out and counted in the text).
+pub fn likert(questions: &[&QuestionFrequencies], id: &str) -> Result<Chart> {
+    if questions.is_empty() {
+        return Err(Error::Chart("there are no Likert questions to show".into()));
+    }
+    let n = questions.len() as i32;
+    let height = 120 + 52 * n as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (W, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        // the legend goes in a strip under the bars, where it covers nothing
+        let (plot, strip) = root.split_vertically(height - 36);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .margin_right(28)
+            .x_label_area_size(40)
+            .y_label_area_size(250)
+            .build_cartesian_2d(0.0..100.0, (0..n - 1).into_segmented())
+            .map_err(chart_err)?;
+        let labels: Vec<String> = questions.iter().map(|q| q.short.clone()).collect();
+        let ylabel = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_labels(6)
+            .x_label_formatter(&|v| format_percent(*v, 0))
+            .y_labels(questions.len())
+            .y_label_formatter(&ylabel)
+            .label_style((FONT, 15))
+            .draw()
+            .map_err(chart_err)?;
+        let options: Vec<(String, usize)> = questions[0]
+            .options
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| !o.missing)
+            .map(|(i, o)| (o.label.clone(), i))
+            .collect();
+        for (k, (label, oi)) in options.iter().enumerate() {
+            let color = LIKERT[k.min(LIKERT.len() - 1)];
+            let bars: Vec<Rectangle<(f64, SegmentValue<i32>)>> = questions
+                .iter()
+                .enumerate()
+                .filter_map(|(qi, q)| {
+                    let total: usize = q
+                        .options
+                        .iter()
+                        .filter(|o| !o.missing)
+                        .map(|o| o.count)
+                        .sum();
+                    if total == 0 {
+                        return None;
+                    }
+                    let pct = |c: usize| 100.0 * c as f64 / total as f64;
+                    let before: f64 = options[..k]
+                        .iter()
+                        .map(|(_, j)| pct(q.options.get(*j).map_or(0, |o| o.count)))
+                        .sum();
+                    let width = pct(q.options.get(*oi).map_or(0, |o| o.count));
+                    let y = qi as i32;
+                    let mut r = Rectangle::new(
+                        [
+                            (before, SegmentValue::Exact(y)),
+                            (before + width, SegmentValue::Exact(y + 1)),
+                        ],
+                        color.filled(),
+                    );
+                    r.set_margin(8, 8, 0, 0);
+                    Some(r)
+                })
+                .collect();
+            chart.draw_series(bars).map_err(chart_err)?;
+            let x = 12 + 122 * k as i32;
+            strip
+                .draw(&Rectangle::new([(x, 10), (x + 12, 22)], color.filled()))
+                .map_err(chart_err)?;
+            strip
+                .draw(&Text::new(
+                    label.clone(),
+                    (x + 17, 9),
+                    (FONT, 13).into_font().color(&BLACK),
+                ))
+                .map_err(chart_err)?;
+        }
+        root.present().map_err(chart_err)?;
+    }
+    let parts: Vec<String> = questions
+        .iter()
+        .map(|q| {
+            let counts: Vec<String> = q
+                .options
+                .iter()
+                .map(|o| format!("{} {}", o.label.to_lowercase(), o.count))
+                .collect();
+            format!("{}: {}", q.short, counts.join(", "))
+        })
+        .collect();
+    Ok(Chart {
+        id: id.to_string(),
+        title: "Antwoorden op de stellingen (% van de inhoudelijke antwoorden)".into(),
+        alt: format!("Gestapelde staven per stelling. {}.", parts.join("; ")),
+        svg: tidy_svg_size(svg, W, height),
+    })
+}
+
+/// A heat map of co-occurrence: cell colour from the c-coefficient, the
+/// number of shared segments written in the cell.
+pub fn cooccurrence_heatmap(co: &Cooccurrence, id: &str) -> Result<Chart> {
+    let n = co.categories.len() as i32;
+    if n == 0 {
+        return Err(Error::Chart("there are no categories to show".into()));
+    }
+    let short: Vec<String> = co
+        .categories
+        .iter()
+        .map(|c| match c.action_line {
+            Some(al) if c.level == Level::ActionLine => format!("AL{}", al.number()),
+            _ => c.id.clone(),
+        })
+        .collect();
+    let side = 560u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (side, side)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d((0..n - 1).into_segmented(), (0..n - 1).into_segmented())
+            .map_err(chart_err)?;
+        let label = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) => short.get(*i as usize).cloned().unwrap_or_default(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(n as usize)
+            .y_labels(n as usize)
+            .x_label_formatter(&label)
+            .y_label_formatter(&label)
+            .label_style((FONT, 15))
+            .draw()
+            .map_err(chart_err)?;
+        let cell = |i: i32, j: i32| -> (f64, usize) {
+            let (i, j) = (i as usize, j as usize);
+            let count = co.counts[i][j];
+            let c = if i == j {
+                if count > 0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            } else {
+                co.c[i][j].unwrap_or(0.0)
+            };
+            (c, count)
+        };
+        let teal = PALETTE[1];
+        let mix = |c: f64| {
+            let f = |a: u8| (255.0 - (255.0 - f64::from(a)) * c).round() as u8;
+            RGBColor(f(teal.0), f(teal.1), f(teal.2))
+        };
+        let cells: Vec<(i32, i32)> = (0..n).flat_map(|i| (0..n).map(move |j| (i, j))).collect();
+        chart
+            .draw_series(cells.iter().map(|&(i, j)| {
+                let (c, _) = cell(i, j);
+                let mut r = Rectangle::new(
+                    [
+                        (SegmentValue::Exact(i), SegmentValue::Exact(j)),
+                        (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
+                    ],
+                    mix(c).filled(),
+                );
+                r.set_margin(1, 1, 1, 1);
+                r
+            }))
+            .map_err(chart_err)?;
+        chart
+            .draw_series(
+                cells
+                    .iter()
+                    .filter(|&&(i, j)| cell(i, j).1 > 0)
+                    .map(|&(i, j)| {
+                        let (c, count) = cell(i, j);
+                        let color = if c > 0.5 { WHITE } else { BLACK };
+                        Text::new(
+                            count.to_string(),
+                            (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j)),
+                            (FONT, 14).into_font().color(&color).pos(
+                                plotters::style::text_anchor::Pos::new(
+                                    plotters::style::text_anchor::HPos::Center,
+                                    plotters::style::text_anchor::VPos::Center,
+                                ),
+                            ),
+                        )
+                    }),
+            )
+            .map_err(chart_err)?;
+        root.present().map_err(chart_err)?;
+    }
+    let mut pairs: Vec<String> = Vec::new();
+    for i in 0..n as usize {
+        for j in i + 1..n as usize {
+            if co.counts[i][j] > 0 {
+                pairs.push(format!(
+                    "{} en {}: {} passages (c = {})",
+                    short[i],
+                    short[j],
+                    co.counts[i][j],
+                    format_number(co.c[i][j].unwrap_or(0.0), 2)
+                ));
+            }
+        }
+    }
+    Ok(Chart {
+        id: id.to_string(),
+        title: "Samen voorkomen van onderwerpen op dezelfde passage".into(),
+        alt: format!(
+            "Heatmap: hoe donkerder een vak, hoe vaker twee onderwerpen samen voorkomen. {}.",
+            if pairs.is_empty() {
+                "Geen onderwerpen komen samen voor".to_string()
+            } else {
+                pairs.join("; ")
+            }
+        ),
+        svg: tidy_svg_size(svg, side, side),
+    })
+}
+
 type BarChart<'a, 'b> =
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<SegmentedCoord<RangedCoordi32>, RangedCoordf64>>;
 
@@ -390,8 +635,12 @@ impl Frame {
 /// Makes the SVG fit its container: a viewBox instead of fixed pixel sizes,
 /// and hidden from assistive technology (the figure carries the text alternative).
 fn tidy_svg(svg: String) -> String {
-    let fixed = format!("width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\"");
+    tidy_svg_size(svg, W, H)
+}
+
+fn tidy_svg_size(svg: String, w: u32, h: u32) -> String {
+    let fixed = format!("width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\"");
     let responsive =
-        format!("viewBox=\"0 0 {W} {H}\" aria-hidden=\"true\" focusable=\"false\" class=\"chart\"");
+        format!("viewBox=\"0 0 {w} {h}\" aria-hidden=\"true\" focusable=\"false\" class=\"chart\"");
     svg.replacen(&fixed, &responsive, 1)
 }
