@@ -580,7 +580,16 @@ fn cooccurrence_table(co: &Cooccurrence) -> Table {
         Level::ActionLine => format!("AL{}", c.action_line.map_or(0, |a| a.number())),
         Level::Code => c.id.clone(),
     };
-    let mut headers = vec!["".to_string()];
+    let first = if co
+        .categories
+        .first()
+        .is_some_and(|c| c.level == Level::ActionLine)
+    {
+        "Actielijn"
+    } else {
+        "Code"
+    };
+    let mut headers = vec![first.to_string()];
     headers.extend(co.categories.iter().map(short));
     Table {
         caption: "Samen voorkomen op dezelfde passage: aantal passages (c-coëfficiënt)".into(),
