@@ -3,7 +3,8 @@
 //! This crate parses arguments, shows progress and prints results and
 //! errors. It holds no logic: every command calls one function of the
 //! library crates (`pokeval_report::build`, `pokeval_analysis::prepare` with
-//! `pokeval_exchange::export`, `pokeval_report::scaffold::init`).
+//! `pokeval_exchange::export`, `pokeval_report::preview::Preview`,
+//! `pokeval_report::scaffold::init`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -62,6 +63,18 @@ enum Command {
         /// Show no progress.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Serve the report on localhost and rebuild it when a source changes.
+    ///
+    /// Open the printed address in a browser: the page reloads itself after
+    /// every rebuild, and shows the error when a build fails. Writes nothing
+    /// to the output folder. Stop with Ctrl-C.
+    Preview {
+        /// Project folder (holding evaluatie.toml) or the project file itself.
+        project: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        addr: String,
     },
     /// Create a new evaluation project that builds as it is.
     ///
@@ -170,6 +183,23 @@ fn run(cli: Cli) -> Result<(), String> {
                 println!("wrote {}", f.display());
             }
             Ok(())
+        }
+        Command::Preview { project, addr } => {
+            let preview = pokeval_report::preview::Preview::start(&project, &addr)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "serving the report at http://{} (Ctrl-C to stop)",
+                preview.addr
+            );
+            let mut seen = preview.version();
+            loop {
+                std::thread::sleep(Duration::from_millis(500));
+                let v = preview.version();
+                if v != seen {
+                    seen = v;
+                    println!("rebuilt (version {v})");
+                }
+            }
         }
         Command::Init { dir, wave } => {
             let files = pokeval_report::scaffold::init(&dir, wave).map_err(|e| e.to_string())?;

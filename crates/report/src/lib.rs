@@ -7,7 +7,8 @@
 //! with shortcodes, [`sources`] and [`blocks`]), the document model
 //! ([`document`]), charts ([`charts`]), Dutch formatting ([`format`]), the
 //! HTML back-end ([`html`]), atomic output ([`output`]), the one-call
-//! pipeline [`build`] and project scaffolding ([`scaffold`]).
+//! pipeline [`build`], the live [`preview`] server and project scaffolding
+//! ([`scaffold`]).
 //!
 //! **Does not:** read survey exports or notes, or compute statistics: it
 //! calls `pokeval-ingest` and `pokeval-analysis` for that and only shows
@@ -22,6 +23,7 @@ pub mod error;
 pub mod format;
 pub mod html;
 pub mod output;
+pub mod preview;
 pub mod scaffold;
 pub mod sources;
 
@@ -62,17 +64,12 @@ pub fn build(
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<BuildOutcome> {
-    let Prepared {
-        project, analysis, ..
-    } = prepare(project_path, progress)?;
-    progress.step("reading report sources");
-    let sources = sources::ReportSources::load(&project.config.report)?;
-    progress.step("rendering the report");
-    let templates = html::Templates::load(&project.config.report)?;
-    let doc = document::build_document(&sources, &analysis, &templates)?;
-    let html = templates.render(&doc)?;
-    let json = serde_json::to_string_pretty(&analysis)
-        .map_err(|e| Error::Template(format!("cannot serialise the analysis: {e}")))?;
+    let Rendered {
+        project,
+        analysis,
+        html,
+        json,
+    } = render(project_path, progress)?;
     let output_dir = options
         .output
         .clone()
@@ -87,5 +84,35 @@ pub fn build(
         project,
         analysis,
         output_dir,
+    })
+}
+
+/// A report rendered in memory.
+pub struct Rendered {
+    pub project: Project,
+    pub analysis: Analysis,
+    pub html: String,
+    pub json: String,
+}
+
+/// Runs the pipeline up to the rendered HTML and analysis JSON, writing
+/// nothing but the pseudonym mapping (see `pokeval_analysis::prepare`).
+pub fn render(project_path: &Path, progress: &dyn Progress) -> Result<Rendered> {
+    let Prepared {
+        project, analysis, ..
+    } = prepare(project_path, progress)?;
+    progress.step("reading report sources");
+    let sources = sources::ReportSources::load(&project.config.report)?;
+    progress.step("rendering the report");
+    let templates = html::Templates::load(&project.config.report)?;
+    let doc = document::build_document(&sources, &analysis, &templates)?;
+    let html = templates.render(&doc)?;
+    let json = serde_json::to_string_pretty(&analysis)
+        .map_err(|e| Error::Template(format!("cannot serialise the analysis: {e}")))?;
+    Ok(Rendered {
+        project,
+        analysis,
+        html,
+        json,
     })
 }
