@@ -30,7 +30,8 @@ struct Cli {
 enum Command {
     /// Build the report: ingest -> code -> analyse -> render.
     ///
-    /// Writes rapport.html (the report, one self-contained file) and
+    /// Writes rapport.html (the report, one self-contained file),
+    /// rapport.pdf (the same report, typeset with embedded fonts) and
     /// analyse.json (every number behind it) into the project's output
     /// folder, and prints what was read, accepted and rejected. Nothing is
     /// written when any input is broken.

@@ -237,12 +237,56 @@ fn no_personal_data_reaches_the_report_the_analysis_or_the_exports() {
 }
 
 #[test]
+fn the_pdf_has_the_same_report_with_embedded_fonts_and_bookmarks() {
+    let tmp = tempfile::tempdir().unwrap();
+    build_example(tmp.path());
+    let bytes = std::fs::read(tmp.path().join("rapport.pdf")).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let pages = pdf_extract::extract_text_from_mem_by_pages(&bytes).unwrap();
+    assert!(pages.len() >= 25, "{} pages", pages.len());
+    let all = pages.join("\n");
+    for needle in [
+        "Evaluatie besteding POK-middelen",
+        "Verschil met € 150 miljoen",
+        "De POK-middelen als smeerolie",
+        "Een interne scan als vertrekpunt",
+        "Wat is de bijdrage van de POK-middelen?",
+        "Klik op de balk om te navigeren tussen hoofdstukken",
+    ] {
+        assert!(all.contains(needle), "{needle} not in the PDF");
+    }
+    // the funds totals in the table
+    let funds_page = pages
+        .iter()
+        .find(|p| p.contains("Verschil met € 150 miljoen"))
+        .unwrap();
+    for t in ["151", "148", "130"] {
+        assert!(funds_page.contains(t), "total {t}");
+    }
+    // no personal data
+    for needle in PERSONAL {
+        assert!(!all.contains(needle), "{needle} in the PDF");
+    }
+    // bookmarks per chapter, fonts embedded, internal links
+    let doc = pdf_extract::Document::load_mem(&bytes).unwrap();
+    let catalog = doc.catalog().unwrap();
+    assert!(catalog.get(b"Outlines").is_ok(), "the PDF has bookmarks");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("/FontFile2"), "fonts are embedded");
+    assert!(
+        text.contains("SourceSans3"),
+        "the bundled body font is used"
+    );
+    assert!(text.contains("/StructTreeRoot"), "the PDF is tagged");
+}
+
+#[test]
 fn building_twice_gives_identical_output() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     build_example(a.path());
     build_example(b.path());
-    for f in ["rapport.html", "analyse.json"] {
+    for f in ["rapport.html", "rapport.pdf", "analyse.json"] {
         assert_eq!(
             std::fs::read(a.path().join(f)).unwrap(),
             std::fs::read(b.path().join(f)).unwrap(),

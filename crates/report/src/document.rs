@@ -34,6 +34,9 @@ pub struct Document {
     pub appendix: Vec<Block>,
     /// The 1-8 selector shown on action-line pages.
     pub action_line_selector: Vec<SelectorLink>,
+    /// Every chart's SVG by chart id (the PDF back-end embeds them as files).
+    #[serde(skip)]
+    pub charts: std::collections::BTreeMap<String, String>,
 }
 
 /// The action lines a page title names: "Actielijn 2: ..." gives [2],
@@ -140,6 +143,9 @@ pub struct Page {
     pub html: String,
     /// For action-line pages: the action lines it is about.
     pub action_lines: Vec<u8>,
+    /// The page body as Typst markup (for the PDF back-end).
+    #[serde(skip)]
+    pub typst: String,
 }
 
 /// A link in the 1-8 action-line selector.
@@ -164,11 +170,12 @@ pub fn build_document(
             .map_err(|e| Error::source(&src.dir, None, format!("municipality register: {e}")))?;
     }
     let mut chapters = Vec::new();
+    let mut charts = std::collections::BTreeMap::new();
     let mut used_ids = std::collections::BTreeSet::new();
     for (ci, ch) in src.chapters.iter().enumerate() {
         let number = ci + 1;
         let chapter_id = unique_id(&mut used_ids, &format!("h{number}-{}", slug(&ch.title)));
-        let raw_pages = split_pages(&ch.file, analysis, templates)?;
+        let raw_pages = split_pages(&ch.file, analysis, templates, &mut charts)?;
         let mut sections: Vec<SectionRef> = Vec::new();
         let mut pages = Vec::new();
         for (pi, p) in raw_pages.iter().enumerate() {
@@ -222,6 +229,7 @@ pub fn build_document(
                 title: None,
                 html: p.html.clone(),
                 action_lines: lines,
+                typst: p.typst.clone(),
             });
         }
         for story in &ch.stories {
@@ -238,8 +246,13 @@ pub fn build_document(
                     )
                 })?
                 .clone();
-            let body = render_markdown(&story.file, analysis, 0, templates)?;
-            let body = body
+            let body_pages = render_markdown(&story.file, analysis, 0, templates, &mut charts)?;
+            let typst = body_pages
+                .iter()
+                .map(|p| p.typst.as_str())
+                .collect::<Vec<_>>()
+                .join("\n");
+            let body = body_pages
                 .into_iter()
                 .map(|p| p.html)
                 .collect::<Vec<_>>()
@@ -253,6 +266,7 @@ pub fn build_document(
                 municipality: Some(m),
                 html: body,
                 action_lines: Vec::new(),
+                typst,
             });
         }
         chapters.push(Chapter {
@@ -287,6 +301,7 @@ pub fn build_document(
     let c = &src.config;
     Ok(Document {
         action_line_selector,
+        charts,
         title: c.title.clone(),
         subtitle: c.subtitle.clone(),
         bureau: c.bureau.clone(),
@@ -307,6 +322,7 @@ struct RawPage {
     section: Option<String>,
     topic: Option<String>,
     html: String,
+    typst: String,
     /// The texts of the finding headlines (`###`) on the page.
     headlines: Vec<String>,
 }
@@ -326,8 +342,9 @@ fn split_pages(
     file: &MarkdownFile,
     analysis: &Analysis,
     templates: &Templates,
+    charts: &mut std::collections::BTreeMap<String, String>,
 ) -> Result<Vec<RawPage>> {
-    render_markdown(file, analysis, 1, templates)
+    render_markdown(file, analysis, 1, templates, charts)
 }
 
 /// Renders Markdown with shortcodes. With `split_depth` 1, `#` starts a new
@@ -338,6 +355,7 @@ fn render_markdown(
     analysis: &Analysis,
     split_depth: u8,
     templates: &Templates,
+    charts: &mut std::collections::BTreeMap<String, String>,
 ) -> Result<Vec<RawPage>> {
     let (markdown, blocks) = expand_shortcodes(file, analysis)?;
     let mut opts = Options::empty();
@@ -345,6 +363,15 @@ fn render_markdown(
     opts.insert(Options::ENABLE_FOOTNOTES);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
     let events: Vec<Event> = Parser::new_ext(&markdown, opts).collect();
+    let typst_blocks: Vec<String> = blocks
+        .iter()
+        .map(|b| crate::typst_markup::block_to_typst(b, &|id| format!("/charts/{id}.svg")))
+        .collect();
+    for b in &blocks {
+        if let Block::Chart(c) = b {
+            charts.insert(c.id.clone(), c.svg.clone());
+        }
+    }
 
     let mut pages = Vec::new();
     let mut section: Option<String> = None;
@@ -361,12 +388,18 @@ fn render_markdown(
         if current.is_empty() && topic.is_none() {
             return;
         }
+        let typst = crate::typst_markup::events_to_typst(
+            current,
+            &typst_blocks,
+            if split_depth > 0 { 0 } else { 2 },
+        );
         let mut out = String::new();
         html::push_html(&mut out, current.drain(..));
         pages.push(RawPage {
             section: section.clone(),
             topic: topic.clone(),
             html: out,
+            typst,
             headlines: std::mem::take(headlines),
         });
     };
@@ -426,6 +459,7 @@ fn render_markdown(
             section,
             topic,
             html: String::new(),
+            typst: String::new(),
         });
     }
     for p in &mut pages {

@@ -24,6 +24,9 @@ pub enum Error {
 
     #[error("cannot render the template: {0}")]
     Template(String),
+
+    #[error("{0}")]
+    Pdf(String),
 }
 
 impl Error {

@@ -23,9 +23,11 @@ pub mod error;
 pub mod format;
 pub mod html;
 pub mod output;
+pub mod pdf;
 pub mod preview;
 pub mod scaffold;
 pub mod sources;
+pub mod typst_markup;
 
 use std::path::{Path, PathBuf};
 
@@ -39,6 +41,8 @@ pub use error::{Error, Result};
 pub const HTML_FILE: &str = "rapport.html";
 /// The analysis file name in the output folder.
 pub const JSON_FILE: &str = "analyse.json";
+/// The PDF file name in the output folder.
+pub const PDF_FILE: &str = "rapport.pdf";
 
 /// Options for [`build`].
 #[derive(Debug, Clone, Default)]
@@ -69,18 +73,28 @@ pub fn build(
         analysis,
         html,
         json,
-    } = render(project_path, progress)?;
+        pdf,
+    } = render(project_path, progress, true)?;
     let output_dir = options
         .output
         .clone()
         .unwrap_or_else(|| project.config.output.clone());
     progress.step("writing the output");
+    let pdf = pdf.unwrap_or_default();
     output::write_all(
         &output_dir,
-        &[(HTML_FILE, html.as_bytes()), (JSON_FILE, json.as_bytes())],
+        &[
+            (HTML_FILE, html.as_bytes()),
+            (PDF_FILE, &pdf),
+            (JSON_FILE, json.as_bytes()),
+        ],
     )?;
     Ok(BuildOutcome {
-        files: vec![output_dir.join(HTML_FILE), output_dir.join(JSON_FILE)],
+        files: vec![
+            output_dir.join(HTML_FILE),
+            output_dir.join(PDF_FILE),
+            output_dir.join(JSON_FILE),
+        ],
         project,
         analysis,
         output_dir,
@@ -93,11 +107,14 @@ pub struct Rendered {
     pub analysis: Analysis,
     pub html: String,
     pub json: String,
+    /// The PDF, when asked for.
+    pub pdf: Option<Vec<u8>>,
 }
 
-/// Runs the pipeline up to the rendered HTML and analysis JSON, writing
-/// nothing but the pseudonym mapping (see `pokeval_analysis::prepare`).
-pub fn render(project_path: &Path, progress: &dyn Progress) -> Result<Rendered> {
+/// Runs the pipeline up to the rendered HTML, analysis JSON and (with
+/// `with_pdf`) PDF, writing nothing but the pseudonym mapping (see
+/// `pokeval_analysis::prepare`).
+pub fn render(project_path: &Path, progress: &dyn Progress, with_pdf: bool) -> Result<Rendered> {
     let Prepared {
         project, analysis, ..
     } = prepare(project_path, progress)?;
@@ -109,10 +126,19 @@ pub fn render(project_path: &Path, progress: &dyn Progress) -> Result<Rendered> 
     let html = templates.render(&doc)?;
     let json = serde_json::to_string_pretty(&analysis)
         .map_err(|e| Error::Template(format!("cannot serialise the analysis: {e}")))?;
+    let pdf = if with_pdf {
+        progress.step("typesetting the PDF");
+        let d = sources.config.date.date.as_ref();
+        let date = d.map_or((2024, 1, 1), |d| (i32::from(d.year), d.month, d.day));
+        Some(pdf::render(&doc, date)?)
+    } else {
+        None
+    };
     Ok(Rendered {
         project,
         analysis,
         html,
         json,
+        pdf,
     })
 }

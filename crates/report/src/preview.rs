@@ -54,7 +54,7 @@ fn with_reload(html: &str) -> String {
 }
 
 fn render_page(project: &Path) -> String {
-    match crate::render(project, &NoProgress) {
+    match crate::render(project, &NoProgress, false) {
         Ok(r) => with_reload(&r.html),
         Err(e) => error_page(&e.to_string()),
     }

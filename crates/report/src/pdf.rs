@@ -1,0 +1,277 @@
+//! The PDF back-end: the document model as Typst markup, compiled in process
+//! with the Typst library. Fonts are embedded (Source Sans 3 under the OFL,
+//! in `fonts/`, plus the fonts of `typst-assets`); nothing is read from the
+//! system. Chapters and pages are PDF bookmarks; the chapter bar and section
+//! lists are internal links; the PDF is tagged. The same document gives the
+//! same bytes: the creation date is the report's date and the identifier is
+//! the report title.
+
+use std::collections::HashMap;
+
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime, Smart};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+
+use crate::document::{Document, PageKind};
+use crate::error::{Error, Result};
+use crate::typst_markup::{lit, string};
+
+const FONTS: [&[u8]; 4] = [
+    include_bytes!("../fonts/SourceSans3_400Regular.ttf"),
+    include_bytes!("../fonts/SourceSans3_400Regular_Italic.ttf"),
+    include_bytes!("../fonts/SourceSans3_600SemiBold.ttf"),
+    include_bytes!("../fonts/SourceSans3_700Bold.ttf"),
+];
+
+struct ReportWorld {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+    main: Source,
+    files: HashMap<FileId, Bytes>,
+    today: Option<Datetime>,
+}
+
+fn file_id(path: &str) -> Result<FileId> {
+    let vpath = VirtualPath::new(path)
+        .map_err(|e| Error::Pdf(format!("bad virtual path {path}: {e:?}")))?;
+    Ok(RootedPath::new(VirtualRoot::Project, vpath).intern())
+}
+
+impl World for ReportWorld {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.library
+    }
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.book
+    }
+    fn main(&self) -> FileId {
+        self.main.id()
+    }
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main.id() {
+            Ok(self.main.clone())
+        } else {
+            Err(FileError::NotFound(
+                id.get().vpath().get_without_slash().into(),
+            ))
+        }
+    }
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        self.files
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| FileError::NotFound(id.get().vpath().get_without_slash().into()))
+    }
+    fn font(&self, index: usize) -> Option<Font> {
+        self.fonts.get(index).cloned()
+    }
+    fn today(&self, _offset: Option<typst::foundations::Duration>) -> Option<Datetime> {
+        self.today
+    }
+}
+
+/// The chapter bar as Typst markup, with `current` highlighted.
+fn chapter_bar(doc: &Document, current: &str) -> String {
+    let mut items: Vec<String> = doc
+        .chapters
+        .iter()
+        .map(|c| (c.id.clone(), format!("{}. {}", c.number, c.title)))
+        .chain([("bijlage".to_string(), "Bijlage".to_string()), ("meer-weten".to_string(), "Meer weten?".to_string())])
+        .map(|(id, label)| {
+            if id == current {
+                format!("box(fill: rgb(\"#1f3a5f\"), inset: (x: 5pt, y: 3pt), link(<{id}>, text(fill: white)[{}]))", lit(&label))
+            } else {
+                format!("box(inset: (x: 5pt, y: 3pt), link(<{id}>, text(fill: rgb(\"#1f3a5f\"))[{}]))", lit(&label))
+            }
+        })
+        .collect();
+    items.insert(
+        0,
+        format!(
+            "text(size: 7pt, fill: rgb(\"#5b6472\"))[{}]",
+            lit("Klik op de balk om te navigeren tussen hoofdstukken")
+        ),
+    );
+    format!(
+        "#block(width: 100%, stroke: (bottom: 2pt + rgb(\"#1f3a5f\")), inset: (bottom: 3pt))[#set text(size: 8pt); #stack(dir: ltr, spacing: 4pt, {})]\n",
+        items.join(", ")
+    )
+}
+
+/// The whole report as Typst markup.
+pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
+    let mut t = String::new();
+    t.push_str(&format!(
+        "#set document(title: {}, author: {}, date: datetime(year: {}, month: {}, day: {}))\n",
+        string(&doc.title),
+        string(&doc.bureau),
+        date.0,
+        date.1,
+        date.2
+    ));
+    t.push_str("#set page(paper: \"a4\", flipped: true, margin: (x: 14mm, top: 12mm, bottom: 14mm), footer: context align(right, text(size: 8pt, fill: rgb(\"#5b6472\"), counter(page).display())))\n");
+    t.push_str("#set text(font: \"Source Sans 3\", size: 10pt, lang: \"nl\")\n");
+    t.push_str("#set par(leading: 0.6em, spacing: 0.9em)\n");
+    t.push_str("#set list(marker: text(fill: rgb(\"#1d7a6f\"), size: 7pt)[▶])\n");
+    t.push_str("#show heading.where(level: 1): set text(size: 24pt, fill: rgb(\"#1f3a5f\"))\n");
+    t.push_str("#show heading.where(level: 2): set text(size: 12pt, fill: rgb(\"#5b6472\"))\n");
+    t.push_str("#show heading.where(level: 3): set text(size: 12pt, fill: rgb(\"#1f3a5f\"))\n");
+    t.push_str("#show heading.where(level: 3): set heading(bookmarked: false, outlined: false)\n");
+    t.push_str("#show heading.where(level: 4): set heading(bookmarked: false, outlined: false)\n");
+    t.push_str("#show link: it => it\n");
+    // cover
+    t.push_str(&format!(
+        "#page(fill: rgb(\"#1f3a5f\"), footer: none)[#set text(fill: white)\n#v(1fr)\n#text(size: 14pt, weight: \"bold\")[{}]\n\n#text(size: 30pt, weight: \"bold\")[{}]\n\n#text(size: 16pt, style: \"italic\")[{}]\n\n{}\n\n{}\n#v(1fr)]\n",
+        lit(&doc.bureau),
+        lit(&doc.title),
+        lit(&doc.subtitle),
+        lit(&format!("Evaluatie {} · {}", doc.wave, doc.date)),
+        lit(&format!("In opdracht van {}", doc.commissioned_by))
+    ));
+    if let Some(n) = &doc.notice {
+        t.push_str(&chapter_bar(doc, ""));
+        t.push_str(&format!("== {}\n\n#block(stroke: (left: 4pt + rgb(\"#b4530f\")), inset: 8pt)[{}]\n#pagebreak()\n", lit("Over dit rapport"), lit(n)));
+    }
+    for ch in &doc.chapters {
+        t.push_str(&chapter_bar(doc, &ch.id));
+        t.push_str(&format!(
+            "#v(18mm)\n= {} <{}>\n\n",
+            lit(&format!("{}. {}", ch.number, ch.title)),
+            ch.id
+        ));
+        for s in &ch.sections {
+            t.push_str(&format!("#block(stroke: (left: 3pt + rgb(\"#1d7a6f\")), inset: (left: 6pt, y: 3pt))[#link(<{}>)[#text(size: 13pt, fill: rgb(\"#1f3a5f\"))[{}]]]\n", s.page_id, lit(&s.title)));
+        }
+        for p in &ch.pages {
+            t.push_str("#pagebreak()\n");
+            t.push_str(&chapter_bar(doc, &ch.id));
+            match p.kind {
+                PageKind::Story => {
+                    let name = p
+                        .municipality
+                        .as_ref()
+                        .map(|m| m.name.clone())
+                        .unwrap_or_default();
+                    t.push_str(&format!(
+                        "#text(size: 9pt, fill: rgb(\"#5b6472\"))[{}]\n\n",
+                        lit(&p.header)
+                    ));
+                    t.push_str(&format!(
+                        "== #text(size: 20pt, fill: rgb(\"#1d7a6f\"))[{}] <{}>\n\n",
+                        lit(&name),
+                        p.id
+                    ));
+                    if let Some(title) = &p.title {
+                        t.push_str(&format!(
+                            "#text(size: 14pt, weight: \"bold\", fill: rgb(\"#1f3a5f\"))[{}]\n\n",
+                            lit(title)
+                        ));
+                    }
+                }
+                _ => t.push_str(&format!("== {} <{}>\n\n", lit(&p.header), p.id)),
+            }
+            if p.kind == PageKind::ActionLine {
+                let links: Vec<String> = doc
+                    .action_line_selector
+                    .iter()
+                    .map(|l| match &l.page_id {
+                        Some(id) if p.action_lines.contains(&l.number) => format!("box(fill: rgb(\"#1d7a6f\"), inset: 3pt, radius: 50%, link(<{id}>, text(fill: white, weight: \"bold\")[{}]))", l.number),
+                        Some(id) => format!("box(fill: rgb(\"#eef2f6\"), inset: 3pt, radius: 50%, link(<{id}>, text(fill: rgb(\"#1f3a5f\"), weight: \"bold\")[{}]))", l.number),
+                        None => format!("box(inset: 3pt, text(fill: rgb(\"#6b7380\"))[{}])", l.number),
+                    })
+                    .collect();
+                t.push_str(&format!(
+                    "#stack(dir: ltr, spacing: 3pt, text(size: 8pt)[Actielijn], {})\n\n",
+                    links.join(", ")
+                ));
+            }
+            t.push_str(&p.typst);
+            t.push('\n');
+        }
+        t.push_str("#pagebreak()\n");
+    }
+    // appendix and closing page
+    t.push_str(&chapter_bar(doc, "bijlage"));
+    t.push_str(&format!(
+        "= {} <bijlage>\n\n",
+        lit("Bijlage | Verantwoording van de invoer")
+    ));
+    t.push_str(&lit("Deze bijlage laat zien welke invoer voor dit rapport is gelezen, hoeveel daarvan is gebruikt en wat is afgewezen, met de reden. Alle getallen, tabellen en grafieken in dit rapport zijn uit deze invoer berekend."));
+    t.push_str("\n\n");
+    for b in &doc.appendix {
+        t.push_str(&crate::typst_markup::block_to_typst(b, &|id| {
+            format!("/charts/{id}.svg")
+        }));
+    }
+    t.push_str("#pagebreak()\n");
+    t.push_str(&chapter_bar(doc, "meer-weten"));
+    t.push_str(&format!("= {} <meer-weten>\n\n", lit("Meer weten?")));
+    if !doc.team.is_empty() {
+        t.push_str(&format!(
+            "=== {}\n\n{}\n\n",
+            lit("Onderzoeksteam"),
+            lit(&doc.team.join(" | "))
+        ));
+    }
+    t.push_str(&format!(
+        "=== {}\n\n{}\n\n",
+        lit("In opdracht van"),
+        lit(&doc.commissioned_by)
+    ));
+    t.push_str(&format!(
+        "=== {}\n\n{}\n\n",
+        lit("Vragen of opmerkingen?"),
+        lit(&doc.contact)
+    ));
+    t
+}
+
+/// Renders the document to PDF bytes.
+pub fn render(doc: &Document, date: (i32, u8, u8)) -> Result<Vec<u8>> {
+    let source = typst_source(doc, date);
+    let main_id = file_id("/main.typ")?;
+    let mut files = HashMap::new();
+    for (id, svg) in &doc.charts {
+        files.insert(
+            file_id(&format!("/charts/{id}.svg"))?,
+            Bytes::new(svg.clone().into_bytes()),
+        );
+    }
+    let mut fonts: Vec<Font> = Vec::new();
+    for data in FONTS.iter().copied().chain(typst_assets::fonts()) {
+        let bytes = Bytes::new(data);
+        for i in 0.. {
+            match Font::new(bytes.clone(), i) {
+                Some(f) => fonts.push(f),
+                None => break,
+            }
+        }
+    }
+    let world = ReportWorld {
+        library: LazyHash::new(Library::default()),
+        book: LazyHash::new(FontBook::from_fonts(&fonts)),
+        fonts,
+        main: Source::new(main_id, source),
+        files,
+        today: Datetime::from_ymd(date.0, date.1, date.2),
+    };
+    let compiled = typst::compile::<typst_layout::PagedDocument>(&world);
+    let document = compiled.output.map_err(|errors| {
+        let msgs: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
+        Error::Pdf(format!("the PDF cannot be typeset: {}", msgs.join("; ")))
+    })?;
+    let options = typst_pdf::PdfOptions {
+        ident: Smart::Custom(doc.title.clone()),
+        creator: Smart::Custom(Some("pokeval".into())),
+        timestamp: None,
+        ..Default::default()
+    };
+    typst_pdf::pdf(&document, &options).map_err(|errors| {
+        let msgs: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
+        Error::Pdf(format!("the PDF cannot be written: {}", msgs.join("; ")))
+    })
+}

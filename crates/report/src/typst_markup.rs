@@ -1,0 +1,263 @@
+//! Markdown (pulldown-cmark events) and data blocks as Typst markup, for the
+//! PDF back-end. Text always goes into Typst string literals (`#"..."`), so
+//! nothing an author writes is read as Typst syntax.
+
+use pulldown_cmark::{Event, HeadingLevel, Tag, TagEnd};
+
+use crate::blocks::{Block, Table};
+
+/// A Typst string literal holding `text`.
+pub fn lit(text: &str) -> String {
+    let mut s = String::with_capacity(text.len() + 4);
+    s.push_str("#\"");
+    for c in text.chars() {
+        match c {
+            '\\' => s.push_str("\\\\"),
+            '"' => s.push_str("\\\""),
+            '\n' => s.push(' '),
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// A Typst string (for arguments), quoted.
+pub fn string(text: &str) -> String {
+    lit(text)[1..].to_string()
+}
+
+/// Converts one page's events. `blocks` resolves `POKEVALBLOCK<n>` markers;
+/// `heading_offset` is added to Markdown heading levels.
+pub fn events_to_typst(events: &[Event], blocks: &[String], heading_offset: usize) -> String {
+    // footnote definitions first, so references can carry their text
+    let mut notes: std::collections::BTreeMap<String, String> = Default::default();
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::FootnoteDefinition(name)) = &events[i] {
+            let start = i + 1;
+            let mut depth = 1;
+            let mut j = start;
+            while j < events.len() && depth > 0 {
+                match &events[j] {
+                    Event::Start(Tag::FootnoteDefinition(_)) => depth += 1,
+                    Event::End(TagEnd::FootnoteDefinition) => depth -= 1,
+                    _ => {}
+                }
+                j += 1;
+            }
+            let inner = inline(&events[start..j.saturating_sub(1)], &[]);
+            notes.insert(name.to_string(), inner.trim().to_string());
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    let mut out = String::new();
+    let mut list_depth = 0usize;
+    let mut in_item = 0usize;
+    let mut skip_footnote = 0usize;
+    for e in events {
+        if skip_footnote > 0 {
+            match e {
+                Event::Start(Tag::FootnoteDefinition(_)) => skip_footnote += 1,
+                Event::End(TagEnd::FootnoteDefinition) => skip_footnote -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        match e {
+            Event::Start(Tag::FootnoteDefinition(_)) => skip_footnote = 1,
+            Event::Start(Tag::Paragraph) => {}
+            Event::End(TagEnd::Paragraph) => out.push_str(if in_item > 0 { " " } else { "\n\n" }),
+            Event::Start(Tag::Heading { level, .. }) => {
+                let n = heading_level(*level) + heading_offset;
+                out.push_str(&"=".repeat(n.min(6)));
+                out.push(' ');
+            }
+            Event::End(TagEnd::Heading(_)) => out.push_str("\n\n"),
+            Event::Start(Tag::List(_)) => {
+                if list_depth > 0 {
+                    out.push('\n');
+                }
+                list_depth += 1;
+            }
+            Event::End(TagEnd::List(_)) => {
+                list_depth -= 1;
+                if list_depth == 0 {
+                    out.push('\n');
+                }
+            }
+            Event::Start(Tag::Item) => {
+                in_item += 1;
+                out.push_str(&"  ".repeat(list_depth.saturating_sub(1)));
+                out.push_str("- ");
+            }
+            Event::End(TagEnd::Item) => {
+                in_item -= 1;
+                out.push('\n');
+            }
+            Event::Start(Tag::Emphasis) => out.push_str("#emph["),
+            Event::Start(Tag::Strong) => out.push_str("#strong["),
+            Event::Start(Tag::Strikethrough) => out.push_str("#strike["),
+            Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough) => out.push(']'),
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                if dest_url.starts_with('#') {
+                    out.push('[');
+                } else {
+                    out.push_str(&format!("#link({})[", string(dest_url)));
+                }
+            }
+            Event::End(TagEnd::Link) => out.push(']'),
+            Event::Start(Tag::BlockQuote(_)) => out.push_str("#quote(block: true)["),
+            Event::End(TagEnd::BlockQuote(_)) => out.push_str("]\n\n"),
+            Event::Start(Tag::Table(aligns)) => {
+                out.push_str(&format!(
+                    "#table(columns: {}, inset: 4pt, stroke: 0.4pt + luma(200),\n",
+                    aligns.len().max(1)
+                ));
+            }
+            Event::End(TagEnd::Table) => out.push_str(")\n\n"),
+            Event::Start(Tag::TableCell) => out.push('['),
+            Event::End(TagEnd::TableCell) => out.push_str("],"),
+            Event::End(TagEnd::TableRow | TagEnd::TableHead) => out.push('\n'),
+            Event::Text(t) => {
+                let trimmed = t.trim();
+                match trimmed
+                    .strip_prefix("POKEVALBLOCK")
+                    .and_then(|n| n.parse::<usize>().ok())
+                {
+                    Some(n) if n < blocks.len() => {
+                        out.push_str(&blocks[n]);
+                        out.push('\n');
+                    }
+                    _ => out.push_str(&lit(t)),
+                }
+            }
+            Event::Code(t) => out.push_str(&format!("#raw({})", string(t))),
+            Event::SoftBreak => out.push(' '),
+            Event::HardBreak => out.push_str("#linebreak()"),
+            Event::FootnoteReference(name) => {
+                let text = notes.get(name.as_ref()).cloned().unwrap_or_default();
+                out.push_str(&format!("#footnote[{text}]"));
+            }
+            Event::Rule => out.push_str("#line(length: 100%)\n\n"),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn heading_level(l: HeadingLevel) -> usize {
+    l as usize
+}
+
+/// Inline content of a few events (footnote texts).
+fn inline(events: &[Event], blocks: &[String]) -> String {
+    events_to_typst(events, blocks, 0).replace("\n\n", " ")
+}
+
+/// A data block as Typst markup; `chart_path` gives the virtual file of a
+/// chart's SVG.
+pub fn block_to_typst(block: &Block, chart_path: &dyn Fn(&str) -> String) -> String {
+    match block {
+        Block::Table(t) => table(t),
+        Block::Chart(c) => format!(
+            "#figure(image({}, width: 62%, alt: {}), caption: [{}])\n",
+            string(&chart_path(&c.id)),
+            string(&c.alt),
+            lit(&c.title)
+        ),
+        Block::Quotes(q) => {
+            let mut s = format!(
+                "#text(weight: \"bold\", fill: rgb(\"#1f3a5f\"))[{}]\n\n",
+                lit(&format!("Citaten: {}", q.category.label))
+            );
+            if q.quotes.is_empty() {
+                s.push_str(&lit(
+                    "Geen citaten: het codeboek vond dit onderwerp in geen enkele bron.",
+                ));
+                s.push_str("\n\n");
+            }
+            for quote in &q.quotes {
+                let mut who = quote
+                    .municipality_name
+                    .as_ref()
+                    .map(|m| format!("Gemeente {m}"))
+                    .unwrap_or_default();
+                if let Some(c) = &quote.context {
+                    who.push_str(&format!(", {c}"));
+                }
+                s.push_str(&format!(
+                    "#quote(block: true, attribution: [{}])[#emph[{}]]\n",
+                    lit(&who),
+                    lit(&quote.text)
+                ));
+            }
+            s
+        }
+    }
+}
+
+fn table(t: &Table) -> String {
+    let n = t.headers.len().max(1);
+    let align: Vec<&str> = (0..n)
+        .map(|i| {
+            if t.numeric.contains(&i) {
+                "right"
+            } else {
+                "left"
+            }
+        })
+        .collect();
+    let mut s = format!(
+        "#block(breakable: true)[#text(weight: \"bold\", fill: rgb(\"#1f3a5f\"))[{}]\n#table(columns: {n}, align: ({},), inset: 3pt, stroke: (x, y) => if y == 0 {{ none }} else {{ (bottom: 0.3pt + luma(200)) }}, fill: (x, y) => if y == 0 {{ rgb(\"#1f3a5f\") }},\n",
+        lit(&t.caption),
+        align.join(", ")
+    );
+    s.push_str("table.header(");
+    for h in &t.headers {
+        s.push_str(&format!("text(fill: white, weight: \"bold\")[{}],", lit(h)));
+    }
+    s.push_str("),\n");
+    for row in &t.rows {
+        for cell in row {
+            s.push_str(&format!("[{}],", lit(cell)));
+        }
+        s.push('\n');
+    }
+    for row in &t.footer {
+        for cell in row {
+            s.push_str(&format!("strong[{}],", lit(cell)));
+        }
+        s.push('\n');
+    }
+    s.push_str(")\n");
+    if let Some(note) = &t.note {
+        s.push_str(&format!(
+            "#text(size: 8pt, fill: rgb(\"#5b6472\"))[{}]\n",
+            lit(note)
+        ));
+    }
+    s.push_str("]\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_cannot_inject_typst() {
+        assert_eq!(lit("a \"b\" #c \\ d"), "#\"a \\\"b\\\" #c \\\\ d\"");
+        let events: Vec<Event> = pulldown_cmark::Parser::new(
+            "# Kop\n\nTekst met *nadruk* en [link](https://x.example).\n\n- een\n- twee\n",
+        )
+        .collect();
+        let t = events_to_typst(&events, &[], 2);
+        assert!(t.starts_with("=== #\"Kop\""), "{t}");
+        assert!(t.contains("#emph[#\"nadruk\"]"));
+        assert!(t.contains("#link(\"https://x.example\")[#\"link\"]"));
+        assert!(t.contains("- #\"een\""));
+    }
+}
