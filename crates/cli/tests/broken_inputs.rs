@@ -181,3 +181,28 @@ fn an_action_line_page_must_answer_the_three_questions() {
         "{err}"
     );
 }
+
+#[test]
+fn a_page_reference_to_no_page_names_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = tmp.path().join("rapport");
+    std::fs::create_dir_all(report.join("h")).unwrap();
+    std::fs::write(
+        report.join("report.toml"),
+        "title = \"t\"\nsubtitle = \"s\"\nbureau = \"b\"\ncommissioned_by = \"c\"\ncontact = \"x\"\ndate = 2024-06-01\n[[chapter]]\nfile = \"h/1.md\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        report.join("h/1.md"),
+        "+++\ntitle = \"Een\"\n+++\n# A\n\n## B\n\nZie {{ page(ref=\"verhaal-nergens\") }}.\n",
+    )
+    .unwrap();
+    let from = format!("report = \"{}/reports/2024\"", repo().display());
+    let to = format!("report = \"{}\"", report.display());
+    let p = example_project_in(tmp.path(), |t| t.replace(&from, &to));
+    let err = build_fails(&p);
+    assert!(
+        err.contains("1.md, line 8") && err.contains("page(ref=\"verhaal-nergens\") names no page"),
+        "{err}"
+    );
+}

@@ -168,6 +168,9 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
     }
     assert!(html.contains("aria-label=\"Gestapelde staafgrafiek"));
 
+    // A page reference links to the story page and names its page number.
+    assert!(html.contains("staat op <a href=\"#verhaal-enschede\">pagina "));
+
     // Illustrative data is said to be illustrative.
     assert!(html.contains("illustratieve gegevens"));
     // Inline values come from the data: 11 respondents.
@@ -267,6 +270,17 @@ fn the_pdf_has_the_same_report_with_embedded_fonts_and_bookmarks() {
     for needle in PERSONAL {
         assert!(!all.contains(needle), "{needle} in the PDF");
     }
+    // the page reference names the PDF page the story is on
+    let story = pages
+        .iter()
+        .position(|p| p.contains("De POK-middelen als smeerolie"))
+        .unwrap()
+        + 1;
+    let flat = all.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(&format!("staat op pagina {story}")),
+        "page reference to {story}"
+    );
     // bookmarks per chapter, fonts embedded, internal links
     let doc = pdf_extract::Document::load_mem(&bytes).unwrap();
     let catalog = doc.catalog().unwrap();

@@ -3,7 +3,9 @@
 //! - `{{ table(name="funds") }}` and the other tables below, alone on a line;
 //! - `{{ chart(name="funds_per_year") }}`, alone on a line;
 //! - `{{ quotes(code="AL4") }}`: up to three quotes for a code or action line;
-//! - `{{ value(name="respondents") }}`, inline in a sentence.
+//! - `{{ value(name="respondents") }}`, inline in a sentence;
+//! - `{{ page(ref="verhaal-enschede") }}`, inline: "pagina 12", linking to
+//!   that page (a chapter id, a page id or `bijlage` / `meer-weten`).
 //!
 //! Tables (see [`TABLES`]): `funds`, `codings_per_action_line`,
 //! `code_frequencies`, `crosstab` (`by="size_class"|"province"`,

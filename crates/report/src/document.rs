@@ -171,11 +171,12 @@ pub fn build_document(
     }
     let mut chapters = Vec::new();
     let mut charts = std::collections::BTreeMap::new();
+    let mut refs: Vec<PageRef> = Vec::new();
     let mut used_ids = std::collections::BTreeSet::new();
     for (ci, ch) in src.chapters.iter().enumerate() {
         let number = ci + 1;
         let chapter_id = unique_id(&mut used_ids, &format!("h{number}-{}", slug(&ch.title)));
-        let raw_pages = split_pages(&ch.file, analysis, templates, &mut charts)?;
+        let raw_pages = split_pages(&ch.file, analysis, templates, &mut charts, &mut refs)?;
         let mut sections: Vec<SectionRef> = Vec::new();
         let mut pages = Vec::new();
         for (pi, p) in raw_pages.iter().enumerate() {
@@ -246,7 +247,8 @@ pub fn build_document(
                     )
                 })?
                 .clone();
-            let body_pages = render_markdown(&story.file, analysis, 0, templates, &mut charts)?;
+            let body_pages =
+                render_markdown(&story.file, analysis, 0, templates, &mut charts, &mut refs)?;
             let typst = body_pages
                 .iter()
                 .map(|p| p.typst.as_str())
@@ -287,6 +289,7 @@ pub fn build_document(
             blocks::block(&sc, analysis).map_err(Error::Template)
         })
         .collect::<Result<Vec<_>>>()?;
+    resolve_page_refs(&mut chapters, src.config.notice.is_some(), &refs)?;
     let action_line_selector = pokeval_ingest::model::ActionLine::all()
         .map(|al| SelectorLink {
             number: al.number(),
@@ -317,6 +320,74 @@ pub fn build_document(
     })
 }
 
+/// A `page(ref="...")` shortcode: where it stands and what it points at.
+pub struct PageRef {
+    id: String,
+    file: std::path::PathBuf,
+    line: usize,
+}
+
+/// Numbers the HTML pages as the template does (cover 1, the notice, then per
+/// chapter its divider and pages, the appendix and the closing page) and
+/// replaces page references: in HTML by "pagina N" linking to the page, in
+/// Typst by a link with the page number Typst lays out.
+fn resolve_page_refs(chapters: &mut [Chapter], notice: bool, refs: &[PageRef]) -> Result<()> {
+    let mut numbers: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    let mut n = if notice { 3 } else { 2 };
+    for ch in chapters.iter() {
+        numbers.insert(ch.id.clone(), n);
+        n += 1;
+        for p in &ch.pages {
+            numbers.insert(p.id.clone(), n);
+            n += 1;
+        }
+    }
+    numbers.insert("bijlage".into(), n);
+    numbers.insert("meer-weten".into(), n + 1);
+    for r in refs {
+        if !numbers.contains_key(&r.id) {
+            let known: Vec<&str> = numbers
+                .keys()
+                .filter(|k| {
+                    k.starts_with("verhaal-") || k.starts_with('h') && k.matches('-').count() < 3
+                })
+                .map(String::as_str)
+                .collect();
+            return Err(Error::source(
+                &r.file,
+                Some(r.line),
+                format!(
+                    "page(ref=\"{}\") names no page; page ids include {}",
+                    r.id,
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    for ch in chapters.iter_mut() {
+        for p in &mut ch.pages {
+            if !p.html.contains("POKEVALPAGE-") {
+                continue;
+            }
+            for (id, num) in &numbers {
+                let marker = format!("POKEVALPAGE-{id}-POKEVALEND");
+                if p.html.contains(&marker) {
+                    p.html = p
+                        .html
+                        .replace(&marker, &format!("<a href=\"#{id}\">pagina {num}</a>"));
+                    p.typst = p.typst.replace(
+                        &marker,
+                        &format!(
+                            "\"#link(<{id}>)[pagina #context counter(page).at(<{id}>).first()]#\""
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A page before numbering.
 struct RawPage {
     section: Option<String>,
@@ -343,8 +414,9 @@ fn split_pages(
     analysis: &Analysis,
     templates: &Templates,
     charts: &mut std::collections::BTreeMap<String, String>,
+    refs: &mut Vec<PageRef>,
 ) -> Result<Vec<RawPage>> {
-    render_markdown(file, analysis, 1, templates, charts)
+    render_markdown(file, analysis, 1, templates, charts, refs)
 }
 
 /// Renders Markdown with shortcodes. With `split_depth` 1, `#` starts a new
@@ -356,8 +428,9 @@ fn render_markdown(
     split_depth: u8,
     templates: &Templates,
     charts: &mut std::collections::BTreeMap<String, String>,
+    refs: &mut Vec<PageRef>,
 ) -> Result<Vec<RawPage>> {
-    let (markdown, blocks) = expand_shortcodes(file, analysis)?;
+    let (markdown, blocks) = expand_shortcodes(file, analysis, refs)?;
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_FOOTNOTES);
@@ -486,7 +559,11 @@ fn shift(level: HeadingLevel, split_depth: u8) -> HeadingLevel {
 }
 
 /// Replaces shortcodes: values by their text, blocks by a marker paragraph.
-fn expand_shortcodes(file: &MarkdownFile, analysis: &Analysis) -> Result<(String, Vec<Block>)> {
+fn expand_shortcodes(
+    file: &MarkdownFile,
+    analysis: &Analysis,
+    refs: &mut Vec<PageRef>,
+) -> Result<(String, Vec<Block>)> {
     let re = shortcode_regex();
     let mut out = String::with_capacity(file.body.len());
     let mut blocks = Vec::new();
@@ -500,7 +577,7 @@ fn expand_shortcodes(file: &MarkdownFile, analysis: &Analysis) -> Result<(String
         let trimmed = line.trim();
         if let Some(c) = re
             .captures(trimmed)
-            .filter(|c| c[0].len() == trimmed.len() && &c[1] != "value")
+            .filter(|c| c[0].len() == trimmed.len() && !matches!(&c[1], "value" | "page"))
         {
             let sc = Shortcode {
                 kind: c[1].to_string(),
@@ -519,7 +596,23 @@ fn expand_shortcodes(file: &MarkdownFile, analysis: &Analysis) -> Result<(String
                 args: parse_args(&c[2]).map_err(err)?,
             };
             out.push_str(&line[last..m.start()]);
-            out.push_str(&blocks::value(&sc, analysis).map_err(err)?);
+            if sc.kind == "page" {
+                let id = sc
+                    .args
+                    .get("ref")
+                    .filter(|_| sc.args.len() == 1)
+                    .ok_or_else(|| {
+                        err("write a page reference as page(ref=\"<page id>\")".into())
+                    })?;
+                refs.push(PageRef {
+                    id: id.clone(),
+                    file: file.path.clone(),
+                    line: line_no,
+                });
+                out.push_str(&format!("POKEVALPAGE-{id}-POKEVALEND"));
+            } else {
+                out.push_str(&blocks::value(&sc, analysis).map_err(err)?);
+            }
             last = m.end();
         }
         let rest = &line[last..];
