@@ -68,6 +68,9 @@ pub struct Analysis {
     pub funds_per_municipality: Option<MunicipalFunds>,
     /// The municipality register, for names, provinces and size classes.
     pub municipalities: Vec<Municipality>,
+    /// Municipality outlines for the map (not written to analyse.json).
+    #[serde(skip)]
+    pub boundaries: Vec<pokeval_ingest::boundaries::Boundary>,
 }
 
 /// The codebook's name and codes (without rules).
@@ -346,6 +349,7 @@ pub fn analyse(
         survey,
         vouchers: voucher_summary(inputs),
         municipalities,
+        boundaries: inputs.boundaries.clone(),
     };
     Ok(analysis)
 }

@@ -73,6 +73,7 @@ fn municipalities() -> Vec<Municipality> {
         inhabitants: *i,
         size_class: SizeClass::for_inhabitants(*i),
         aliases: vec![],
+        location: None,
     })
     .collect()
 }

@@ -168,6 +168,9 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
     }
     assert!(html.contains("aria-label=\"Gestapelde staafgrafiek"));
 
+    // The story map links to the story pages in text.
+    assert!(html.contains("Verhalen van gemeenten: <a href=\"#verhaal-enschede\">Enschede</a>"));
+
     // A page reference links to the story page and names its page number.
     assert!(html.contains("staat op <a href=\"#verhaal-enschede\">pagina "));
 
@@ -417,4 +420,38 @@ fn a_wave_can_override_the_templates() {
         stderr(&o)
     );
     assert!(!out2.exists());
+}
+
+#[test]
+fn the_story_map_draws_real_boundaries_when_the_project_names_them() {
+    let Some(shared) = std::env::var_os("POKEVAL_SHARED_DATA") else {
+        eprintln!("note: POKEVAL_SHARED_DATA is not set; skipping the map with real boundaries");
+        return;
+    };
+    let geojson = std::path::PathBuf::from(shared).join("gemeenten/gemeenten_2025.geojson");
+    assert!(geojson.is_file(), "{} is missing", geojson.display());
+    let tmp = tempfile::tempdir().unwrap();
+    let p = example_project_in(tmp.path(), |t| {
+        t.replace(
+            "[register]\n",
+            &format!("[register]\nboundaries = \"{}\"\n", geojson.display()),
+        )
+    });
+    let out = tmp.path().join("out");
+    let o = pokeval(&[
+        "build",
+        p.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("rapport.html")).unwrap();
+    let i = html.find("id=\"grafiek-story_map\"").expect("the map");
+    let svg = &html[i..i + html[i..].find("</svg>").unwrap()];
+    assert!(
+        svg.matches("<polygon").count() >= 342,
+        "every municipality is drawn"
+    );
+    assert!(html.contains("Kaart van Nederland met gemeentegrenzen"));
 }

@@ -23,6 +23,7 @@
 //! ```
 
 pub mod archive;
+pub mod boundaries;
 pub mod documents;
 pub mod error;
 pub mod fsio;
@@ -115,6 +116,8 @@ pub struct Survey {
 #[derive(Debug, Clone)]
 pub struct Inputs {
     pub register: Register,
+    /// Municipality outlines for the map, when the project names a file.
+    pub boundaries: Vec<boundaries::Boundary>,
     pub surveys: Vec<Survey>,
     /// All codable sources: interview notes first, then open survey answers.
     pub sources: Vec<Source>,
@@ -151,6 +154,14 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         register.len(),
         0,
     ));
+
+    let boundaries = match &cfg.register.boundaries {
+        Some(b) => {
+            progress.step("reading municipality boundaries");
+            boundaries::load(b)?
+        }
+        None => Vec::new(),
+    };
 
     let mut sources = Vec::new();
     if let Some(notes) = &cfg.notes {
@@ -281,6 +292,7 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
 
     Ok(Inputs {
         register,
+        boundaries,
         surveys,
         sources,
         funds,

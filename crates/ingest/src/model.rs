@@ -230,7 +230,7 @@ impl From<SizeClass> for u8 {
 }
 
 /// A municipality (gemeente), identified by its CBS code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Municipality {
     /// CBS code such as `GM0363` (Amsterdam).
     pub code: String,
@@ -241,6 +241,9 @@ pub struct Municipality {
     /// Other names people use ("Den Bosch" for 's-Hertogenbosch).
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Longitude and latitude (WGS84) of the town centre, for point maps.
+    #[serde(default)]
+    pub location: Option<(f64, f64)>,
 }
 
 /// Checks that `code` looks like a CBS municipality code (`GM` and four digits).

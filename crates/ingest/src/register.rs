@@ -3,8 +3,9 @@
 //!
 //! The register is a CSV with at least the columns `gemeentecode`,
 //! `gemeentenaam`, `provincienaam` and `inwoners` (the layout of the CBS
-//! municipality tables, so a CBS export works as it is) and an optional
-//! `aliassen` column with `;`-separated alternative names. Other columns are
+//! municipality tables, so a CBS export works as it is), an optional
+//! `aliassen` column with `;`-separated alternative names and optional `lon`
+//! and `lat` columns (degrees) for point maps. Other columns are
 //! ignored. The size class is computed from `inwoners` with the CBS bounds.
 
 use std::collections::HashMap;
@@ -49,6 +50,7 @@ impl Register {
             "the register needs the number of inhabitants (for the size class)",
         )?;
         let alias_col = table.column("aliassen");
+        let (lon_col, lat_col) = (table.column("lon"), table.column("lat"));
         let mut reg = Register::default();
         for row in table.rows() {
             let code = row.get(code_col).trim().to_string();
@@ -89,7 +91,25 @@ impl Register {
                         .collect()
                 })
                 .unwrap_or_default();
+            let coord = |c: Option<usize>, field: &str| -> Result<Option<f64>> {
+                match c.map(|c| row.get(c).trim()).filter(|v| !v.is_empty()) {
+                    None => Ok(None),
+                    Some(v) => crate::table::parse_number(v).map(Some).ok_or_else(|| {
+                        field_error(
+                            path,
+                            Some(row.line),
+                            field,
+                            format!("'{v}' is not a coordinate in degrees"),
+                        )
+                    }),
+                }
+            };
+            let location = match (coord(lon_col, "lon")?, coord(lat_col, "lat")?) {
+                (Some(lon), Some(lat)) => Some((lon, lat)),
+                _ => None,
+            };
             let m = Municipality {
+                location,
                 code,
                 name,
                 province: row.get(prov_col).trim().to_string(),

@@ -3,6 +3,7 @@
 //! - `{{ table(name="funds") }}` and the other tables below, alone on a line;
 //! - `{{ chart(name="funds_per_year") }}`, alone on a line;
 //! - `{{ quotes(code="AL4") }}`: up to three quotes for a code or action line;
+//! - `{{ map() }}`: the map of the story municipalities, with links to their pages;
 //! - `{{ value(name="respondents") }}`, inline in a sentence;
 //! - `{{ page(ref="verhaal-enschede") }}`, inline: "pagina 12", linking to
 //!   that page (a chapter id, a page id or `bijlage` / `meer-weten`).

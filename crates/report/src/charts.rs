@@ -563,6 +563,125 @@ pub fn cooccurrence_heatmap(co: &Cooccurrence, id: &str) -> Result<Chart> {
     })
 }
 
+/// A map of the Netherlands: municipality outlines from a boundaries file,
+/// or, without one, every municipality with coordinates as a dot. Story
+/// municipalities are highlighted and named; their links are given next to
+/// the map (SVG text is not a link target for assistive technology).
+pub fn story_map(
+    municipalities: &[pokeval_ingest::model::Municipality],
+    boundaries: &[pokeval_ingest::boundaries::Boundary],
+    stories: &[(String, String, String)],
+) -> Result<Chart> {
+    let is_story = |code: &str| stories.iter().any(|(c, _, _)| c == code);
+    // bounds of what is drawn
+    let points: Vec<(f64, f64)> = if boundaries.is_empty() {
+        municipalities.iter().filter_map(|m| m.location).collect()
+    } else {
+        boundaries
+            .iter()
+            .flat_map(|b| b.rings.iter().flatten().copied())
+            .collect()
+    };
+    if points.is_empty() {
+        return Err(Error::Chart(
+            "the map needs municipality outlines (register.boundaries) or lon/lat columns in the register".into(),
+        ));
+    }
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for (x, y) in &points {
+        x0 = x0.min(*x);
+        x1 = x1.max(*x);
+        y0 = y0.min(*y);
+        y1 = y1.max(*y);
+    }
+    // room on the right for the names
+    let (x0, x1, y0, y1) = (x0 - 0.15, x1 + 1.2, y0 - 0.15, y1 + 0.15);
+    // degrees of longitude are shorter than degrees of latitude at 52°N
+    let aspect = ((x1 - x0) * 52.2f64.to_radians().cos()) / (y1 - y0);
+    let h = 520u32;
+    let w = ((f64::from(h) * aspect).round() as u32).max(200);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(6)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(chart_err)?;
+        let grey = RGBColor(0xd9, 0xde, 0xe5);
+        for b in boundaries {
+            let fill = if is_story(&b.code) { PALETTE[1] } else { grey };
+            chart
+                .draw_series(
+                    b.rings
+                        .iter()
+                        .map(|r| Polygon::new(r.clone(), fill.filled())),
+                )
+                .map_err(chart_err)?;
+            chart
+                .draw_series(
+                    b.rings
+                        .iter()
+                        .map(|r| PathElement::new(r.clone(), WHITE.stroke_width(1))),
+                )
+                .map_err(chart_err)?;
+        }
+        if boundaries.is_empty() {
+            chart
+                .draw_series(
+                    municipalities
+                        .iter()
+                        .filter_map(|m| m.location)
+                        .map(|p| Circle::new(p, 4, PALETTE[3].filled())),
+                )
+                .map_err(chart_err)?;
+        }
+        for (code, name, _) in stories {
+            let Some(m) = municipalities.iter().find(|m| &m.code == code) else {
+                continue;
+            };
+            let at = m.location.or_else(|| {
+                let b = boundaries.iter().find(|b| &b.code == code)?;
+                let pts: Vec<&(f64, f64)> = b.rings.iter().flatten().collect();
+                let n = pts.len() as f64;
+                (n > 0.0).then(|| {
+                    (
+                        pts.iter().map(|p| p.0).sum::<f64>() / n,
+                        pts.iter().map(|p| p.1).sum::<f64>() / n,
+                    )
+                })
+            });
+            let Some(at) = at else { continue };
+            chart
+                .draw_series([Circle::new(at, 7, PALETTE[2].filled())])
+                .map_err(chart_err)?;
+            chart
+                .draw_series([Text::new(
+                    name.clone(),
+                    (at.0 + 0.06, at.1 + 0.04),
+                    (FONT, 17).into_font().color(&BLACK),
+                )])
+                .map_err(chart_err)?;
+        }
+        root.present().map_err(chart_err)?;
+    }
+    let names: Vec<&str> = stories.iter().map(|(_, n, _)| n.as_str()).collect();
+    Ok(Chart {
+        id: "story_map".into(),
+        title: "Gemeenten waarvan een verhaal in dit rapport staat".into(),
+        alt: format!(
+            "Kaart van Nederland{} met de gemeenten waarvan een verhaal in dit rapport staat: {}.",
+            if boundaries.is_empty() {
+                " (punten per gemeente)"
+            } else {
+                " met gemeentegrenzen"
+            },
+            names.join(", ")
+        ),
+        svg: tidy_svg_size(svg, w, h),
+    })
+}
+
 type BarChart<'a, 'b> =
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<SegmentedCoord<RangedCoordi32>, RangedCoordf64>>;
 

@@ -171,12 +171,23 @@ pub fn build_document(
     }
     let mut chapters = Vec::new();
     let mut charts = std::collections::BTreeMap::new();
-    let mut refs: Vec<PageRef> = Vec::new();
+    let mut ctx = Ctx::default();
+    for ch in &src.chapters {
+        for story in &ch.stories {
+            if let Some(m) = register.resolve(&story.gemeente) {
+                ctx.stories.push((
+                    m.code.clone(),
+                    m.name.clone(),
+                    format!("verhaal-{}", slug(&m.name)),
+                ));
+            }
+        }
+    }
     let mut used_ids = std::collections::BTreeSet::new();
     for (ci, ch) in src.chapters.iter().enumerate() {
         let number = ci + 1;
         let chapter_id = unique_id(&mut used_ids, &format!("h{number}-{}", slug(&ch.title)));
-        let raw_pages = split_pages(&ch.file, analysis, templates, &mut charts, &mut refs)?;
+        let raw_pages = split_pages(&ch.file, analysis, templates, &mut charts, &mut ctx)?;
         let mut sections: Vec<SectionRef> = Vec::new();
         let mut pages = Vec::new();
         for (pi, p) in raw_pages.iter().enumerate() {
@@ -248,7 +259,7 @@ pub fn build_document(
                 })?
                 .clone();
             let body_pages =
-                render_markdown(&story.file, analysis, 0, templates, &mut charts, &mut refs)?;
+                render_markdown(&story.file, analysis, 0, templates, &mut charts, &mut ctx)?;
             let typst = body_pages
                 .iter()
                 .map(|p| p.typst.as_str())
@@ -289,7 +300,7 @@ pub fn build_document(
             blocks::block(&sc, analysis).map_err(Error::Template)
         })
         .collect::<Result<Vec<_>>>()?;
-    resolve_page_refs(&mut chapters, src.config.notice.is_some(), &refs)?;
+    resolve_page_refs(&mut chapters, src.config.notice.is_some(), &ctx.refs)?;
     let action_line_selector = pokeval_ingest::model::ActionLine::all()
         .map(|al| SelectorLink {
             number: al.number(),
@@ -318,6 +329,14 @@ pub fn build_document(
         chapters,
         appendix,
     })
+}
+
+/// What Markdown rendering collects and needs across the whole report.
+#[derive(Default)]
+pub struct Ctx {
+    refs: Vec<PageRef>,
+    /// Story pages: (CBS code, municipality name, page id).
+    stories: Vec<(String, String, String)>,
 }
 
 /// A `page(ref="...")` shortcode: where it stands and what it points at.
@@ -414,9 +433,9 @@ fn split_pages(
     analysis: &Analysis,
     templates: &Templates,
     charts: &mut std::collections::BTreeMap<String, String>,
-    refs: &mut Vec<PageRef>,
+    ctx: &mut Ctx,
 ) -> Result<Vec<RawPage>> {
-    render_markdown(file, analysis, 1, templates, charts, refs)
+    render_markdown(file, analysis, 1, templates, charts, ctx)
 }
 
 /// Renders Markdown with shortcodes. With `split_depth` 1, `#` starts a new
@@ -428,9 +447,9 @@ fn render_markdown(
     split_depth: u8,
     templates: &Templates,
     charts: &mut std::collections::BTreeMap<String, String>,
-    refs: &mut Vec<PageRef>,
+    ctx: &mut Ctx,
 ) -> Result<Vec<RawPage>> {
-    let (markdown, blocks) = expand_shortcodes(file, analysis, refs)?;
+    let (markdown, blocks) = expand_shortcodes(file, analysis, ctx)?;
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_FOOTNOTES);
@@ -562,7 +581,7 @@ fn shift(level: HeadingLevel, split_depth: u8) -> HeadingLevel {
 fn expand_shortcodes(
     file: &MarkdownFile,
     analysis: &Analysis,
-    refs: &mut Vec<PageRef>,
+    ctx: &mut Ctx,
 ) -> Result<(String, Vec<Block>)> {
     let re = shortcode_regex();
     let mut out = String::with_capacity(file.body.len());
@@ -583,6 +602,32 @@ fn expand_shortcodes(
                 kind: c[1].to_string(),
                 args: parse_args(&c[2]).map_err(err)?,
             };
+            if sc.kind == "map" {
+                if !sc.args.is_empty() {
+                    return Err(err("map() takes no arguments".into()));
+                }
+                let chart = crate::charts::story_map(
+                    &analysis.municipalities,
+                    &analysis.boundaries,
+                    &ctx.stories,
+                )
+                .map_err(|e| err(e.to_string()))?;
+                out.push_str(&format!("\nPOKEVALBLOCK{}\n\n", blocks.len()));
+                blocks.push(Block::Chart(chart));
+                // the links, as text that assistive technology and the PDF can follow
+                let links: Vec<String> = ctx
+                    .stories
+                    .iter()
+                    .map(|(_, name, id)| format!("[{name}](#{id})"))
+                    .collect();
+                if !links.is_empty() {
+                    out.push_str(&format!(
+                        "Verhalen van gemeenten: {}.\n\n",
+                        links.join(", ")
+                    ));
+                }
+                continue;
+            }
             let b = blocks::block(&sc, analysis).map_err(err)?;
             out.push_str(&format!("\nPOKEVALBLOCK{}\n\n", blocks.len()));
             blocks.push(b);
@@ -604,7 +649,7 @@ fn expand_shortcodes(
                     .ok_or_else(|| {
                         err("write a page reference as page(ref=\"<page id>\")".into())
                     })?;
-                refs.push(PageRef {
+                ctx.refs.push(PageRef {
                     id: id.clone(),
                     file: file.path.clone(),
                     line: line_no,

@@ -102,7 +102,14 @@ pub fn events_to_typst(events: &[Event], blocks: &[String], heading_offset: usiz
             Event::Start(Tag::Strikethrough) => out.push_str("#strike["),
             Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough) => out.push(']'),
             Event::Start(Tag::Link { dest_url, .. }) => {
-                if dest_url.starts_with('#') {
+                if let Some(id) = dest_url.strip_prefix('#').filter(|id| {
+                    !id.is_empty()
+                        && id
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                }) {
+                    out.push_str(&format!("#link(<{id}>)["));
+                } else if dest_url.starts_with('#') {
                     out.push('[');
                 } else {
                     out.push_str(&format!("#link({})[", string(dest_url)));
