@@ -7,6 +7,22 @@ use std::path::Path;
 
 use common::*;
 
+/// A project with the example's inputs and a one-chapter report whose
+/// chapter file `h/1.md` holds `chapter`.
+fn tiny_report(dir: &Path, chapter: &str) -> std::path::PathBuf {
+    let report = dir.join("rapport");
+    std::fs::create_dir_all(report.join("h")).unwrap();
+    std::fs::write(
+        report.join("report.toml"),
+        "title = \"t\"\nsubtitle = \"s\"\nbureau = \"b\"\ncommissioned_by = \"c\"\ncontact = \"x\"\ndate = 2024-06-01\n[[chapter]]\nfile = \"h/1.md\"\n",
+    )
+    .unwrap();
+    std::fs::write(report.join("h/1.md"), chapter).unwrap();
+    let from = format!("report = \"{}/reports/2024\"", repo().display());
+    let to = format!("report = \"{}\"", report.display());
+    example_project_in(dir, |t| t.replace(&from, &to))
+}
+
 /// Builds `project` into a fresh output folder and returns stderr; asserts
 /// failure and that no output was written.
 fn build_fails(project: &Path) -> String {
@@ -136,20 +152,10 @@ fn note_with_unknown_municipality_is_named() {
 #[test]
 fn unknown_shortcode_names_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let report = tmp.path().join("rapport");
-    std::fs::create_dir_all(report.join("h")).unwrap();
-    std::fs::write(report.join("report.toml"), "title = \"t\"\nsubtitle = \"s\"\nbureau = \"b\"\ncommissioned_by = \"c\"\ncontact = \"x\"\ndate = 2024-06-01\n[[chapter]]\nfile = \"h/1.md\"\n").unwrap();
-    std::fs::write(
-        report.join("h/1.md"),
+    let p = tiny_report(
+        tmp.path(),
         "+++\ntitle = \"Een\"\n+++\n# A\n\n## B\n\n{{ table(name=\"onbekend\") }}\n",
-    )
-    .unwrap();
-    let p = example_project_in(tmp.path(), |t| {
-        t.replace(
-            &format!("report = \"{}/reports/2024\"", repo().display()),
-            &format!("report = \"{}\"", report.display()),
-        )
-    });
+    );
     let err = build_fails(&p);
     assert!(
         err.contains("1.md, line 8") && err.contains("unknown table 'onbekend'"),
@@ -160,21 +166,7 @@ fn unknown_shortcode_names_file_and_line() {
 #[test]
 fn an_action_line_page_must_answer_the_three_questions() {
     let tmp = tempfile::tempdir().unwrap();
-    let report = tmp.path().join("rapport");
-    std::fs::create_dir_all(report.join("h")).unwrap();
-    std::fs::write(
-        report.join("report.toml"),
-        "title = \"t\"\nsubtitle = \"s\"\nbureau = \"b\"\ncommissioned_by = \"c\"\ncontact = \"x\"\ndate = 2024-06-01\n[[chapter]]\nfile = \"h/1.md\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        report.join("h/1.md"),
-        "+++\ntitle = \"Een\"\n+++\n# Besteding per actielijn\n\n## Actielijn 7: Verward gedrag\n\n### Wat houdt actielijn 7 in?\n\nTekst.\n\n### Wat is de bijdrage van de POK-middelen?\n\nTekst.\n",
-    )
-    .unwrap();
-    let from = format!("report = \"{}/reports/2024\"", repo().display());
-    let to = format!("report = \"{}\"", report.display());
-    let p = example_project_in(tmp.path(), |t| t.replace(&from, &to));
+    let p = tiny_report(tmp.path(), "+++\ntitle = \"Een\"\n+++\n# Besteding per actielijn\n\n## Actielijn 7: Verward gedrag\n\n### Wat houdt actielijn 7 in?\n\nTekst.\n\n### Wat is de bijdrage van de POK-middelen?\n\nTekst.\n");
     let err = build_fails(&p);
     assert!(
         err.contains("1.md, line 6") && err.contains("'Actielijn 7: Verward gedrag' does not answer: Wat is in de evaluatieperiode gerealiseerd?"),
@@ -185,21 +177,10 @@ fn an_action_line_page_must_answer_the_three_questions() {
 #[test]
 fn a_page_reference_to_no_page_names_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let report = tmp.path().join("rapport");
-    std::fs::create_dir_all(report.join("h")).unwrap();
-    std::fs::write(
-        report.join("report.toml"),
-        "title = \"t\"\nsubtitle = \"s\"\nbureau = \"b\"\ncommissioned_by = \"c\"\ncontact = \"x\"\ndate = 2024-06-01\n[[chapter]]\nfile = \"h/1.md\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        report.join("h/1.md"),
+    let p = tiny_report(
+        tmp.path(),
         "+++\ntitle = \"Een\"\n+++\n# A\n\n## B\n\nZie {{ page(ref=\"verhaal-nergens\") }}.\n",
-    )
-    .unwrap();
-    let from = format!("report = \"{}/reports/2024\"", repo().display());
-    let to = format!("report = \"{}\"", report.display());
-    let p = example_project_in(tmp.path(), |t| t.replace(&from, &to));
+    );
     let err = build_fails(&p);
     assert!(
         err.contains("1.md, line 8") && err.contains("page(ref=\"verhaal-nergens\") names no page"),

@@ -60,13 +60,16 @@ fn render_page(project: &Path) -> String {
     }
 }
 
-/// Files to watch: everything under the project and report folders and the inputs.
+/// Files to watch: everything under the project and report folders and the
+/// inputs, except the output folder and the pseudonym mapping's folder
+/// (they change on every build).
 fn watched(project: &Path) -> Vec<PathBuf> {
     let mut roots = vec![if project.is_dir() {
         project.to_path_buf()
     } else {
         project.parent().map(Path::to_path_buf).unwrap_or_default()
     }];
+    let mut skip: Vec<PathBuf> = Vec::new();
     if let Ok(p) = pokeval_ingest::project::Project::load(project) {
         let c = &p.config;
         roots.push(c.report.clone());
@@ -81,30 +84,8 @@ fn watched(project: &Path) -> Vec<PathBuf> {
                 .flat_map(|s| [s.path.clone(), s.instrument.clone()]),
         );
         roots.extend(c.coding.manual.iter().cloned());
-        // the output and the pseudonym mapping change on every build: not sources
-        let skip = [
-            c.output.clone(),
-            c.privacy
-                .mapping
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-        ];
-        return roots
-            .into_iter()
-            .flat_map(|r| {
-                walkdir::WalkDir::new(r)
-                    .into_iter()
-                    .flatten()
-                    .map(|e| e.into_path())
-            })
-            .filter(|f| {
-                f.is_file()
-                    && !skip
-                        .iter()
-                        .any(|s| !s.as_os_str().is_empty() && f.starts_with(s))
-            })
-            .collect();
+        skip.push(c.output.clone());
+        skip.extend(c.privacy.mapping.parent().map(Path::to_path_buf));
     }
     roots
         .into_iter()
@@ -114,7 +95,12 @@ fn watched(project: &Path) -> Vec<PathBuf> {
                 .flatten()
                 .map(|e| e.into_path())
         })
-        .filter(|f| f.is_file())
+        .filter(|f| {
+            f.is_file()
+                && !skip
+                    .iter()
+                    .any(|s| !s.as_os_str().is_empty() && f.starts_with(s))
+        })
         .collect()
 }
 
