@@ -169,12 +169,20 @@ fn inline(events: &[Event], blocks: &[String]) -> String {
 pub fn block_to_typst(block: &Block, chart_path: &dyn Fn(&str) -> String) -> String {
     match block {
         Block::Table(t) => table(t),
-        Block::Chart(c) => format!(
-            "#figure(image({}, width: 62%, alt: {}), caption: [{}])\n",
-            string(&chart_path(&c.id)),
-            string(&c.alt),
-            lit(&c.title)
-        ),
+        Block::Chart(c) => {
+            // wide charts take most of the width; square and portrait ones
+            // (heat map, map) a fixed height, so they stay on their page
+            let size = match viewbox(&c.svg) {
+                Some((w, h)) if h >= w * 0.8 => "height: 11cm",
+                _ => "width: 62%",
+            };
+            format!(
+                "#figure(image({}, {size}, alt: {}), caption: [{}])\n",
+                string(&chart_path(&c.id)),
+                string(&c.alt),
+                lit(&c.title)
+            )
+        }
         Block::Quotes(q) => {
             let mut s = format!(
                 "#text(weight: \"bold\", fill: rgb(\"#1f3a5f\"))[{}]\n\n",
@@ -204,6 +212,17 @@ pub fn block_to_typst(block: &Block, chart_path: &dyn Fn(&str) -> String) -> Str
             s
         }
     }
+}
+
+/// The width and height in an SVG's viewBox.
+fn viewbox(svg: &str) -> Option<(f64, f64)> {
+    let i = svg.find("viewBox=\"")? + 9;
+    let rest = &svg[i..];
+    let nums: Vec<f64> = rest[..rest.find('"')?]
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    Some((*nums.get(2)?, *nums.get(3)?))
 }
 
 fn table(t: &Table) -> String {
