@@ -27,13 +27,7 @@ fn tiny_report(dir: &Path, chapter: &str) -> std::path::PathBuf {
 /// failure and that no output was written.
 fn build_fails(project: &Path) -> String {
     let out = tempfile::tempdir().unwrap();
-    let o = pokeval(&[
-        "build",
-        project.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
+    let o = build_to(project, out.path());
     assert!(!o.status.success(), "build should fail");
     assert!(
         std::fs::read_dir(out.path()).unwrap().next().is_none(),

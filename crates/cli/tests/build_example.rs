@@ -6,13 +6,7 @@ use common::*;
 use serde_json::Value;
 
 fn build_example(out: &std::path::Path) -> (String, Value) {
-    let o = pokeval(&[
-        "build",
-        "reports/2024",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = build_to("reports/2024", out);
     assert!(o.status.success(), "build failed: {}", stderr(&o));
     let html = std::fs::read_to_string(out.join("rapport.html")).expect("rapport.html");
     let json: Value = serde_json::from_str(
@@ -315,13 +309,7 @@ fn building_twice_gives_identical_output() {
 #[test]
 fn summary_counts_read_accepted_rejected() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = pokeval(&[
-        "build",
-        "reports/2024",
-        "--quiet",
-        "--out",
-        tmp.path().to_str().unwrap(),
-    ]);
+    let o = build_to("reports/2024", tmp.path());
     let out = stdout(&o);
     let survey = out
         .lines()
@@ -388,13 +376,7 @@ fn a_wave_can_override_the_templates() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let o = pokeval(&[
-        "build",
-        project.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = build_to(&project, &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let html = std::fs::read_to_string(out.join("rapport.html")).unwrap();
     assert!(html.contains("/* huisstijl-2025 */"));
@@ -406,13 +388,7 @@ fn a_wave_can_override_the_templates() {
     // a template that does not parse is an error naming it
     std::fs::write(templates.join("block.html"), "{% if block.type == %}").unwrap();
     let out2 = tmp.path().join("out2");
-    let o = pokeval(&[
-        "build",
-        project.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out2.to_str().unwrap(),
-    ]);
+    let o = build_to(&project, &out2);
     assert!(!o.status.success());
     assert!(
         stderr(&o).contains("templates/block.html") && stderr(&o).contains("does not parse"),
@@ -438,13 +414,7 @@ fn the_story_map_draws_real_boundaries_when_the_project_names_them() {
         )
     });
     let out = tmp.path().join("out");
-    let o = pokeval(&[
-        "build",
-        p.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = build_to(p, &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let html = std::fs::read_to_string(out.join("rapport.html")).unwrap();
     let i = html.find("id=\"grafiek-story_map\"").expect("the map");

@@ -21,6 +21,18 @@ pub fn pokeval(args: &[&str]) -> Output {
         .expect("run pokeval")
 }
 
+/// Runs `pokeval build <project> --quiet --out <out>`.
+pub fn build_to(project: impl AsRef<Path>, out: &Path) -> Output {
+    let project = project.as_ref().to_str().expect("UTF-8 path").to_string();
+    pokeval(&[
+        "build",
+        &project,
+        "--quiet",
+        "--out",
+        out.to_str().expect("UTF-8 path"),
+    ])
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -40,13 +40,7 @@ fn export_writes_each_format_and_the_qdpx_comes_back_as_codings() {
         &qdpx,
     );
     let out = tmp.path().join("out");
-    let o = pokeval(&[
-        "build",
-        p.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = build_to(p, &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let line = stdout(&o)
         .lines()
