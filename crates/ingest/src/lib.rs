@@ -35,6 +35,7 @@ pub mod privacy;
 pub mod project;
 pub mod refi;
 pub mod register;
+pub mod resolve;
 pub mod segment;
 pub mod survey;
 pub mod table;
@@ -110,6 +111,9 @@ impl Progress for NoProgress {
 pub struct Survey {
     pub instrument: Instrument,
     pub data: SurveyData,
+    /// Open answers of this survey as codable sources (also in
+    /// [`Inputs::sources`]).
+    pub sources: Vec<Source>,
 }
 
 /// Everything a project's inputs gave.
@@ -137,6 +141,8 @@ pub struct Inputs {
     pub allocation: Option<(u16, Vec<ClusterShare>)>,
     pub summary: Vec<InputSummary>,
     pub rejects: Vec<Reject>,
+    /// Municipality texts that were fuzzy-matched or could not be placed.
+    pub municipality_review: Vec<resolve::ReviewItem>,
 }
 
 /// Reads every input a project names.
@@ -180,6 +186,13 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         sources.extend(read);
     }
 
+    let mut resolver = resolve::Resolver::new(&register, cfg.wave.year());
+    if let Some(m) = &cfg.register.mergers {
+        resolver = resolver.with_mergers(m)?;
+    }
+    if let Some(m) = &cfg.register.mapping {
+        resolver = resolver.with_mapping(m)?;
+    }
     let mut surveys = Vec::new();
     for s in &cfg.survey {
         progress.step(&format!("reading survey export {}", disp(&s.path)));
@@ -193,8 +206,25 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
                 ),
             ));
         }
-        let data =
-            survey::read_survey(&s.path, s.platform, &instrument, &register, &disp(&s.path))?;
+        let structure = match s.structure.clone().or_else(|| survey::sibling_structure(&s.path)) {
+            Some(p) => Some(survey::read_structure(&p, &disp(&p))?),
+            None => None,
+        };
+        let opts = survey::ReadOptions {
+            platform: s.platform,
+            encoding: s.encoding,
+            sheet: s.sheet.clone(),
+            include_tests: s.include_tests,
+        };
+        let data = survey::read_survey(
+            &s.path,
+            &disp(&s.path),
+            &opts,
+            structure.as_ref(),
+            Some(&instrument),
+            Some(&resolver),
+            cfg.wave,
+        )?;
         summary.push(InputSummary::new(
             "enquête (respondenten)",
             disp(&s.path),
@@ -202,9 +232,15 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
             data.rejects.len(),
         ));
         rejects.extend(data.rejects.iter().cloned());
-        sources.extend(data.sources.iter().cloned());
-        surveys.push(Survey { instrument, data });
+        let open = survey::open_sources(&data, &instrument)?;
+        sources.extend(open.iter().cloned());
+        surveys.push(Survey {
+            instrument,
+            data,
+            sources: open,
+        });
     }
+    let municipality_review = resolver.review();
 
     progress.step("reading the funds table");
     let funds = FundsTable::load(&cfg.funds.path)?;
@@ -245,9 +281,10 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
             s.text = p.apply(&s.text);
         }
         for survey in &mut surveys {
-            for s in &mut survey.data.sources {
+            for s in &mut survey.sources {
                 s.text = p.apply(&s.text);
             }
+            survey::map_open_text(&mut survey.data, &survey.instrument, |t| p.apply(t))?;
         }
         pseudonyms = p.mapping();
     }
@@ -306,5 +343,6 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         gold: cfg.coding.gold.clone(),
         summary,
         rejects,
+        municipality_review,
     })
 }

@@ -103,23 +103,39 @@ pub struct RegisterInput {
     pub path: PathBuf,
     #[serde(default)]
     pub boundaries: Option<PathBuf>,
+    /// Mergers (CBS herindelingen layout): former municipalities resolve to
+    /// their successor.
+    #[serde(default)]
+    pub mergers: Option<PathBuf>,
+    /// Settled municipality texts (`invoer,gemeentecode`), from the review
+    /// list `gemeenten_review.csv` that a build writes.
+    #[serde(default)]
+    pub mapping: Option<PathBuf>,
 }
 
-/// Survey platforms whose exports pokeval reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    /// Qualtrics CSV export in the current layout (three header rows).
-    Qualtrics,
-}
+pub use crate::survey::{EncodingChoice, Platform};
 
 /// One survey export and the instrument that describes its questions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyInput {
     pub path: PathBuf,
-    pub platform: Platform,
+    /// Detected from the file when left out; `generic` for other sources.
+    #[serde(default)]
+    pub platform: Option<Platform>,
     pub instrument: PathBuf,
+    /// A survey definition (.qsf, .lss, LimeSurvey .tsv, queXML, R syntax)
+    /// that labels coded answers.
+    #[serde(default)]
+    pub structure: Option<PathBuf>,
+    #[serde(default)]
+    pub encoding: EncodingChoice,
+    /// Worksheet of an .xlsx export (default: the first).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// Keep Qualtrics test responses (Status 2); off by default.
+    #[serde(default)]
+    pub include_tests: bool,
 }
 
 /// A folder of interview notes.
@@ -250,11 +266,26 @@ impl Project {
             check("register.boundaries", &b, false);
             config.register.boundaries = Some(b);
         }
+        if let Some(b) = &config.register.mergers {
+            let b = abs(b);
+            check("register.mergers", &b, false);
+            config.register.mergers = Some(b);
+        }
+        if let Some(b) = &config.register.mapping {
+            let b = abs(b);
+            check("register.mapping", &b, false);
+            config.register.mapping = Some(b);
+        }
         for (i, s) in config.survey.iter_mut().enumerate() {
             s.path = abs(&s.path);
             s.instrument = abs(&s.instrument);
             check(&format!("survey[{i}].path"), &s.path, false);
             check(&format!("survey[{i}].instrument"), &s.instrument, false);
+            if let Some(st) = &s.structure {
+                let st = abs(st);
+                check(&format!("survey[{i}].structure"), &st, false);
+                s.structure = Some(st);
+            }
         }
         if let Some(n) = &mut config.notes {
             n.path = abs(&n.path);

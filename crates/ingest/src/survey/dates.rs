@@ -1,0 +1,105 @@
+//! Submission timestamps as the platforms write them, normalised to ISO 8601
+//! (`2025-01-15T21:53:05`, local time as exported, no zone).
+//!
+//! Slash dates are read month first (`1/15/2025`), the way Google Sheets,
+//! Microsoft Forms and Excel with US settings write them, unless the first
+//! number cannot be a month (`15/1/2025`). Dash dates with the year last
+//! (`01-01-1980`) are day first, as LimeSurvey and Dutch Excel write them.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+
+const FORMATS: &[&str] = &[
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S%.fZ",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%Y/%m/%d %I:%M:%S %p",
+];
+
+const SLASH_FORMATS: &[&str] = &["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M:%S", "%m/%d/%y %H:%M", "%m/%d/%Y"];
+
+/// Parses a timestamp; `None` when it is in no known format.
+pub fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    // "2022/06/22 11:07:29 AM AST": drop a trailing zone abbreviation.
+    let t = match t.rsplit_once(' ') {
+        Some((head, zone))
+            if zone.len() >= 2 && zone.len() <= 5 && zone.chars().all(|c| c.is_ascii_uppercase()) && !matches!(zone, "AM" | "PM") =>
+        {
+            head
+        }
+        _ => t,
+    };
+    for f in FORMATS {
+        if let Ok(d) = NaiveDateTime::parse_from_str(t, f) {
+            return Some(d);
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return d.and_hms_opt(0, 0, 0);
+    }
+    if t.contains('/') {
+        let first: u32 = t.split('/').next()?.parse().ok()?;
+        let swapped;
+        let t = if first > 12 {
+            // Day first: swap day and month.
+            let mut parts = t.splitn(3, '/');
+            let (d, m, rest) = (parts.next()?, parts.next()?, parts.next()?);
+            swapped = format!("{m}/{d}/{rest}");
+            swapped.as_str()
+        } else {
+            t
+        };
+        for f in SLASH_FORMATS {
+            if let Ok(d) = NaiveDateTime::parse_from_str(t, f) {
+                return Some(d);
+            }
+            if let Ok(d) = NaiveDate::parse_from_str(t, f) {
+                return d.and_hms_opt(0, 0, 0);
+            }
+        }
+    }
+    None
+}
+
+/// A timestamp as ISO 8601, or `None` when it cannot be read.
+pub fn iso(text: &str) -> Option<String> {
+    parse_timestamp(text).map(|d| d.format("%Y-%m-%dT%H:%M:%S").to_string())
+}
+
+/// An Excel serial date (days since 1899-12-30, fraction = time of day) as
+/// ISO 8601, rounded to the second.
+pub fn excel_serial_to_iso(serial: f64) -> String {
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default();
+    let secs = (serial * 86_400.0).round() as i64;
+    (base + Duration::seconds(secs))
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_formats() {
+        assert_eq!(iso("2016-06-24 14:27:08").unwrap(), "2016-06-24T14:27:08");
+        assert_eq!(iso("1/15/2025 21:53:05").unwrap(), "2025-01-15T21:53:05");
+        assert_eq!(iso("1/18/2024 14:18").unwrap(), "2024-01-18T14:18:00");
+        assert_eq!(iso("7/10/14 18:37").unwrap(), "2014-07-10T18:37:00");
+        assert_eq!(iso("15/1/2025 9:00").unwrap(), "2025-01-15T09:00:00");
+        assert_eq!(iso("01-01-1980 00:00:00").unwrap(), "1980-01-01T00:00:00");
+        assert_eq!(iso("2022/06/22 11:07:29 AM AST").unwrap(), "2022-06-22T11:07:29");
+        assert_eq!(iso("gisteren"), None);
+        assert_eq!(excel_serial_to_iso(45898.72079423611), "2025-08-29T17:17:56");
+    }
+}

@@ -1,0 +1,881 @@
+//! Reading one survey export as it is, before any instrument is applied.
+//!
+//! [`read_export`] detects the encoding, the delimiter and the layout (which
+//! platform wrote the file and how many header rows it has), and returns an
+//! [`Export`]: one [`ExportColumn`] per column with a stable `key`, the
+//! question text and the choice or statement a sub-column stands for, and the
+//! answers as a polars [`DataFrame`] of text columns (`c0`, `c1`, ...), one
+//! row per respondent record, with the line each record starts on.
+//!
+//! Keys are what column maps refer to, and are chosen to survive re-exports:
+//!
+//! | layout | key |
+//! |---|---|
+//! | Qualtrics current (3 header rows) | the `ImportId` of row 3 (`QID3`, `QID6_1`, `_recordId`) |
+//! | Qualtrics Insights 2016-17 | the `ImportId`, with `-` read as `_` (`QID2-1` is `QID2_1`) |
+//! | Qualtrics legacy (`V1..V10`) | the column name (`Q2_1`); metadata as current ImportIds (`ResponseID` is `_recordId`) |
+//! | SurveyMonkey (2 header rows) | `Q<n>` per question in order, `Q<n>_<k>` per sub-column |
+//! | LimeSurvey codes | the code heading (`Geslacht[other]`) |
+//! | LimeSurvey "R data" | the code from the R syntax file beside it, else the heading text |
+//! | LimeSurvey rewritten by pandas | the code before `. ` in `code. text` |
+//! | Google Forms, Microsoft Forms, generic | the heading |
+//! | SPSS | the variable name |
+//!
+//! Nothing is decoded or dropped here; [`super::harmonise`] applies an
+//! instrument, and [`super::raw_long`] gives the platform's own view.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::Arc;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Survey platforms (and file kinds) pokeval reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Platform {
+    Qualtrics,
+    Limesurvey,
+    Surveymonkey,
+    GoogleForms,
+    MicrosoftForms,
+    Spss,
+    /// Any CSV or XLSX with one header row; needs a column map.
+    Generic,
+}
+
+impl Platform {
+    /// The name used in `[columns.<name>]` and `platform = "<name>"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Qualtrics => "qualtrics",
+            Platform::Limesurvey => "limesurvey",
+            Platform::Surveymonkey => "surveymonkey",
+            Platform::GoogleForms => "google-forms",
+            Platform::MicrosoftForms => "microsoft-forms",
+            Platform::Spss => "spss",
+            Platform::Generic => "generic",
+        }
+    }
+}
+
+/// The file layouts pokeval recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    QualtricsCurrent,
+    QualtricsInsights,
+    QualtricsLegacy,
+    SurveymonkeyTwoRow,
+    LimesurveyCodes,
+    LimesurveyText,
+    LimesurveyPandas,
+    GoogleForms,
+    MicrosoftForms,
+    Spss,
+    Generic,
+}
+
+impl Layout {
+    pub fn platform(self) -> Platform {
+        match self {
+            Layout::QualtricsCurrent | Layout::QualtricsInsights | Layout::QualtricsLegacy => {
+                Platform::Qualtrics
+            }
+            Layout::SurveymonkeyTwoRow => Platform::Surveymonkey,
+            Layout::LimesurveyCodes | Layout::LimesurveyText | Layout::LimesurveyPandas => {
+                Platform::Limesurvey
+            }
+            Layout::GoogleForms => Platform::GoogleForms,
+            Layout::MicrosoftForms => Platform::MicrosoftForms,
+            Layout::Spss => Platform::Spss,
+            Layout::Generic => Platform::Generic,
+        }
+    }
+
+    /// Header rows before the first response.
+    pub fn header_rows(self) -> usize {
+        match self {
+            Layout::QualtricsCurrent | Layout::QualtricsInsights => 3,
+            Layout::QualtricsLegacy | Layout::SurveymonkeyTwoRow => 2,
+            Layout::Spss => 0,
+            _ => 1,
+        }
+    }
+
+    /// Human description for summaries.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Layout::QualtricsCurrent => "Qualtrics CSV, current layout (3 header rows, JSON ImportIds)",
+            Layout::QualtricsInsights => "Qualtrics CSV, Insights 2016-17 layout (3 header rows, dict-style ImportIds)",
+            Layout::QualtricsLegacy => "Qualtrics CSV, legacy layout (2 header rows, V1..V10)",
+            Layout::SurveymonkeyTwoRow => "SurveyMonkey CSV (2 header rows)",
+            Layout::LimesurveyCodes => "LimeSurvey CSV with question codes",
+            Layout::LimesurveyText => "LimeSurvey \"R data\" CSV with question texts",
+            Layout::LimesurveyPandas => "LimeSurvey data rewritten by pandas (code. text headings)",
+            Layout::GoogleForms => "Google Forms responses",
+            Layout::MicrosoftForms => "Microsoft Forms responses",
+            Layout::Spss => "SPSS data file",
+            Layout::Generic => "generic table with one header row",
+        }
+    }
+}
+
+/// How to decode a text export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EncodingChoice {
+    /// UTF-8 (with or without BOM, or UTF-16 with BOM); when the bytes are
+    /// not valid UTF-8, Windows-1252 (the encoding Excel writes on Dutch and
+    /// US Windows). The summary says which was used.
+    #[default]
+    Auto,
+    /// Strict UTF-8: an invalid byte is an error with its line and offset.
+    Utf8,
+    Windows1252,
+}
+
+/// One column of an export.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportColumn {
+    /// Stable key that column maps refer to (see the module docs).
+    pub key: String,
+    /// The column name as the file shows it (row 1).
+    pub name: String,
+    /// The question text, when the export carries it.
+    pub text: String,
+    /// The choice, statement or sub-field this column stands for.
+    pub choice: Option<String>,
+}
+
+/// SPSS-style missing-value declaration of one column.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MissingSpec {
+    pub values: Vec<String>,
+    pub range: Option<(f64, f64)>,
+}
+
+impl MissingSpec {
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty() && self.range.is_none()
+    }
+
+    /// Whether `value` is declared missing.
+    pub fn contains(&self, value: &str) -> bool {
+        if self.values.iter().any(|v| v == value) {
+            return true;
+        }
+        match (self.range, value.trim().parse::<f64>()) {
+            (Some((lo, hi)), Ok(x)) => x >= lo && x <= hi,
+            _ => false,
+        }
+    }
+}
+
+/// A multiple-response set (SPSS `$name` sets): columns that together hold
+/// one multiple-choice question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MrSet {
+    pub name: String,
+    pub label: String,
+    /// `Some(value)` for a dichotomy set (the value that means "chosen"),
+    /// `None` for a category set.
+    pub counted: Option<String>,
+    pub columns: Vec<String>,
+}
+
+/// A survey export as read, before harmonisation.
+#[derive(Debug, Clone)]
+pub struct Export {
+    /// The file as shown in messages.
+    pub file: String,
+    /// Keep Qualtrics test responses (from [`ReadOptions::include_tests`]).
+    pub include_tests: bool,
+    pub layout: Layout,
+    /// The encoding the text was decoded from ("UTF-8", "windows-1252", ...).
+    pub encoding: String,
+    pub columns: Vec<ExportColumn>,
+    /// One text column per export column, named `c0`, `c1`, ...
+    pub body: DataFrame,
+    /// The line (or SPSS case number) each body row starts on.
+    pub lines: Vec<u64>,
+    /// Value labels per column index (code -> label), from SPSS, an R
+    /// syntax file or a structure file.
+    pub labels: BTreeMap<usize, BTreeMap<String, String>>,
+    /// Declared missing values per column index.
+    pub missing: BTreeMap<usize, MissingSpec>,
+    pub mr_sets: Vec<MrSet>,
+    /// Where the responses come from, for messages: "line" or "case".
+    pub record_word: &'static str,
+}
+
+impl Export {
+    pub fn height(&self) -> usize {
+        self.body.height()
+    }
+
+    /// The index of the column with `key`, or else with that name.
+    pub fn find(&self, key: &str) -> Option<usize> {
+        self.columns
+            .iter()
+            .position(|c| c.key == key)
+            .or_else(|| self.columns.iter().position(|c| c.name == key))
+    }
+
+    /// The text of column `idx` as a string column.
+    pub fn column(&self, idx: usize) -> Result<&StringChunked> {
+        let name = format!("c{idx}");
+        self.body
+            .column(&name)
+            .and_then(|c| c.str())
+            .map_err(|e| Error::invalid(&self.file, format!("column {name}: {e}")))
+    }
+
+    /// The column holding respondent ids, if the layout has one.
+    pub fn respondent_column(&self) -> Option<usize> {
+        let candidates: &[&str] = match self.layout {
+            Layout::QualtricsCurrent | Layout::QualtricsInsights | Layout::QualtricsLegacy => {
+                &["_recordId", "ResponseId"]
+            }
+            Layout::SurveymonkeyTwoRow => &["RespondentID", "Respondent ID"],
+            Layout::LimesurveyCodes | Layout::LimesurveyText => &["id", "Response ID"],
+            Layout::LimesurveyPandas => &["_index", "id"],
+            Layout::MicrosoftForms => &["Id", "ID"],
+            Layout::Spss => &["ResponseId", "ResponseID", "id", "ID", "respondent"],
+            Layout::GoogleForms | Layout::Generic => &["respondent", "ResponseId", "id"],
+        };
+        candidates.iter().find_map(|k| self.find(k))
+    }
+
+    /// The column with the submission time, if the layout has one.
+    pub fn submitted_column(&self) -> Option<usize> {
+        let candidates: &[&str] = match self.layout {
+            Layout::QualtricsCurrent | Layout::QualtricsInsights => &["recordedDate", "endDate"],
+            Layout::QualtricsLegacy => &["endDate"],
+            Layout::SurveymonkeyTwoRow => &["EndDate"],
+            Layout::LimesurveyCodes | Layout::LimesurveyText => &["submitdate", "Date submitted"],
+            Layout::GoogleForms => &["Timestamp", "Tijdstempel"],
+            Layout::MicrosoftForms => &["Completion time", "Tijd van voltooien"],
+            _ => &[],
+        };
+        candidates.iter().find_map(|k| self.find(k))
+    }
+}
+
+/// Options for [`read_export`].
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// The platform the user declared; `None` detects it.
+    pub platform: Option<Platform>,
+    pub encoding: EncodingChoice,
+    /// Worksheet of an .xlsx (default: the first).
+    pub sheet: Option<String>,
+    /// Keep Qualtrics test responses (Status 2, "Survey Test"): off by
+    /// default, since generated test answers are not real responses.
+    pub include_tests: bool,
+}
+
+/// Reads an export: `.csv`/`.txt`/`.tsv`, `.xlsx`/`.xls`/`.ods`, or
+/// `.sav`/`.zsav`. `display` is how the file is named in messages.
+pub fn read_export(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "sav" | "zsav" => super::spss::read_sav(path, display, opts),
+        "xlsx" | "xlsm" | "xls" | "ods" => read_sheet(path, display, opts),
+        _ => {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            read_csv_bytes(bytes, display, opts)
+        }
+    }
+}
+
+/// Decodes export bytes to UTF-8. Returns the text bytes (BOM removed) and
+/// the encoding's name.
+pub fn decode_export(
+    mut bytes: Vec<u8>,
+    display: &str,
+    choice: EncodingChoice,
+) -> Result<(Vec<u8>, String)> {
+    if choice == EncodingChoice::Windows1252 {
+        let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
+        return Ok((text.into_owned().into_bytes(), "windows-1252".into()));
+    }
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(&bytes) {
+        if enc != encoding_rs::UTF_8 {
+            return match enc.decode_without_bom_handling_and_without_replacement(&bytes[bom..]) {
+                Some(t) => Ok((t.into_owned().into_bytes(), enc.name().to_string())),
+                None => Err(Error::invalid(
+                    display,
+                    format!("the file starts with a {} byte-order mark but holds invalid {} data; re-export it as UTF-8", enc.name(), enc.name()),
+                )),
+            };
+        }
+        bytes.drain(..bom);
+        if let Err(e) = std::str::from_utf8(&bytes) {
+            return Err(invalid_utf8(display, &bytes, e.valid_up_to(), bom));
+        }
+        return Ok((bytes, "UTF-8 (with BOM)".into()));
+    }
+    match std::str::from_utf8(&bytes) {
+        Ok(_) => Ok((bytes, "UTF-8".into())),
+        Err(e) if choice == EncodingChoice::Utf8 => {
+            Err(invalid_utf8(display, &bytes, e.valid_up_to(), 0))
+        }
+        Err(e) => {
+            // Windows-1252 leaves five bytes undefined; a file with those is
+            // neither encoding, and guessing further would corrupt text.
+            if let Some(pos) = bytes
+                .iter()
+                .position(|b| matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D))
+            {
+                let _ = e;
+                return Err(invalid_utf8(display, &bytes, pos, 0));
+            }
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
+            Ok((text.into_owned().into_bytes(), "windows-1252".into()))
+        }
+    }
+}
+
+fn invalid_utf8(display: &str, bytes: &[u8], pos: usize, base: usize) -> Error {
+    let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    Error::Csv {
+        path: display.into(),
+        line: Some(line),
+        message: format!(
+            "byte 0x{:02X} at offset {} is not valid UTF-8 (nor Windows-1252); re-export the file as UTF-8, or set encoding = \"windows-1252\" if that is what it is",
+            bytes[pos],
+            pos + base
+        ),
+    }
+}
+
+/// Guesses the delimiter from the first record: `;`, tab or `,`, counting
+/// only outside quotes.
+fn sniff(bytes: &[u8]) -> u8 {
+    let (mut semi, mut tab, mut comma, mut quoted) = (0, 0, 0, false);
+    for &b in bytes.iter().take(1 << 16) {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            b';' if !quoted => semi += 1,
+            b'\t' if !quoted => tab += 1,
+            b',' if !quoted => comma += 1,
+            _ => {}
+        }
+    }
+    if semi > comma && semi >= tab {
+        b';'
+    } else if tab > comma {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// Reads a CSV export from its bytes.
+pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Result<Export> {
+    let (text, encoding) = decode_export(bytes, display, opts.encoding)?;
+    if text.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::invalid(
+            display,
+            "the file is empty; export the responses again",
+        ));
+    }
+    let delim = sniff(&text);
+    // The header rows, read with the csv crate (at most three records).
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delim)
+        .from_reader(text.as_slice());
+    let mut heads: Vec<(Vec<String>, u64)> = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    // Up to three header rows, and the start of the record after them.
+    while heads.len() < 4 {
+        let pos = rdr.position().byte();
+        match rdr.read_record(&mut rec) {
+            Ok(true) => heads.push((rec.iter().map(str::to_string).collect(), pos)),
+            Ok(false) => break,
+            Err(e) => {
+                return Err(Error::Csv {
+                    path: display.into(),
+                    line: e.position().map(|p| p.line()),
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+    let layout = detect(&heads, opts.platform, display)?;
+    let n_head = layout.header_rows();
+    if heads.len() < n_head {
+        return Err(Error::Csv {
+            path: display.into(),
+            line: Some(heads.len() as u64 + 1),
+            message: format!(
+                "the file ends inside the header: {} needs {n_head} header rows; the export looks truncated",
+                layout.describe()
+            ),
+        });
+    }
+    let body_start = heads
+        .get(n_head)
+        .map(|(_, pos)| *pos as usize)
+        .unwrap_or(text.len());
+    let rows: Vec<&Vec<String>> = heads.iter().take(n_head).map(|(r, _)| r).collect();
+    let mut columns = header_columns(layout, &rows);
+    let width = columns.len();
+    let first_line = text[..body_start].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let lines = record_lines(&text[body_start..], delim, width, first_line, display)?;
+    let body = if lines.is_empty() {
+        empty_body(width)
+    } else {
+        let schema: Schema = (0..width)
+            .map(|i| Field::new(format!("c{i}").into(), DataType::String))
+            .collect();
+        CsvReadOptions::default()
+            .with_has_header(false)
+            .with_schema(Some(Arc::new(schema)))
+            .with_parse_options(
+                CsvParseOptions::default()
+                    .with_separator(delim)
+                    .with_quote_char(Some(b'"'))
+                    .with_missing_is_null(true),
+            )
+            .into_reader_with_file_handle(Cursor::new(&text[body_start..]))
+            .finish()
+            .map_err(|e| Error::Csv {
+                path: display.into(),
+                line: None,
+                message: e.to_string(),
+            })?
+    };
+    if body.height() != lines.len() {
+        return Err(Error::Csv {
+            path: display.into(),
+            line: None,
+            message: format!(
+                "read {} records but counted {}; the quoting is inconsistent",
+                body.height(),
+                lines.len()
+            ),
+        });
+    }
+    // A trailing comma on every line gives an unnamed last column; keep it
+    // only when something is in it.
+    let mut body = body;
+    while let Some(last) = columns.last() {
+        let idx = columns.len() - 1;
+        if !last.name.is_empty() || !last.key.is_empty() {
+            break;
+        }
+        let col = body
+            .column(&format!("c{idx}"))
+            .map_err(|e| Error::invalid(display, e.to_string()))?;
+        if col.null_count() != col.len() {
+            break;
+        }
+        body = body.drop(&format!("c{idx}")).map_err(|e| Error::invalid(display, e.to_string()))?;
+        columns.pop();
+    }
+    dedupe_keys(&mut columns);
+    Ok(Export {
+        file: display.to_string(),
+        include_tests: opts.include_tests,
+        layout,
+        encoding,
+        columns,
+        body,
+        lines,
+        labels: BTreeMap::new(),
+        missing: BTreeMap::new(),
+        mr_sets: Vec::new(),
+        record_word: "line",
+    })
+}
+
+fn empty_body(width: usize) -> DataFrame {
+    let cols: Vec<Column> = (0..width)
+        .map(|i| Column::new(format!("c{i}").into(), Vec::<Option<String>>::new()))
+        .collect();
+    DataFrame::new(0, cols).unwrap_or_default()
+}
+
+/// One pass over the body with the csv crate: the line each record starts
+/// on, a check that every record has as many fields as the header, and a
+/// clear error for a file that ends inside a quoted field.
+fn record_lines(
+    body: &[u8],
+    delim: u8,
+    width: usize,
+    first_line: u64,
+    display: &str,
+) -> Result<Vec<u64>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delim)
+        .from_reader(body);
+    let mut rec = csv::ByteRecord::new();
+    let mut lines = Vec::new();
+    let mut last_start = 0usize;
+    loop {
+        let line = rdr.position().line() + first_line - 1;
+        let start = rdr.position().byte() as usize;
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                if rec.len() != width {
+                    let ends_in_quote = rdr.is_done()
+                        && body[start.min(body.len())..].iter().filter(|&&b| b == b'"').count() % 2 == 1;
+                    let hint = if ends_in_quote {
+                        "the file ends inside a quoted field: it looks truncated; export it again"
+                    } else if rdr.is_done() && rec.len() < width {
+                        "the last record is short: the file looks truncated; export it again"
+                    } else {
+                        "check for an unquoted delimiter or a stray quote in this record"
+                    };
+                    return Err(Error::Csv {
+                        path: display.into(),
+                        line: Some(line),
+                        message: format!(
+                            "the record has {} fields where the header has {width}; {hint}",
+                            rec.len()
+                        ),
+                    });
+                }
+                lines.push(line);
+                last_start = start;
+            }
+            Err(e) => {
+                return Err(Error::Csv {
+                    path: display.into(),
+                    line: e.position().map(|p| p.line() + first_line - 1),
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+    if lines.is_empty() {
+        return Ok(lines);
+    }
+    // An unmatched quote swallows the rest of the file into the last field.
+    if body[last_start.min(body.len())..].iter().filter(|&&b| b == b'"').count() % 2 == 1 {
+        return Err(Error::Csv {
+            path: display.into(),
+            line: lines.last().copied(),
+            message: "the file ends inside a quoted field: it looks truncated; export it again"
+                .into(),
+        });
+    }
+    Ok(lines)
+}
+
+fn cell<'a>(row: &'a [String], i: usize) -> &'a str {
+    row.get(i).map(String::as_str).unwrap_or("")
+}
+
+/// Decides the layout from the first (up to) three records.
+fn detect(heads: &[(Vec<String>, u64)], declared: Option<Platform>, display: &str) -> Result<Layout> {
+    let row = |i: usize| heads.get(i).map(|(r, _)| r.as_slice()).unwrap_or(&[]);
+    let (r1, r2, r3) = (row(0), row(1), row(2));
+    let share = |r: &[String], pred: &dyn Fn(&str) -> bool| {
+        let non_empty: Vec<&String> = r.iter().filter(|c| !c.is_empty()).collect();
+        !non_empty.is_empty() && non_empty.iter().filter(|c| pred(c)).count() * 2 > non_empty.len()
+    };
+    let has = |r: &[String], name: &str| r.iter().any(|c| c.trim().eq_ignore_ascii_case(name));
+    let detected = if share(r3, &|c| c.starts_with("{\"ImportId\"")) {
+        Some(Layout::QualtricsCurrent)
+    } else if share(r3, &|c| c.starts_with("{'ImportId'")) {
+        Some(Layout::QualtricsInsights)
+    } else if cell(r1, 0).trim_start_matches('\u{feff}') == "V1"
+        && cell(r1, 1) == "V2"
+        && has(r2, "ResponseID")
+    {
+        Some(Layout::QualtricsLegacy)
+    } else if r2.iter().any(|c| c == "Response" || c == "Open-Ended Response")
+        && r1.iter().skip(1).any(|c| c.is_empty())
+    {
+        Some(Layout::SurveymonkeyTwoRow)
+    } else if has(r1, "Response ID") && (has(r1, "Date submitted") || has(r1, "Last page")) {
+        Some(Layout::LimesurveyText)
+    } else if has(r1, "id") && has(r1, "submitdate") && has(r1, "lastpage") {
+        Some(Layout::LimesurveyCodes)
+    } else if cell(r1, 0).is_empty()
+        && r1.len() > 1
+        && share(&r1[1..], &|c| pandas_code(c).is_some())
+    {
+        Some(Layout::LimesurveyPandas)
+    } else if (has(r1, "Id") || has(r1, "ID"))
+        && (has(r1, "Start time") || has(r1, "Begintijd"))
+        && (has(r1, "Completion time") || has(r1, "Tijd van voltooien"))
+    {
+        Some(Layout::MicrosoftForms)
+    } else if matches!(cell(r1, 0), "Timestamp" | "Tijdstempel") {
+        Some(Layout::GoogleForms)
+    } else {
+        None
+    };
+    match (detected, declared) {
+        (Some(l), None) => Ok(l),
+        (Some(l), Some(p)) if l.platform() == p => Ok(l),
+        (_, Some(Platform::Generic)) => Ok(Layout::Generic),
+        (Some(l), Some(p)) => Err(Error::Csv {
+            path: display.into(),
+            line: Some(1),
+            message: format!(
+                "the project says platform = \"{}\" but the header is a {}; correct the platform or the file",
+                p.name(),
+                l.describe()
+            ),
+        }),
+        (None, _) => Err(Error::Csv {
+            path: display.into(),
+            line: Some(1),
+            message: "the header matches no known survey layout (Qualtrics, LimeSurvey, SurveyMonkey, Google Forms, Microsoft Forms); for another source set platform = \"generic\" and map its columns in the instrument's [columns.generic] table".into(),
+        }),
+    }
+}
+
+/// `rse3[SQ001]. Who uses ...` -> (`rse3[SQ001]`, `Who uses ...`).
+fn pandas_code(heading: &str) -> Option<(&str, &str)> {
+    let (code, text) = heading.split_once(". ")?;
+    let ok = !code.is_empty()
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '[' | ']'));
+    ok.then_some((code, text))
+}
+
+/// The ImportId inside a current (`{"ImportId":"QID1"}`) or Insights
+/// (`{'ImportId': 'QID2-1'}`) cell.
+pub fn import_id(cell: &str) -> Option<String> {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(cell) {
+        return v.get("ImportId")?.as_str().map(str::to_string);
+    }
+    let rest = cell.split_once("'ImportId':")?.1.trim_start();
+    let rest = rest.strip_prefix('\'')?;
+    let id = &rest[..rest.find('\'')?];
+    Some(if id.starts_with("QID") {
+        id.replace('-', "_")
+    } else if id == "responseId" {
+        "_recordId".to_string()
+    } else {
+        id.to_string()
+    })
+}
+
+/// Legacy Qualtrics metadata names as current ImportIds.
+fn legacy_meta_key(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "ResponseID" => "_recordId",
+        "ResponseSet" => "responseSetId",
+        "Name" => "name",
+        "ExternalDataReference" => "externalDataReference",
+        "EmailAddress" => "recipientEmail",
+        "IPAddress" => "ipAddress",
+        "Status" => "status",
+        "StartDate" => "startDate",
+        "EndDate" => "endDate",
+        "Finished" => "finished",
+        _ => return None,
+    })
+}
+
+fn split_choice(text: &str, sep: &str) -> Option<String> {
+    text.rsplit_once(sep)
+        .map(|(_, c)| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+}
+
+fn header_columns(layout: Layout, rows: &[&Vec<String>]) -> Vec<ExportColumn> {
+    let empty = Vec::new();
+    let r1 = rows.first().copied().unwrap_or(&empty);
+    let r2 = rows.get(1).copied().unwrap_or(&empty);
+    let r3 = rows.get(2).copied().unwrap_or(&empty);
+    let mut out = Vec::with_capacity(r1.len());
+    let mut sm_question = 0usize;
+    let mut sm_text = String::new();
+    let mut sm_sub = 0usize;
+    let mut sm_first = 0usize;
+    for (i, raw_name) in r1.iter().enumerate() {
+        let name = raw_name.trim_start_matches('\u{feff}').trim().to_string();
+        let col = match layout {
+            Layout::QualtricsCurrent | Layout::QualtricsInsights => {
+                let key = import_id(cell(r3, i)).unwrap_or_else(|| name.clone());
+                let text = cell(r2, i).to_string();
+                let sep = if layout == Layout::QualtricsCurrent { " - " } else { "-" };
+                let choice = key
+                    .starts_with("QID")
+                    .then(|| key.contains('_'))
+                    .filter(|&b| b)
+                    .and_then(|_| split_choice(&text, sep));
+                ExportColumn { key, name, text, choice }
+            }
+            Layout::QualtricsLegacy => {
+                let text = cell(r2, i).to_string();
+                if name.starts_with('V') && name[1..].chars().all(|c| c.is_ascii_digit()) && !name[1..].is_empty() {
+                    let key = legacy_meta_key(&text).map(str::to_string).unwrap_or_else(|| text.clone());
+                    ExportColumn { key, name: text.clone(), text, choice: None }
+                } else {
+                    let choice = name.contains('_').then(|| split_choice(&text, "-")).flatten();
+                    ExportColumn { key: name.clone(), name, text, choice }
+                }
+            }
+            Layout::SurveymonkeyTwoRow => {
+                let sub = cell(r2, i).trim().to_string();
+                if !name.is_empty() {
+                    let meta = sub.is_empty();
+                    if meta {
+                        out.push(ExportColumn { key: name.clone(), name: name.clone(), text: name, choice: None });
+                        continue;
+                    }
+                    sm_question += 1;
+                    sm_text = name.clone();
+                    sm_sub = 1;
+                    sm_first = out.len();
+                } else {
+                    sm_sub += 1;
+                    if sm_sub == 2 {
+                        // The question has sub-columns: number the first one too.
+                        if let Some(first) = out.get_mut(sm_first) {
+                            first.key = format!("Q{sm_question}_1");
+                        }
+                    }
+                }
+                let key = if sm_sub == 1 { format!("Q{sm_question}") } else { format!("Q{sm_question}_{sm_sub}") };
+                let choice = (!matches!(sub.as_str(), "Response" | "Open-Ended Response" | "")).then_some(sub);
+                ExportColumn { key, name: sm_text.clone(), text: sm_text.clone(), choice }
+            }
+            Layout::LimesurveyPandas => match pandas_code(&name) {
+                Some((code, text)) => {
+                    let choice = code.contains('[').then(|| {
+                        text.rsplit_once('[').map(|(_, c)| c.trim_end_matches(']').to_string())
+                    }).flatten().filter(|c| !c.is_empty());
+                    ExportColumn { key: code.to_string(), name: name.clone(), text: text.to_string(), choice }
+                }
+                None if i == 0 && name.is_empty() => ExportColumn { key: "_index".into(), name, text: String::new(), choice: None },
+                None => ExportColumn { key: name.clone(), name: name.clone(), text: name, choice: None },
+            },
+            Layout::LimesurveyText => {
+                let choice = name
+                    .rsplit_once('[')
+                    .map(|(_, c)| c.trim_end_matches(']').trim().to_string())
+                    .filter(|c| !c.is_empty() && name.ends_with(']'));
+                ExportColumn { key: name.clone(), name: name.clone(), text: name, choice }
+            }
+            _ => ExportColumn { key: name.clone(), name: name.clone(), text: name, choice: None },
+        };
+        out.push(col);
+    }
+    out
+}
+
+/// Makes keys unique (`key`, `key#2`, ...) so every column can be addressed.
+pub(crate) fn dedupe_keys(columns: &mut [ExportColumn]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for c in columns.iter_mut() {
+        let n = seen.entry(c.key.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            c.key = format!("{}#{}", c.key, n);
+        }
+    }
+}
+
+/// Reads the first (or the named) worksheet of a spreadsheet export.
+fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let mut wb = open_workbook_auto(path)
+        .map_err(|e| Error::invalid(display, format!("cannot open the workbook: {e}")))?;
+    let names = wb.sheet_names().to_vec();
+    let sheet = match &opts.sheet {
+        Some(s) => names.iter().find(|n| *n == s).cloned().ok_or_else(|| {
+            Error::invalid(display, format!("no worksheet '{s}'; the workbook has: {}", names.join(", ")))
+        })?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::invalid(display, "the workbook has no worksheets"))?,
+    };
+    let range = wb
+        .worksheet_range(&sheet)
+        .map_err(|e| Error::invalid(display, format!("cannot read worksheet '{sheet}': {e}")))?;
+    let start_row = range.start().map(|(r, _)| r as u64).unwrap_or(0);
+    let text = |d: &Data| -> String {
+        match d {
+            Data::Empty => String::new(),
+            Data::String(s) => s.clone(),
+            Data::Float(f) => format_number(*f),
+            Data::Int(i) => i.to_string(),
+            Data::Bool(b) => if *b { "TRUE".into() } else { "FALSE".into() },
+            Data::DateTime(dt) => super::dates::excel_serial_to_iso(dt.as_f64()),
+            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+            Data::Error(e) => format!("#{e:?}"),
+        }
+    };
+    let mut rows = range.rows();
+    let header: Vec<String> = rows
+        .next()
+        .map(|r| r.iter().map(text).collect())
+        .ok_or_else(|| Error::invalid(display, format!("worksheet '{sheet}' is empty")))?;
+    let heads = vec![(header.clone(), 0)];
+    let layout = detect(&heads, opts.platform, display)?;
+    if layout.header_rows() != 1 {
+        return Err(Error::invalid(display, format!("{} exports are read from CSV, not from a workbook; export the responses as CSV", layout.describe())));
+    }
+    let mut columns = header_columns(layout, &[&header]);
+    // Drop unnamed trailing columns that hold nothing.
+    let width = columns.len();
+    let mut data: Vec<Vec<Option<String>>> = vec![Vec::new(); width];
+    let mut lines = Vec::new();
+    for (i, r) in rows.enumerate() {
+        let cells: Vec<String> = r.iter().map(text).collect();
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        lines.push(start_row + i as u64 + 2);
+        for (j, col) in data.iter_mut().enumerate() {
+            let v = cells.get(j).cloned().unwrap_or_default();
+            col.push((!v.is_empty()).then_some(v));
+        }
+    }
+    let n = lines.len();
+    let cols: Vec<Column> = data
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| Column::new(format!("c{i}").into(), v))
+        .collect();
+    let body = DataFrame::new(n, cols).map_err(|e| Error::invalid(display, e.to_string()))?;
+    dedupe_keys(&mut columns);
+    Ok(Export {
+        file: display.to_string(),
+        include_tests: opts.include_tests,
+        layout,
+        encoding: "xlsx".into(),
+        columns,
+        body,
+        lines,
+        labels: BTreeMap::new(),
+        missing: BTreeMap::new(),
+        mr_sets: Vec::new(),
+        record_word: "row",
+    })
+}
+
+/// Formats a number without a trailing `.0` (`4.0` -> `4`).
+pub fn format_number(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
