@@ -32,7 +32,19 @@ fn main() {
         for r in data.rejects.iter().take(3) {
             println!("  reject {}:{} {}", r.file, r.line, r.reason);
         }
-        println!("{}", data.long.head(Some(8)));
+        let l = &data.long;
+        let col = |n: &str| l.column(n).unwrap().as_materialized_series().clone();
+        let (r, q, v, lab, num, mis) = (col("respondent"), col("question"), col("value"), col("label"), col("number"), col("missing"));
+        let mut shown = 0;
+        for i in 0..l.height() {
+            let interesting = v.get(i).unwrap() != lab.get(i).unwrap() || mis.get(i).unwrap().to_string() == "true";
+            if interesting || i < 3 {
+                println!("  {} | {} | {} | {} | {} | {}", r.get(i).unwrap(), q.get(i).unwrap(), v.get(i).unwrap(), lab.get(i).unwrap(), num.get(i).unwrap(), mis.get(i).unwrap());
+                shown += 1;
+            }
+            if shown > 10 { break; }
+        }
+        println!("  long rows: {}", l.height());
         Ok(())
     };
     if let Err(e) = run() {

@@ -426,10 +426,14 @@ pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Resu
             ),
         });
     }
-    let body_start = heads
+    let mut body_start = heads
         .get(n_head)
         .map(|(_, pos)| *pos as usize)
         .unwrap_or(text.len());
+    // After a CRLF header the csv crate's position can sit on the LF.
+    while body_start < text.len() && matches!(text[body_start], b'\r' | b'\n') {
+        body_start += 1;
+    }
     let rows: Vec<&Vec<String>> = heads.iter().take(n_head).map(|(r, _)| r).collect();
     let mut columns = header_columns(layout, &rows);
     let width = columns.len();
@@ -457,6 +461,19 @@ pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Resu
                 line: None,
                 message: e.to_string(),
             })?
+    };
+    // Drop rows with nothing in them (blank lines, ",,,,"), as the line
+    // count did.
+    let body = if body.height() != lines.len() {
+        let mask = body
+            .columns()
+            .iter()
+            .map(|c| c.is_not_null())
+            .reduce(|a, b| a | b)
+            .unwrap_or_else(|| BooleanChunked::full("m".into(), false, body.height()));
+        body.filter(&mask).map_err(|e| Error::invalid(display, e.to_string()))?
+    } else {
+        body
     };
     if body.height() != lines.len() {
         return Err(Error::Csv {
@@ -533,6 +550,11 @@ fn record_lines(
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {
+                // A record with nothing in it is no response (and polars
+                // skips it as well).
+                if rec.iter().all(|f| f.is_empty()) {
+                    continue;
+                }
                 if rec.len() != width {
                     let ends_in_quote = rdr.is_done()
                         && body[start.min(body.len())..].iter().filter(|&&b| b == b'"').count() % 2 == 1;

@@ -162,6 +162,26 @@ fn text_column(col: &Column, name: &str, numeric: bool) -> PolarsResult<Column> 
 
 /// Multiple-response sets from record type 7, subtype 7 (and 19).
 fn mr_sets(bytes: &[u8], columns: &[ExportColumn]) -> Vec<MrSet> {
+    // Sets list short (8-character) names; subtype 13 maps them to long ones.
+    let long: HashMap<String, String> = subtype_records(bytes, &[13])
+        .iter()
+        .flat_map(|t| t.split('\t').map(str::to_string).collect::<Vec<_>>())
+        .filter_map(|pair| {
+            let (short, long) = pair.split_once('=')?;
+            Some((short.trim().to_lowercase(), long.trim().to_string()))
+        })
+        .collect();
+    let columns: Vec<ExportColumn> = columns
+        .iter()
+        .cloned()
+        .chain(long.iter().map(|(short, long)| ExportColumn {
+            key: long.clone(),
+            name: short.clone(),
+            text: String::new(),
+            choice: None,
+        }))
+        .collect();
+    let columns = &columns;
     let mut out = Vec::new();
     for text in subtype_records(bytes, &[7, 19]) {
         for line in text.split('\n') {
@@ -207,10 +227,12 @@ fn parse_mr_line(line: &str, columns: &[ExportColumn]) -> Option<MrSet> {
         _ => return None,
     };
     let (label, vars) = counted(rest)?;
-    let by_lower: HashMap<String, &str> = columns
-        .iter()
-        .map(|c| (c.key.to_lowercase(), c.key.as_str()))
-        .collect();
+    // Long names first, then short names (from subtype 13) to long names.
+    let mut by_lower: HashMap<String, &str> = HashMap::new();
+    for c in columns.iter().rev() {
+        by_lower.insert(c.name.to_lowercase(), c.key.as_str());
+        by_lower.insert(c.key.to_lowercase(), c.key.as_str());
+    }
     let members: Vec<String> = vars
         .split_whitespace()
         .map(|v| by_lower.get(&v.to_lowercase()).map(|k| k.to_string()).unwrap_or_else(|| v.to_string()))

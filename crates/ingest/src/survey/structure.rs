@@ -622,7 +622,8 @@ impl Structure {
     /// export lacks them. Returns how many columns it matched.
     pub fn apply(&self, export: &mut Export) -> Result<usize> {
         if !self.column_codes.is_empty() {
-            if self.column_codes.len() != export.columns.len() {
+            // LimeSurvey leaves the timing columns at the end out of the syntax.
+            if self.column_codes.len() > export.columns.len() {
                 return Err(Error::invalid(
                     &export.file,
                     format!(
