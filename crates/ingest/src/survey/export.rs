@@ -544,9 +544,23 @@ fn record_lines(
     let mut rec = csv::ByteRecord::new();
     let mut lines = Vec::new();
     let mut last_start = 0usize;
+    // The csv crate counts records, not the line feeds inside quoted
+    // fields, so lines are counted from byte positions.
+    let (mut counted_to, mut line) = (0usize, first_line);
     loop {
-        let line = rdr.position().line() + first_line - 1;
-        let start = rdr.position().byte() as usize;
+        let start = (rdr.position().byte() as usize).min(body.len());
+        line += body[counted_to..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        counted_to = start;
+        // Skip line breaks before the record itself.
+        let mut s = start;
+        while s < body.len() && matches!(body[s], b'\r' | b'\n') {
+            if body[s] == b'\n' {
+                line += 1;
+            }
+            s += 1;
+        }
+        counted_to = counted_to.max(s);
+        let line = line;
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {
@@ -580,7 +594,7 @@ fn record_lines(
             Err(e) => {
                 return Err(Error::Csv {
                     path: display.into(),
-                    line: e.position().map(|p| p.line() + first_line - 1),
+                    line: Some(line),
                     message: e.to_string(),
                 })
             }
