@@ -2,9 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use pokeval_ingest::project::Platform;
+use pokeval_ingest::model::Wave;
 use pokeval_ingest::register::Register;
-use pokeval_ingest::survey::{read_survey, Instrument, SurveyData};
+use pokeval_ingest::resolve::Resolver;
+use pokeval_ingest::survey::{open_sources, read_survey, Instrument, ReadOptions, SurveyData};
 use polars::prelude::*;
 
 fn repo() -> PathBuf {
@@ -24,7 +25,17 @@ fn read(csv_text: Option<String>) -> SurveyData {
         }
         None => fixture,
     };
-    read_survey(&path, Platform::Qualtrics, &ins, &reg, "enquete.csv").unwrap()
+    let resolver = Resolver::new(&reg, 2024);
+    read_survey(
+        &path,
+        "enquete.csv",
+        &ReadOptions::default(),
+        None,
+        Some(&ins),
+        Some(&resolver),
+        Wave::new(2024).unwrap(),
+    )
+    .unwrap()
 }
 
 fn answer(
@@ -96,8 +107,9 @@ fn example_export_gives_a_long_table_with_labels() {
     // unanswered: no row
     assert_eq!(answer(&data, "R_Vb06EdeQf", "aandeel_al2"), None);
     // open answers keep their line breaks and become sources
-    let zwolle = data
-        .sources
+    let ins = Instrument::load(&repo().join("surveys/2024/instrument.toml")).unwrap();
+    let sources = open_sources(&data, &ins).unwrap();
+    let zwolle = sources
         .iter()
         .find(|s| s.id == "survey:R_Vb05ZwolleQe:besteding_open")
         .unwrap();
@@ -106,7 +118,7 @@ fn example_export_gives_a_long_table_with_labels() {
         "{:?}",
         zwolle.text
     );
-    assert_eq!(data.sources.len(), 22);
+    assert_eq!(sources.len(), 22);
 }
 
 #[test]
@@ -140,12 +152,12 @@ fn bad_rows_are_rejected_with_line_and_reason() {
     assert!(
         reasons
             .iter()
-            .any(|(l, r)| *l == 8 && r.contains("'Atlantis' is not in the register")),
+            .any(|(l, r)| *l == 8 && r.contains("municipality 'Atlantis'") && r.contains("mapping file")),
         "{reasons:?}"
     );
     assert!(
         reasons.iter().any(|(l, r)| *l == 17
-            && r.contains("duplicate ResponseId R_Vb01EnschedeXa (first on line 5)")),
+            && r.contains("duplicate respondent id R_Vb01EnschedeXa (first on line 5)")),
         "{reasons:?}"
     );
 }

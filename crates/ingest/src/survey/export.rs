@@ -673,6 +673,11 @@ fn detect(heads: &[(Vec<String>, u64)], declared: Option<Platform>, display: &st
                 l.describe()
             ),
         }),
+        (None, Some(Platform::Qualtrics)) if heads.len() < 3 => Err(Error::Csv {
+            path: display.into(),
+            line: Some(heads.len() as u64 + 1),
+            message: "the file ends inside the header: a Qualtrics export has three header rows (column names, question texts, ImportIds); the export looks truncated, export it again".into(),
+        }),
         (None, _) => Err(Error::Csv {
             path: display.into(),
             line: Some(1),
