@@ -77,6 +77,58 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8787")]
         addr: String,
     },
+    /// Read survey exports into one harmonised response table.
+    ///
+    /// Give a project (every [[survey]] it names, with its instrument,
+    /// register, mergers and mapping file) or one export file (.csv, .xlsx,
+    /// .sav, .zsav) with optional --instrument and --register. The platform,
+    /// header rows, delimiter and encoding are detected. Writes
+    /// <name>_lang.csv (respondent, municipality, wave, question, value,
+    /// label, number, missing), <name>_breed.csv (one row per respondent),
+    /// <name>_afgewezen.csv (rejected records with line and reason) and,
+    /// when municipality names needed fuzzy matching or could not be placed,
+    /// gemeenten_review.csv. Prints records read = accepted + rejected.
+    Ingest {
+        /// A project (folder or evaluatie.toml) or a survey export file.
+        input: PathBuf,
+        /// Output folder; default: <output>/enquete for a project, else ./enquete.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// csv, parquet or both.
+        #[arg(long, short, value_enum, default_value = "csv")]
+        format: TableFormatArg,
+        /// For a file: the instrument (questions and column maps).
+        #[arg(long)]
+        instrument: Option<PathBuf>,
+        /// For a file: a survey definition (.qsf, .lss, .tsv, queXML, R syntax) that labels codes.
+        #[arg(long)]
+        structure: Option<PathBuf>,
+        /// For a file: the municipality register (resolves the municipality question).
+        #[arg(long)]
+        register: Option<PathBuf>,
+        /// For a file: mergers (CBS herindelingen layout).
+        #[arg(long)]
+        mergers: Option<PathBuf>,
+        /// For a file: settled municipality texts (invoer,gemeentecode).
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// For a file: the platform, when detection should not decide
+        /// (qualtrics, limesurvey, surveymonkey, google-forms, microsoft-forms, spss, generic).
+        #[arg(long)]
+        platform: Option<pokeval_ingest::survey::Platform>,
+        /// For a file: auto (UTF-8, else Windows-1252), utf-8 or windows-1252.
+        #[arg(long, default_value = "auto")]
+        encoding: pokeval_ingest::survey::EncodingChoice,
+        /// For a file: the wave (2024, 2025, 2026).
+        #[arg(long, value_parser = parse_wave, default_value = "2024")]
+        wave: u16,
+        /// For a file: keep Qualtrics test responses (Status 2).
+        #[arg(long)]
+        include_tests: bool,
+        /// Show no progress.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Create a new evaluation project that builds as it is.
     ///
     /// Writes evaluatie.toml, an editable copy of the default codebook, a
@@ -109,6 +161,13 @@ impl From<ExportFormat> for pokeval_exchange::Format {
             ExportFormat::Csv => pokeval_exchange::Format::Csv,
         }
     }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TableFormatArg {
+    Csv,
+    Parquet,
+    Both,
 }
 
 fn parse_wave(s: &str) -> Result<u16, String> {
@@ -201,6 +260,83 @@ fn run(cli: Cli) -> Result<(), String> {
                     println!("rebuilt (version {v})");
                 }
             }
+        }
+        Command::Ingest {
+            input,
+            out,
+            format,
+            instrument,
+            structure,
+            register,
+            mergers,
+            mapping,
+            platform,
+            encoding,
+            wave,
+            include_tests,
+            quiet,
+        } => {
+            use pokeval_ingest::survey::{job, TableFormat};
+            let formats = match format {
+                TableFormatArg::Csv => vec![TableFormat::Csv],
+                TableFormatArg::Parquet => vec![TableFormat::Parquet],
+                TableFormatArg::Both => vec![TableFormat::Csv, TableFormat::Parquet],
+            };
+            let is_project = input.is_dir()
+                || input.file_name().and_then(|n| n.to_str())
+                    == Some(pokeval_ingest::project::PROJECT_FILE);
+            let request = if is_project {
+                let project =
+                    pokeval_ingest::project::Project::load(&input).map_err(|e| e.to_string())?;
+                job::project_request(&project, out, formats)
+            } else {
+                let wave = pokeval_ingest::model::Wave::new(wave)?;
+                job::IngestRequest {
+                    jobs: vec![job::SurveyJob {
+                        display: input.display().to_string(),
+                        path: input,
+                        options: pokeval_ingest::survey::ReadOptions {
+                            platform,
+                            encoding,
+                            sheet: None,
+                            include_tests,
+                        },
+                        structure,
+                        instrument,
+                    }],
+                    wave,
+                    register,
+                    mergers,
+                    mapping,
+                    out: out.unwrap_or_else(|| PathBuf::from("enquete")),
+                    formats,
+                    pseudonymise: None,
+                }
+            };
+            let progress = spinner(quiet);
+            let result = job::ingest_surveys(&request, &progress);
+            progress.0.finish_and_clear();
+            let outcome = result.map_err(|e| e.to_string())?;
+            for s in &outcome.surveys {
+                println!("{} ({}, {})", s.file, s.layout.describe(), s.encoding);
+                println!(
+                    "  {} records read = {} accepted + {} rejected; {} answers in the long table",
+                    s.rows_read, s.accepted, s.rejected, s.answers
+                );
+            }
+            if !outcome.review.is_empty() {
+                println!("municipality names to review ({}):", outcome.review.len());
+                for r in outcome.review.iter().take(20) {
+                    println!(
+                        "  '{}' x{}: {} {} {} {}",
+                        r.invoer, r.aantal, r.status, r.voorstel_code, r.voorstel_naam, r.score
+                    );
+                }
+            }
+            for f in &outcome.written {
+                println!("wrote {}", f.display());
+            }
+            Ok(())
         }
         Command::Init { dir, wave } => {
             let files = pokeval_report::scaffold::init(&dir, wave).map_err(|e| e.to_string())?;

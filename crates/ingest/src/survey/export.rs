@@ -63,6 +63,39 @@ impl Platform {
     }
 }
 
+impl std::str::FromStr for Platform {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let all = [
+            Platform::Qualtrics,
+            Platform::Limesurvey,
+            Platform::Surveymonkey,
+            Platform::GoogleForms,
+            Platform::MicrosoftForms,
+            Platform::Spss,
+            Platform::Generic,
+        ];
+        all.into_iter().find(|p| p.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|p| p.name()).collect();
+            format!("'{s}' is not a platform: {}", names.join(", "))
+        })
+    }
+}
+
+impl std::str::FromStr for EncodingChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "auto" => Ok(EncodingChoice::Auto),
+            "utf-8" => Ok(EncodingChoice::Utf8),
+            "windows-1252" => Ok(EncodingChoice::Windows1252),
+            _ => Err(format!("'{s}' is not an encoding: auto, utf-8 or windows-1252")),
+        }
+    }
+}
+
 /// The file layouts pokeval recognises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -22,6 +22,7 @@
 
 pub mod dates;
 pub mod export;
+pub mod job;
 pub mod spss;
 pub mod structure;
 
