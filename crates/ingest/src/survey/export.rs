@@ -603,11 +603,12 @@ fn record_lines(
                     continue;
                 }
                 if rec.len() != width {
-                    let ends_in_quote = rdr.is_done()
+                    let at_end = rdr.position().byte() as usize >= body.len();
+                    let ends_in_quote = at_end
                         && body[start.min(body.len())..].iter().filter(|&&b| b == b'"').count() % 2 == 1;
                     let hint = if ends_in_quote {
                         "the file ends inside a quoted field: it looks truncated; export it again"
-                    } else if rdr.is_done() && rec.len() < width {
+                    } else if at_end && rec.len() < width {
                         "the last record is short: the file looks truncated; export it again"
                     } else {
                         "check for an unquoted delimiter or a stray quote in this record"

@@ -72,6 +72,11 @@ pub struct AnswerOption {
     /// the text as a `<question>:other` row.
     #[serde(default)]
     pub other: bool,
+    /// Other codes that mean this option on some platform (LimeSurvey
+    /// `Y`, `A1`, `-oth-`), so the same answer gets the same code in every
+    /// wave.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 /// A question with a stable id that stays the same across waves and platforms.
@@ -398,6 +403,18 @@ struct Chunk {
     errors: Vec<(usize, String)>,
 }
 
+/// Whether a cell looks like an answer code (`A4`, `12`, `-oth-`, `SQ001`)
+/// rather than text a respondent typed: codes never fall back to "other".
+fn looks_like_code(v: &str) -> bool {
+    let t = v.trim();
+    if t.len() > 2 && t.starts_with('-') && t.ends_with('-') {
+        return true;
+    }
+    let letters = t.chars().take_while(|c| c.is_ascii_alphabetic()).count();
+    let rest = &t[letters..];
+    letters <= 4 && !rest.is_empty() && rest.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()) && !rest.trim_start_matches('-').is_empty()
+}
+
 fn same_code(a: &str, b: &str) -> bool {
     a == b
         || match (a.parse::<f64>(), b.parse::<f64>()) {
@@ -431,9 +448,11 @@ fn decode_coded(
         }
     };
     let find = |t: &str| {
-        q.options.iter().position(|o| same_code(&o.code, t)).or_else(|| {
-            q.options.iter().position(|o| o.label.eq_ignore_ascii_case(t))
-        })
+        q.options
+            .iter()
+            .position(|o| same_code(&o.code, t))
+            .or_else(|| q.options.iter().position(|o| o.aliases.iter().any(|a| a == t)))
+            .or_else(|| q.options.iter().position(|o| o.label.eq_ignore_ascii_case(t)))
     };
     if declared_missing {
         return Ok(vec![Entry {
@@ -483,7 +502,8 @@ fn decode_coded(
                         k = end;
                     }
                     None => {
-                        if let Some(oi) = q.options.iter().position(|o| o.other) {
+                        let other = q.options.iter().position(|o| o.other).filter(|_| !looks_like_code(parts[k]));
+                        if let Some(oi) = other {
                             out.push(opt_entry(oi));
                             out.push(Entry {
                                 question: other_qi,
@@ -505,7 +525,8 @@ fn decode_coded(
             if let Some(i) = find(v).or_else(|| export_label.and_then(find)) {
                 return Ok(vec![opt_entry(i)]);
             }
-            if let Some(oi) = q.options.iter().position(|o| o.other) {
+            let other = q.options.iter().position(|o| o.other).filter(|_| !looks_like_code(v));
+            if let Some(oi) = other {
                 return Ok(vec![
                     opt_entry(oi),
                     Entry { question: other_qi, value: v.to_string(), label: v.to_string(), number: None, missing: false },
@@ -531,6 +552,7 @@ fn decode_column(
     other_qi: u32,
     target: Target,
     ok: &[bool],
+    imply_other: Option<usize>,
 ) -> Result<Chunk> {
     let ca = export.column(col)?;
     let labels = export.labels.get(&col);
@@ -543,7 +565,19 @@ fn decode_column(
         chunk.cell_question = other_qi;
     }
     if free {
-        let numeric = q.kind == QuestionType::Numeric;
+        let numeric = q.kind == QuestionType::Numeric && !matches!(target, Target::Other(_));
+        // An "other" text means the "other" option was chosen, when no
+        // column says so itself.
+        if let Some(oi) = imply_other {
+            let o = &q.options[oi];
+            chunk.entries.push(Entry {
+                question: qi,
+                value: o.code.clone(),
+                label: o.label.clone(),
+                number: if o.missing { None } else { parse_number(&o.code) },
+                missing: o.missing,
+            });
+        }
         for (i, v) in ca.iter().enumerate() {
             let Some(v) = v else { continue };
             if !ok[i] || v.trim().is_empty() {
@@ -562,6 +596,10 @@ fn decode_column(
             };
             chunk.cell_rows.push(i as IdxSize);
             chunk.cell_number.push(number);
+            if imply_other.is_some() {
+                chunk.coded_rows.push(i as IdxSize);
+                chunk.coded_entry.push(0);
+            }
         }
         return Ok(chunk);
     }
@@ -658,7 +696,16 @@ pub fn harmonise(
                     Target::Respondent => unreachable!("respondent targets are taken out above"),
                 };
                 let qi = qindex(q);
-                decode_column(export, *col, q, qi, nq + qi, *t, &check.ok)
+                // For a multiple-choice "other" text without its own tick column.
+                let imply = match t {
+                    Target::Other(q) if q.kind == QuestionType::Multiple => {
+                        q.options.iter().position(|o| o.other).filter(|oi| {
+                            !targets.iter().any(|(_, t2)| matches!(t2, Target::Option(q2, i2) if q2.id == q.id && i2 == oi))
+                        })
+                    }
+                    _ => None,
+                };
+                decode_column(export, *col, q, qi, nq + qi, *t, &check.ok, imply)
             })
             .collect()
     };
