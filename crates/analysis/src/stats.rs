@@ -25,6 +25,9 @@ pub struct Analysis {
     pub wave: Wave,
     pub inputs: Vec<InputSummary>,
     pub rejects: Vec<Reject>,
+    /// Municipality texts matched fuzzily (accepted) or not placed
+    /// (rejected), for the mapping file.
+    pub municipality_review: Vec<pokeval_ingest::resolve::ReviewItem>,
     pub codebook: CodebookSummary,
     pub sources: SourceCounts,
     pub segments: usize,
@@ -328,6 +331,7 @@ pub fn analyse(
         wave,
         inputs: inputs_summary,
         rejects,
+        municipality_review: inputs.municipality_review.clone(),
         codebook: CodebookSummary {
             name: codebook.name.clone(),
             codes: codebook

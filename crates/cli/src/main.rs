@@ -379,6 +379,18 @@ fn print_summary(outcome: &pokeval_report::BuildOutcome) {
             );
         }
     }
+    if !a.municipality_review.is_empty() {
+        println!(
+            "municipality names to review ({}; settle them in the file named by register.mapping):",
+            a.municipality_review.len()
+        );
+        for r in &a.municipality_review {
+            println!(
+                "  '{}' x{}: {} {} {} {} {}",
+                r.invoer, r.aantal, r.status, r.voorstel_code, r.voorstel_naam, r.score, r.reden
+            );
+        }
+    }
     println!(
         "coded {} segments from {} sources: {} codings",
         a.segments,
