@@ -5,9 +5,11 @@
 //!
 //! **Owns:** the shared domain model ([`model`]: municipality, wave, action
 //! line, route, source, span, segment), the project file ([`project`]), the
-//! municipality register ([`register`]), survey instruments and exports
-//! ([`survey`]), interview notes ([`notes`]) and the funds and vouchers
-//! tables ([`funds`]). Everything a reader does not accept is either an
+//! municipality register ([`register`]) and the resolution of typed names
+//! to CBS codes with aliases, mergers and fuzzy matching ([`resolve`]),
+//! survey exports of every platform, survey definitions and instruments
+//! ([`survey`], and `pokeval ingest` in [`survey::job`]), interview notes
+//! ([`notes`]) and the funds and vouchers tables ([`funds`]). Everything a reader does not accept is either an
 //! [`Error`] naming the file, line and field, or a [`Reject`] with a reason:
 //! nothing is dropped silently.
 //!
