@@ -120,7 +120,9 @@ fn truncated_survey_export_is_an_error() {
     );
     let err = build_fails(&p);
     assert!(
-        err.contains("enquete.csv, line 3") && err.contains("three header rows") && err.contains("truncated"),
+        err.contains("enquete.csv, line 3")
+            && err.contains("three header rows")
+            && err.contains("truncated"),
         "{err}"
     );
 }

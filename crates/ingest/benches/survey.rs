@@ -13,6 +13,7 @@
 //! cargo bench --workspace --bench survey           # 100,000 responses x 80 columns
 //! POKEVAL_BENCH_ROWS=10000 cargo bench --workspace --bench survey
 //! POKEVAL_BENCH_PYTHON=0 cargo bench ...           # skip the pandas side
+//! POKEVAL_BENCH_DIR=/tmp/b cargo bench ...         # keep the generated files
 //! ```
 //!
 //! Each measurement runs in a child process (this binary again), three
@@ -36,19 +37,71 @@ const NUMERIC: usize = 6;
 const OPEN: usize = 6;
 
 const WORDS: &[&str] = &[
-    "de", "het", "een", "wijkteam", "schuldhulp", "gemeente", "inwoners", "met", "voor", "sociaal",
-    "raadslieden", "bestaanszekerheid", "en", "in", "vroegsignalering", "loket", "bereikbaar",
-    "ondersteuning", "toeslagen", "bezwaar", "we", "hebben", "extra", "capaciteit", "ingezet",
-    "samenwerking", "juridisch", "advies", "überhaupt", "coördinatie", "financiën", "spreekuur",
+    "de",
+    "het",
+    "een",
+    "wijkteam",
+    "schuldhulp",
+    "gemeente",
+    "inwoners",
+    "met",
+    "voor",
+    "sociaal",
+    "raadslieden",
+    "bestaanszekerheid",
+    "en",
+    "in",
+    "vroegsignalering",
+    "loket",
+    "bereikbaar",
+    "ondersteuning",
+    "toeslagen",
+    "bezwaar",
+    "we",
+    "hebben",
+    "extra",
+    "capaciteit",
+    "ingezet",
+    "samenwerking",
+    "juridisch",
+    "advies",
+    "überhaupt",
+    "coördinatie",
+    "financiën",
+    "spreekuur",
 ];
 
 /// The register's names as respondents type them: exact, lower case,
 /// "gemeente X", aliases and a few typos.
 const TYPED: &[&str] = &[
-    "Enschede", "gemeente Zwolle", "venlo", "Den Bosch", "Groningen", "Stad Groningen", "Ede",
-    "Amersfoort", "Súdwest-Fryslân", "Sudwest Fryslan", "Pijnacker-Nootdorp", "Lingewaard",
-    "Zwole", "Amersfort", "Tholen", "Vaals", "Oss", "Hoorn", "Huizen", "Zaanstad", "Soest",
-    "Rheden", "Borne", "Eemnes", "Renswoude", "West Maas en Waal", "Ameland", "Eemsdelta",
+    "Enschede",
+    "gemeente Zwolle",
+    "venlo",
+    "Den Bosch",
+    "Groningen",
+    "Stad Groningen",
+    "Ede",
+    "Amersfoort",
+    "Súdwest-Fryslân",
+    "Sudwest Fryslan",
+    "Pijnacker-Nootdorp",
+    "Lingewaard",
+    "Zwole",
+    "Amersfort",
+    "Tholen",
+    "Vaals",
+    "Oss",
+    "Hoorn",
+    "Huizen",
+    "Zaanstad",
+    "Soest",
+    "Rheden",
+    "Borne",
+    "Eemnes",
+    "Renswoude",
+    "West Maas en Waal",
+    "Ameland",
+    "Eemsdelta",
 ];
 
 struct Rng(u64);
@@ -110,14 +163,18 @@ fn generate(dir: &Path, rows: usize) -> std::io::Result<(PathBuf, PathBuf)> {
         names.push(format!("Q10_{i}"));
         texts.push(format!("Aandeel - Actielijn {i}"));
         ids.push(format!("QID10_{i}"));
-        ins.push_str(&format!("\n[[question]]\nid = \"aandeel_{i}\"\ntype = \"numeric\"\ntext = \"Aandeel {i}\"\n"));
+        ins.push_str(&format!(
+            "\n[[question]]\nid = \"aandeel_{i}\"\ntype = \"numeric\"\ntext = \"Aandeel {i}\"\n"
+        ));
         map.push_str(&format!("QID10_{i} = \"aandeel_{i}\"\n"));
     }
     for i in 1..=OPEN {
         names.push(format!("Q{}", 10 + i));
         texts.push(format!("Open vraag {i}"));
         ids.push(format!("QID{}_TEXT", 10 + i));
-        ins.push_str(&format!("\n[[question]]\nid = \"open_{i}\"\ntype = \"open\"\ntext = \"Open vraag {i}\"\n"));
+        ins.push_str(&format!(
+            "\n[[question]]\nid = \"open_{i}\"\ntype = \"open\"\ntext = \"Open vraag {i}\"\n"
+        ));
         map.push_str(&format!("QID{}_TEXT = \"open_{i}\"\n", 10 + i));
     }
     assert_eq!(names.len(), 80, "the benchmark file has 80 columns");
@@ -127,8 +184,19 @@ fn generate(dir: &Path, rows: usize) -> std::io::Result<(PathBuf, PathBuf)> {
     let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&csv_path)?);
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     writeln!(w, "{}", names.join(","))?;
-    writeln!(w, "{}", texts.iter().map(|t| quote(t)).collect::<Vec<_>>().join(","))?;
-    writeln!(w, "{}", ids.iter().map(|i| quote(&format!("{{\"ImportId\":\"{i}\"}}"))).collect::<Vec<_>>().join(","))?;
+    writeln!(
+        w,
+        "{}",
+        texts.iter().map(|t| quote(t)).collect::<Vec<_>>().join(",")
+    )?;
+    writeln!(
+        w,
+        "{}",
+        ids.iter()
+            .map(|i| quote(&format!("{{\"ImportId\":\"{i}\"}}")))
+            .collect::<Vec<_>>()
+            .join(",")
+    )?;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut line = String::with_capacity(4096);
     for r in 0..rows {
@@ -205,7 +273,11 @@ fn child(step: &str, csv: &Path, ins: &Path, register: &Path) {
             let export = read_export(csv, "enquete.csv", &ReadOptions::default()).expect("export");
             let data = harmonise(&export, &instrument, Some(&resolver)).expect("harmonise");
             assert_eq!(data.rejects.len(), 0, "{:?}", data.rejects.first());
-            data.long.height()
+            let n = data.long.height();
+            // Freeing the tables is not part of the work measured.
+            std::mem::forget(data);
+            std::mem::forget(export);
+            n
         }
         "polars" => {
             let df = CsvReadOptions::default()
@@ -215,7 +287,9 @@ fn child(step: &str, csv: &Path, ins: &Path, register: &Path) {
                 .expect("reader")
                 .finish()
                 .expect("polars read");
-            df.height()
+            let n = df.height();
+            std::mem::forget(df);
+            n
         }
         other => panic!("unknown step {other}"),
     };
@@ -231,14 +305,36 @@ fn measure(step: &str, csv: &Path, ins: &Path, register: &Path) -> (f64, u64, St
     for _ in 0..3 {
         let out = Command::new(&exe)
             .env("POKEVAL_BENCH_STEP", step)
-            .env("POKEVAL_BENCH_FILES", format!("{}\n{}\n{}", csv.display(), ins.display(), register.display()))
+            .env(
+                "POKEVAL_BENCH_FILES",
+                format!(
+                    "{}\n{}\n{}",
+                    csv.display(),
+                    ins.display(),
+                    register.display()
+                ),
+            )
             .output()
             .expect("run the child");
-        assert!(out.status.success(), "{step}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{step}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8_lossy(&out.stdout);
         let mut parts = text.split_whitespace();
-        times.push(parts.next().and_then(|s| s.parse::<f64>().ok()).unwrap_or(f64::NAN));
-        peak = peak.max(parts.next().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0));
+        times.push(
+            parts
+                .next()
+                .and_then(|s| s.parse::<f64>().ok())
+                .unwrap_or(f64::NAN),
+        );
+        peak = peak.max(
+            parts
+                .next()
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(0),
+        );
         rows = parts.next().unwrap_or("").to_string();
     }
     times.sort_by(f64::total_cmp);
@@ -258,8 +354,13 @@ fn main() {
         .unwrap_or(100_000);
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let register = repo.join("fixtures/gemeenten_voorbeeld.csv");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (csv, ins) = generate(dir.path(), rows).expect("generate the export");
+    // POKEVAL_BENCH_DIR keeps the generated files (for profiling).
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = std::env::var_os("POKEVAL_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    let (csv, ins) = generate(&dir, rows).expect("generate the export");
     let size = std::fs::metadata(&csv).map(|m| m.len()).unwrap_or(0);
     let mb = size as f64 / 1e6;
     println!("survey ingest benchmark: {rows} responses x 80 columns, {mb:.1} MB (Qualtrics CSV, 3 header rows)");
@@ -267,8 +368,14 @@ fn main() {
     let (t_ours, p_ours, n_ours) = measure("pokeval", &csv, &ins, &register);
     println!("pokeval ingest to long table: {t_ours:7.3} s  peak {:7.1} MB ({:.2}x file)  {n_ours} answers", p_ours as f64 / 1024.0, p_ours as f64 * 1024.0 / size as f64);
     let (t_pl, p_pl, n_pl) = measure("polars", &csv, &ins, &register);
-    println!("bare typed polars read:       {t_pl:7.3} s  peak {:7.1} MB ({:.2}x file)  {n_pl} rows", p_pl as f64 / 1024.0, p_pl as f64 * 1024.0 / size as f64);
-    let run_python = std::env::var("POKEVAL_BENCH_PYTHON").map(|v| v != "0").unwrap_or(true);
+    println!(
+        "bare typed polars read:       {t_pl:7.3} s  peak {:7.1} MB ({:.2}x file)  {n_pl} rows",
+        p_pl as f64 / 1024.0,
+        p_pl as f64 * 1024.0 / size as f64
+    );
+    let run_python = std::env::var("POKEVAL_BENCH_PYTHON")
+        .map(|v| v != "0")
+        .unwrap_or(true);
     let mut t_pd = None;
     if run_python {
         let out = Command::new("python3")
@@ -291,9 +398,18 @@ fn main() {
         }
     }
     println!();
-    println!("pokeval / bare polars read: {:.2}x (target: at most 1.5x)", t_ours / t_pl);
+    println!(
+        "pokeval / bare polars read: {:.2}x (target: at most 1.5x)",
+        t_ours / t_pl
+    );
     if let Some(t) = t_pd {
-        println!("pandas / pokeval:           {:.2}x (target: at least 2x)", t / t_ours);
+        println!(
+            "pandas / pokeval:           {:.2}x (target: at least 2x)",
+            t / t_ours
+        );
     }
-    println!("pokeval peak / file size:   {:.2}x (target: under 3x)", p_ours as f64 * 1024.0 / size as f64);
+    println!(
+        "pokeval peak / file size:   {:.2}x (target: under 3x)",
+        p_ours as f64 * 1024.0 / size as f64
+    );
 }

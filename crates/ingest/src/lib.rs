@@ -208,7 +208,11 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
                 ),
             ));
         }
-        let structure = match s.structure.clone().or_else(|| survey::sibling_structure(&s.path)) {
+        let structure = match s
+            .structure
+            .clone()
+            .or_else(|| survey::sibling_structure(&s.path))
+        {
             Some(p) => Some(survey::read_structure(&p, &disp(&p))?),
             None => None,
         };

@@ -40,11 +40,25 @@ pub const SUGGEST_SCORE: f64 = 0.75;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "how")]
 pub enum Resolution {
-    Mapped { code: String },
-    Register { code: String },
-    Merger { code: String, former: String, date: String },
-    Fuzzy { code: String, score: f64 },
-    Uncertain { suggestion: Option<(String, f64)>, reason: String },
+    Mapped {
+        code: String,
+    },
+    Register {
+        code: String,
+    },
+    Merger {
+        code: String,
+        former: String,
+        date: String,
+    },
+    Fuzzy {
+        code: String,
+        score: f64,
+    },
+    Uncertain {
+        suggestion: Option<(String, f64)>,
+        reason: String,
+    },
 }
 
 impl Resolution {
@@ -93,6 +107,9 @@ pub struct Resolver<'r> {
     mergers: HashMap<String, Vec<Merger>>,
     names: Vec<(String, String)>,
     cache: std::cell::RefCell<HashMap<String, Resolution>>,
+    /// What was typed, as typed -> (folded key, resolution): most exports
+    /// repeat a few dozen spellings thousands of times.
+    raw: std::cell::RefCell<HashMap<String, (String, Resolution)>>,
     counts: std::cell::RefCell<BTreeMap<String, (String, usize)>>,
 }
 
@@ -112,6 +129,7 @@ impl<'r> Resolver<'r> {
             mergers: HashMap::new(),
             names,
             cache: Default::default(),
+            raw: Default::default(),
             counts: Default::default(),
         }
     }
@@ -129,7 +147,12 @@ impl<'r> Resolver<'r> {
                 continue;
             }
             if self.register.get(&code).is_none() {
-                return Err(field_error(path, Some(row.line), "gemeentecode", format!("'{code}' is not in the register; use a CBS code such as GM0363")));
+                return Err(field_error(
+                    path,
+                    Some(row.line),
+                    "gemeentecode",
+                    format!("'{code}' is not in the register; use a CBS code such as GM0363"),
+                ));
             }
             self.mapping.insert(name_key(typed), code);
         }
@@ -158,13 +181,25 @@ impl<'r> Resolver<'r> {
                 new_code: row.get(cs).trim().to_string(),
                 new_name: row.get(csn).trim().to_string(),
             };
-            let year: u16 = m.date.get(..4).and_then(|y| y.parse().ok()).ok_or_else(|| {
-                field_error(path, Some(row.line), "ingangsdatum", format!("'{}' is not a date (YYYY-MM-DD)", m.date))
-            })?;
+            let year: u16 = m
+                .date
+                .get(..4)
+                .and_then(|y| y.parse().ok())
+                .ok_or_else(|| {
+                    field_error(
+                        path,
+                        Some(row.line),
+                        "ingangsdatum",
+                        format!("'{}' is not a date (YYYY-MM-DD)", m.date),
+                    )
+                })?;
             // In effect for the wave when it started on or before 1 January.
             let in_effect = year < self.year || (year == self.year && m.date.ends_with("-01-01"));
             if in_effect {
-                self.mergers.entry(name_key(&m.old_name)).or_default().push(m.clone());
+                self.mergers
+                    .entry(name_key(&m.old_name))
+                    .or_default()
+                    .push(m.clone());
                 self.mergers.entry(m.old_code.clone()).or_default().push(m);
             }
         }
@@ -174,13 +209,22 @@ impl<'r> Resolver<'r> {
     /// Resolves one typed text and counts it for the review list.
     pub fn resolve(&self, typed: &str) -> Resolution {
         let typed = typed.trim();
-        let key = name_key(typed);
-        let r = {
-            let mut cache = self.cache.borrow_mut();
-            cache
-                .entry(key.clone())
-                .or_insert_with(|| self.resolve_uncached(typed, &key))
-                .clone()
+        let hit = self.raw.borrow().get(typed).cloned();
+        let (key, r) = match hit {
+            Some(found) => found,
+            None => {
+                let key = name_key(typed);
+                let r = self
+                    .cache
+                    .borrow_mut()
+                    .entry(key.clone())
+                    .or_insert_with(|| self.resolve_uncached(typed, &key))
+                    .clone();
+                self.raw
+                    .borrow_mut()
+                    .insert(typed.to_string(), (key.clone(), r.clone()));
+                (key, r)
+            }
         };
         if matches!(r, Resolution::Fuzzy { .. } | Resolution::Uncertain { .. }) {
             let mut counts = self.counts.borrow_mut();
@@ -192,28 +236,48 @@ impl<'r> Resolver<'r> {
 
     fn resolve_uncached(&self, typed: &str, key: &str) -> Resolution {
         if typed.is_empty() {
-            return Resolution::Uncertain { suggestion: None, reason: "no municipality given".into() };
+            return Resolution::Uncertain {
+                suggestion: None,
+                reason: "no municipality given".into(),
+            };
         }
         if let Some(code) = self.mapping.get(key) {
             return Resolution::Mapped { code: code.clone() };
         }
         if let Some(m) = self.register.resolve(typed) {
-            return Resolution::Register { code: m.code.clone() };
+            return Resolution::Register {
+                code: m.code.clone(),
+            };
         }
-        let merged = self.mergers.get(key).or_else(|| self.mergers.get(&typed.to_uppercase()));
+        let merged = self
+            .mergers
+            .get(key)
+            .or_else(|| self.mergers.get(&typed.to_uppercase()));
         if let Some(ms) = merged {
             let mut successors: Vec<&Merger> = ms.iter().collect();
             successors.dedup_by(|a, b| a.new_code == b.new_code);
             if successors.len() == 1 {
                 let m = successors[0];
                 if self.register.get(&m.new_code).is_some() {
-                    return Resolution::Merger { code: m.new_code.clone(), former: m.old_name.clone(), date: m.date.clone() };
+                    return Resolution::Merger {
+                        code: m.new_code.clone(),
+                        former: m.old_name.clone(),
+                        date: m.date.clone(),
+                    };
                 }
             } else {
-                let names: Vec<String> = successors.iter().map(|m| format!("{} ({})", m.new_name, m.new_code)).collect();
+                let names: Vec<String> = successors
+                    .iter()
+                    .map(|m| format!("{} ({})", m.new_name, m.new_code))
+                    .collect();
                 return Resolution::Uncertain {
                     suggestion: None,
-                    reason: format!("{} was split over {} on {}; say which part is meant", successors[0].old_name, names.join(", "), successors[0].date),
+                    reason: format!(
+                        "{} was split over {} on {}; say which part is meant",
+                        successors[0].old_name,
+                        names.join(", "),
+                        successors[0].date
+                    ),
                 };
             }
         }
@@ -232,13 +296,19 @@ impl<'r> Resolver<'r> {
         let second = ranked.get(1).map(|r| r.1).unwrap_or(0.0);
         match first {
             Some((code, score)) if score >= AUTO_SCORE && score - second >= MARGIN => {
-                Resolution::Fuzzy { code: code.to_string(), score }
+                Resolution::Fuzzy {
+                    code: code.to_string(),
+                    score,
+                }
             }
             Some((code, score)) if score >= SUGGEST_SCORE => Resolution::Uncertain {
                 suggestion: Some((code.to_string(), score)),
                 reason: "no exact match; the suggestion is not certain enough to accept".into(),
             },
-            _ => Resolution::Uncertain { suggestion: None, reason: "no municipality in the register resembles it".into() },
+            _ => Resolution::Uncertain {
+                suggestion: None,
+                reason: "no municipality in the register resembles it".into(),
+            },
         }
     }
 
@@ -255,7 +325,12 @@ impl<'r> Resolver<'r> {
             .iter()
             .filter_map(|(key, (typed, n))| {
                 let r = cache.get(key)?;
-                let name = |c: &str| self.register.get(c).map(|m| m.name.clone()).unwrap_or_default();
+                let name = |c: &str| {
+                    self.register
+                        .get(c)
+                        .map(|m| m.name.clone())
+                        .unwrap_or_default()
+                };
                 Some(match r {
                     Resolution::Fuzzy { code, score } => ReviewItem {
                         invoer: typed.clone(),
@@ -264,7 +339,8 @@ impl<'r> Resolver<'r> {
                         voorstel_code: code.clone(),
                         voorstel_naam: name(code),
                         score: format!("{score:.3}"),
-                        reden: "fuzzy match accepted; add a line to the mapping file to overrule".into(),
+                        reden: "fuzzy match accepted; add a line to the mapping file to overrule"
+                            .into(),
                     },
                     Resolution::Uncertain { suggestion, reason } => ReviewItem {
                         invoer: typed.clone(),
@@ -272,7 +348,10 @@ impl<'r> Resolver<'r> {
                         status: "te beoordelen".into(),
                         voorstel_code: suggestion.as_ref().map(|s| s.0.clone()).unwrap_or_default(),
                         voorstel_naam: suggestion.as_ref().map(|s| name(&s.0)).unwrap_or_default(),
-                        score: suggestion.as_ref().map(|s| format!("{:.3}", s.1)).unwrap_or_default(),
+                        score: suggestion
+                            .as_ref()
+                            .map(|s| format!("{:.3}", s.1))
+                            .unwrap_or_default(),
                         reden: reason.clone(),
                     },
                     _ => return None,
@@ -285,8 +364,16 @@ impl<'r> Resolver<'r> {
 /// Writes the review list as CSV (atomically).
 pub fn write_review(path: &Path, items: &[ReviewItem]) -> Result<()> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["invoer", "aantal", "status", "voorstel_code", "voorstel_naam", "score", "reden"])
-        .map_err(|e| Error::invalid(path, e.to_string()))?;
+    w.write_record([
+        "invoer",
+        "aantal",
+        "status",
+        "voorstel_code",
+        "voorstel_naam",
+        "score",
+        "reden",
+    ])
+    .map_err(|e| Error::invalid(path, e.to_string()))?;
     for i in items {
         w.write_record([
             i.invoer.as_str(),
@@ -299,7 +386,9 @@ pub fn write_review(path: &Path, items: &[ReviewItem]) -> Result<()> {
         ])
         .map_err(|e| Error::invalid(path, e.to_string()))?;
     }
-    let bytes = w.into_inner().map_err(|e| Error::invalid(path, e.to_string()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::invalid(path, e.to_string()))?;
     crate::fsio::write_atomic(path, &bytes)
 }
 
@@ -342,9 +431,13 @@ mod tests {
             .unwrap();
         assert_eq!(r.resolve("Den Bosch").code(), Some("GM0796"));
         assert_eq!(r.resolve("De stad").code(), Some("GM0344"));
-        assert!(matches!(r.resolve("Appingedam"), Resolution::Merger { ref code, .. } if code == "GM1979"));
+        assert!(
+            matches!(r.resolve("Appingedam"), Resolution::Merger { ref code, .. } if code == "GM1979")
+        );
         assert_eq!(r.resolve("Weesp").code(), Some("GM0363"));
-        assert!(matches!(r.resolve("Haaren"), Resolution::Uncertain { ref reason, .. } if reason.contains("split")));
+        assert!(
+            matches!(r.resolve("Haaren"), Resolution::Uncertain { ref reason, .. } if reason.contains("split"))
+        );
         match r.resolve("Groningn") {
             Resolution::Fuzzy { code, score } => assert!(code == "GM0014" && score >= AUTO_SCORE),
             other => panic!("{other:?}"),
@@ -354,13 +447,20 @@ mod tests {
         let review = r.review();
         let g = review.iter().find(|i| i.invoer == "Groningn").unwrap();
         assert_eq!((g.aantal, g.status.as_str()), (2, "automatisch"));
-        assert!(review.iter().any(|i| i.invoer == "Haaren" && i.status == "te beoordelen"));
+        assert!(review
+            .iter()
+            .any(|i| i.invoer == "Haaren" && i.status == "te beoordelen"));
         // A merger later than 1 January of the wave year does not count yet.
-        let early = Resolver::new(&reg, 2022).with_mergers(mergers.path()).unwrap();
+        let early = Resolver::new(&reg, 2022)
+            .with_mergers(mergers.path())
+            .unwrap();
         assert!(early.resolve("Weesp").code().is_none());
         // A mapping to a code outside the register is an error with the line.
         let bad = file("invoer,gemeentecode\nx,GM9999\n");
-        let err = Resolver::new(&reg, 2024).with_mapping(bad.path()).unwrap_err().to_string();
+        let err = Resolver::new(&reg, 2024)
+            .with_mapping(bad.path())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 2") && err.contains("GM9999"), "{err}");
     }
 }

@@ -24,7 +24,13 @@ fn answers(data: &SurveyData, respondent: &str, question: &str) -> Vec<(String, 
     let mis = l.column("missing").unwrap().bool().unwrap().clone();
     (0..l.height())
         .filter(|&i| r.get(i) == Some(respondent) && q.get(i) == Some(question))
-        .map(|i| (v.get(i).unwrap().to_string(), lab.get(i).unwrap().to_string(), mis.get(i).unwrap()))
+        .map(|i| {
+            (
+                v.get(i).unwrap().to_string(),
+                lab.get(i).unwrap().to_string(),
+                mis.get(i).unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -36,8 +42,14 @@ fn one(data: &SurveyData, respondent: &str, question: &str) -> (String, String, 
 
 fn example(wave: u16) -> SurveyData {
     let (file, ins) = match wave {
-        2024 => ("fixtures/2024/enquete_qualtrics_voorbeeld.csv", "surveys/2024/instrument.toml"),
-        _ => ("fixtures/2025/enquete_limesurvey_voorbeeld.csv", "surveys/2025/instrument.toml"),
+        2024 => (
+            "fixtures/2024/enquete_qualtrics_voorbeeld.csv",
+            "surveys/2024/instrument.toml",
+        ),
+        _ => (
+            "fixtures/2025/enquete_limesurvey_voorbeeld.csv",
+            "surveys/2025/instrument.toml",
+        ),
     };
     let ins = Instrument::load(&repo().join(ins)).unwrap();
     let reg = Register::load(&repo().join("fixtures/gemeenten_voorbeeld.csv")).unwrap();
@@ -68,31 +80,79 @@ fn the_same_question_lands_on_the_same_id_in_2024_qualtrics_and_2025_limesurvey(
         v
     };
     let (qa, qb) = (questions(&a), questions(&b));
-    for q in ["gemeente", "functie", "bestedingsplan", "aandeel_al4", "stelling_vrijheid", "besteding_open"] {
-        assert!(qa.contains(&q.to_string()) && qb.contains(&q.to_string()), "{q}: {qa:?} / {qb:?}");
+    for q in [
+        "gemeente",
+        "functie",
+        "bestedingsplan",
+        "aandeel_al4",
+        "stelling_vrijheid",
+        "besteding_open",
+    ] {
+        assert!(
+            qa.contains(&q.to_string()) && qb.contains(&q.to_string()),
+            "{q}: {qa:?} / {qb:?}"
+        );
     }
     // "Ja" is code 1 in both waves, whatever the platform wrote (1 or Y).
-    assert_eq!(one(&a, "R_Vb01EnschedeXa", "bestedingsplan"), ("1".into(), "Ja".into(), false));
-    assert_eq!(one(&b, "1", "bestedingsplan"), ("1".into(), "Ja".into(), false));
+    assert_eq!(
+        one(&a, "R_Vb01EnschedeXa", "bestedingsplan"),
+        ("1".into(), "Ja".into(), false)
+    );
+    assert_eq!(
+        one(&b, "1", "bestedingsplan"),
+        ("1".into(), "Ja".into(), false)
+    );
     // LimeSurvey's A6 is "Weet niet / n.v.t.": code 6, missing, as in 2024.
-    assert_eq!(one(&b, "5", "stelling_vrijheid"), ("6".into(), "Weet niet / n.v.t.".into(), true));
+    assert_eq!(
+        one(&b, "5", "stelling_vrijheid"),
+        ("6".into(), "Weet niet / n.v.t.".into(), true)
+    );
     // "U" (unknown) on a yes/no question: explicit and missing.
-    assert_eq!(one(&b, "6", "bestedingsplan"), ("3".into(), "Weet ik niet".into(), true));
+    assert_eq!(
+        one(&b, "6", "bestedingsplan"),
+        ("3".into(), "Weet ik niet".into(), true)
+    );
     // Municipalities: alias, merger, fuzzy; the split one is rejected.
     assert_eq!(b.respondents["1"], "GM0796", "Den Bosch is an alias");
-    assert_eq!(b.respondents["2"], "GM1979", "Appingedam merged into Eemsdelta");
-    assert_eq!(b.respondents["3"], "GM0014", "Groningn is a clear fuzzy match");
+    assert_eq!(
+        b.respondents["2"], "GM1979",
+        "Appingedam merged into Eemsdelta"
+    );
+    assert_eq!(
+        b.respondents["3"], "GM0014",
+        "Groningn is a clear fuzzy match"
+    );
     assert_eq!((b.rows_read, b.accepted(), b.rejects.len()), (7, 5, 2));
-    assert!(b.rejects.iter().any(|r| r.line == 5 && r.reason.contains("Haaren was split")), "{:?}", b.rejects);
-    assert!(b.rejects.iter().any(|r| r.line == 9 && r.reason.contains("duplicate respondent id 5")), "{:?}", b.rejects);
+    assert!(
+        b.rejects
+            .iter()
+            .any(|r| r.line == 5 && r.reason.contains("Haaren was split")),
+        "{:?}",
+        b.rejects
+    );
+    assert!(
+        b.rejects
+            .iter()
+            .any(|r| r.line == 9 && r.reason.contains("duplicate respondent id 5")),
+        "{:?}",
+        b.rejects
+    );
     // Multiple choice from Y/empty columns, with an "other" text.
-    let kanalen: Vec<String> = answers(&b, "5", "kanalen").into_iter().map(|a| a.0).collect();
+    let kanalen: Vec<String> = answers(&b, "5", "kanalen")
+        .into_iter()
+        .map(|a| a.0)
+        .collect();
     assert_eq!(kanalen, ["1", "2", "3", "4"]);
     assert_eq!(one(&b, "5", "kanalen:other").0, "Via de voedselbank");
-    assert_eq!(one(&b, "5", "functie"), ("4".into(), "Anders".into(), false));
+    assert_eq!(
+        one(&b, "5", "functie"),
+        ("4".into(), "Anders".into(), false)
+    );
     assert_eq!(one(&b, "5", "functie:other").0, "Wijkcoördinator");
     // A multi-line open answer survives.
-    assert!(one(&b, "5", "besteding_open").0.contains("vroegsignalering,\nmet huisbezoeken"));
+    assert!(one(&b, "5", "besteding_open")
+        .0
+        .contains("vroegsignalering,\nmet huisbezoeken"));
     let wide = b.wide().unwrap();
     assert_eq!(wide.height(), 5);
     let k = wide.column("kanalen").unwrap().str().unwrap();
@@ -160,7 +220,10 @@ fn instrument(dir: &Path) -> Instrument {
 fn generic(dir: &Path, name: &str, text: &[u8]) -> SurveyData {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
-    let opts = ReadOptions { platform: Some(Platform::Generic), ..Default::default() };
+    let opts = ReadOptions {
+        platform: Some(Platform::Generic),
+        ..Default::default()
+    };
     let e = read_export(&p, name, &opts).unwrap();
     harmonise(&e, &instrument(dir), None).unwrap()
 }
@@ -177,20 +240,31 @@ fn multiple_choice_in_every_encoding() {
                 e;Ede;;Loket, balie of KCC;nee;1;12\n";
     let d = generic(dir.path(), "kolommen.csv", text.as_bytes());
     assert_eq!(d.accepted(), 5, "{:?}", d.rejects);
-    let codes = |r: &str| -> Vec<String> { answers(&d, r, "kanalen").into_iter().map(|a| a.0).collect() };
+    let codes =
+        |r: &str| -> Vec<String> { answers(&d, r, "kanalen").into_iter().map(|a| a.0).collect() };
     assert_eq!(codes("a"), ["1"]);
     assert_eq!(codes("b"), ["1", "2"]);
     assert_eq!(codes("c"), ["1", "3"]);
     assert_eq!(codes("d"), ["1", "3"]);
     assert_eq!(codes("e"), ["2"]);
     // A negative N/A code is explicit and missing, never a number.
-    assert_eq!(one(&d, "b", "oordeel"), ("-1".into(), "Geen oordeel".into(), true));
+    assert_eq!(
+        one(&d, "b", "oordeel"),
+        ("-1".into(), "Geen oordeel".into(), true)
+    );
     let num = d.long.column("number").unwrap().f64().unwrap();
     let q = d.long.column("question").unwrap().str().unwrap();
-    let sum: f64 = (0..d.long.height()).filter(|&i| q.get(i) == Some("oordeel")).filter_map(|i| num.get(i)).sum();
+    let sum: f64 = (0..d.long.height())
+        .filter(|&i| q.get(i) == Some("oordeel"))
+        .filter_map(|i| num.get(i))
+        .sum();
     assert_eq!(sum, 2.0 + 2.0 + 1.0 + 1.0, "the -1 is not in the sum");
     assert_eq!(one(&d, "b", "aantal").0, "4,5");
-    assert_eq!(one(&d, "c", "oordeel").0, "2", "a label is read as its code");
+    assert_eq!(
+        one(&d, "c", "oordeel").0,
+        "2",
+        "a label is read as its code"
+    );
 
     // One joined cell: "," or ", " (Google Sheets), ";" with a trailing ";"
     // (Microsoft Forms); a label with a comma in it; an "other" text.
@@ -203,14 +277,23 @@ fn multiple_choice_in_every_encoding() {
     // Row 3 has an unquoted comma: the record is one field too long.
     let p = dir.path().join("forms.csv");
     std::fs::write(&p, text).unwrap();
-    let err = read_export(&p, "forms.csv", &ReadOptions::default()).unwrap_err().to_string();
-    assert!(err.contains("forms.csv, line 4") && err.contains("9 fields where the header has 8"), "{err}");
-    let text = text.replace("Ede,Loket, balie of KCC;Bibliotheek;,", "Ede,\"Loket, balie of KCC;Bibliotheek;\",");
+    let err = read_export(&p, "forms.csv", &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("forms.csv, line 4") && err.contains("9 fields where the header has 8"),
+        "{err}"
+    );
+    let text = text.replace(
+        "Ede,Loket, balie of KCC;Bibliotheek;,",
+        "Ede,\"Loket, balie of KCC;Bibliotheek;\",",
+    );
     std::fs::write(&p, text).unwrap();
     let e = read_export(&p, "forms.csv", &ReadOptions::default()).unwrap();
     assert_eq!(e.layout.platform(), Platform::MicrosoftForms);
     let d = harmonise(&e, &instrument(dir.path()), None).unwrap();
-    let codes = |r: &str| -> Vec<String> { answers(&d, r, "kanalen").into_iter().map(|a| a.0).collect() };
+    let codes =
+        |r: &str| -> Vec<String> { answers(&d, r, "kanalen").into_iter().map(|a| a.0).collect() };
     assert_eq!(codes("1"), ["1", "3"]);
     assert_eq!(codes("2"), ["1", "2"]);
     assert_eq!(codes("3"), ["2", "3"]);
@@ -220,7 +303,13 @@ fn multiple_choice_in_every_encoding() {
     // A code that is no option is rejected, not taken as an "other" text.
     assert_eq!(d.rejects.len(), 1);
     assert_eq!(d.rejects[0].line, 6);
-    assert!(d.rejects[0].reason.contains("'A7' is not an option of question 'kanalen'"), "{}", d.rejects[0].reason);
+    assert!(
+        d.rejects[0]
+            .reason
+            .contains("'A7' is not an option of question 'kanalen'"),
+        "{}",
+        d.rejects[0].reason
+    );
 }
 
 #[test]
@@ -231,10 +320,14 @@ fn a_workbook_with_serial_dates() {
     let ws = wb.add_worksheet();
     ws.set_name("Form Responses 1").unwrap();
     let fmt = rust_xlsxwriter::Format::new().set_num_format("m/d/yyyy h:mm:ss");
-    for (c, h) in ["Timestamp", "Gemeente", "Kanalen", "Oordeel"].iter().enumerate() {
+    for (c, h) in ["Timestamp", "Gemeente", "Kanalen", "Oordeel"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string(0, c as u16, *h).unwrap();
     }
-    ws.write_number_with_format(1, 0, 45898.72079423611, &fmt).unwrap();
+    ws.write_number_with_format(1, 0, 45898.72079423611, &fmt)
+        .unwrap();
     ws.write_string(1, 1, "Ede").unwrap();
     ws.write_string(1, 2, "Wijkteam, Bibliotheek").unwrap();
     ws.write_number(1, 3, 2.0).unwrap();
@@ -247,10 +340,14 @@ fn a_workbook_with_serial_dates() {
     let mut ins = instrument(dir.path());
     ins.columns.insert(
         "google-forms".into(),
-        [("Gemeente", "gemeente"), ("Kanalen", "kanalen"), ("Oordeel", "oordeel")]
-            .into_iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect(),
+        [
+            ("Gemeente", "gemeente"),
+            ("Kanalen", "kanalen"),
+            ("Oordeel", "oordeel"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect(),
     );
     let d = harmonise(&e, &ins, None).unwrap();
     let r = "antwoorden#1";
@@ -272,8 +369,18 @@ fn broken_files_name_file_and_line() {
     // Wrong encoding: UTF-8 declared, Windows-1252 bytes on line 3.
     let mut bytes = forms.as_bytes().to_vec();
     bytes.extend_from_slice(b"2,9/1/2024 11:28,9/1/2024 11:30,anonymous,,Ede \x92t\n");
-    let err = read_err("ms.csv", &bytes, ReadOptions { encoding: EncodingChoice::Utf8, ..Default::default() });
-    assert!(err.contains("ms.csv, line 3") && err.contains("0x92") && err.contains("windows-1252"), "{err}");
+    let err = read_err(
+        "ms.csv",
+        &bytes,
+        ReadOptions {
+            encoding: EncodingChoice::Utf8,
+            ..Default::default()
+        },
+    );
+    assert!(
+        err.contains("ms.csv, line 3") && err.contains("0x92") && err.contains("windows-1252"),
+        "{err}"
+    );
     // Auto reads it as Windows-1252.
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("ms.csv");
@@ -289,16 +396,35 @@ fn broken_files_name_file_and_line() {
     // Truncated inside a quoted answer, and truncated mid-record.
     let cut = format!("{forms}2,9/1/2024 11:28,9/1/2024 11:30,anonymous,,\"Ede en");
     let err = read_err("ms.csv", cut.as_bytes(), ReadOptions::default());
-    assert!(err.contains("ms.csv, line 3") && err.contains("truncated"), "{err}");
+    assert!(
+        err.contains("ms.csv, line 3") && err.contains("truncated"),
+        "{err}"
+    );
     let cut = format!("{forms}2,9/1/2024 11:28,9/1/20");
     let err = read_err("ms.csv", cut.as_bytes(), ReadOptions::default());
-    assert!(err.contains("ms.csv, line 3") && err.contains("truncated"), "{err}");
+    assert!(
+        err.contains("ms.csv, line 3") && err.contains("truncated"),
+        "{err}"
+    );
     // A header that matches no layout.
     let err = read_err("x.csv", b"foo,bar\n1,2\n", ReadOptions::default());
-    assert!(err.contains("x.csv, line 1") && err.contains("matches no known survey layout"), "{err}");
+    assert!(
+        err.contains("x.csv, line 1") && err.contains("matches no known survey layout"),
+        "{err}"
+    );
     // A declared platform that is not what the file is.
-    let err = read_err("ms.csv", forms.as_bytes(), ReadOptions { platform: Some(Platform::Qualtrics), ..Default::default() });
-    assert!(err.contains("platform = \"qualtrics\"") && err.contains("Microsoft Forms"), "{err}");
+    let err = read_err(
+        "ms.csv",
+        forms.as_bytes(),
+        ReadOptions {
+            platform: Some(Platform::Qualtrics),
+            ..Default::default()
+        },
+    );
+    assert!(
+        err.contains("platform = \"qualtrics\"") && err.contains("Microsoft Forms"),
+        "{err}"
+    );
     // An empty file.
     let err = read_err("leeg.csv", b"", ReadOptions::default());
     assert!(err.contains("leeg.csv") && err.contains("empty"), "{err}");
@@ -308,15 +434,30 @@ fn broken_files_name_file_and_line() {
 fn a_column_map_that_names_a_missing_column_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("k.csv");
-    std::fs::write(&p, "id;gemeente;k_een;k_twee;oordeel;aantal\na;Ede;1;;2;3\n").unwrap();
-    let opts = ReadOptions { platform: Some(Platform::Generic), ..Default::default() };
+    std::fs::write(
+        &p,
+        "id;gemeente;k_een;k_twee;oordeel;aantal\na;Ede;1;;2;3\n",
+    )
+    .unwrap();
+    let opts = ReadOptions {
+        platform: Some(Platform::Generic),
+        ..Default::default()
+    };
     let e = read_export(&p, "k.csv", &opts).unwrap();
-    let err = harmonise(&e, &instrument(dir.path()), None).unwrap_err().to_string();
-    assert!(err.contains("k.csv") && err.contains("k_drie (mapped to 'kanalen:3')"), "{err}");
+    let err = harmonise(&e, &instrument(dir.path()), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("k.csv") && err.contains("k_drie (mapped to 'kanalen:3')"),
+        "{err}"
+    );
     // A target that is not an option is refused when the instrument loads.
     let bad = INSTRUMENT.replace("k_drie = \"kanalen:3\"", "k_drie = \"kanalen:7\"");
     let ip = dir.path().join("bad.toml");
     std::fs::write(&ip, bad).unwrap();
     let err = Instrument::load(&ip).unwrap_err().to_string();
-    assert!(err.contains("'7' is not an option of question 'kanalen'"), "{err}");
+    assert!(
+        err.contains("'7' is not an option of question 'kanalen'"),
+        "{err}"
+    );
 }

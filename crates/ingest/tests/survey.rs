@@ -150,9 +150,9 @@ fn bad_rows_are_rejected_with_line_and_reason() {
         "{reasons:?}"
     );
     assert!(
-        reasons
-            .iter()
-            .any(|(l, r)| *l == 8 && r.contains("municipality 'Atlantis'") && r.contains("mapping file")),
+        reasons.iter().any(|(l, r)| *l == 8
+            && r.contains("municipality 'Atlantis'")
+            && r.contains("mapping file")),
         "{reasons:?}"
     );
     assert!(

@@ -32,21 +32,29 @@ fn opts(include_tests: bool) -> ReadOptions {
     }
 }
 
-fn read(dir: &PathBuf, rel: &str, include_tests: bool) -> (Export, SurveyData) {
+fn read(dir: &std::path::Path, rel: &str, include_tests: bool) -> (Export, SurveyData) {
     let path = dir.join(rel);
-    let mut export = read_export(&path, rel, &opts(include_tests))
-        .unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let mut export =
+        read_export(&path, rel, &opts(include_tests)).unwrap_or_else(|e| panic!("{rel}: {e}"));
     if let Some(s) = sibling_structure(&path) {
         let st = read_structure(&s, "syntax").unwrap();
         st.apply(&mut export).unwrap();
     }
     let data = raw_long(&export, Wave::new(2024).unwrap()).unwrap();
-    assert_eq!(data.rows_read, data.accepted() + data.rejects.len(), "{rel}");
+    assert_eq!(
+        data.rows_read,
+        data.accepted() + data.rejects.len(),
+        "{rel}"
+    );
     (export, data)
 }
 
 /// (value, label, number, missing) of one answer.
-fn answer(data: &SurveyData, respondent: &str, question: &str) -> (String, String, Option<f64>, bool) {
+fn answer(
+    data: &SurveyData,
+    respondent: &str,
+    question: &str,
+) -> (String, String, Option<f64>, bool) {
     let l = &data.long;
     let s = |n: &str| l.column(n).unwrap().str().unwrap().clone();
     let (r, q, v, lab) = (s("respondent"), s("question"), s("value"), s("label"));
@@ -79,7 +87,10 @@ fn qualtrics_current_layout() {
     // Row 2 is in German; the key comes from row 3.
     assert_eq!(e.columns[0].text, "Anfangsdatum");
     assert_eq!(answer(&data, "R_2YPOQ602ER1jkf1", "QID1").0, "2");
-    assert_eq!(answer(&data, "R_2YPOQ602ER1jkf1", "QID2_TEXT").0, "Hello World!");
+    assert_eq!(
+        answer(&data, "R_2YPOQ602ER1jkf1", "QID2_TEXT").0,
+        "Hello World!"
+    );
 }
 
 #[test]
@@ -102,9 +113,16 @@ fn qualtrics_legacy_layout_with_bom_and_trailing_comma() {
 fn qualtrics_test_responses_are_rejected_unless_asked_for() {
     let Some(d) = surveys() else { return };
     let (_, data) = read(&d, "qualtrics/QualtricsTools_NoBasis_legacy.csv", false);
-    assert_eq!((data.rows_read, data.accepted(), data.rejects.len()), (15, 0, 15));
+    assert_eq!(
+        (data.rows_read, data.accepted(), data.rejects.len()),
+        (15, 0, 15)
+    );
     assert_eq!(data.rejects[0].line, 3);
-    assert!(data.rejects[0].reason.contains("survey test (Status 2)"), "{}", data.rejects[0].reason);
+    assert!(
+        data.rejects[0].reason.contains("survey test (Status 2)"),
+        "{}",
+        data.rejects[0].reason
+    );
     let (_, data) = read(&d, "qualtrics/QualtricsTools_NoBasis_legacy.csv", true);
     assert_eq!(data.accepted(), 15);
 }
@@ -112,7 +130,11 @@ fn qualtrics_test_responses_are_rejected_unless_asked_for() {
 #[test]
 fn qualtrics_insights_and_legacy_of_the_same_survey_agree() {
     let Some(d) = surveys() else { return };
-    let (ei, ins) = read(&d, "qualtrics/QualtricsTools_NoBasis_insights2016.csv", true);
+    let (ei, ins) = read(
+        &d,
+        "qualtrics/QualtricsTools_NoBasis_insights2016.csv",
+        true,
+    );
     let (el, leg) = read(&d, "qualtrics/QualtricsTools_NoBasis_legacy.csv", true);
     assert_eq!(ei.layout, Layout::QualtricsInsights);
     assert_eq!(el.layout, Layout::QualtricsLegacy);
@@ -139,10 +161,21 @@ fn qualtrics_qsf_labels_codes_in_both_generations() {
     assert_eq!(qsf.title, "Sample Survey");
     let fruits = qsf.questions.iter().find(|q| q.id == "QID1").unwrap();
     assert_eq!(fruits.code, "fruits");
-    assert_eq!(fruits.options[1], ("2".to_string(), "Blueberries".to_string()));
+    assert_eq!(
+        fruits.options[1],
+        ("2".to_string(), "Blueberries".to_string())
+    );
     for (rel, layout, key) in [
-        ("qualtrics/QualtricsTools_Sample_Survey_legacy.csv", Layout::QualtricsLegacy, "fruits"),
-        ("qualtrics/QualtricsTools_Sample_Survey_insights2016.csv", Layout::QualtricsInsights, "QID1"),
+        (
+            "qualtrics/QualtricsTools_Sample_Survey_legacy.csv",
+            Layout::QualtricsLegacy,
+            "fruits",
+        ),
+        (
+            "qualtrics/QualtricsTools_Sample_Survey_insights2016.csv",
+            Layout::QualtricsInsights,
+            "QID1",
+        ),
     ] {
         let mut e = read_export(&d.join(rel), rel, &opts(true)).unwrap();
         assert_eq!(e.layout, layout);
@@ -150,9 +183,17 @@ fn qualtrics_qsf_labels_codes_in_both_generations() {
         let data = raw_long(&e, Wave::new(2024).unwrap()).unwrap();
         assert_eq!(data.accepted(), 5);
         let (v, label, n, _) = answer(&data, "R_e8z6glNpLL4PkcR", key);
-        assert_eq!((v.as_str(), label.as_str(), n), ("2", "Blueberries", Some(2.0)), "{rel}");
+        assert_eq!(
+            (v.as_str(), label.as_str(), n),
+            ("2", "Blueberries", Some(2.0)),
+            "{rel}"
+        );
     }
-    let mc = read_structure(&d.join("qualtrics/QualtricsTools_MultiAnswer_MC.qsf"), "qsf").unwrap();
+    let mc = read_structure(
+        &d.join("qualtrics/QualtricsTools_MultiAnswer_MC.qsf"),
+        "qsf",
+    )
+    .unwrap();
     assert_eq!(mc.questions.len(), 5);
     assert!(mc.questions.iter().all(|q| q.multiple));
     let rel = "qualtrics/QualtricsTools_MultiAnswer_MC_insights2016.csv";
@@ -165,16 +206,27 @@ fn qualtrics_qsf_labels_codes_in_both_generations() {
     let l = &data.long;
     let q = l.column("question").unwrap().str().unwrap();
     let lab = l.column("label").unwrap().str().unwrap();
-    assert!((0..l.height()).any(|i| q.get(i) == Some("QID2_1") && lab.get(i) == Some("Click to write Statement 1")));
+    assert!((0..l.height())
+        .any(|i| q.get(i) == Some("QID2_1") && lab.get(i) == Some("Click to write Statement 1")));
     // The legacy export of the same survey: columns by name (Q2_1).
     let rel = "qualtrics/QualtricsTools_MultiAnswer_MC_legacy.csv";
     let mut e = read_export(&d.join(rel), rel, &opts(true)).unwrap();
     mc.apply(&mut e).unwrap();
     let data = raw_long(&e, Wave::new(2024).unwrap()).unwrap();
     assert_eq!(data.accepted(), 5);
-    assert_eq!(answer(&data, "R_9TRMTVrcxToobFX", "Q2_1").1, "Click to write Statement 1");
-    assert_eq!(answer(&data, "R_bIVJQDOvulWU4BL", "Q2_2").1, "Click to write Statement 2");
-    let (_, mat) = read(&d, "qualtrics/QualtricsTools_MultiAnswer_Matrix_insights2016.csv", true);
+    assert_eq!(
+        answer(&data, "R_9TRMTVrcxToobFX", "Q2_1").1,
+        "Click to write Statement 1"
+    );
+    assert_eq!(
+        answer(&data, "R_bIVJQDOvulWU4BL", "Q2_2").1,
+        "Click to write Statement 2"
+    );
+    let (_, mat) = read(
+        &d,
+        "qualtrics/QualtricsTools_MultiAnswer_Matrix_insights2016.csv",
+        true,
+    );
     assert_eq!(mat.accepted(), 5);
     assert!(mat.long.height() > 50);
 }
@@ -182,12 +234,21 @@ fn qualtrics_qsf_labels_codes_in_both_generations() {
 #[test]
 fn qualtrics_text_entry_on_choices() {
     let Some(d) = surveys() else { return };
-    let (e, data) = read(&d, "qualtrics/QualtricsTools_TextEntry_insights2017.csv", true);
+    let (e, data) = read(
+        &d,
+        "qualtrics/QualtricsTools_TextEntry_insights2017.csv",
+        true,
+    );
     assert_eq!(e.layout, Layout::QualtricsInsights);
     assert_eq!(data.accepted(), 15);
-    assert_eq!(e.columns[e.find("QID1_TEXT").unwrap()].name, "MCSA_single_text_TEXT");
+    assert_eq!(
+        e.columns[e.find("QID1_TEXT").unwrap()].name,
+        "MCSA_single_text_TEXT"
+    );
     let r = &e.column(0).unwrap().get(1).unwrap().to_string();
-    assert!(answer(&data, r, "QID2_TEXT").0.starts_with("Elementum posuere!"));
+    assert!(answer(&data, r, "QID2_TEXT")
+        .0
+        .starts_with("Elementum posuere!"));
 }
 
 #[test]
@@ -200,7 +261,10 @@ fn surveymonkey_two_header_rows_and_mojibake() {
     assert_eq!(data.accepted(), 1186);
     assert_eq!(&keys(&e)[..4], &["RespondentID", "Q1", "Q2", "Q3_1"]);
     let c = &e.columns[e.find("Q3_1").unwrap()];
-    assert_eq!(c.choice.as_deref(), Some("Star Wars: Episode I  The Phantom Menace"));
+    assert_eq!(
+        c.choice.as_deref(),
+        Some("Star Wars: Episode I  The Phantom Menace")
+    );
     // Multi-select: the choice text when chosen.
     let (v, _, _, _) = answer(&data, "3292879998", "Q3_1");
     assert_eq!(v, "Star Wars: Episode I  The Phantom Menace");
@@ -209,61 +273,108 @@ fn surveymonkey_two_header_rows_and_mojibake() {
     let l = &data.long;
     let lab = l.column("label").unwrap().str().unwrap();
     let mis = l.column("missing").unwrap().bool().unwrap();
-    assert!((0..l.height()).any(|i| lab.get(i) == Some("Unfamiliar (N/A)") && mis.get(i) == Some(true)));
+    assert!(
+        (0..l.height()).any(|i| lab.get(i) == Some("Unfamiliar (N/A)") && mis.get(i) == Some(true))
+    );
 
-    let (e, data) = read(&d, "surveymonkey/fivethirtyeight_sleeping-alone-data.csv", false);
+    let (e, data) = read(
+        &d,
+        "surveymonkey/fivethirtyeight_sleeping-alone-data.csv",
+        false,
+    );
     assert_eq!(e.layout, Layout::SurveymonkeyTwoRow);
     assert_eq!(data.accepted(), 1093);
     assert_eq!(e.columns.len(), 31);
     // No respondent id column: ids from the file name and record number.
     let r = "fivethirtyeight_sleeping-alone-data#1";
     assert_eq!(answer(&data, r, "StartDate").0, "7/10/14 18:37");
-    assert_eq!(answer(&data, r, "Q1").0, "Single, but cohabiting with a significant other");
-    assert_eq!(e.columns[e.find("Q4_2").unwrap()].choice.as_deref(), Some("Other (please specify)"));
+    assert_eq!(
+        answer(&data, r, "Q1").0,
+        "Single, but cohabiting with a significant other"
+    );
+    assert_eq!(
+        e.columns[e.find("Q4_2").unwrap()].choice.as_deref(),
+        Some("Other (please specify)")
+    );
 }
 
 #[test]
 fn google_and_microsoft_forms() {
     let Some(d) = surveys() else { return };
-    let (e, data) = read(&d, "google_forms/uva_hotdog_spring25_Form_Responses_1.csv", false);
+    let (e, data) = read(
+        &d,
+        "google_forms/uva_hotdog_spring25_Form_Responses_1.csv",
+        false,
+    );
     assert_eq!(e.layout, Layout::GoogleForms);
     // CRLF records with LF inside quoted answers, no final newline, last field empty.
     assert_eq!(data.accepted(), 64);
     let r = "uva_hotdog_spring25_Form_Responses_1#10";
     assert_eq!(answer(&data, r, "Timestamp").0, "1/15/2025 22:00:33");
-    assert_eq!(data.submitted[r], "2025-01-15T22:00:33", "US timestamp read month first");
+    assert_eq!(
+        data.submitted[r], "2025-01-15T22:00:33",
+        "US timestamp read month first"
+    );
     let q = "What is the rationale behind your opinion?";
-    assert!(answer(&data, r, q).0.contains("seems right\nalso, 2 bread"), "{:?}", answer(&data, r, q));
-    assert_eq!(e.lines[10], 13, "record 11 starts on line 13 after a two-line answer");
+    assert!(
+        answer(&data, r, q).0.contains("seems right\nalso, 2 bread"),
+        "{:?}",
+        answer(&data, r, q)
+    );
+    assert_eq!(
+        e.lines[10], 13,
+        "record 11 starts on line 13 after a two-line answer"
+    );
 
     let (e, data) = read(&d, "google_forms/uva_hotdog_sp24_excel_resaved.csv", false);
     assert_eq!(e.layout, Layout::GoogleForms);
     assert_eq!(data.accepted(), 91);
     let r = "uva_hotdog_sp24_excel_resaved#1";
     assert_eq!(answer(&data, r, "Timestamp").0, "1/18/2024 14:18");
-    assert!(answer(&data, r, "What is the rationale behind your opinion?").0.contains("you’d be confused"));
+    assert!(
+        answer(&data, r, "What is the rationale behind your opinion?")
+            .0
+            .contains("you’d be confused")
+    );
 
-    let (e, data) = read(&d, "microsoft_forms/uva_hotdog_fa24_msforms_excel_resaved.csv", false);
+    let (e, data) = read(
+        &d,
+        "microsoft_forms/uva_hotdog_fa24_msforms_excel_resaved.csv",
+        false,
+    );
     assert_eq!(e.layout, Layout::MicrosoftForms);
     assert_eq!(e.encoding, "windows-1252");
     assert_eq!(data.accepted(), 187);
     // 0x92 decodes to a right single quote.
-    assert_eq!(answer(&data, "58", "What is your major?").0, "Computer Science’s");
+    assert_eq!(
+        answer(&data, "58", "What is your major?").0,
+        "Computer Science’s"
+    );
     assert_eq!(answer(&data, "1", "Is a hotdog a sandwich").0, "No");
     assert_eq!(data.submitted["1"], "2024-09-01T11:27:00");
     let wide = data.wide().unwrap();
     assert_eq!(wide.height(), 187);
-    assert_eq!(wide.get_column_names()[..3], ["respondent", "municipality", "submitted"]);
+    assert_eq!(
+        wide.get_column_names()[..3],
+        ["respondent", "municipality", "submitted"]
+    );
 }
 
 #[test]
 fn limesurvey_r_export_with_its_syntax_file() {
     let Some(d) = surveys() else { return };
-    let (e, data) = read(&d, "limesurvey/limonaid_survey_998192_R_data_file.csv", false);
+    let (e, data) = read(
+        &d,
+        "limesurvey/limonaid_survey_998192_R_data_file.csv",
+        false,
+    );
     assert_eq!(e.layout, Layout::LimesurveyText);
     assert_eq!(data.accepted(), 7);
     // The syntax file renames the question-text headings to codes.
-    assert_eq!(&keys(&e)[..4], &["id", "submitdate", "lastpage", "startlanguage"]);
+    assert_eq!(
+        &keys(&e)[..4],
+        &["id", "submitdate", "lastpage", "startlanguage"]
+    );
     assert!(keys(&e).contains(&"gender_other"));
     let (v, label, _, _) = answer(&data, "4", "informedConsent");
     assert_eq!((v.as_str(), label.as_str()), ("yes", "Yes please"));
@@ -271,10 +382,17 @@ fn limesurvey_r_export_with_its_syntax_file() {
     assert_eq!(data.submitted["1"], "2021-09-24T11:39:34");
     // Timing columns after the coded ones keep their headings.
     assert!(keys(&e).contains(&"Total time"));
-    let langs: Vec<String> = ["1", "4", "5", "7", "8", "9"].iter().map(|r| answer(&data, r, "startlanguage").0).collect();
+    let langs: Vec<String> = ["1", "4", "5", "7", "8", "9"]
+        .iter()
+        .map(|r| answer(&data, r, "startlanguage").0)
+        .collect();
     assert!(langs.iter().any(|l| l == "nl-informal"), "{langs:?}");
 
-    let (e, data) = read(&d, "limesurvey/limonaid_survey_100001_R_data_file.csv", false);
+    let (e, data) = read(
+        &d,
+        "limesurvey/limonaid_survey_100001_R_data_file.csv",
+        false,
+    );
     assert_eq!(e.columns.len(), 646);
     assert_eq!(data.accepted(), 3);
     let (v, label, _, _) = answer(&data, "3", "country");
@@ -289,7 +407,10 @@ fn limesurvey_rewritten_by_pandas() {
     assert_eq!(e.layout, Layout::LimesurveyPandas);
     assert_eq!(data.accepted(), 77);
     assert!(keys(&e).contains(&"rse3[SQ001]") && keys(&e).contains(&"likert0[time1can]"));
-    assert_eq!(e.columns[e.find("socio1").unwrap()].text, "In which country do you work?");
+    assert_eq!(
+        e.columns[e.find("socio1").unwrap()].text,
+        "In which country do you work?"
+    );
     assert_eq!(answer(&data, "1", "socio1").0, "Netherlands");
     assert_eq!(answer(&data, "1", "edu1").0, "PhD");
 }
@@ -297,29 +418,95 @@ fn limesurvey_rewritten_by_pandas() {
 #[test]
 fn limesurvey_structure_files() {
     let Some(d) = surveys() else { return };
-    let lss = read_structure(&d.join("limesurvey/mayeulk_limesurvey_survey_981966.lss"), "lss").unwrap();
+    let lss = read_structure(
+        &d.join("limesurvey/mayeulk_limesurvey_survey_981966.lss"),
+        "lss",
+    )
+    .unwrap();
     assert_eq!(lss.title, "RGI 2015 Test Survey");
-    let q = lss.questions.iter().find(|q| q.code == "q1statusreviewer").unwrap();
+    let q = lss
+        .questions
+        .iter()
+        .find(|q| q.code == "q1statusreviewer")
+        .unwrap();
     assert_eq!(q.kind, "L");
-    assert_eq!(q.options[3], ("4".to_string(), "accepted by reviewer".to_string()));
-    let tsv = read_structure(&d.join("limesurvey/mayeulk_limesurvey_survey_981966_structure.tsv.txt"), "tsv").unwrap();
-    let q2 = tsv.questions.iter().find(|q| q.code == "q1statusreviewer").unwrap();
-    assert_eq!(q2.options, q.options, "the .lss and the old .tsv layout agree");
-    let quexml = read_structure(&d.join("limesurvey/mayeulk_survey_981966_en_queXML.xml"), "xml").unwrap();
+    assert_eq!(
+        q.options[3],
+        ("4".to_string(), "accepted by reviewer".to_string())
+    );
+    let tsv = read_structure(
+        &d.join("limesurvey/mayeulk_limesurvey_survey_981966_structure.tsv.txt"),
+        "tsv",
+    )
+    .unwrap();
+    let q2 = tsv
+        .questions
+        .iter()
+        .find(|q| q.code == "q1statusreviewer")
+        .unwrap();
+    assert_eq!(
+        q2.options, q.options,
+        "the .lss and the old .tsv layout agree"
+    );
+    let quexml = read_structure(
+        &d.join("limesurvey/mayeulk_survey_981966_en_queXML.xml"),
+        "xml",
+    )
+    .unwrap();
     assert_eq!(quexml.title, "RGI 2015 Test Survey");
-    assert_eq!(quexml.questions.iter().find(|q| q.code == "q1statusreviewer").unwrap().options, q.options);
-    let lsg = read_structure(&d.join("limesurvey/limonaid_limesurvey_group_1370.lsg"), "lsg").unwrap();
-    let array = lsg.questions.iter().find(|q| q.code == "questionCode2").unwrap();
+    assert_eq!(
+        quexml
+            .questions
+            .iter()
+            .find(|q| q.code == "q1statusreviewer")
+            .unwrap()
+            .options,
+        q.options
+    );
+    let lsg = read_structure(
+        &d.join("limesurvey/limonaid_limesurvey_group_1370.lsg"),
+        "lsg",
+    )
+    .unwrap();
+    let array = lsg
+        .questions
+        .iter()
+        .find(|q| q.code == "questionCode2")
+        .unwrap();
     assert_eq!(array.kind, "F");
-    assert_eq!(array.items[0], ("subQuestion1".to_string(), "Sub question 1".to_string()));
+    assert_eq!(
+        array.items[0],
+        ("subQuestion1".to_string(), "Sub question 1".to_string())
+    );
     assert_eq!(array.options.len(), 3);
-    let bilingual = read_structure(&d.join("limesurvey/limonaid_survey_structure_en_nl.tsv.txt"), "tsv").unwrap();
-    assert_eq!(bilingual.questions.len(), 1, "the nl rows are the same question");
-    assert_eq!(bilingual.questions[0].options[1].1, "This is the second answer option");
-    let multi = read_structure(&d.join("limesurvey/limonaid_survey_structure_multichoice.tsv.txt"), "tsv").unwrap();
+    let bilingual = read_structure(
+        &d.join("limesurvey/limonaid_survey_structure_en_nl.tsv.txt"),
+        "tsv",
+    )
+    .unwrap();
+    assert_eq!(
+        bilingual.questions.len(),
+        1,
+        "the nl rows are the same question"
+    );
+    assert_eq!(
+        bilingual.questions[0].options[1].1,
+        "This is the second answer option"
+    );
+    let multi = read_structure(
+        &d.join("limesurvey/limonaid_survey_structure_multichoice.tsv.txt"),
+        "tsv",
+    )
+    .unwrap();
     assert!(multi.questions[0].multiple);
-    assert_eq!(multi.questions[0].items[1], ("opt1".to_string(), "Option 2".to_string()));
-    for syntax in ["limonaid_survey_998192_R_syntax_file.R", "limonaid_survey_100001_R_syntax_file.R"] {
+    assert_eq!(
+        multi.questions[0].items[1],
+        ("opt1".to_string(), "Option 2".to_string())
+    );
+    for syntax in [
+        "limonaid_survey_998192_R_syntax_file.R",
+        "limonaid_survey_100001_R_syntax_file.R",
+    ] {
         let s = read_structure(&d.join("limesurvey").join(syntax), syntax).unwrap();
         assert_eq!(s.format, "r-syntax");
         assert_eq!(s.column_codes[0], "id");
@@ -335,31 +522,63 @@ fn spss_files() {
     let r = |n: usize| format!("pyreadstat_simple_alltypes_mrsets#{n}");
     assert_eq!(answer(&data, &r(2), "x").1, "green");
     // User-missing: discrete 8, and 999 labelled 'skipped' plus the range -999..0.
-    assert_eq!(answer(&data, &r(5), "x"), ("8".to_string(), "8".to_string(), None, true));
-    assert_eq!(answer(&data, &r(4), "z"), ("999".to_string(), "skipped".to_string(), None, true));
-    assert_eq!(answer(&data, &r(1), "z"), ("-9".to_string(), "-9".to_string(), None, true));
+    assert_eq!(
+        answer(&data, &r(5), "x"),
+        ("8".to_string(), "8".to_string(), None, true)
+    );
+    assert_eq!(
+        answer(&data, &r(4), "z"),
+        ("999".to_string(), "skipped".to_string(), None, true)
+    );
+    assert_eq!(
+        answer(&data, &r(1), "z"),
+        ("-9".to_string(), "-9".to_string(), None, true)
+    );
     // Multiple-response sets, with long variable names.
     let set = e.mr_sets.iter().find(|s| s.name == "$mymrset").unwrap();
     assert_eq!(set.counted.as_deref(), Some("1"));
     assert_eq!(set.columns, ["bool1", "bool2", "bool3"]);
-    let cat = e.mr_sets.iter().find(|s| s.name == "$categorical_array").unwrap();
+    let cat = e
+        .mr_sets
+        .iter()
+        .find(|s| s.name == "$categorical_array")
+        .unwrap();
     assert_eq!((cat.counted.as_deref(), cat.columns.len()), (None, 3));
     assert_eq!(cat.columns[0], "ca_subvar_1");
-    assert_eq!(e.columns[e.find("bool1").unwrap()].text, "My multiple response set");
+    assert_eq!(
+        e.columns[e.find("bool1").unwrap()].text,
+        "My multiple response set"
+    );
 
     let (e, data) = read(&d, "spss_sav/pyreadstat_sample_compressed.zsav", false);
     assert_eq!(data.accepted(), 5);
     assert_eq!(e.columns[e.find("mylabl").unwrap()].text, "labeled");
-    assert_eq!(answer(&data, "pyreadstat_sample_compressed#2", "mylabl").1, "Female");
-    assert_eq!(answer(&data, "pyreadstat_sample_compressed#3", "myord").1, "high");
+    assert_eq!(
+        answer(&data, "pyreadstat_sample_compressed#2", "mylabl").1,
+        "Female"
+    );
+    assert_eq!(
+        answer(&data, "pyreadstat_sample_compressed#3", "myord").1,
+        "high"
+    );
 
     let (_, data) = read(&d, "spss_sav/pyreadstat_missing_char.sav", false);
-    assert_eq!(answer(&data, "pyreadstat_missing_char#1", "mychar"), ("Z".to_string(), "Z".to_string(), None, true));
-    assert_eq!(answer(&data, "pyreadstat_missing_char#2", "mychar").1, "labeled");
+    assert_eq!(
+        answer(&data, "pyreadstat_missing_char#1", "mychar"),
+        ("Z".to_string(), "Z".to_string(), None, true)
+    );
+    assert_eq!(
+        answer(&data, "pyreadstat_missing_char#2", "mychar").1,
+        "labeled"
+    );
 
     let (e, data) = read(&d, "spss_sav/pyreadstat_tegulu_utf8.sav", false);
     assert_eq!(e.encoding, "UTF-8");
-    assert!(answer(&data, "pyreadstat_tegulu_utf8#1", "Q16br9oe_Q24br9oe").0.starts_with("నేను"));
+    assert!(
+        answer(&data, "pyreadstat_tegulu_utf8#1", "Q16br9oe_Q24br9oe")
+            .0
+            .starts_with("నేను")
+    );
 }
 
 #[test]
@@ -369,9 +588,85 @@ fn every_file_in_the_folder_is_covered() {
     let mut missed = Vec::new();
     for entry in walkdir::WalkDir::new(&d).into_iter().flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
-        if entry.file_type().is_file() && name != "README.md" && name != "SOURCE.txt" && !this.contains(&name) {
+        if entry.file_type().is_file()
+            && name != "README.md"
+            && name != "SOURCE.txt"
+            && !this.contains(&name)
+        {
             missed.push(name);
         }
     }
     assert!(missed.is_empty(), "no test reads {missed:?}");
+}
+
+#[test]
+fn spss_through_an_instrument_keeps_user_missing_explicit() {
+    let Some(d) = surveys() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("instrument.toml");
+    std::fs::write(
+        &p,
+        r#"
+wave = 2024
+title = "SPSS"
+
+[[question]]
+id = "gemeente"
+type = "municipality"
+text = "Gemeente"
+
+[[question]]
+id = "kleur"
+type = "single"
+text = "Kleur"
+options = [
+  { code = "1", label = "rood" },
+  { code = "2", label = "groen" },
+  { code = "3", label = "blauw" },
+]
+
+[[question]]
+id = "set"
+type = "multiple"
+text = "My multiple response set"
+options = [
+  { code = "1", label = "Response #1" },
+  { code = "2", label = "Response #2" },
+  { code = "3", label = "Response #3" },
+]
+
+[columns.spss]
+str = "gemeente"
+x = "kleur"
+bool1 = "set:1"
+bool2 = "set:2"
+bool3 = "set:3"
+"#,
+    )
+    .unwrap();
+    let ins = pokeval_ingest::survey::Instrument::load(&p).unwrap();
+    let rel = "spss_sav/pyreadstat_simple_alltypes_mrsets.sav";
+    let e = read_export(&d.join(rel), rel, &opts(false)).unwrap();
+    let data = pokeval_ingest::survey::harmonise(&e, &ins, None).unwrap();
+    // Cases 4 and 6 hold 4 and 9, which are neither labelled in the file nor
+    // options of the instrument: rejected with the case and the column.
+    assert_eq!(data.accepted(), 4, "{:?}", data.rejects);
+    assert_eq!(data.rejects[0].line, 4);
+    assert!(data.rejects[0].reason.contains("column x: '4' is not an option of question 'kleur'"), "{:?}", data.rejects);
+    let r = |n: usize| format!("pyreadstat_simple_alltypes_mrsets#{n}");
+    assert_eq!(
+        answer(&data, &r(2), "kleur"),
+        ("2".to_string(), "groen".to_string(), Some(2.0), false)
+    );
+    // 8 is user-missing in the file: an explicit value, never a number.
+    assert_eq!(
+        answer(&data, &r(5), "kleur"),
+        ("8".to_string(), "8".to_string(), None, true)
+    );
+    let l = &data.long;
+    let q = l.column("question").unwrap().str().unwrap();
+    let resp = l.column("respondent").unwrap().str().unwrap();
+    let set_rows = (0..l.height()).filter(|&i| q.get(i) == Some("set")).count();
+    assert!(set_rows > 0);
+    assert!((0..l.height()).all(|i| q.get(i) != Some("set") || resp.get(i).is_some()));
 }

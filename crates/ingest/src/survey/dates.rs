@@ -20,7 +20,13 @@ const FORMATS: &[&str] = &[
     "%Y/%m/%d %I:%M:%S %p",
 ];
 
-const SLASH_FORMATS: &[&str] = &["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M:%S", "%m/%d/%y %H:%M", "%m/%d/%Y"];
+const SLASH_FORMATS: &[&str] = &[
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%y %H:%M:%S",
+    "%m/%d/%y %H:%M",
+    "%m/%d/%Y",
+];
 
 /// Parses a timestamp; `None` when it is in no known format.
 pub fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
@@ -31,7 +37,10 @@ pub fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
     // "2022/06/22 11:07:29 AM AST": drop a trailing zone abbreviation.
     let t = match t.rsplit_once(' ') {
         Some((head, zone))
-            if zone.len() >= 2 && zone.len() <= 5 && zone.chars().all(|c| c.is_ascii_uppercase()) && !matches!(zone, "AM" | "PM") =>
+            if zone.len() >= 2
+                && zone.len() <= 5
+                && zone.chars().all(|c| c.is_ascii_uppercase())
+                && !matches!(zone, "AM" | "PM") =>
         {
             head
         }
@@ -57,11 +66,7 @@ pub fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
         } else {
             t
         };
-        let year_digits = t
-            .split(['/', ' '])
-            .nth(2)
-            .map(|y| y.len())
-            .unwrap_or(4);
+        let year_digits = t.split(['/', ' ']).nth(2).map(|y| y.len()).unwrap_or(4);
         let formats = SLASH_FORMATS
             .iter()
             .filter(|f| (year_digits == 2) == f.contains("%y"));
@@ -106,8 +111,14 @@ mod tests {
         assert_eq!(iso("7/10/14 18:37").unwrap(), "2014-07-10T18:37:00");
         assert_eq!(iso("15/1/2025 9:00").unwrap(), "2025-01-15T09:00:00");
         assert_eq!(iso("01-01-1980 00:00:00").unwrap(), "1980-01-01T00:00:00");
-        assert_eq!(iso("2022/06/22 11:07:29 AM AST").unwrap(), "2022-06-22T11:07:29");
+        assert_eq!(
+            iso("2022/06/22 11:07:29 AM AST").unwrap(),
+            "2022-06-22T11:07:29"
+        );
         assert_eq!(iso("gisteren"), None);
-        assert_eq!(excel_serial_to_iso(45898.72079423611), "2025-08-29T17:17:57");
+        assert_eq!(
+            excel_serial_to_iso(45898.72079423611),
+            "2025-08-29T17:17:57"
+        );
     }
 }

@@ -91,7 +91,9 @@ impl std::str::FromStr for EncodingChoice {
             "auto" => Ok(EncodingChoice::Auto),
             "utf-8" => Ok(EncodingChoice::Utf8),
             "windows-1252" => Ok(EncodingChoice::Windows1252),
-            _ => Err(format!("'{s}' is not an encoding: auto, utf-8 or windows-1252")),
+            _ => Err(format!(
+                "'{s}' is not an encoding: auto, utf-8 or windows-1252"
+            )),
         }
     }
 }
@@ -143,8 +145,12 @@ impl Layout {
     /// Human description for summaries.
     pub fn describe(self) -> &'static str {
         match self {
-            Layout::QualtricsCurrent => "Qualtrics CSV, current layout (3 header rows, JSON ImportIds)",
-            Layout::QualtricsInsights => "Qualtrics CSV, Insights 2016-17 layout (3 header rows, dict-style ImportIds)",
+            Layout::QualtricsCurrent => {
+                "Qualtrics CSV, current layout (3 header rows, JSON ImportIds)"
+            }
+            Layout::QualtricsInsights => {
+                "Qualtrics CSV, Insights 2016-17 layout (3 header rows, dict-style ImportIds)"
+            }
             Layout::QualtricsLegacy => "Qualtrics CSV, legacy layout (2 header rows, V1..V10)",
             Layout::SurveymonkeyTwoRow => "SurveyMonkey CSV (2 header rows)",
             Layout::LimesurveyCodes => "LimeSurvey CSV with question codes",
@@ -471,14 +477,15 @@ pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Resu
     let mut columns = header_columns(layout, &rows);
     let width = columns.len();
     let first_line = text[..body_start].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-    let lines = record_lines(&text[body_start..], delim, width, first_line, display)?;
-    let body = if lines.is_empty() {
-        empty_body(width)
-    } else {
+    let body_bytes = &text[body_start..];
+    // The checking pass and the polars read run side by side; the check's
+    // error wins, since it names the line.
+    let (lines, body) = std::thread::scope(|scope| {
+        let check = scope.spawn(|| record_lines(body_bytes, delim, width, first_line, display));
         let schema: Schema = (0..width)
             .map(|i| Field::new(format!("c{i}").into(), DataType::String))
             .collect();
-        CsvReadOptions::default()
+        let body = CsvReadOptions::default()
             .with_has_header(false)
             .with_schema(Some(Arc::new(schema)))
             .with_parse_options(
@@ -487,13 +494,22 @@ pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Resu
                     .with_quote_char(Some(b'"'))
                     .with_missing_is_null(true),
             )
-            .into_reader_with_file_handle(Cursor::new(&text[body_start..]))
-            .finish()
-            .map_err(|e| Error::Csv {
-                path: display.into(),
-                line: None,
-                message: e.to_string(),
-            })?
+            .into_reader_with_file_handle(Cursor::new(body_bytes))
+            .finish();
+        let lines = check
+            .join()
+            .map_err(|_| Error::invalid(display, "the record check stopped unexpectedly"))?;
+        Ok::<_, Error>((lines, body))
+    })?;
+    let lines = lines?;
+    let body = if lines.is_empty() {
+        empty_body(width)
+    } else {
+        body.map_err(|e| Error::Csv {
+            path: display.into(),
+            line: None,
+            message: e.to_string(),
+        })?
     };
     // Drop rows with nothing in them (blank lines, ",,,,"), as the line
     // count did.
@@ -504,7 +520,8 @@ pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Resu
             .map(|c| c.is_not_null())
             .reduce(|a, b| a | b)
             .unwrap_or_else(|| BooleanChunked::full("m".into(), false, body.height()));
-        body.filter(&mask).map_err(|e| Error::invalid(display, e.to_string()))?
+        body.filter(&mask)
+            .map_err(|e| Error::invalid(display, e.to_string()))?
     } else {
         body
     };
@@ -533,7 +550,9 @@ pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Resu
         if col.null_count() != col.len() {
             break;
         }
-        body = body.drop(&format!("c{idx}")).map_err(|e| Error::invalid(display, e.to_string()))?;
+        body = body
+            .drop(&format!("c{idx}"))
+            .map_err(|e| Error::invalid(display, e.to_string()))?;
         columns.pop();
     }
     dedupe_keys(&mut columns);
@@ -582,7 +601,10 @@ fn record_lines(
     let (mut counted_to, mut line) = (0usize, first_line);
     loop {
         let start = (rdr.position().byte() as usize).min(body.len());
-        line += body[counted_to..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        line += body[counted_to..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
         counted_to = start;
         // Skip line breaks before the record itself.
         let mut s = start;
@@ -605,7 +627,12 @@ fn record_lines(
                 if rec.len() != width {
                     let at_end = rdr.position().byte() as usize >= body.len();
                     let ends_in_quote = at_end
-                        && body[start.min(body.len())..].iter().filter(|&&b| b == b'"').count() % 2 == 1;
+                        && body[start.min(body.len())..]
+                            .iter()
+                            .filter(|&&b| b == b'"')
+                            .count()
+                            % 2
+                            == 1;
                     let hint = if ends_in_quote {
                         "the file ends inside a quoted field: it looks truncated; export it again"
                     } else if at_end && rec.len() < width {
@@ -638,7 +665,13 @@ fn record_lines(
         return Ok(lines);
     }
     // An unmatched quote swallows the rest of the file into the last field.
-    if body[last_start.min(body.len())..].iter().filter(|&&b| b == b'"').count() % 2 == 1 {
+    if body[last_start.min(body.len())..]
+        .iter()
+        .filter(|&&b| b == b'"')
+        .count()
+        % 2
+        == 1
+    {
         return Err(Error::Csv {
             path: display.into(),
             line: lines.last().copied(),
@@ -649,12 +682,16 @@ fn record_lines(
     Ok(lines)
 }
 
-fn cell<'a>(row: &'a [String], i: usize) -> &'a str {
+fn cell(row: &[String], i: usize) -> &str {
     row.get(i).map(String::as_str).unwrap_or("")
 }
 
 /// Decides the layout from the first (up to) three records.
-fn detect(heads: &[(Vec<String>, u64)], declared: Option<Platform>, display: &str) -> Result<Layout> {
+fn detect(
+    heads: &[(Vec<String>, u64)],
+    declared: Option<Platform>,
+    display: &str,
+) -> Result<Layout> {
     let row = |i: usize| heads.get(i).map(|(r, _)| r.as_slice()).unwrap_or(&[]);
     let (r1, r2, r3) = (row(0), row(1), row(2));
     let share = |r: &[String], pred: &dyn Fn(&str) -> bool| {
@@ -671,7 +708,9 @@ fn detect(heads: &[(Vec<String>, u64)], declared: Option<Platform>, display: &st
         && has(r2, "ResponseID")
     {
         Some(Layout::QualtricsLegacy)
-    } else if r2.iter().any(|c| c == "Response" || c == "Open-Ended Response")
+    } else if r2
+        .iter()
+        .any(|c| c == "Response" || c == "Open-Ended Response")
         && r1.iter().skip(1).any(|c| c.is_empty())
     {
         Some(Layout::SurveymonkeyTwoRow)
@@ -787,22 +826,47 @@ fn header_columns(layout: Layout, rows: &[&Vec<String>]) -> Vec<ExportColumn> {
             Layout::QualtricsCurrent | Layout::QualtricsInsights => {
                 let key = import_id(cell(r3, i)).unwrap_or_else(|| name.clone());
                 let text = cell(r2, i).to_string();
-                let sep = if layout == Layout::QualtricsCurrent { " - " } else { "-" };
-                let choice = key
-                    .starts_with("QID")
-                    .then(|| key.contains('_'))
-                    .filter(|&b| b)
-                    .and_then(|_| split_choice(&text, sep));
-                ExportColumn { key, name, text, choice }
+                let sep = if layout == Layout::QualtricsCurrent {
+                    " - "
+                } else {
+                    "-"
+                };
+                let choice = (key.starts_with("QID") && key.contains('_'))
+                    .then(|| split_choice(&text, sep))
+                    .flatten();
+                ExportColumn {
+                    key,
+                    name,
+                    text,
+                    choice,
+                }
             }
             Layout::QualtricsLegacy => {
                 let text = cell(r2, i).to_string();
-                if name.starts_with('V') && name[1..].chars().all(|c| c.is_ascii_digit()) && !name[1..].is_empty() {
-                    let key = legacy_meta_key(&text).map(str::to_string).unwrap_or_else(|| text.clone());
-                    ExportColumn { key, name: text.clone(), text, choice: None }
+                if name.starts_with('V')
+                    && name[1..].chars().all(|c| c.is_ascii_digit())
+                    && !name[1..].is_empty()
+                {
+                    let key = legacy_meta_key(&text)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| text.clone());
+                    ExportColumn {
+                        key,
+                        name: text.clone(),
+                        text,
+                        choice: None,
+                    }
                 } else {
-                    let choice = name.contains('_').then(|| split_choice(&text, "-")).flatten();
-                    ExportColumn { key: name.clone(), name, text, choice }
+                    let choice = name
+                        .contains('_')
+                        .then(|| split_choice(&text, "-"))
+                        .flatten();
+                    ExportColumn {
+                        key: name.clone(),
+                        name,
+                        text,
+                        choice,
+                    }
                 }
             }
             Layout::SurveymonkeyTwoRow => {
@@ -810,7 +874,12 @@ fn header_columns(layout: Layout, rows: &[&Vec<String>]) -> Vec<ExportColumn> {
                 if !name.is_empty() {
                     let meta = sub.is_empty();
                     if meta {
-                        out.push(ExportColumn { key: name.clone(), name: name.clone(), text: name, choice: None });
+                        out.push(ExportColumn {
+                            key: name.clone(),
+                            name: name.clone(),
+                            text: name,
+                            choice: None,
+                        });
                         continue;
                     }
                     sm_question += 1;
@@ -826,28 +895,68 @@ fn header_columns(layout: Layout, rows: &[&Vec<String>]) -> Vec<ExportColumn> {
                         }
                     }
                 }
-                let key = if sm_sub == 1 { format!("Q{sm_question}") } else { format!("Q{sm_question}_{sm_sub}") };
-                let choice = (!matches!(sub.as_str(), "Response" | "Open-Ended Response" | "")).then_some(sub);
-                ExportColumn { key, name: sm_text.clone(), text: sm_text.clone(), choice }
+                let key = if sm_sub == 1 {
+                    format!("Q{sm_question}")
+                } else {
+                    format!("Q{sm_question}_{sm_sub}")
+                };
+                let choice = (!matches!(sub.as_str(), "Response" | "Open-Ended Response" | ""))
+                    .then_some(sub);
+                ExportColumn {
+                    key,
+                    name: sm_text.clone(),
+                    text: sm_text.clone(),
+                    choice,
+                }
             }
             Layout::LimesurveyPandas => match pandas_code(&name) {
                 Some((code, text)) => {
-                    let choice = code.contains('[').then(|| {
-                        text.rsplit_once('[').map(|(_, c)| c.trim_end_matches(']').to_string())
-                    }).flatten().filter(|c| !c.is_empty());
-                    ExportColumn { key: code.to_string(), name: name.clone(), text: text.to_string(), choice }
+                    let choice = code
+                        .contains('[')
+                        .then(|| {
+                            text.rsplit_once('[')
+                                .map(|(_, c)| c.trim_end_matches(']').to_string())
+                        })
+                        .flatten()
+                        .filter(|c| !c.is_empty());
+                    ExportColumn {
+                        key: code.to_string(),
+                        name: name.clone(),
+                        text: text.to_string(),
+                        choice,
+                    }
                 }
-                None if i == 0 && name.is_empty() => ExportColumn { key: "_index".into(), name, text: String::new(), choice: None },
-                None => ExportColumn { key: name.clone(), name: name.clone(), text: name, choice: None },
+                None if i == 0 && name.is_empty() => ExportColumn {
+                    key: "_index".into(),
+                    name,
+                    text: String::new(),
+                    choice: None,
+                },
+                None => ExportColumn {
+                    key: name.clone(),
+                    name: name.clone(),
+                    text: name,
+                    choice: None,
+                },
             },
             Layout::LimesurveyText => {
                 let choice = name
                     .rsplit_once('[')
                     .map(|(_, c)| c.trim_end_matches(']').trim().to_string())
                     .filter(|c| !c.is_empty() && name.ends_with(']'));
-                ExportColumn { key: name.clone(), name: name.clone(), text: name, choice }
+                ExportColumn {
+                    key: name.clone(),
+                    name: name.clone(),
+                    text: name,
+                    choice,
+                }
             }
-            _ => ExportColumn { key: name.clone(), name: name.clone(), text: name, choice: None },
+            _ => ExportColumn {
+                key: name.clone(),
+                name: name.clone(),
+                text: name,
+                choice: None,
+            },
         };
         out.push(col);
     }
@@ -874,7 +983,10 @@ fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> 
     let names = wb.sheet_names().to_vec();
     let sheet = match &opts.sheet {
         Some(s) => names.iter().find(|n| *n == s).cloned().ok_or_else(|| {
-            Error::invalid(display, format!("no worksheet '{s}'; the workbook has: {}", names.join(", ")))
+            Error::invalid(
+                display,
+                format!("no worksheet '{s}'; the workbook has: {}", names.join(", ")),
+            )
         })?,
         None => names
             .first()
@@ -891,7 +1003,13 @@ fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> 
             Data::String(s) => s.clone(),
             Data::Float(f) => format_number(*f),
             Data::Int(i) => i.to_string(),
-            Data::Bool(b) => if *b { "TRUE".into() } else { "FALSE".into() },
+            Data::Bool(b) => {
+                if *b {
+                    "TRUE".into()
+                } else {
+                    "FALSE".into()
+                }
+            }
             Data::DateTime(dt) => super::dates::excel_serial_to_iso(dt.as_f64()),
             Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
             Data::Error(e) => format!("#{e:?}"),
@@ -905,7 +1023,13 @@ fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> 
     let heads = vec![(header.clone(), 0)];
     let layout = detect(&heads, opts.platform, display)?;
     if layout.header_rows() != 1 {
-        return Err(Error::invalid(display, format!("{} exports are read from CSV, not from a workbook; export the responses as CSV", layout.describe())));
+        return Err(Error::invalid(
+            display,
+            format!(
+                "{} exports are read from CSV, not from a workbook; export the responses as CSV",
+                layout.describe()
+            ),
+        ));
     }
     let mut columns = header_columns(layout, &[&header]);
     // Drop unnamed trailing columns that hold nothing.

@@ -17,7 +17,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::model::Wave;
 use crate::register::Register;
-use crate::resolve::{write_review, ReviewItem, Resolver};
+use crate::resolve::{write_review, Resolver, ReviewItem};
 use crate::Progress;
 
 /// One export to read.
@@ -105,8 +105,15 @@ pub fn ingest_surveys(req: &IngestRequest, progress: &dyn Progress) -> Result<In
             job.display,
             size as f64 / 1_000_000.0
         ));
-        let instrument = job.instrument.as_deref().map(Instrument::load).transpose()?;
-        let structure_path = job.structure.clone().or_else(|| sibling_structure(&job.path));
+        let instrument = job
+            .instrument
+            .as_deref()
+            .map(Instrument::load)
+            .transpose()?;
+        let structure_path = job
+            .structure
+            .clone()
+            .or_else(|| sibling_structure(&job.path));
         let structure = structure_path
             .as_deref()
             .map(|p| read_structure(p, &p.display().to_string()))
@@ -202,9 +209,12 @@ fn write_rejects(path: &Path, data: &SurveyData) -> Result<()> {
     let err = |e: csv::Error| Error::invalid(path, e.to_string());
     w.write_record(["bestand", "regel", "reden"]).map_err(err)?;
     for r in &data.rejects {
-        w.write_record([r.file.as_str(), &r.line.to_string(), &r.reason]).map_err(err)?;
+        w.write_record([r.file.as_str(), &r.line.to_string(), &r.reason])
+            .map_err(err)?;
     }
-    let bytes = w.into_inner().map_err(|e| Error::invalid(path, e.to_string()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::invalid(path, e.to_string()))?;
     crate::fsio::write_atomic(path, &bytes)
 }
 

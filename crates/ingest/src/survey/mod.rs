@@ -184,9 +184,11 @@ impl Instrument {
                 if q.kind != QuestionType::Multiple {
                     return Err(format!("'{target}': only a question of type \"multiple\" has one column per option"));
                 }
-                let i = q.options.iter().position(|o| o.code == code).ok_or_else(|| {
-                    format!("'{code}' is not an option of question '{qid}'")
-                })?;
+                let i = q
+                    .options
+                    .iter()
+                    .position(|o| o.code == code)
+                    .ok_or_else(|| format!("'{code}' is not an option of question '{qid}'"))?;
                 Ok(Target::Option(q, i))
             }
         }
@@ -270,7 +272,14 @@ fn is_na_text(v: &str) -> bool {
     let l = v.trim().to_lowercase();
     matches!(
         l.as_str(),
-        "n/a" | "na" | "n.v.t." | "nvt" | "weet niet" | "weet ik niet" | "not applicable" | "don't know"
+        "n/a"
+            | "na"
+            | "n.v.t."
+            | "nvt"
+            | "weet niet"
+            | "weet ik niet"
+            | "not applicable"
+            | "don't know"
     ) || l.ends_with("(n/a)")
 }
 
@@ -281,7 +290,11 @@ fn plain_number(t: &str) -> Option<f64> {
         return n.is_finite().then_some(n);
     }
     if t.matches(',').count() == 1 && !t.contains('.') {
-        return t.replace(',', ".").parse::<f64>().ok().filter(|n| n.is_finite());
+        return t
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite());
     }
     None
 }
@@ -308,7 +321,10 @@ fn check_rows(
         .to_string();
     let ids_ca = id_col.map(|c| export.column(c)).transpose()?;
     let status = match export.layout.platform() {
-        Platform::Qualtrics => export.find("status").map(|c| export.column(c)).transpose()?,
+        Platform::Qualtrics => export
+            .find("status")
+            .map(|c| export.column(c))
+            .transpose()?,
         _ => None,
     };
     let muni = muni_col.map(|c| export.column(c)).transpose()?;
@@ -329,12 +345,19 @@ fn check_rows(
         let line = export.lines[i];
         if id.is_empty() {
             out.ok[i] = false;
-            out.rejects.push((i, "the response has no respondent id".into()));
+            out.rejects
+                .push((i, "the response has no respondent id".into()));
             continue;
         }
         if let Some(first) = seen.get(&id) {
             out.ok[i] = false;
-            out.rejects.push((i, format!("duplicate respondent id {id} (first on {} {first})", export.record_word)));
+            out.rejects.push((
+                i,
+                format!(
+                    "duplicate respondent id {id} (first on {} {first})",
+                    export.record_word
+                ),
+            ));
             continue;
         }
         seen.insert(id.clone(), line);
@@ -346,7 +369,17 @@ fn check_rows(
                 .find(|(c, t, _)| *c == v || t.eq_ignore_ascii_case(v))
             {
                 out.ok[i] = false;
-                out.rejects.push((i, format!("response {id} is {what} (Status {code}), not a real response{}", if code == &"2" { " (read them with include_tests)" } else { "" })));
+                out.rejects.push((
+                    i,
+                    format!(
+                        "response {id} is {what} (Status {code}), not a real response{}",
+                        if code == &"2" {
+                            " (read them with include_tests)"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
                 continue;
             }
         }
@@ -412,7 +445,13 @@ fn looks_like_code(v: &str) -> bool {
     }
     let letters = t.chars().take_while(|c| c.is_ascii_alphabetic()).count();
     let rest = &t[letters..];
-    letters <= 4 && !rest.is_empty() && rest.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()) && !rest.trim_start_matches('-').is_empty()
+    letters <= 4
+        && !rest.is_empty()
+        && rest
+            .trim_start_matches('-')
+            .chars()
+            .all(|c| c.is_ascii_digit())
+        && !rest.trim_start_matches('-').is_empty()
 }
 
 fn same_code(a: &str, b: &str) -> bool {
@@ -423,8 +462,19 @@ fn same_code(a: &str, b: &str) -> bool {
         }
 }
 
-const YES: &[&str] = &["1", "y", "yes", "ja", "true", "waar", "selected", "gekozen", "x"];
-const NO: &[&str] = &["0", "n", "no", "nee", "false", "onwaar", "not selected", "niet gekozen"];
+const YES: &[&str] = &[
+    "1", "y", "yes", "ja", "true", "waar", "selected", "gekozen", "x",
+];
+const NO: &[&str] = &[
+    "0",
+    "n",
+    "no",
+    "nee",
+    "false",
+    "onwaar",
+    "not selected",
+    "niet gekozen",
+];
 
 /// How one coded cell decodes: entries it yields, or an error message.
 fn decode_coded(
@@ -443,7 +493,11 @@ fn decode_coded(
             question: qi,
             value: o.code.clone(),
             label: o.label.clone(),
-            number: if o.missing { None } else { parse_number(&o.code) },
+            number: if o.missing {
+                None
+            } else {
+                parse_number(&o.code)
+            },
             missing: o.missing,
         }
     };
@@ -451,8 +505,16 @@ fn decode_coded(
         q.options
             .iter()
             .position(|o| same_code(&o.code, t))
-            .or_else(|| q.options.iter().position(|o| o.aliases.iter().any(|a| a == t)))
-            .or_else(|| q.options.iter().position(|o| o.label.eq_ignore_ascii_case(t)))
+            .or_else(|| {
+                q.options
+                    .iter()
+                    .position(|o| o.aliases.iter().any(|a| a == t))
+            })
+            .or_else(|| {
+                q.options
+                    .iter()
+                    .position(|o| o.label.eq_ignore_ascii_case(t))
+            })
     };
     if declared_missing {
         return Ok(vec![Entry {
@@ -467,14 +529,18 @@ fn decode_coded(
         Target::Option(_, i) => {
             let l = v.to_lowercase();
             let o = &q.options[*i];
-            if YES.contains(&l.as_str()) || same_code(v, &o.code) || o.label.eq_ignore_ascii_case(v) {
+            if YES.contains(&l.as_str()) || same_code(v, &o.code) || o.label.eq_ignore_ascii_case(v)
+            {
                 Ok(vec![opt_entry(*i)])
             } else if NO.contains(&l.as_str()) {
                 Ok(Vec::new())
             } else if export_label.is_some_and(|lab| lab.eq_ignore_ascii_case(&o.label)) {
                 Ok(vec![opt_entry(*i)])
             } else {
-                Err(format!("'{v}' is not a yes/no value for option '{}' of question '{}'", o.label, q.id))
+                Err(format!(
+                    "'{v}' is not a yes/no value for option '{}' of question '{}'",
+                    o.label, q.id
+                ))
             }
         }
         Target::Whole(_) if q.kind == QuestionType::Multiple => {
@@ -482,7 +548,11 @@ fn decode_coded(
                 return Ok(vec![opt_entry(i)]);
             }
             let sep = if v.contains(';') { ';' } else { ',' };
-            let parts: Vec<&str> = v.split(sep).map(str::trim).filter(|p| !p.is_empty()).collect();
+            let parts: Vec<&str> = v
+                .split(sep)
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .collect();
             let mut out = Vec::new();
             let mut k = 0;
             while k < parts.len() {
@@ -502,7 +572,11 @@ fn decode_coded(
                         k = end;
                     }
                     None => {
-                        let other = q.options.iter().position(|o| o.other).filter(|_| !looks_like_code(parts[k]));
+                        let other = q
+                            .options
+                            .iter()
+                            .position(|o| o.other)
+                            .filter(|_| !looks_like_code(parts[k]));
                         if let Some(oi) = other {
                             out.push(opt_entry(oi));
                             out.push(Entry {
@@ -514,7 +588,10 @@ fn decode_coded(
                             });
                             k += 1;
                         } else {
-                            return Err(format!("'{}' is not an option of question '{}'", parts[k], q.id));
+                            return Err(format!(
+                                "'{}' is not an option of question '{}'",
+                                parts[k], q.id
+                            ));
                         }
                     }
                 }
@@ -525,19 +602,40 @@ fn decode_coded(
             if let Some(i) = find(v).or_else(|| export_label.and_then(find)) {
                 return Ok(vec![opt_entry(i)]);
             }
-            let other = q.options.iter().position(|o| o.other).filter(|_| !looks_like_code(v));
+            let other = q
+                .options
+                .iter()
+                .position(|o| o.other)
+                .filter(|_| !looks_like_code(v));
             if let Some(oi) = other {
                 return Ok(vec![
                     opt_entry(oi),
-                    Entry { question: other_qi, value: v.to_string(), label: v.to_string(), number: None, missing: false },
+                    Entry {
+                        question: other_qi,
+                        value: v.to_string(),
+                        label: v.to_string(),
+                        number: None,
+                        missing: false,
+                    },
                 ]);
             }
             if q.kind == QuestionType::Numeric {
-                let n = parse_number(v).ok_or_else(|| format!("'{v}' is not a number (question '{}')", q.id))?;
-                return Ok(vec![Entry { question: qi, value: v.to_string(), label: v.to_string(), number: Some(n), missing: false }]);
+                let n = parse_number(v)
+                    .ok_or_else(|| format!("'{v}' is not a number (question '{}')", q.id))?;
+                return Ok(vec![Entry {
+                    question: qi,
+                    value: v.to_string(),
+                    label: v.to_string(),
+                    number: Some(n),
+                    missing: false,
+                }]);
             }
             let codes: Vec<&str> = q.options.iter().map(|o| o.code.as_str()).collect();
-            Err(format!("'{v}' is not an option of question '{}' (options: {})", q.id, codes.join(", ")))
+            Err(format!(
+                "'{v}' is not an option of question '{}' (options: {})",
+                q.id,
+                codes.join(", ")
+            ))
         }
     }
 }
@@ -557,10 +655,17 @@ fn decode_column(
     let ca = export.column(col)?;
     let labels = export.labels.get(&col);
     let missing = export.missing.get(&col);
-    let mut chunk = Chunk { col, cell_question: qi, ..Default::default() };
+    let mut chunk = Chunk {
+        col,
+        cell_question: qi,
+        ..Default::default()
+    };
     let free = matches!(target, Target::Other(_))
         || matches!(q.kind, QuestionType::Open | QuestionType::Municipality)
-        || (q.kind == QuestionType::Numeric && q.options.is_empty() && missing.is_none() && labels.is_none());
+        || (q.kind == QuestionType::Numeric
+            && q.options.is_empty()
+            && missing.is_none()
+            && labels.is_none());
     if matches!(target, Target::Other(_)) {
         chunk.cell_question = other_qi;
     }
@@ -574,7 +679,11 @@ fn decode_column(
                 question: qi,
                 value: o.code.clone(),
                 label: o.label.clone(),
-                number: if o.missing { None } else { parse_number(&o.code) },
+                number: if o.missing {
+                    None
+                } else {
+                    parse_number(&o.code)
+                },
                 missing: o.missing,
             });
         }
@@ -587,7 +696,10 @@ fn decode_column(
                 match parse_number(v.trim()) {
                     Some(n) => Some(n),
                     None => {
-                        chunk.errors.push((i, format!("'{}' is not a number (question '{}')", v.trim(), q.id)));
+                        chunk.errors.push((
+                            i,
+                            format!("'{}' is not a number (question '{}')", v.trim(), q.id),
+                        ));
                         continue;
                     }
                 }
@@ -604,7 +716,7 @@ fn decode_column(
         return Ok(chunk);
     }
     // Coded: decode each distinct value once.
-    let mut cache: HashMap<&str, std::result::Result<Vec<IdxSize>, String>> = HashMap::new();
+    let mut cache: PlHashMap<&str, std::result::Result<Vec<IdxSize>, String>> = PlHashMap::new();
     for (i, v) in ca.iter().enumerate() {
         let Some(v) = v else { continue };
         if !ok[i] || v.trim().is_empty() {
@@ -659,9 +771,9 @@ pub fn harmonise(
     let mut targets: Vec<(usize, Target)> = Vec::new();
     let mut id_col = export.respondent_column();
     for (column, t) in map {
-        let target = instrument
-            .target(t)
-            .map_err(|m| Error::invalid(&export.file, format!("columns.{}: {m}", platform.name())))?;
+        let target = instrument.target(t).map_err(|m| {
+            Error::invalid(&export.file, format!("columns.{}: {m}", platform.name()))
+        })?;
         let col = export.find(column).ok_or_else(|| Error::MissingColumn {
             path: export.file.clone().into(),
             column: format!("{column} (mapped to '{t}')"),
@@ -683,9 +795,20 @@ pub fn harmonise(
     let check = check_rows(export, id_col, muni_col, resolver)?;
     // Question ids in instrument order, then "<id>:other".
     let mut qnames: Vec<String> = instrument.questions.iter().map(|q| q.id.clone()).collect();
-    qnames.extend(instrument.questions.iter().map(|q| format!("{}:other", q.id)));
+    qnames.extend(
+        instrument
+            .questions
+            .iter()
+            .map(|q| format!("{}:other", q.id)),
+    );
     let nq = instrument.questions.len() as u32;
-    let qindex = |q: &Question| instrument.questions.iter().position(|x| x.id == q.id).unwrap_or(0) as u32;
+    let qindex = |q: &Question| {
+        instrument
+            .questions
+            .iter()
+            .position(|x| x.id == q.id)
+            .unwrap_or(0) as u32
+    };
     let chunks: Vec<Result<Chunk>> = {
         use rayon::prelude::*;
         targets
@@ -716,7 +839,10 @@ pub fn harmonise(
     for c in &chunks {
         for (row, msg) in &c.errors {
             bad.entry(*row).or_insert_with(|| {
-                format!("response {}, column {}: {msg}", check.ids[*row], export.columns[c.col].name)
+                format!(
+                    "response {}, column {}: {msg}",
+                    check.ids[*row], export.columns[c.col].name
+                )
             });
         }
     }
@@ -730,12 +856,22 @@ pub fn harmonise(
         match muni_col {
             Some(c) => {
                 let ca = export.column(c)?;
-                (0..export.height()).map(|i| ca.get(i).unwrap_or("").trim().to_string()).collect()
+                (0..export.height())
+                    .map(|i| ca.get(i).unwrap_or("").trim().to_string())
+                    .collect()
             }
             None => vec![String::new(); export.height()],
         }
     };
-    let long = assemble(export, &chunks, &ok, &check.ids, &muni_values, &qnames, instrument.wave)?;
+    let long = assemble(
+        export,
+        &chunks,
+        &ok,
+        &check.ids,
+        &muni_values,
+        &qnames,
+        instrument.wave,
+    )?;
     finish(export, long, &ok, &check.ids, &muni_values, rejects)
 }
 
@@ -788,19 +924,39 @@ fn assemble(
     qnames: &[String],
     wave: Wave,
 ) -> Result<DataFrame> {
-    let err = |e: PolarsError| Error::invalid(&export.file, format!("cannot build the response table: {e}"));
-    let ids_ca = StringChunked::from_iter_values("respondent".into(), ids.iter().map(String::as_str));
-    let muni_ca = StringChunked::from_iter_values("municipality".into(), muni.iter().map(String::as_str));
-    let mut parts: Vec<DataFrame> = Vec::new();
-    for c in chunks {
+    let err = |e: PolarsError| {
+        Error::invalid(
+            &export.file,
+            format!("cannot build the response table: {e}"),
+        )
+    };
+    let ids_ca =
+        StringChunked::from_iter_values("respondent".into(), ids.iter().map(String::as_str));
+    let muni_ca =
+        StringChunked::from_iter_values("municipality".into(), muni.iter().map(String::as_str));
+    let build = |c: &Chunk| -> Result<Vec<DataFrame>> {
+        let mut parts = Vec::with_capacity(2);
         // Coded rows.
-        let keep: Vec<usize> = (0..c.coded_rows.len()).filter(|&k| ok[c.coded_rows[k] as usize]).collect();
+        let keep: Vec<usize> = (0..c.coded_rows.len())
+            .filter(|&k| ok[c.coded_rows[k] as usize])
+            .collect();
         if !keep.is_empty() {
             let rows = IdxCa::from_vec("r".into(), keep.iter().map(|&k| c.coded_rows[k]).collect());
             let ent = IdxCa::from_vec("e".into(), keep.iter().map(|&k| c.coded_entry[k]).collect());
-            let e_q = StringChunked::from_iter_values("q".into(), c.entries.iter().map(|e| qnames[e.question as usize].as_str()));
-            let e_v = StringChunked::from_iter_values("v".into(), c.entries.iter().map(|e| e.value.as_str()));
-            let e_l = StringChunked::from_iter_values("l".into(), c.entries.iter().map(|e| e.label.as_str()));
+            let e_q = StringChunked::from_iter_values(
+                "q".into(),
+                c.entries
+                    .iter()
+                    .map(|e| qnames[e.question as usize].as_str()),
+            );
+            let e_v = StringChunked::from_iter_values(
+                "v".into(),
+                c.entries.iter().map(|e| e.value.as_str()),
+            );
+            let e_l = StringChunked::from_iter_values(
+                "l".into(),
+                c.entries.iter().map(|e| e.label.as_str()),
+            );
             let e_n: Float64Chunked = c.entries.iter().map(|e| e.number).collect();
             let e_m: BooleanChunked = c.entries.iter().map(|e| Some(e.missing)).collect();
             let n = rows.len();
@@ -808,47 +964,101 @@ fn assemble(
                 DataFrame::new(
                     n,
                     vec![
-                        ids_ca.take(&rows).map_err(err)?.with_name("respondent".into()).into_column(),
-                        muni_ca.take(&rows).map_err(err)?.with_name("municipality".into()).into_column(),
-                        e_q.take(&ent).map_err(err)?.with_name("question".into()).into_column(),
-                        e_v.take(&ent).map_err(err)?.with_name("value".into()).into_column(),
-                        e_l.take(&ent).map_err(err)?.with_name("label".into()).into_column(),
-                        e_n.take(&ent).map_err(err)?.with_name("number".into()).into_column(),
-                        e_m.take(&ent).map_err(err)?.with_name("missing".into()).into_column(),
+                        ids_ca
+                            .take(&rows)
+                            .map_err(err)?
+                            .with_name("respondent".into())
+                            .into_column(),
+                        muni_ca
+                            .take(&rows)
+                            .map_err(err)?
+                            .with_name("municipality".into())
+                            .into_column(),
+                        e_q.take(&ent)
+                            .map_err(err)?
+                            .with_name("question".into())
+                            .into_column(),
+                        e_v.take(&ent)
+                            .map_err(err)?
+                            .with_name("value".into())
+                            .into_column(),
+                        e_l.take(&ent)
+                            .map_err(err)?
+                            .with_name("label".into())
+                            .into_column(),
+                        e_n.take(&ent)
+                            .map_err(err)?
+                            .with_name("number".into())
+                            .into_column(),
+                        e_m.take(&ent)
+                            .map_err(err)?
+                            .with_name("missing".into())
+                            .into_column(),
                     ],
                 )
                 .map_err(err)?,
             );
         }
         // Cells taken as they are.
-        let keep: Vec<usize> = (0..c.cell_rows.len()).filter(|&k| ok[c.cell_rows[k] as usize]).collect();
+        let keep: Vec<usize> = (0..c.cell_rows.len())
+            .filter(|&k| ok[c.cell_rows[k] as usize])
+            .collect();
         if !keep.is_empty() {
             let rows = IdxCa::from_vec("r".into(), keep.iter().map(|&k| c.cell_rows[k]).collect());
             let n = rows.len();
             let values = export.column(c.col)?.take(&rows).map_err(err)?;
-            let values = values.apply_values(|v| {
-                let t = v.trim();
-                if t.len() == v.len() { std::borrow::Cow::Borrowed(v) } else { std::borrow::Cow::Owned(t.to_string()) }
-            });
+            // Trimming copies the strings; most columns need none.
+            let needs_trim = values.iter().flatten().any(|v| v.len() != v.trim().len());
+            let values = if needs_trim {
+                values.apply_values(|v| std::borrow::Cow::Owned(v.trim().to_string()))
+            } else {
+                values
+            };
             let number: Float64Chunked = keep.iter().map(|&k| c.cell_number[k]).collect();
             let q = qnames[c.cell_question as usize].as_str();
             parts.push(
                 DataFrame::new(
                     n,
                     vec![
-                        ids_ca.take(&rows).map_err(err)?.with_name("respondent".into()).into_column(),
-                        muni_ca.take(&rows).map_err(err)?.with_name("municipality".into()).into_column(),
-                        Column::new_scalar("question".into(), Scalar::new(DataType::String, AnyValue::StringOwned(q.into())), n),
+                        ids_ca
+                            .take(&rows)
+                            .map_err(err)?
+                            .with_name("respondent".into())
+                            .into_column(),
+                        muni_ca
+                            .take(&rows)
+                            .map_err(err)?
+                            .with_name("municipality".into())
+                            .into_column(),
+                        Column::new_scalar(
+                            "question".into(),
+                            Scalar::new(DataType::String, AnyValue::StringOwned(q.into())),
+                            n,
+                        ),
                         values.clone().with_name("value".into()).into_column(),
                         values.with_name("label".into()).into_column(),
                         number.with_name("number".into()).into_column(),
-                        Column::new_scalar("missing".into(), Scalar::new(DataType::Boolean, AnyValue::Boolean(false)), n),
+                        Column::new_scalar(
+                            "missing".into(),
+                            Scalar::new(DataType::Boolean, AnyValue::Boolean(false)),
+                            n,
+                        ),
                     ],
                 )
                 .map_err(err)?,
             );
         }
-    }
+        Ok(parts)
+    };
+    let parts: Vec<DataFrame> = {
+        use rayon::prelude::*;
+        let built: Vec<Result<Vec<DataFrame>>> = chunks.par_iter().map(build).collect();
+        let mut parts = Vec::new();
+        for b in built {
+            parts.extend(b?);
+        }
+        parts
+    };
     let mut long = if parts.is_empty() {
         DataFrame::new(
             0,
@@ -872,11 +1082,27 @@ fn assemble(
         acc
     };
     let n = long.height();
-    long.insert_column(2, Column::new_scalar("wave".into(), Scalar::new(DataType::Int32, AnyValue::Int32(i32::from(wave.year()))), n))
+    long.insert_column(
+        2,
+        Column::new_scalar(
+            "wave".into(),
+            Scalar::new(DataType::Int32, AnyValue::Int32(i32::from(wave.year()))),
+            n,
+        ),
+    )
+    .map_err(err)?;
+    let long = long
+        .select([
+            "respondent",
+            "municipality",
+            "wave",
+            "question",
+            "value",
+            "label",
+            "number",
+            "missing",
+        ])
         .map_err(err)?;
-    let long = long.select(["respondent", "municipality", "wave", "question", "value", "label", "number", "missing"]).map_err(err)?;
-    let mut long = long;
-    long.rechunk_mut_par();
     Ok(long)
 }
 
@@ -900,8 +1126,12 @@ pub fn raw_long(export: &Export, wave: Wave) -> Result<SurveyData> {
         let ca = export.column(col)?;
         let labels = export.labels.get(&col);
         let missing = export.missing.get(&col);
-        let mut chunk = Chunk { col, cell_question: qi, ..Default::default() };
-        let mut cache: HashMap<&str, IdxSize> = HashMap::new();
+        let mut chunk = Chunk {
+            col,
+            cell_question: qi,
+            ..Default::default()
+        };
+        let mut cache: PlHashMap<&str, IdxSize> = PlHashMap::new();
         for (i, v) in ca.iter().enumerate() {
             let Some(v) = v else { continue };
             let t = v.trim();
@@ -909,10 +1139,14 @@ pub fn raw_long(export: &Export, wave: Wave) -> Result<SurveyData> {
                 continue;
             }
             let e = *cache.entry(v).or_insert_with(|| {
-                let label = labels.and_then(|l| l.get(t)).cloned().unwrap_or_else(|| t.to_string());
+                let label = labels
+                    .and_then(|l| l.get(t))
+                    .cloned()
+                    .unwrap_or_else(|| t.to_string());
                 let number = plain_number(t);
                 let declared = missing.is_some_and(|m| m.contains(t));
-                let negative_recode = qualtrics && number.is_some_and(|n| n < 0.0 && n.fract() == 0.0);
+                let negative_recode =
+                    qualtrics && number.is_some_and(|n| n < 0.0 && n.fract() == 0.0);
                 let miss = declared || negative_recode || is_na_text(&label) || is_na_text(t);
                 chunk.entries.push(Entry {
                     question: qi,
@@ -934,7 +1168,8 @@ pub fn raw_long(export: &Export, wave: Wave) -> Result<SurveyData> {
 }
 
 fn wide(data: &SurveyData) -> Result<DataFrame> {
-    let err = |e: PolarsError| Error::invalid(&data.file, format!("cannot build the wide table: {e}"));
+    let err =
+        |e: PolarsError| Error::invalid(&data.file, format!("cannot build the wide table: {e}"));
     let index: HashMap<&str, usize> = data
         .respondents
         .iter()
@@ -949,7 +1184,9 @@ fn wide(data: &SurveyData) -> Result<DataFrame> {
     let mut order: Vec<String> = Vec::new();
     let mut cols: HashMap<String, Vec<Option<String>>> = HashMap::new();
     for ((r, q), v) in resp.iter().zip(q.iter()).zip(v.iter()) {
-        let (Some(r), Some(q), Some(v)) = (r, q, v) else { continue };
+        let (Some(r), Some(q), Some(v)) = (r, q, v) else {
+            continue;
+        };
         let Some(&i) = index.get(r) else { continue };
         let col = cols.entry(q.to_string()).or_insert_with(|| {
             order.push(q.to_string());
@@ -964,11 +1201,26 @@ fn wide(data: &SurveyData) -> Result<DataFrame> {
         }
     }
     let mut columns = vec![
-        Column::new("respondent".into(), data.respondents.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>()),
-        Column::new("municipality".into(), data.respondents.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "respondent".into(),
+            data.respondents
+                .keys()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "municipality".into(),
+            data.respondents
+                .values()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>(),
+        ),
         Column::new(
             "submitted".into(),
-            data.respondents.keys().map(|r| data.submitted.get(r).map(String::as_str)).collect::<Vec<_>>(),
+            data.respondents
+                .keys()
+                .map(|r| data.submitted.get(r).map(String::as_str))
+                .collect::<Vec<_>>(),
         ),
     ];
     for q in order {
@@ -982,17 +1234,25 @@ fn wide(data: &SurveyData) -> Result<DataFrame> {
 /// Open answers (questions of type `open` and `:other` texts) as codable
 /// sources.
 pub fn open_sources(data: &SurveyData, instrument: &Instrument) -> Result<Vec<Source>> {
-    let err = |e: PolarsError| Error::invalid(&data.file, format!("cannot read the response table: {e}"));
+    let err =
+        |e: PolarsError| Error::invalid(&data.file, format!("cannot read the response table: {e}"));
     let l = &data.long;
     let resp = l.column("respondent").and_then(|c| c.str()).map_err(err)?;
-    let muni = l.column("municipality").and_then(|c| c.str()).map_err(err)?;
+    let muni = l
+        .column("municipality")
+        .and_then(|c| c.str())
+        .map_err(err)?;
     let q = l.column("question").and_then(|c| c.str()).map_err(err)?;
     let v = l.column("value").and_then(|c| c.str()).map_err(err)?;
     let mut out = Vec::new();
     for i in 0..l.height() {
-        let (Some(r), Some(qid), Some(text)) = (resp.get(i), q.get(i), v.get(i)) else { continue };
+        let (Some(r), Some(qid), Some(text)) = (resp.get(i), q.get(i), v.get(i)) else {
+            continue;
+        };
         let base = qid.strip_suffix(":other").unwrap_or(qid);
-        let Some(question) = instrument.question(base) else { continue };
+        let Some(question) = instrument.question(base) else {
+            continue;
+        };
         if question.kind != QuestionType::Open && !qid.ends_with(":other") {
             continue;
         }
@@ -1064,22 +1324,6 @@ pub fn sibling_structure(path: &Path) -> Option<std::path::PathBuf> {
     p.is_file().then_some(p)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn import_ids_parse() {
-        assert_eq!(export::import_id(r#"{"ImportId":"QID3"}"#).as_deref(), Some("QID3"));
-        assert_eq!(
-            export::import_id(r#"{"ImportId":"startDate","timeZone":"Europe/Amsterdam"}"#).as_deref(),
-            Some("startDate")
-        );
-        assert_eq!(export::import_id("{'ImportId': 'QID2-1'}").as_deref(), Some("QID2_1"));
-        assert_eq!(export::import_id("Q3"), None);
-    }
-}
-
 /// Rewrites the open answers (type `open` and `:other` texts) in the long
 /// table, for pseudonymisation.
 pub fn map_open_text(
@@ -1087,12 +1331,17 @@ pub fn map_open_text(
     instrument: &Instrument,
     mut f: impl FnMut(&str) -> String,
 ) -> Result<()> {
-    let err = |e: PolarsError| Error::invalid(&data.file, format!("cannot update the response table: {e}"));
+    let err = |e: PolarsError| {
+        Error::invalid(&data.file, format!("cannot update the response table: {e}"))
+    };
     let l = &data.long;
     let q = l.column("question").and_then(|c| c.str()).map_err(err)?;
     let v = l.column("value").and_then(|c| c.str()).map_err(err)?;
     let is_open = |qid: &str| {
-        qid.ends_with(":other") || instrument.question(qid).is_some_and(|q| q.kind == QuestionType::Open)
+        qid.ends_with(":other")
+            || instrument
+                .question(qid)
+                .is_some_and(|q| q.kind == QuestionType::Open)
     };
     let new: StringChunked = q
         .iter()
@@ -1103,20 +1352,55 @@ pub fn map_open_text(
         })
         .collect();
     let mut long = data.long.clone();
-    long.with_column(new.clone().with_name("value".into()).into_column()).map_err(err)?;
-    long.with_column(new.with_name("label".into()).into_column()).map_err(err)?;
+    long.with_column(new.clone().with_name("value".into()).into_column())
+        .map_err(err)?;
+    long.with_column(new.with_name("label".into()).into_column())
+        .map_err(err)?;
     // Labels of coded answers were overwritten above; restore them.
-    let old_label = data.long.column("label").and_then(|c| c.str()).map_err(err)?;
+    let old_label = data
+        .long
+        .column("label")
+        .and_then(|c| c.str())
+        .map_err(err)?;
     let restored: StringChunked = q
         .iter()
         .zip(old_label.iter())
-        .zip(long.column("label").and_then(|c| c.str()).map_err(err)?.iter())
+        .zip(
+            long.column("label")
+                .and_then(|c| c.str())
+                .map_err(err)?
+                .iter(),
+        )
         .map(|((q, old), new)| match q {
             Some(q) if is_open(q) => new.map(str::to_string),
             _ => old.map(str::to_string),
         })
         .collect();
-    long.with_column(restored.with_name("label".into()).into_column()).map_err(err)?;
+    long.with_column(restored.with_name("label".into()).into_column())
+        .map_err(err)?;
     data.long = long;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_ids_parse() {
+        assert_eq!(
+            export::import_id(r#"{"ImportId":"QID3"}"#).as_deref(),
+            Some("QID3")
+        );
+        assert_eq!(
+            export::import_id(r#"{"ImportId":"startDate","timeZone":"Europe/Amsterdam"}"#)
+                .as_deref(),
+            Some("startDate")
+        );
+        assert_eq!(
+            export::import_id("{'ImportId': 'QID2-1'}").as_deref(),
+            Some("QID2_1")
+        );
+        assert_eq!(export::import_id("Q3"), None);
+    }
 }

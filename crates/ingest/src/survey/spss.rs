@@ -12,16 +12,19 @@ use std::path::Path;
 
 use polars::prelude::*;
 use polars_readstat_rs::{
-    spss_metadata_json_from_meta, InformativeNullColumns, InformativeNullMode,
-    InformativeNullOpts, SpssReader,
+    spss_metadata_json_from_meta, InformativeNullColumns, InformativeNullMode, InformativeNullOpts,
+    SpssReader,
 };
 
-use super::export::{format_number, Export, ReadOptions, ExportColumn, Layout, MissingSpec, MrSet};
+use super::export::{format_number, Export, ExportColumn, Layout, MissingSpec, MrSet, ReadOptions};
 use crate::error::{Error, Result};
 
 pub(crate) fn read_sav(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
     let bad = |what: &str, e: &dyn std::fmt::Display| {
-        Error::invalid(display, format!("{what}: {e}; is this an SPSS .sav/.zsav file?"))
+        Error::invalid(
+            display,
+            format!("{what}: {e}; is this an SPSS .sav/.zsav file?"),
+        )
     };
     let reader = SpssReader::open(path).map_err(|e| bad("cannot open the SPSS file", &e))?;
     let meta_json = spss_metadata_json_from_meta(reader.metadata(), reader.header())
@@ -51,13 +54,24 @@ pub(crate) fn read_sav(path: &Path, display: &str, opts: &ReadOptions) -> Result
     let mut labels = BTreeMap::new();
     let mut missing = BTreeMap::new();
     for (i, var) in vars.iter().enumerate() {
-        let name = var.get("name").and_then(|v| v.as_str()).unwrap_or("").to_string();
-        let label = var.get("label").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let name = var
+            .get("name")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
+        let label = var
+            .get("label")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
         let col = df
             .column(&name)
             .map_err(|e| bad(&format!("variable {name}"), &e))?;
         let numeric = var.get("type").and_then(|v| v.as_str()) == Some("Numeric");
-        body_cols.push(text_column(col, &format!("c{i}"), numeric).map_err(|e| bad(&format!("variable {name}"), &e))?);
+        body_cols.push(
+            text_column(col, &format!("c{i}"), numeric)
+                .map_err(|e| bad(&format!("variable {name}"), &e))?,
+        );
         if let Some(map) = var.get("value_labels").and_then(|v| v.as_object()) {
             let m: BTreeMap<String, String> = map
                 .iter()
@@ -71,7 +85,10 @@ pub(crate) fn read_sav(path: &Path, display: &str, opts: &ReadOptions) -> Result
             .and_then(|v| v.as_array())
             .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
             .unwrap_or_default();
-        let is_range = var.get("missing_range").and_then(|v| v.as_bool()).unwrap_or(false);
+        let is_range = var
+            .get("missing_range")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
         if is_range && doubles.len() >= 2 {
             spec.range = Some((doubles[0], doubles[1]));
             spec.values = doubles[2..].iter().map(|d| format_number(*d)).collect();
@@ -79,8 +96,11 @@ pub(crate) fn read_sav(path: &Path, display: &str, opts: &ReadOptions) -> Result
             spec.values = doubles.iter().map(|d| format_number(*d)).collect();
         }
         if let Some(strs) = var.get("missing_strings").and_then(|v| v.as_array()) {
-            spec.values
-                .extend(strs.iter().filter_map(|s| s.as_str()).map(|s| s.trim_end().to_string()));
+            spec.values.extend(
+                strs.iter()
+                    .filter_map(|s| s.as_str())
+                    .map(|s| s.trim_end().to_string()),
+            );
         }
         if !spec.is_empty() {
             missing.insert(i, spec);
@@ -235,7 +255,12 @@ fn parse_mr_line(line: &str, columns: &[ExportColumn]) -> Option<MrSet> {
     }
     let members: Vec<String> = vars
         .split_whitespace()
-        .map(|v| by_lower.get(&v.to_lowercase()).map(|k| k.to_string()).unwrap_or_else(|| v.to_string()))
+        .map(|v| {
+            by_lower
+                .get(&v.to_lowercase())
+                .map(|k| k.to_string())
+                .unwrap_or_else(|| v.to_string())
+        })
         .collect();
     Some(MrSet {
         name: format!("${name}"),
@@ -255,7 +280,11 @@ fn subtype_records(bytes: &[u8], subtypes: &[i32]) -> Vec<String> {
     let little = matches!(le, 2 | 3);
     let rd = |pos: usize| -> Option<i32> {
         let b: [u8; 4] = bytes.get(pos..pos + 4)?.try_into().ok()?;
-        Some(if little { i32::from_le_bytes(b) } else { i32::from_be_bytes(b) })
+        Some(if little {
+            i32::from_le_bytes(b)
+        } else {
+            i32::from_be_bytes(b)
+        })
     };
     let mut pos = 176usize;
     let pad4 = |n: usize| n.div_ceil(4) * 4;

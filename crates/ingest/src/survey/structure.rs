@@ -66,7 +66,11 @@ pub fn read_structure(path: &Path, display: &str) -> Result<Structure> {
         } else {
             lss(&text, display)?
         }
-    } else if text.lines().next().is_some_and(|l| l.split('\t').any(|c| c == "class")) {
+    } else if text
+        .lines()
+        .next()
+        .is_some_and(|l| l.split('\t').any(|c| c == "class"))
+    {
         tsv(&text)
     } else {
         return Err(Error::invalid(
@@ -75,7 +79,10 @@ pub fn read_structure(path: &Path, display: &str) -> Result<Structure> {
         ));
     };
     if s.questions.is_empty() && s.column_codes.is_empty() {
-        return Err(Error::invalid(display, format!("the {} file defines no questions", s.format)));
+        return Err(Error::invalid(
+            display,
+            format!("the {} file defines no questions", s.format),
+        ));
     }
     Ok(s)
 }
@@ -131,11 +138,18 @@ fn qsf(text: &str, display: &str) -> Result<Structure> {
         .unwrap_or("")
         .to_string();
     let mut questions = Vec::new();
-    for el in v.get("SurveyElements").and_then(|e| e.as_array()).into_iter().flatten() {
+    for el in v
+        .get("SurveyElements")
+        .and_then(|e| e.as_array())
+        .into_iter()
+        .flatten()
+    {
         if el.get("Element").and_then(|e| e.as_str()) != Some("SQ") {
             continue;
         }
-        let Some(p) = el.get("Payload").filter(|p| p.is_object()) else { continue };
+        let Some(p) = el.get("Payload").filter(|p| p.is_object()) else {
+            continue;
+        };
         let s = |k: &str| p.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
         let kind = s("QuestionType");
         let selector = s("Selector");
@@ -145,11 +159,17 @@ fn qsf(text: &str, display: &str) -> Result<Structure> {
             .map(entries)
             .unwrap_or_default()
             .into_iter()
-            .map(|(k, v)| (k, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+            .map(|(k, v)| {
+                (
+                    k,
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string()),
+                )
+            })
             .collect();
-        let display_of = |v: &serde_json::Value| {
-            plain(v.get("Display").and_then(|d| d.as_str()).unwrap_or(""))
-        };
+        let display_of =
+            |v: &serde_json::Value| plain(v.get("Display").and_then(|d| d.as_str()).unwrap_or(""));
         let choices: Vec<(String, String)> = p
             .get("Choices")
             .map(entries)
@@ -187,14 +207,27 @@ fn qsf(text: &str, display: &str) -> Result<Structure> {
             id: s("QuestionID"),
             code: s("DataExportTag"),
             text: plain(&s("QuestionText")),
-            kind: if selector.is_empty() { kind } else { format!("{kind}/{selector}") },
+            kind: if selector.is_empty() {
+                kind
+            } else {
+                format!("{kind}/{selector}")
+            },
             multiple,
             options,
             items,
         });
     }
-    questions.sort_by_key(|q| q.id.trim_start_matches("QID").parse::<i64>().unwrap_or(i64::MAX));
-    Ok(Structure { format: "qsf".into(), title, questions, column_codes: Vec::new() })
+    questions.sort_by_key(|q| {
+        q.id.trim_start_matches("QID")
+            .parse::<i64>()
+            .unwrap_or(i64::MAX)
+    });
+    Ok(Structure {
+        format: "qsf".into(),
+        title,
+        questions,
+        column_codes: Vec::new(),
+    })
 }
 
 type Table = Vec<BTreeMap<String, String>>;
@@ -231,7 +264,12 @@ fn xml_tables(text: &str, display: &str) -> Result<HashMap<String, Table>> {
                 let name = stack.pop().unwrap_or_default();
                 if name == "row" {
                     // <table><rows><row>: the table is two levels up.
-                    let table = stack.len().checked_sub(2).and_then(|i| stack.get(i)).cloned().unwrap_or_default();
+                    let table = stack
+                        .len()
+                        .checked_sub(2)
+                        .and_then(|i| stack.get(i))
+                        .cloned()
+                        .unwrap_or_default();
                     if let Some(r) = row.take() {
                         tables.entry(table).or_default().push(r);
                     }
@@ -275,7 +313,9 @@ fn lss(text: &str, display: &str) -> Result<Structure> {
         .find_map(|r| r.get("language").cloned())
         .unwrap_or_default();
     let in_base = |r: &BTreeMap<String, String>| {
-        r.get("language").map(|l| l.is_empty() || *l == base).unwrap_or(true)
+        r.get("language")
+            .map(|l| l.is_empty() || *l == base)
+            .unwrap_or(true)
     };
     let text_of: HashMap<String, String> = q_l10n
         .iter()
@@ -300,7 +340,10 @@ fn lss(text: &str, display: &str) -> Result<Structure> {
     };
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
-    for r in all.iter().filter(|r| f(r, "parent_qid").trim_start_matches('0').is_empty()) {
+    for r in all
+        .iter()
+        .filter(|r| f(r, "parent_qid").trim_start_matches('0').is_empty())
+    {
         let qid = f(r, "qid");
         if !seen.insert(qid.clone()) {
             continue;
@@ -342,7 +385,12 @@ fn lss(text: &str, display: &str) -> Result<Structure> {
         .or_else(|| get("groups").first().map(|r| f(r, "group_name")))
         .or_else(|| get("group_l10ns").first().map(|r| f(r, "group_name")))
         .unwrap_or_default();
-    Ok(Structure { format: "lss".into(), title, questions: out, column_codes: Vec::new() })
+    Ok(Structure {
+        format: "lss".into(),
+        title,
+        questions: out,
+        column_codes: Vec::new(),
+    })
 }
 
 fn quexml(text: &str, display: &str) -> Result<Structure> {
@@ -365,7 +413,11 @@ fn quexml(text: &str, display: &str) -> Result<Structure> {
                     e.attributes()
                         .flatten()
                         .find(|a| a.key.as_ref() == k)
-                        .and_then(|a| a.normalized_value(XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()))
+                        .and_then(|a| {
+                            a.normalized_value(XmlVersion::Implicit1_0)
+                                .ok()
+                                .map(|v| v.into_owned())
+                        })
                         .unwrap_or_default()
                 };
                 match name.as_str() {
@@ -435,7 +487,12 @@ fn quexml(text: &str, display: &str) -> Result<Structure> {
             _ => {}
         }
     }
-    Ok(Structure { format: "quexml".into(), title, questions: out, column_codes: Vec::new() })
+    Ok(Structure {
+        format: "quexml".into(),
+        title,
+        questions: out,
+        column_codes: Vec::new(),
+    })
 }
 
 /// The LimeSurvey tab-separated structure (classes S, SL, G, Q, SQ, A).
@@ -450,8 +507,13 @@ fn tsv(text: &str) -> Structure {
         .map(|h| h.iter().map(str::to_string).collect())
         .unwrap_or_default();
     let col = |n: &str| headers.iter().position(|h| h == n);
-    let (c_class, c_type, c_name, c_text, c_lang) =
-        (col("class"), col("type/scale"), col("name"), col("text"), col("language"));
+    let (c_class, c_type, c_name, c_text, c_lang) = (
+        col("class"),
+        col("type/scale"),
+        col("name"),
+        col("text"),
+        col("language"),
+    );
     let mut out: Vec<StructQuestion> = Vec::new();
     let mut base = String::new();
     let mut title = String::new();
@@ -493,7 +555,12 @@ fn tsv(text: &str) -> Structure {
             _ => {}
         }
     }
-    Structure { format: "tsv".into(), title, questions: out, column_codes: Vec::new() }
+    Structure {
+        format: "tsv".into(),
+        title,
+        questions: out,
+        column_codes: Vec::new(),
+    }
 }
 
 /// Splits the inside of `c(...)` into its string elements.
@@ -598,8 +665,15 @@ fn r_syntax(text: &str) -> Structure {
             }
         }
     }
-    let n = codes.keys().chain(labels.keys()).copied().max().unwrap_or(0);
-    let column_codes: Vec<String> = (1..=n).map(|i| codes.get(&i).cloned().unwrap_or_default()).collect();
+    let n = codes
+        .keys()
+        .chain(labels.keys())
+        .copied()
+        .max()
+        .unwrap_or(0);
+    let column_codes: Vec<String> = (1..=n)
+        .map(|i| codes.get(&i).cloned().unwrap_or_default())
+        .collect();
     let questions = (1..=n)
         .filter_map(|i| {
             let code = codes.get(&i)?.clone();
@@ -613,7 +687,12 @@ fn r_syntax(text: &str) -> Structure {
             })
         })
         .collect();
-    Structure { format: "r-syntax".into(), title: String::new(), questions, column_codes }
+    Structure {
+        format: "r-syntax".into(),
+        title: String::new(),
+        questions,
+        column_codes,
+    }
 }
 
 impl Structure {
@@ -640,8 +719,13 @@ impl Structure {
             }
             super::export::dedupe_keys(&mut export.columns);
         }
-        let by_id: HashMap<&str, &StructQuestion> = self.questions.iter().map(|q| (q.id.as_str(), q)).collect();
-        let by_code: HashMap<&str, &StructQuestion> = self.questions.iter().map(|q| (q.code.as_str(), q)).collect();
+        let by_id: HashMap<&str, &StructQuestion> =
+            self.questions.iter().map(|q| (q.id.as_str(), q)).collect();
+        let by_code: HashMap<&str, &StructQuestion> = self
+            .questions
+            .iter()
+            .map(|q| (q.code.as_str(), q))
+            .collect();
         let mut matched = 0;
         for (i, c) in export.columns.iter_mut().enumerate() {
             // Whole question (QID3, Q3, code) or question + suffix (QID3_1,
@@ -673,7 +757,9 @@ impl Structure {
                     c.choice = Some(text.clone());
                 }
             }
-            let is_text = tail.as_deref().is_some_and(|t| t.ends_with("TEXT") || t == "other" || t == "comment");
+            let is_text = tail
+                .as_deref()
+                .is_some_and(|t| t.ends_with("TEXT") || t == "other" || t == "comment");
             if is_text {
                 continue;
             }

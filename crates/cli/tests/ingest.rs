@@ -1,0 +1,139 @@
+//! `pokeval ingest` as a user runs it: on a project and on one export.
+
+mod common;
+
+use common::{example_project_in, pokeval, stderr, stdout};
+
+#[test]
+fn ingest_one_export_with_instrument_register_and_mergers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("enquete");
+    let o = pokeval(&[
+        "ingest",
+        "fixtures/2025/enquete_limesurvey_voorbeeld.csv",
+        "--wave",
+        "2025",
+        "--instrument",
+        "surveys/2025/instrument.toml",
+        "--register",
+        "fixtures/gemeenten_voorbeeld.csv",
+        "--mergers",
+        "fixtures/herindelingen_voorbeeld.csv",
+        "--format",
+        "both",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("LimeSurvey CSV with question codes"),
+        "{text}"
+    );
+    assert!(
+        text.contains("7 records read = 5 accepted + 2 rejected"),
+        "{text}"
+    );
+    assert!(
+        text.contains("'Groningn' x1: automatisch GM0014 Groningen"),
+        "{text}"
+    );
+    let long = std::fs::read_to_string(out.join("enquete_limesurvey_voorbeeld_lang.csv")).unwrap();
+    assert!(long.starts_with("respondent,municipality,wave,question,value,label,number,missing\n"));
+    assert!(
+        long.contains("2,GM1979,2025,bestedingsplan,1,Ja,1.0,false"),
+        "{long}"
+    );
+    let rejects =
+        std::fs::read_to_string(out.join("enquete_limesurvey_voorbeeld_afgewezen.csv")).unwrap();
+    assert_eq!(rejects.lines().count(), 3, "{rejects}");
+    let review = std::fs::read_to_string(out.join("gemeenten_review.csv")).unwrap();
+    assert!(review.contains("Haaren,1,te beoordelen"), "{review}");
+    for f in [
+        "enquete_limesurvey_voorbeeld_lang.parquet",
+        "enquete_limesurvey_voorbeeld_breed.parquet",
+    ] {
+        let bytes = std::fs::read(out.join(f)).unwrap();
+        assert!(
+            bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"),
+            "{f} is Parquet"
+        );
+    }
+
+    // Settling Haaren in a mapping file accepts the respondent.
+    let mapping = tmp.path().join("mapping.csv");
+    std::fs::write(&mapping, "invoer,gemeentecode\nHaaren,GM0828\n").unwrap();
+    let o = pokeval(&[
+        "ingest",
+        "fixtures/2025/enquete_limesurvey_voorbeeld.csv",
+        "--wave",
+        "2025",
+        "--instrument",
+        "surveys/2025/instrument.toml",
+        "--register",
+        "fixtures/gemeenten_voorbeeld.csv",
+        "--mergers",
+        "fixtures/herindelingen_voorbeeld.csv",
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("7 records read = 6 accepted + 1 rejected"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn ingest_a_project_and_a_broken_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = example_project_in(tmp.path(), |t| t);
+    let out = tmp.path().join("uit");
+    let o = pokeval(&[
+        "ingest",
+        project.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("12 records read = 11 accepted + 1 rejected"),
+        "{}",
+        stdout(&o)
+    );
+    let wide = std::fs::read_to_string(out.join("enquete_qualtrics_voorbeeld_breed.csv")).unwrap();
+    assert_eq!(
+        wide.lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .take(4)
+            .collect::<Vec<_>>(),
+        ["respondent", "municipality", "submitted", "gemeente"]
+    );
+
+    // A file without a known layout: an error naming file and line, no output.
+    let bad = tmp.path().join("export.csv");
+    std::fs::write(&bad, "foo;bar\n1;2\n").unwrap();
+    let out2 = tmp.path().join("niets");
+    let o = pokeval(&[
+        "ingest",
+        bad.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("export.csv, line 1") && err.contains("no known survey layout"),
+        "{err}"
+    );
+    assert!(!out2.exists(), "nothing is written for a broken export");
+}
