@@ -1,7 +1,8 @@
 """The pandas side of the survey ingest benchmark (crates/ingest/benches/survey.rs).
 
 The same normalisation pokeval does, written as an analyst would in pandas:
-read_csv (skipping Qualtrics' two extra header rows), melt to a long table,
+read_csv (pyarrow engine, ImportIds from the third header row as column
+names), melt to a long table,
 map answer codes to labels and option columns to option codes from the
 instrument, flag missing codes, and map typed municipality names to CBS
 codes through the register's names and aliases (exact after lower-casing
@@ -29,6 +30,8 @@ except ImportError:
         subprocess.run([py, "-m", "pip", "install", "--quiet", "pandas", "pyarrow"], check=True)
     os.execv(py, [py] + sys.argv)
 
+import csv
+import json
 import resource
 import time
 import tomllib
@@ -42,12 +45,12 @@ questions = {q["id"]: q for q in ins["question"]}
 colmap = ins["columns"]["qualtrics"]
 
 start = time.perf_counter()
-# Row 1 names the columns; rows 2 and 3 (question text, ImportIds) are skipped,
-# so ImportIds are read from row 3 separately to apply the column map.
-head = pd.read_csv(csv_path, nrows=2, header=0, dtype=str)
-import_ids = [s.split('"ImportId":"')[1].split('"')[0] for s in head.iloc[1]]
-df = pd.read_csv(csv_path, header=0, skiprows=[1, 2], dtype=str, keep_default_na=False, na_values=[""])
-df.columns = import_ids
+# Row 3 holds the ImportIds the column map uses; the answers start on row 4.
+# The pyarrow engine is pandas' fastest CSV reader.
+with open(csv_path, encoding="utf-8", newline="") as f:
+    head = [next(csv.reader(f)) for _ in range(3)]
+import_ids = [json.loads(cell)["ImportId"] for cell in head[2]]
+df = pd.read_csv(csv_path, header=None, names=import_ids, skiprows=3, dtype=str, engine="pyarrow")
 
 register = pd.read_csv(reg_path, dtype=str)
 names = {}
@@ -59,23 +62,24 @@ df["municipality"] = typed.map(names)
 
 value_cols = list(colmap)
 long = df.melt(id_vars=["_recordId", "municipality"], value_vars=value_cols, var_name="column", value_name="value")
-long = long.dropna(subset=["value"])
-target = long["column"].map(colmap)
-long["question"] = target.str.split(":").str[0]
-option = target.str.split(":").str[1]
+long = long[long["value"].notna() & (long["value"] != "")]
+question_of = {c: t.split(":")[0] for c, t in colmap.items()}
+option_of = {c: t.split(":")[1] for c, t in colmap.items() if ":" in t}
+long["question"] = long["column"].map(question_of)
+option = long["column"].map(option_of)
 # One column per option: "1" means the option's code.
 is_option = option.notna()
 long.loc[is_option, "value"] = option[is_option]
-labels = {}
-missing = {}
-for qid, q in questions.items():
-    for o in q.get("options", []):
-        labels[(qid, o["code"])] = o["label"]
-        missing[(qid, o["code"])] = o.get("missing", False)
-keys = pd.Series(list(zip(long["question"], long["value"])), index=long.index)
-coded = long["question"].map(lambda q: bool(questions[q].get("options")))
-long["label"] = keys.map(labels).where(coded, long["value"])
-long["missing"] = keys.map(missing).fillna(False).astype(bool)
+# Labels and missing flags by a merge on (question, value), vectorised.
+rows = [
+    (qid, o["code"], o["label"], bool(o.get("missing", False)))
+    for qid, q in questions.items()
+    for o in q.get("options", [])
+]
+options = pd.DataFrame(rows, columns=["question", "value", "label", "missing"])
+long = long.merge(options, on=["question", "value"], how="left")
+long["label"] = long["label"].fillna(long["value"])
+long["missing"] = long["missing"].fillna(False).astype(bool)
 long["number"] = pd.to_numeric(long["value"], errors="coerce").where(~long["missing"])
 long = long[["_recordId", "municipality", "question", "value", "label", "number", "missing"]]
 elapsed = time.perf_counter() - start
