@@ -34,11 +34,25 @@ impl Row<'_> {
     }
 }
 
-/// Guesses the delimiter from the first line: `;` (Dutch Excel), tab or `,`.
+/// Guesses the delimiter from the first record: `;` (Dutch Excel), tab or
+/// `,`, counting only outside quotes.
 pub fn sniff_delimiter(text: &str) -> u8 {
-    let first = text.lines().next().unwrap_or("");
-    let count = |c: char| first.matches(c).count();
-    let (semi, tab, comma) = (count(';'), count('\t'), count(','));
+    sniff_delimiter_bytes(text.as_bytes())
+}
+
+/// [`sniff_delimiter`] on bytes (looks at the first 64 KiB at most).
+pub fn sniff_delimiter_bytes(bytes: &[u8]) -> u8 {
+    let (mut semi, mut tab, mut comma, mut quoted) = (0, 0, 0, false);
+    for &b in bytes.iter().take(1 << 16) {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            b';' if !quoted => semi += 1,
+            b'\t' if !quoted => tab += 1,
+            b',' if !quoted => comma += 1,
+            _ => {}
+        }
+    }
     if semi > comma && semi >= tab {
         b';'
     } else if tab > comma {

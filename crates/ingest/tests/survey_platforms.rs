@@ -652,7 +652,13 @@ bool3 = "set:3"
     // options of the instrument: rejected with the case and the column.
     assert_eq!(data.accepted(), 4, "{:?}", data.rejects);
     assert_eq!(data.rejects[0].line, 4);
-    assert!(data.rejects[0].reason.contains("column x: '4' is not an option of question 'kleur'"), "{:?}", data.rejects);
+    assert!(
+        data.rejects[0]
+            .reason
+            .contains("column x: '4' is not an option of question 'kleur'"),
+        "{:?}",
+        data.rejects
+    );
     let r = |n: usize| format!("pyreadstat_simple_alltypes_mrsets#{n}");
     assert_eq!(
         answer(&data, &r(2), "kleur"),

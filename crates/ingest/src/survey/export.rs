@@ -397,29 +397,6 @@ fn invalid_utf8(display: &str, bytes: &[u8], pos: usize, base: usize) -> Error {
     }
 }
 
-/// Guesses the delimiter from the first record: `;`, tab or `,`, counting
-/// only outside quotes.
-fn sniff(bytes: &[u8]) -> u8 {
-    let (mut semi, mut tab, mut comma, mut quoted) = (0, 0, 0, false);
-    for &b in bytes.iter().take(1 << 16) {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' if !quoted => break,
-            b';' if !quoted => semi += 1,
-            b'\t' if !quoted => tab += 1,
-            b',' if !quoted => comma += 1,
-            _ => {}
-        }
-    }
-    if semi > comma && semi >= tab {
-        b';'
-    } else if tab > comma {
-        b'\t'
-    } else {
-        b','
-    }
-}
-
 /// Reads a CSV export from its bytes.
 pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Result<Export> {
     let (text, encoding) = decode_export(bytes, display, opts.encoding)?;
@@ -429,7 +406,7 @@ pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Resu
             "the file is empty; export the responses again",
         ));
     }
-    let delim = sniff(&text);
+    let delim = crate::table::sniff_delimiter_bytes(&text);
     // The header rows, read with the csv crate (at most three records).
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)

@@ -934,72 +934,53 @@ fn assemble(
         StringChunked::from_iter_values("respondent".into(), ids.iter().map(String::as_str));
     let muni_ca =
         StringChunked::from_iter_values("municipality".into(), muni.iter().map(String::as_str));
+    // One part of the long table: the rows' respondent and municipality,
+    // then question, value, label, number and missing.
+    let part = |rows: &IdxCa, rest: [Column; 5]| -> Result<DataFrame> {
+        let mut cols = vec![
+            ids_ca.take(rows).map_err(err)?.into_column(),
+            muni_ca.take(rows).map_err(err)?.into_column(),
+        ];
+        cols.extend(rest);
+        DataFrame::new(rows.len(), cols).map_err(err)
+    };
+    let named = |s: Series, name: &str| s.with_name(name.into()).into_column();
     let build = |c: &Chunk| -> Result<Vec<DataFrame>> {
         let mut parts = Vec::with_capacity(2);
-        // Coded rows.
+        // Coded rows: gathered from the column's small answer table.
         let keep: Vec<usize> = (0..c.coded_rows.len())
             .filter(|&k| ok[c.coded_rows[k] as usize])
             .collect();
         if !keep.is_empty() {
             let rows = IdxCa::from_vec("r".into(), keep.iter().map(|&k| c.coded_rows[k]).collect());
             let ent = IdxCa::from_vec("e".into(), keep.iter().map(|&k| c.coded_entry[k]).collect());
-            let e_q = StringChunked::from_iter_values(
-                "q".into(),
-                c.entries
-                    .iter()
-                    .map(|e| qnames[e.question as usize].as_str()),
-            );
-            let e_v = StringChunked::from_iter_values(
-                "v".into(),
-                c.entries.iter().map(|e| e.value.as_str()),
-            );
-            let e_l = StringChunked::from_iter_values(
-                "l".into(),
-                c.entries.iter().map(|e| e.label.as_str()),
-            );
+            let text = |values: Vec<&str>| -> Result<Series> {
+                let ca = StringChunked::from_iter_values("t".into(), values.into_iter());
+                Ok(ca.take(&ent).map_err(err)?.into_series())
+            };
+            let pick = |f: fn(&Entry) -> &str| c.entries.iter().map(f).collect::<Vec<&str>>();
             let e_n: Float64Chunked = c.entries.iter().map(|e| e.number).collect();
             let e_m: BooleanChunked = c.entries.iter().map(|e| Some(e.missing)).collect();
-            let n = rows.len();
-            parts.push(
-                DataFrame::new(
-                    n,
-                    vec![
-                        ids_ca
-                            .take(&rows)
-                            .map_err(err)?
-                            .with_name("respondent".into())
-                            .into_column(),
-                        muni_ca
-                            .take(&rows)
-                            .map_err(err)?
-                            .with_name("municipality".into())
-                            .into_column(),
-                        e_q.take(&ent)
-                            .map_err(err)?
-                            .with_name("question".into())
-                            .into_column(),
-                        e_v.take(&ent)
-                            .map_err(err)?
-                            .with_name("value".into())
-                            .into_column(),
-                        e_l.take(&ent)
-                            .map_err(err)?
-                            .with_name("label".into())
-                            .into_column(),
-                        e_n.take(&ent)
-                            .map_err(err)?
-                            .with_name("number".into())
-                            .into_column(),
-                        e_m.take(&ent)
-                            .map_err(err)?
-                            .with_name("missing".into())
-                            .into_column(),
-                    ],
-                )
-                .map_err(err)?,
-            );
+            parts.push(part(
+                &rows,
+                [
+                    named(
+                        text(
+                            c.entries
+                                .iter()
+                                .map(|e| qnames[e.question as usize].as_str())
+                                .collect(),
+                        )?,
+                        "question",
+                    ),
+                    named(text(pick(|e| e.value.as_str()))?, "value"),
+                    named(text(pick(|e| e.label.as_str()))?, "label"),
+                    named(e_n.take(&ent).map_err(err)?.into_series(), "number"),
+                    named(e_m.take(&ent).map_err(err)?.into_series(), "missing"),
+                ],
+            )?);
         }
-        // Cells taken as they are.
+        // Cells taken as they are (open answers, numbers).
         let keep: Vec<usize> = (0..c.cell_rows.len())
             .filter(|&k| ok[c.cell_rows[k] as usize])
             .collect();
@@ -1016,37 +997,23 @@ fn assemble(
             };
             let number: Float64Chunked = keep.iter().map(|&k| c.cell_number[k]).collect();
             let q = qnames[c.cell_question as usize].as_str();
-            parts.push(
-                DataFrame::new(
-                    n,
-                    vec![
-                        ids_ca
-                            .take(&rows)
-                            .map_err(err)?
-                            .with_name("respondent".into())
-                            .into_column(),
-                        muni_ca
-                            .take(&rows)
-                            .map_err(err)?
-                            .with_name("municipality".into())
-                            .into_column(),
-                        Column::new_scalar(
-                            "question".into(),
-                            Scalar::new(DataType::String, AnyValue::StringOwned(q.into())),
-                            n,
-                        ),
-                        values.clone().with_name("value".into()).into_column(),
-                        values.with_name("label".into()).into_column(),
-                        number.with_name("number".into()).into_column(),
-                        Column::new_scalar(
-                            "missing".into(),
-                            Scalar::new(DataType::Boolean, AnyValue::Boolean(false)),
-                            n,
-                        ),
-                    ],
-                )
-                .map_err(err)?,
-            );
+            let scalar = |name: &str, v: AnyValue<'static>, dt: DataType| {
+                Column::new_scalar(name.into(), Scalar::new(dt, v), n)
+            };
+            parts.push(part(
+                &rows,
+                [
+                    scalar(
+                        "question",
+                        AnyValue::StringOwned(q.into()),
+                        DataType::String,
+                    ),
+                    named(values.clone().into_series(), "value"),
+                    named(values.into_series(), "label"),
+                    named(number.into_series(), "number"),
+                    scalar("missing", AnyValue::Boolean(false), DataType::Boolean),
+                ],
+            )?);
         }
         Ok(parts)
     };

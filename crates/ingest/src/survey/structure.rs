@@ -232,6 +232,28 @@ fn qsf(text: &str, display: &str) -> Result<Structure> {
 
 type Table = Vec<BTreeMap<String, String>>;
 
+/// The next XML event; text, CDATA and entity references are appended to
+/// `text` and give `None`.
+fn next_event<'a>(
+    reader: &mut quick_xml::Reader<&'a [u8]>,
+    display: &str,
+    text: &mut String,
+) -> Result<Option<Event<'a>>> {
+    match reader.read_event() {
+        Ok(Event::Text(t)) => text.push_str(&t.xml_content(XmlVersion::Implicit1_0)),
+        Ok(Event::CData(t)) => text.push_str(t.as_ref()),
+        Ok(Event::GeneralRef(r)) => text.extend(crate::refi::resolve_ref(&r)),
+        Ok(ev) => return Ok(Some(ev)),
+        Err(e) => {
+            return Err(Error::invalid(
+                display,
+                format!("invalid XML at byte {}: {e}", reader.buffer_position()),
+            ))
+        }
+    }
+    Ok(None)
+}
+
 /// Reads the `<table><rows><row><field>value</field>...` tables of an
 /// .lss/.lsg document.
 fn xml_tables(text: &str, display: &str) -> Result<HashMap<String, Table>> {
@@ -241,8 +263,11 @@ fn xml_tables(text: &str, display: &str) -> Result<HashMap<String, Table>> {
     let mut row: Option<BTreeMap<String, String>> = None;
     let mut value = String::new();
     loop {
-        match reader.read_event() {
-            Ok(Event::Start(e)) => {
+        let Some(event) = next_event(&mut reader, display, &mut value)? else {
+            continue;
+        };
+        match event {
+            Event::Start(e) => {
                 let name = e.name().as_ref().to_string();
                 if name == "row" {
                     row = Some(BTreeMap::new());
@@ -250,17 +275,12 @@ fn xml_tables(text: &str, display: &str) -> Result<HashMap<String, Table>> {
                 value.clear();
                 stack.push(name);
             }
-            Ok(Event::Empty(e)) => {
+            Event::Empty(e) => {
                 if let Some(r) = row.as_mut() {
                     r.insert(e.name().as_ref().to_string(), String::new());
                 }
             }
-            Ok(Event::Text(t)) => {
-                value.push_str(&t.xml_content(XmlVersion::Implicit1_0));
-            }
-            Ok(Event::CData(t)) => value.push_str(t.as_ref()),
-            Ok(Event::GeneralRef(r)) => value.extend(crate::refi::resolve_ref(&r)),
-            Ok(Event::End(_)) => {
+            Event::End(_) => {
                 let name = stack.pop().unwrap_or_default();
                 if name == "row" {
                     // <table><rows><row>: the table is two levels up.
@@ -279,13 +299,7 @@ fn xml_tables(text: &str, display: &str) -> Result<HashMap<String, Table>> {
                     }
                 }
             }
-            Ok(Event::Eof) => break,
-            Err(e) => {
-                return Err(Error::invalid(
-                    display,
-                    format!("invalid XML at byte {}: {e}", reader.buffer_position()),
-                ))
-            }
+            Event::Eof => break,
             _ => {}
         }
     }
@@ -406,8 +420,11 @@ fn quexml(text: &str, display: &str) -> Result<Structure> {
     let mut current: Option<usize> = None;
     let mut pending_items: Vec<(String, String)> = Vec::new();
     loop {
-        match reader.read_event() {
-            Ok(Event::Start(e)) => {
+        let Some(event) = next_event(&mut reader, display, &mut buf)? else {
+            continue;
+        };
+        match event {
+            Event::Start(e) => {
                 let name = e.name().as_ref().to_string();
                 let attr = |k: &str| {
                     e.attributes()
@@ -444,12 +461,7 @@ fn quexml(text: &str, display: &str) -> Result<Structure> {
                 buf.clear();
                 stack.push(name);
             }
-            Ok(Event::Text(t)) => {
-                buf.push_str(&t.xml_content(XmlVersion::Implicit1_0));
-            }
-            Ok(Event::GeneralRef(r)) => buf.extend(crate::refi::resolve_ref(&r)),
-            Ok(Event::CData(t)) => buf.push_str(t.as_ref()),
-            Ok(Event::End(_)) => {
+            Event::End(_) => {
                 let name = stack.pop().unwrap_or_default();
                 let parent = stack.last().map(String::as_str).unwrap_or("");
                 match (name.as_str(), parent) {
@@ -477,13 +489,7 @@ fn quexml(text: &str, display: &str) -> Result<Structure> {
                 }
                 buf.clear();
             }
-            Ok(Event::Eof) => break,
-            Err(e) => {
-                return Err(Error::invalid(
-                    display,
-                    format!("invalid XML at byte {}: {e}", reader.buffer_position()),
-                ))
-            }
+            Event::Eof => break,
             _ => {}
         }
     }
