@@ -234,6 +234,20 @@ impl<'r> Resolver<'r> {
         r
     }
 
+    /// Counts another occurrence of a text [`Resolver::resolve`] has seen,
+    /// for the review list.
+    pub fn recount(&self, typed: &str) {
+        let typed = typed.trim();
+        let Some((key, r)) = self.raw.borrow().get(typed).cloned() else {
+            return;
+        };
+        if matches!(r, Resolution::Fuzzy { .. } | Resolution::Uncertain { .. }) {
+            if let Some(e) = self.counts.borrow_mut().get_mut(&key) {
+                e.1 += 1;
+            }
+        }
+    }
+
     fn resolve_uncached(&self, typed: &str, key: &str) -> Resolution {
         if typed.is_empty() {
             return Resolution::Uncertain {

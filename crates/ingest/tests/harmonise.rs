@@ -461,3 +461,34 @@ fn a_column_map_that_names_a_missing_column_is_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn repeated_spellings_are_resolved_once_and_counted_for_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.csv");
+    std::fs::write(
+        &p,
+        "id;gemeente;k_een;k_twee;k_drie;oordeel;aantal\n\
+         a;Zwole;1;;;1;1\nb;Zwole;1;;;1;1\nc;zwolle;1;;;1;1\nd;Atlantis;1;;;1;1\ne;Atlantis;1;;;1;1\n",
+    )
+    .unwrap();
+    let reg = Register::load(&repo().join("fixtures/gemeenten_voorbeeld.csv")).unwrap();
+    let resolver = Resolver::new(&reg, 2024);
+    let opts = ReadOptions {
+        platform: Some(Platform::Generic),
+        ..Default::default()
+    };
+    let e = read_export(&p, "r.csv", &opts).unwrap();
+    let d = harmonise(&e, &instrument(dir.path()), Some(&resolver)).unwrap();
+    assert_eq!(d.accepted(), 3);
+    assert_eq!(d.respondents["a"], "GM0193");
+    assert_eq!(d.rejects.iter().map(|r| r.line).collect::<Vec<_>>(), [5, 6]);
+    let review = resolver.review();
+    let zwole = review.iter().find(|r| r.invoer == "Zwole").unwrap();
+    assert_eq!((zwole.aantal, zwole.status.as_str()), (2, "automatisch"));
+    let atlantis = review.iter().find(|r| r.invoer == "Atlantis").unwrap();
+    assert_eq!(
+        (atlantis.aantal, atlantis.status.as_str()),
+        (2, "te beoordelen")
+    );
+}

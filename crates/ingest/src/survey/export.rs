@@ -555,9 +555,14 @@ fn empty_body(width: usize) -> DataFrame {
     DataFrame::new(0, cols).unwrap_or_default()
 }
 
-/// One pass over the body with the csv crate: the line each record starts
-/// on, a check that every record has as many fields as the header, and a
-/// clear error for a file that ends inside a quoted field.
+/// One pass over the body: the line each record starts on, a check that
+/// every record has as many fields as the header, and a clear error for a
+/// file that ends inside a quoted field. It follows the CSV rules the csv
+/// crate and polars follow (a quote opens a quoted field only at its start,
+/// `""` inside is a quote) and jumps between quotes, delimiters and line
+/// feeds with `memchr`, so it finishes well before the polars read it runs
+/// beside. Blank lines and records with nothing between the delimiters are
+/// skipped, as polars skips them.
 fn record_lines(
     body: &[u8],
     delim: u8,
@@ -565,96 +570,79 @@ fn record_lines(
     first_line: u64,
     display: &str,
 ) -> Result<Vec<u64>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delim)
-        .from_reader(body);
-    let mut rec = csv::ByteRecord::new();
+    let n = body.len();
+    let count_lf = |a: usize, b: usize| memchr::memchr_iter(b'\n', &body[a..b]).count() as u64;
     let mut lines = Vec::new();
-    let mut last_start = 0usize;
-    // The csv crate counts records, not the line feeds inside quoted
-    // fields, so lines are counted from byte positions.
-    let (mut counted_to, mut line) = (0usize, first_line);
+    let (mut pos, mut line) = (0usize, first_line);
     loop {
-        let start = (rdr.position().byte() as usize).min(body.len());
-        line += body[counted_to..start]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
-        counted_to = start;
-        // Skip line breaks before the record itself.
-        let mut s = start;
-        while s < body.len() && matches!(body[s], b'\r' | b'\n') {
-            if body[s] == b'\n' {
+        while pos < n && matches!(body[pos], b'\n' | b'\r') {
+            if body[pos] == b'\n' {
                 line += 1;
             }
-            s += 1;
+            pos += 1;
         }
-        counted_to = counted_to.max(s);
-        let line = line;
-        match rdr.read_byte_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {
-                // A record with nothing in it is no response (and polars
-                // skips it as well).
-                if rec.iter().all(|f| f.is_empty()) {
-                    continue;
-                }
-                if rec.len() != width {
-                    let at_end = rdr.position().byte() as usize >= body.len();
-                    let ends_in_quote = at_end
-                        && body[start.min(body.len())..]
-                            .iter()
-                            .filter(|&&b| b == b'"')
-                            .count()
-                            % 2
-                            == 1;
-                    let hint = if ends_in_quote {
-                        "the file ends inside a quoted field: it looks truncated; export it again"
-                    } else if at_end && rec.len() < width {
-                        "the last record is short: the file looks truncated; export it again"
-                    } else {
-                        "check for an unquoted delimiter or a stray quote in this record"
+        if pos >= n {
+            break;
+        }
+        let start_line = line;
+        let (mut fields, mut content) = (0usize, false);
+        loop {
+            fields += 1;
+            if pos < n && body[pos] == b'"' {
+                content = true;
+                pos += 1;
+                loop {
+                    let Some(k) = memchr::memchr(b'"', &body[pos..]) else {
+                        return Err(Error::Csv {
+                            path: display.into(),
+                            line: Some(start_line),
+                            message: "the file ends inside a quoted field: it looks truncated; export it again".into(),
+                        });
                     };
-                    return Err(Error::Csv {
-                        path: display.into(),
-                        line: Some(line),
-                        message: format!(
-                            "the record has {} fields where the header has {width}; {hint}",
-                            rec.len()
-                        ),
-                    });
+                    line += count_lf(pos, pos + k);
+                    pos += k + 1;
+                    if pos < n && body[pos] == b'"' {
+                        pos += 1;
+                    } else {
+                        break;
+                    }
                 }
-                lines.push(line);
-                last_start = start;
             }
-            Err(e) => {
-                return Err(Error::Csv {
-                    path: display.into(),
-                    line: Some(line),
-                    message: e.to_string(),
-                })
+            let k = memchr::memchr2(delim, b'\n', &body[pos..]).unwrap_or(n - pos);
+            if body[pos..pos + k].iter().any(|&b| b != b'\r') {
+                content = true;
             }
+            pos += k;
+            if pos < n && body[pos] == delim {
+                pos += 1;
+                continue;
+            }
+            if pos < n {
+                line += 1;
+                pos += 1;
+            }
+            break;
         }
-    }
-    if lines.is_empty() {
-        return Ok(lines);
-    }
-    // An unmatched quote swallows the rest of the file into the last field.
-    if body[last_start.min(body.len())..]
-        .iter()
-        .filter(|&&b| b == b'"')
-        .count()
-        % 2
-        == 1
-    {
-        return Err(Error::Csv {
-            path: display.into(),
-            line: lines.last().copied(),
-            message: "the file ends inside a quoted field: it looks truncated; export it again"
-                .into(),
-        });
+        if !content {
+            // Only delimiters (",,,,"): no response.
+            continue;
+        }
+        if fields != width {
+            let at_end = pos >= n;
+            let hint = if at_end && fields < width {
+                "the last record is short: the file looks truncated; export it again"
+            } else {
+                "check for an unquoted delimiter or a stray quote in this record"
+            };
+            return Err(Error::Csv {
+                path: display.into(),
+                line: Some(start_line),
+                message: format!(
+                    "the record has {fields} fields where the header has {width}; {hint}"
+                ),
+            });
+        }
+        lines.push(start_line);
     }
     Ok(lines)
 }

@@ -329,6 +329,8 @@ fn check_rows(
     };
     let muni = muni_col.map(|c| export.column(c)).transpose()?;
     let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut seen_text: PlHashMap<&str, (std::result::Result<String, String>, bool)> =
+        PlHashMap::new();
     let mut out = RowCheck {
         ids: Vec::with_capacity(n),
         municipality: Vec::with_capacity(n),
@@ -385,25 +387,44 @@ fn check_rows(
         }
         if let (Some(m), Some(r)) = (&muni, resolver) {
             let typed = m.get(i).unwrap_or("");
-            match r.resolve(typed) {
-                Resolution::Uncertain { suggestion, reason } => {
-                    let hint = match suggestion {
-                        Some((code, score)) => format!(
-                            " (best match {} {code}, score {score:.2})",
-                            r.municipality(&code).map(|m| m.name.as_str()).unwrap_or("")
-                        ),
-                        None => String::new(),
-                    };
-                    out.ok[i] = false;
-                    out.rejects.push((i, format!(
-                        "response {id}: municipality '{}': {reason}{hint}; settle it in the mapping file (see the review list)",
-                        typed.trim()
-                    )));
-                }
-                res => {
-                    if let Some(code) = res.code() {
-                        out.municipality[i] = code.to_string();
+            // Each spelling is resolved once; repeats only count for the
+            // review list.
+            let placed = match seen_text.get(typed) {
+                Some(hit) => {
+                    if hit.1 {
+                        r.recount(typed);
                     }
+                    hit.0.clone()
+                }
+                None => {
+                    let res = r.resolve(typed);
+                    let counted =
+                        matches!(res, Resolution::Fuzzy { .. } | Resolution::Uncertain { .. });
+                    let placed = match res {
+                        Resolution::Uncertain { suggestion, reason } => {
+                            let hint = match suggestion {
+                                Some((code, score)) => format!(
+                                    " (best match {} {code}, score {score:.2})",
+                                    r.municipality(&code).map(|m| m.name.as_str()).unwrap_or("")
+                                ),
+                                None => String::new(),
+                            };
+                            Err(format!(
+                                "municipality '{}': {reason}{hint}; settle it in the mapping file (see the review list)",
+                                typed.trim()
+                            ))
+                        }
+                        res => Ok(res.code().unwrap_or("").to_string()),
+                    };
+                    seen_text.insert(typed, (placed.clone(), counted));
+                    placed
+                }
+            };
+            match placed {
+                Ok(code) => out.municipality[i] = code,
+                Err(msg) => {
+                    out.ok[i] = false;
+                    out.rejects.push((i, format!("response {id}: {msg}")));
                 }
             }
         }
