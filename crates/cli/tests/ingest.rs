@@ -128,3 +128,37 @@ fn ingest_a_project_and_a_broken_file() {
     );
     assert!(!out2.exists(), "nothing is written for a broken export");
 }
+
+#[test]
+fn build_writes_the_review_list_when_names_need_review() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(
+        common::repo().join("fixtures/2024/enquete_qualtrics_voorbeeld.csv"),
+    )
+    .unwrap();
+    assert!(text.contains(",Groningen,"));
+    let survey = tmp.path().join("enquete.csv");
+    std::fs::write(&survey, text.replacen(",Groningen,", ",Groningn,", 1)).unwrap();
+    let project = common::example_with_input(
+        tmp.path(),
+        "fixtures/2024/enquete_qualtrics_voorbeeld.csv",
+        &survey,
+    );
+    let out = tmp.path().join("uit");
+    let o = common::build_to(&project, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("municipality names to review (1"),
+        "{}",
+        stdout(&o)
+    );
+    let review = std::fs::read_to_string(out.join("gemeenten_review.csv")).unwrap();
+    assert!(
+        review.contains("Groningn,1,automatisch,GM0014,Groningen"),
+        "{review}"
+    );
+    // A build without names to review removes a stale list.
+    let o = common::build_to(common::repo().join("reports/2024"), &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!out.join("gemeenten_review.csv").exists());
+}

@@ -16,6 +16,9 @@
 //! POKEVAL_BENCH_DIR=/tmp/b cargo bench ...         # keep the generated files
 //! ```
 //!
+//! The pokeval run is also measured up to the read export (layout, record
+//! check, polars read into text columns), to show where the time goes.
+//!
 //! Each measurement runs in a child process (this binary again), three
 //! times; the median time and the largest peak resident memory (VmHWM) are
 //! reported, with the file size for the "under 3x the file" target.
@@ -279,6 +282,12 @@ fn child(step: &str, csv: &Path, ins: &Path, register: &Path) {
             std::mem::forget(export);
             n
         }
+        "read" => {
+            let export = read_export(csv, "enquete.csv", &ReadOptions::default()).expect("export");
+            let n = export.height();
+            std::mem::forget(export);
+            n
+        }
         "polars" => {
             let df = CsvReadOptions::default()
                 .with_has_header(true)
@@ -367,6 +376,8 @@ fn main() {
     println!("median of 3 runs, each in a fresh process; peak = largest VmHWM\n");
     let (t_ours, p_ours, n_ours) = measure("pokeval", &csv, &ins, &register);
     println!("pokeval ingest to long table: {t_ours:7.3} s  peak {:7.1} MB ({:.2}x file)  {n_ours} answers", p_ours as f64 / 1024.0, p_ours as f64 * 1024.0 / size as f64);
+    let (t_rd, p_rd, _) = measure("read", &csv, &ins, &register);
+    println!("  of which reading the export: {t_rd:7.3} s  peak {:7.1} MB ({:.2}x file)  (detect, check, polars read to text columns)", p_rd as f64 / 1024.0, p_rd as f64 * 1024.0 / size as f64);
     let (t_pl, p_pl, n_pl) = measure("polars", &csv, &ins, &register);
     println!(
         "bare typed polars read:       {t_pl:7.3} s  peak {:7.1} MB ({:.2}x file)  {n_pl} rows",

@@ -375,10 +375,10 @@ impl<'r> Resolver<'r> {
     }
 }
 
-/// Writes the review list as CSV (atomically).
-pub fn write_review(path: &Path, items: &[ReviewItem]) -> Result<()> {
+/// The review list as CSV bytes.
+pub fn review_csv(items: &[ReviewItem]) -> std::result::Result<Vec<u8>, String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let header = [
         "invoer",
         "aantal",
         "status",
@@ -386,8 +386,8 @@ pub fn write_review(path: &Path, items: &[ReviewItem]) -> Result<()> {
         "voorstel_naam",
         "score",
         "reden",
-    ])
-    .map_err(|e| Error::invalid(path, e.to_string()))?;
+    ];
+    w.write_record(header).map_err(|e| e.to_string())?;
     for i in items {
         w.write_record([
             i.invoer.as_str(),
@@ -398,11 +398,14 @@ pub fn write_review(path: &Path, items: &[ReviewItem]) -> Result<()> {
             &i.score,
             &i.reden,
         ])
-        .map_err(|e| Error::invalid(path, e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| Error::invalid(path, e.to_string()))?;
+    w.into_inner().map_err(|e| e.to_string())
+}
+
+/// Writes the review list as CSV (atomically).
+pub fn write_review(path: &Path, items: &[ReviewItem]) -> Result<()> {
+    let bytes = review_csv(items).map_err(|e| Error::invalid(path, e))?;
     crate::fsio::write_atomic(path, &bytes)
 }
 

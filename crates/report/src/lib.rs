@@ -41,6 +41,8 @@ pub use error::{Error, Result};
 pub const HTML_FILE: &str = "rapport.html";
 /// The analysis file name in the output folder.
 pub const JSON_FILE: &str = "analyse.json";
+/// Municipality names to review; written only when there are any.
+pub const REVIEW_FILE: &str = "gemeenten_review.csv";
 /// The PDF file name in the output folder.
 pub const PDF_FILE: &str = "rapport.pdf";
 
@@ -81,20 +83,31 @@ pub fn build(
         .unwrap_or_else(|| project.config.output.clone());
     progress.step("writing the output");
     let pdf = pdf.unwrap_or_default();
-    output::write_all(
-        &output_dir,
-        &[
-            (HTML_FILE, html.as_bytes()),
-            (PDF_FILE, &pdf),
-            (JSON_FILE, json.as_bytes()),
-        ],
-    )?;
+    let mut files: Vec<(&str, &[u8])> = vec![
+        (HTML_FILE, html.as_bytes()),
+        (PDF_FILE, &pdf),
+        (JSON_FILE, json.as_bytes()),
+    ];
+    // Municipality names that were matched fuzzily or could not be placed,
+    // for the user to settle in the mapping file.
+    let review = pokeval_ingest::resolve::review_csv(&analysis.municipality_review)
+        .map_err(|e| Error::Template(format!("cannot write the review list: {e}")))?;
+    if !analysis.municipality_review.is_empty() {
+        files.push((REVIEW_FILE, &review));
+    }
+    output::write_all(&output_dir, &files)?;
+    let stale = output_dir.join(REVIEW_FILE);
+    if analysis.municipality_review.is_empty() && stale.is_file() {
+        std::fs::remove_file(&stale).map_err(|e| pokeval_ingest::Error::Write {
+            path: stale.clone(),
+            source: e,
+        })?;
+    }
     Ok(BuildOutcome {
-        files: vec![
-            output_dir.join(HTML_FILE),
-            output_dir.join(PDF_FILE),
-            output_dir.join(JSON_FILE),
-        ],
+        files: files
+            .iter()
+            .map(|(name, _)| output_dir.join(name))
+            .collect(),
         project,
         analysis,
         output_dir,
