@@ -492,3 +492,44 @@ fn repeated_spellings_are_resolved_once_and_counted_for_review() {
         (2, "te beoordelen")
     );
 }
+
+#[test]
+fn a_qualtrics_workbook_has_the_same_three_header_rows() {
+    // The example export, saved as a workbook (Qualtrics' "Excel" download).
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("enquete.xlsx");
+    let text =
+        std::fs::read_to_string(repo().join("fixtures/2024/enquete_qualtrics_voorbeeld.csv"))
+            .unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    for (r, rec) in rdr.records().enumerate() {
+        for (c, cell) in rec.unwrap().iter().enumerate() {
+            if !cell.is_empty() {
+                ws.write_string(r as u32, c as u16, cell).unwrap();
+            }
+        }
+    }
+    wb.save(&p).unwrap();
+    let e = read_export(&p, "enquete.xlsx", &ReadOptions::default()).unwrap();
+    assert_eq!(e.layout, pokeval_ingest::survey::Layout::QualtricsCurrent);
+    let ins = Instrument::load(&repo().join("surveys/2024/instrument.toml")).unwrap();
+    let reg = Register::load(&repo().join("fixtures/gemeenten_voorbeeld.csv")).unwrap();
+    let resolver = Resolver::new(&reg, 2024);
+    let d = harmonise(&e, &ins, Some(&resolver)).unwrap();
+    let csv_data = example(2024);
+    assert_eq!(
+        (d.accepted(), d.rejects.len()),
+        (csv_data.accepted(), csv_data.rejects.len())
+    );
+    assert_eq!(d.long.height(), csv_data.long.height());
+    assert_eq!(
+        one(&d, "R_Vb01EnschedeXa", "bestedingsplan"),
+        ("1".into(), "Ja".into(), false)
+    );
+    // Rows are numbered as the sheet numbers them; the preview is on row 4.
+    assert_eq!(d.rejects[0].line, 4);
+}

@@ -980,33 +980,38 @@ fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> 
             Data::Error(e) => format!("#{e:?}"),
         }
     };
-    let mut rows = range.rows();
-    let header: Vec<String> = rows
-        .next()
-        .map(|r| r.iter().map(text).collect())
-        .ok_or_else(|| Error::invalid(display, format!("worksheet '{sheet}' is empty")))?;
-    let heads = vec![(header.clone(), 0)];
-    let layout = detect(&heads, opts.platform, display)?;
-    if layout.header_rows() != 1 {
+    let all: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(text).collect()).collect();
+    if all.is_empty() {
         return Err(Error::invalid(
             display,
-            format!(
-                "{} exports are read from CSV, not from a workbook; export the responses as CSV",
-                layout.describe()
-            ),
+            format!("worksheet '{sheet}' is empty"),
         ));
     }
-    let mut columns = header_columns(layout, &[&header]);
-    // Drop unnamed trailing columns that hold nothing.
+    // The same header detection as for CSV: Qualtrics and SurveyMonkey
+    // workbooks have three and two header rows.
+    let heads: Vec<(Vec<String>, u64)> = all.iter().take(4).map(|r| (r.clone(), 0)).collect();
+    let layout = detect(&heads, opts.platform, display)?;
+    let n_head = layout.header_rows().min(all.len());
+    let head_rows: Vec<&Vec<String>> = all.iter().take(n_head).collect();
+    let mut columns = header_columns(layout, &head_rows);
     let width = columns.len();
     let mut data: Vec<Vec<Option<String>>> = vec![Vec::new(); width];
     let mut lines = Vec::new();
-    for (i, r) in rows.enumerate() {
-        let cells: Vec<String> = r.iter().map(text).collect();
+    for (i, cells) in all.iter().enumerate().skip(n_head) {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        lines.push(start_row + i as u64 + 2);
+        if cells.len() > width && cells[width..].iter().any(|c| !c.trim().is_empty()) {
+            return Err(Error::Csv {
+                path: display.into(),
+                line: Some(start_row + i as u64 + 1),
+                message: format!(
+                    "row {} has a value beyond the {width} columns the header names; give that column a heading",
+                    start_row + i as u64 + 1
+                ),
+            });
+        }
+        lines.push(start_row + i as u64 + 1);
         for (j, col) in data.iter_mut().enumerate() {
             let v = cells.get(j).cloned().unwrap_or_default();
             col.push((!v.is_empty()).then_some(v));
