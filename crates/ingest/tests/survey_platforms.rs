@@ -572,6 +572,19 @@ fn spss_files() {
         "labeled"
     );
 
+    // A truncated file is an error naming it, not a shorter table.
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(d.join("spss_sav/pyreadstat_simple_alltypes_mrsets.sav")).unwrap();
+    let cut = tmp.path().join("afgebroken.sav");
+    std::fs::write(&cut, &bytes[..bytes.len() - 100]).unwrap();
+    let err = read_export(&cut, "afgebroken.sav", &opts(false))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("afgebroken.sav") && err.contains("complete SPSS"),
+        "{err}"
+    );
+
     let (e, data) = read(&d, "spss_sav/pyreadstat_tegulu_utf8.sav", false);
     assert_eq!(e.encoding, "UTF-8");
     assert!(

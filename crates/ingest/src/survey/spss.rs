@@ -23,7 +23,7 @@ pub(crate) fn read_sav(path: &Path, display: &str, opts: &ReadOptions) -> Result
     let bad = |what: &str, e: &dyn std::fmt::Display| {
         Error::invalid(
             display,
-            format!("{what}: {e}; is this an SPSS .sav/.zsav file?"),
+            format!("{what}: {e}; is this a complete SPSS .sav/.zsav file? Export it again if it was cut off"),
         )
     };
     let reader = SpssReader::open(path).map_err(|e| bad("cannot open the SPSS file", &e))?;
