@@ -651,9 +651,7 @@ options = [
 [columns.spss]
 str = "gemeente"
 x = "kleur"
-bool1 = "set:1"
-bool2 = "set:2"
-bool3 = "set:3"
+"$mymrset" = "set"
 "#,
     )
     .unwrap();
@@ -686,6 +684,32 @@ bool3 = "set:3"
     let q = l.column("question").unwrap().str().unwrap();
     let resp = l.column("respondent").unwrap().str().unwrap();
     let set_rows = (0..l.height()).filter(|&i| q.get(i) == Some("set")).count();
+    // The set's three variables are the options: one row per variable
+    // holding the counted value 1, among the accepted cases.
+    let mut ones = 0;
+    for var in ["bool1", "bool2", "bool3"] {
+        let c = e.column(e.find(var).unwrap()).unwrap();
+        ones += [0usize, 1, 2, 4]
+            .iter()
+            .filter(|&&i| c.get(i) == Some("1"))
+            .count();
+    }
+    assert_eq!(set_rows, ones);
     assert!(set_rows > 0);
+    // A category set cannot be one yes/no column per option.
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("\"$mymrset\"", "\"$categorical_array\"");
+    std::fs::write(&p, text).unwrap();
+    let ins = pokeval_ingest::survey::Instrument::load(&p).unwrap();
+    let err = pokeval_ingest::survey::harmonise(&e, &ins, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("$categorical_array")
+            && err.contains("categories")
+            && err.contains("one by one"),
+        "{err}"
+    );
     assert!((0..l.height()).all(|i| q.get(i) != Some("set") || resp.get(i).is_some()));
 }

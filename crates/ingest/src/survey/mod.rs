@@ -10,7 +10,9 @@
 //! The target is a question id, `question:code` for a column that holds one
 //! option of a multiple-choice question (`1`/empty, `Y`/empty, `1`/`0`,
 //! `Yes`/`No` or the option text), `question:other` for the "other, namely"
-//! text, or `@respondent` for the column with respondent ids.
+//! text, or `@respondent` for the column with respondent ids. An SPSS
+//! dichotomy set (`"$kanalen" = "kanalen"`) maps its variables, in order,
+//! to the options of a multiple-choice question.
 //!
 //! Each accepted respondent gives one row per answer in the long table
 //! (respondent, municipality, wave, question, value, label, number,
@@ -795,6 +797,44 @@ pub fn harmonise(
         let target = instrument.target(t).map_err(|m| {
             Error::invalid(&export.file, format!("columns.{}: {m}", platform.name()))
         })?;
+        // An SPSS dichotomy set (`"$kanalen" = "kanalen"`): its variables
+        // are the question's options, in order.
+        if let Some(set) = export.mr_sets.iter().find(|s| s.name == *column) {
+            let bad = |m: String| {
+                Error::invalid(
+                    &export.file,
+                    format!("columns.{}: {column}: {m}", platform.name()),
+                )
+            };
+            let Target::Whole(q) = target else {
+                return Err(bad(format!(
+                    "a multiple-response set maps to a whole question, not '{t}'"
+                )));
+            };
+            let counted_is_yes = set
+                .counted
+                .as_deref()
+                .is_some_and(|c| YES.contains(&c.to_lowercase().as_str()));
+            if q.kind != QuestionType::Multiple
+                || !counted_is_yes
+                || set.columns.len() != q.options.len()
+            {
+                return Err(bad(format!(
+                    "the set has {} variables ({}) and question '{}' has {} options; a dichotomy set counting 1 maps to a multiple-choice question with one option per variable, otherwise map the variables one by one",
+                    set.columns.len(),
+                    if set.counted.is_some() { "dichotomy" } else { "categories" },
+                    q.id,
+                    q.options.len()
+                )));
+            }
+            for (i, member) in set.columns.iter().enumerate() {
+                let col = export.find(member).ok_or_else(|| {
+                    bad(format!("variable {member} of the set is not in the file"))
+                })?;
+                targets.push((col, Target::Option(q, i)));
+            }
+            continue;
+        }
         let col = export.find(column).ok_or_else(|| Error::MissingColumn {
             path: export.file.clone().into(),
             column: format!("{column} (mapped to '{t}')"),
