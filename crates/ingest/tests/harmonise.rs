@@ -533,3 +533,36 @@ fn a_qualtrics_workbook_has_the_same_three_header_rows() {
     // Rows are numbered as the sheet numbers them; the preview is on row 4.
     assert_eq!(d.rejects[0].line, 4);
 }
+
+#[test]
+fn surveymonkey_with_one_column_per_question_and_limesurvey_codes_without_lastpage() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every question one column, every sub-header "Response", HTML in a
+    // question (as in FiveThirtyEight's steak survey).
+    let p = dir.path().join("sm.csv");
+    std::fs::write(
+        &p,
+        "RespondentID,Do you eat steak?,\"How do you like<br>your steak?\",Gender\n\
+         ,Response,Response,Response\n\
+         3237565956,Yes,Medium rare,Male\n\
+         3234982343,No,,Female\n",
+    )
+    .unwrap();
+    let e = read_export(&p, "sm.csv", &ReadOptions::default()).unwrap();
+    assert_eq!(e.layout, pokeval_ingest::survey::Layout::SurveymonkeyTwoRow);
+    assert_eq!(e.columns[2].key, "Q2");
+    assert_eq!(e.columns[2].text, "How do you like your steak?");
+    assert_eq!(e.height(), 2);
+    // A LimeSurvey code export without lastpage; an "" escaped JSON cell.
+    let p = dir.path().join("ls.csv");
+    std::fs::write(
+        &p,
+        "\"id\",\"submitdate\",\"startlanguage\",\"intro\",\"Geslacht\",\"Geslacht[other]\"\n\
+         \"1\",\"1980-01-01 00:00:00\",\"nl\",\"{\"\"a\"\":1}\",\"-oth-\",\"anders\"\n",
+    )
+    .unwrap();
+    let e = read_export(&p, "ls.csv", &ReadOptions::default()).unwrap();
+    assert_eq!(e.layout, pokeval_ingest::survey::Layout::LimesurveyCodes);
+    assert_eq!(e.column(3).unwrap().get(0), Some("{\"a\":1}"));
+    assert_eq!(e.find("Geslacht[other]"), Some(5));
+}

@@ -673,15 +673,16 @@ fn detect(
         && has(r2, "ResponseID")
     {
         Some(Layout::QualtricsLegacy)
-    } else if r2
-        .iter()
-        .any(|c| c == "Response" || c == "Open-Ended Response")
-        && r1.iter().skip(1).any(|c| c.is_empty())
+    } else if r2.iter().any(|c| is_sm_sub(c))
+        && (r1.iter().skip(1).any(|c| c.is_empty()) || share(r2, &is_sm_sub))
     {
         Some(Layout::SurveymonkeyTwoRow)
     } else if has(r1, "Response ID") && (has(r1, "Date submitted") || has(r1, "Last page")) {
         Some(Layout::LimesurveyText)
-    } else if has(r1, "id") && has(r1, "submitdate") && has(r1, "lastpage") {
+    } else if has(r1, "id")
+        && has(r1, "submitdate")
+        && (has(r1, "lastpage") || has(r1, "startlanguage"))
+    {
         Some(Layout::LimesurveyCodes)
     } else if cell(r1, 0).is_empty()
         && r1.len() > 1
@@ -722,6 +723,14 @@ fn detect(
             message: "the header matches no known survey layout (Qualtrics, LimeSurvey, SurveyMonkey, Google Forms, Microsoft Forms); for another source set platform = \"generic\" and map its columns in the instrument's [columns.generic] table".into(),
         }),
     }
+}
+
+/// SurveyMonkey's second header row: what each sub-column holds.
+fn is_sm_sub(c: &str) -> bool {
+    matches!(
+        c,
+        "Response" | "Open-Ended Response" | "Other (please specify)"
+    )
 }
 
 /// `rse3[SQ001]. Who uses ...` -> (`rse3[SQ001]`, `Who uses ...`).
@@ -848,7 +857,8 @@ fn header_columns(layout: Layout, rows: &[&Vec<String>]) -> Vec<ExportColumn> {
                         continue;
                     }
                     sm_question += 1;
-                    sm_text = name.clone();
+                    // Question texts may carry HTML (`<br>`).
+                    sm_text = super::structure::plain(&name);
                     sm_sub = 1;
                     sm_first = out.len();
                 } else {

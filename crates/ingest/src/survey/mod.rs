@@ -322,13 +322,19 @@ fn check_rows(
         .unwrap_or("survey")
         .to_string();
     let ids_ca = id_col.map(|c| export.column(c)).transpose()?;
-    let status = match export.layout.platform() {
-        Platform::Qualtrics => export
-            .find("status")
-            .map(|c| export.column(c))
-            .transpose()?,
+    // Qualtrics' Status column; in a Qualtrics SPSS export it is the
+    // variable `Status` whose value labels name "Survey Preview".
+    let status_col = match export.layout.platform() {
+        Platform::Qualtrics => export.find("status"),
+        Platform::Spss => export.find("Status").filter(|c| {
+            export
+                .labels
+                .get(c)
+                .is_some_and(|l| l.values().any(|v| v == "Survey Preview"))
+        }),
         _ => None,
     };
+    let status = status_col.map(|c| export.column(c)).transpose()?;
     let muni = muni_col.map(|c| export.column(c)).transpose()?;
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut seen_text: PlHashMap<&str, (std::result::Result<String, String>, bool)> =

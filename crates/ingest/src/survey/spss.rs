@@ -334,3 +334,46 @@ fn subtype_records(bytes: &[u8], subtypes: &[i32]) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars_readstat_rs::{SpssValueLabelKey, SpssValueLabels, SpssWriter};
+    use std::collections::HashMap;
+
+    /// A Qualtrics-style SPSS export: previews are rejected as in the CSV.
+    #[test]
+    fn qualtrics_spss_export_rejects_previews() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("qualtrics.sav");
+        let df = DataFrame::new(
+            3,
+            vec![
+                Column::new("ResponseId".into(), ["R_a", "R_b", "R_c"]),
+                Column::new("Status".into(), [0i32, 1, 0]),
+                Column::new("Q1".into(), [2i32, 1, 1]),
+            ],
+        )
+        .unwrap();
+        let mut status = HashMap::new();
+        status.insert(SpssValueLabelKey::from_f64(0.0), "IP Address".to_string());
+        status.insert(
+            SpssValueLabelKey::from_f64(1.0),
+            "Survey Preview".to_string(),
+        );
+        let labels: SpssValueLabels = HashMap::from([("Status".to_string(), status)]);
+        SpssWriter::new(&p)
+            .with_value_labels(labels)
+            .write_df(&df)
+            .unwrap();
+        let e = read_sav(&p, "qualtrics.sav", &ReadOptions::default()).unwrap();
+        let data = super::super::raw_long(&e, crate::model::Wave::new(2024).unwrap()).unwrap();
+        assert_eq!((data.accepted(), data.rejects.len()), (2, 1));
+        assert_eq!(data.rejects[0].line, 2);
+        assert!(
+            data.rejects[0].reason.contains("R_b is a survey preview"),
+            "{}",
+            data.rejects[0].reason
+        );
+    }
+}
