@@ -566,3 +566,106 @@ fn surveymonkey_with_one_column_per_question_and_limesurvey_codes_without_lastpa
     assert_eq!(e.column(3).unwrap().get(0), Some("{\"a\":1}"));
     assert_eq!(e.find("Geslacht[other]"), Some(5));
 }
+
+/// A LimeSurvey survey archive written by hand after LimeSurvey's layout:
+/// the structure (.lss) and the responses (.lsr) with SGQA element names.
+#[test]
+fn a_limesurvey_archive_is_read_with_its_structure() {
+    use std::io::Write;
+    let lss = r#"<?xml version="1.0" encoding="UTF-8"?>
+<document>
+ <LimeSurveyDocType>Survey</LimeSurveyDocType>
+ <DBVersion>366</DBVersion>
+ <languages><language>nl</language></languages>
+ <answers>
+  <fields><fieldname>qid</fieldname><fieldname>code</fieldname><fieldname>answer</fieldname><fieldname>language</fieldname></fields>
+  <rows>
+   <row><qid><![CDATA[11]]></qid><code><![CDATA[A1]]></code><answer><![CDATA[Ja]]></answer><language><![CDATA[nl]]></language></row>
+   <row><qid><![CDATA[11]]></qid><code><![CDATA[A2]]></code><answer><![CDATA[Nee]]></answer><language><![CDATA[nl]]></language></row>
+  </rows>
+ </answers>
+ <questions>
+  <fields><fieldname>qid</fieldname><fieldname>parent_qid</fieldname><fieldname>type</fieldname><fieldname>title</fieldname><fieldname>question</fieldname><fieldname>language</fieldname></fields>
+  <rows>
+   <row><qid><![CDATA[10]]></qid><parent_qid><![CDATA[0]]></parent_qid><type><![CDATA[S]]></type><title><![CDATA[gemeente]]></title><question><![CDATA[Voor welke gemeente?]]></question><language><![CDATA[nl]]></language></row>
+   <row><qid><![CDATA[11]]></qid><parent_qid><![CDATA[0]]></parent_qid><type><![CDATA[L]]></type><title><![CDATA[plan]]></title><question><![CDATA[<p>Is er een bestedingsplan?</p>]]></question><language><![CDATA[nl]]></language></row>
+   <row><qid><![CDATA[12]]></qid><parent_qid><![CDATA[0]]></parent_qid><type><![CDATA[M]]></type><title><![CDATA[kanalen]]></title><question><![CDATA[Kanalen]]></question><language><![CDATA[nl]]></language></row>
+  </rows>
+ </questions>
+ <subquestions>
+  <rows>
+   <row><qid><![CDATA[13]]></qid><parent_qid><![CDATA[12]]></parent_qid><type><![CDATA[T]]></type><title><![CDATA[SQ001]]></title><question><![CDATA[Wijkteam]]></question><language><![CDATA[nl]]></language></row>
+   <row><qid><![CDATA[14]]></qid><parent_qid><![CDATA[12]]></parent_qid><type><![CDATA[T]]></type><title><![CDATA[SQ002]]></title><question><![CDATA[Loket]]></question><language><![CDATA[nl]]></language></row>
+  </rows>
+ </subquestions>
+</document>"#;
+    let lsr = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<document>\n <LimeSurveyDocType>Responses</LimeSurveyDocType>\n <responses>\n  <fields><fieldname>id</fieldname><fieldname>submitdate</fieldname><fieldname>123456X1X10</fieldname><fieldname>123456X1X11</fieldname><fieldname>123456X1X12SQ001</fieldname><fieldname>123456X1X12SQ002</fieldname><fieldname>123456X1X12other</fieldname></fields>\n  <rows>\n   <row><id><![CDATA[1]]></id><submitdate><![CDATA[2025-03-01 10:00:00]]></submitdate><_123456X1X10><![CDATA[Ede]]></_123456X1X10><_123456X1X11><![CDATA[A1]]></_123456X1X11><_123456X1X12SQ001><![CDATA[Y]]></_123456X1X12SQ001><_123456X1X12SQ002/><_123456X1X12other><![CDATA[via de\nbibliotheek]]></_123456X1X12other></row>\n   <row><id><![CDATA[2]]></id><submitdate/><_123456X1X10><![CDATA[Soest]]></_123456X1X10><_123456X1X11><![CDATA[A2]]></_123456X1X11><_123456X1X12SQ002><![CDATA[Y]]></_123456X1X12SQ002></row>\n  </rows>\n </responses>\n</document>\n";
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("survey_archive_123456.lsa");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&p).unwrap());
+    let o = zip::write::SimpleFileOptions::default();
+    zip.start_file("survey_123456.lss", o).unwrap();
+    zip.write_all(lss.as_bytes()).unwrap();
+    zip.start_file("survey_123456_responses.lsr", o).unwrap();
+    zip.write_all(lsr.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    let e = read_export(&p, "survey_archive_123456.lsa", &ReadOptions::default()).unwrap();
+    assert_eq!(e.layout.platform(), Platform::Limesurvey);
+    let keys: Vec<&str> = e.columns.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "submitdate",
+            "gemeente",
+            "plan",
+            "kanalen[SQ001]",
+            "kanalen[SQ002]",
+            "kanalen[other]"
+        ]
+    );
+    assert_eq!(e.columns[3].text, "Is er een bestedingsplan?");
+    assert_eq!(e.columns[4].choice.as_deref(), Some("Wijkteam"));
+    let raw = pokeval_ingest::survey::raw_long(&e, Wave::new(2025).unwrap()).unwrap();
+    assert_eq!(raw.accepted(), 2);
+    assert_eq!(one(&raw, "1", "plan"), ("A1".into(), "Ja".into(), false));
+    assert_eq!(one(&raw, "1", "kanalen[SQ001]").1, "Wijkteam");
+    assert_eq!(one(&raw, "1", "kanalen[other]").0, "via de\nbibliotheek");
+    assert_eq!(raw.submitted["1"], "2025-03-01T10:00:00");
+    // The 2025 instrument's LimeSurvey map fits the archive's keys too.
+    let mut ins = Instrument::load(&repo().join("surveys/2025/instrument.toml")).unwrap();
+    let map = ins.columns.get_mut("limesurvey").unwrap();
+    map.retain(|k, _| {
+        [
+            "gemeente",
+            "plan",
+            "kanalen[SQ001]",
+            "kanalen[SQ002]",
+            "kanalen[other]",
+        ]
+        .contains(&k.as_str())
+    });
+    let d = harmonise(&e, &ins, None).unwrap();
+    assert_eq!(
+        one(&d, "1", "bestedingsplan"),
+        ("1".into(), "Ja".into(), false)
+    );
+    let kanalen: Vec<String> = answers(&d, "2", "kanalen")
+        .into_iter()
+        .map(|a| a.0)
+        .collect();
+    assert_eq!(kanalen, ["2"]);
+    // An archive without responses is an error naming the file.
+    let q = dir.path().join("leeg.lsa");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&q).unwrap());
+    zip.start_file("survey_123456.lss", o).unwrap();
+    zip.write_all(lss.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    let err = read_export(&q, "leeg.lsa", &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("leeg.lsa") && err.contains("no responses (.lsr)"),
+        "{err}"
+    );
+}

@@ -82,9 +82,17 @@ pub fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
     None
 }
 
-/// A timestamp as ISO 8601, or `None` when it cannot be read.
+/// A timestamp as ISO 8601, or `None` when it cannot be read. A bare
+/// number between 20000 and 80000 (1954 to 2119) is an Excel serial date
+/// whose cell lost its date style.
 pub fn iso(text: &str) -> Option<String> {
-    parse_timestamp(text).map(|d| d.format("%Y-%m-%dT%H:%M:%S").to_string())
+    if let Some(d) = parse_timestamp(text) {
+        return Some(d.format("%Y-%m-%dT%H:%M:%S").to_string());
+    }
+    let serial: f64 = text.trim().parse().ok()?;
+    (20_000.0..80_000.0)
+        .contains(&serial)
+        .then(|| excel_serial_to_iso(serial))
 }
 
 /// An Excel serial date (days since 1899-12-30, fraction = time of day) as
@@ -116,6 +124,8 @@ mod tests {
             "2022-06-22T11:07:29"
         );
         assert_eq!(iso("gisteren"), None);
+        assert_eq!(iso("45898.72079423611").unwrap(), "2025-08-29T17:17:57");
+        assert_eq!(iso("4"), None);
         assert_eq!(
             excel_serial_to_iso(45898.72079423611),
             "2025-08-29T17:17:57"

@@ -18,6 +18,7 @@
 //! | LimeSurvey codes | the code heading (`Geslacht[other]`) |
 //! | LimeSurvey "R data" | the code from the R syntax file beside it, else the heading text |
 //! | LimeSurvey rewritten by pandas | the code before `. ` in `code. text` |
+//! | LimeSurvey archive (.lsa) | `code`, `code[SQ001]`, `code[other]` from the SGQA name and the .lss |
 //! | Google Forms, Microsoft Forms, generic | the heading |
 //! | SPSS | the variable name |
 //!
@@ -109,6 +110,8 @@ pub enum Layout {
     LimesurveyCodes,
     LimesurveyText,
     LimesurveyPandas,
+    /// A LimeSurvey survey archive (.lsa): structure and responses (.lsr).
+    LimesurveyArchive,
     GoogleForms,
     MicrosoftForms,
     Spss,
@@ -122,9 +125,10 @@ impl Layout {
                 Platform::Qualtrics
             }
             Layout::SurveymonkeyTwoRow => Platform::Surveymonkey,
-            Layout::LimesurveyCodes | Layout::LimesurveyText | Layout::LimesurveyPandas => {
-                Platform::Limesurvey
-            }
+            Layout::LimesurveyCodes
+            | Layout::LimesurveyText
+            | Layout::LimesurveyPandas
+            | Layout::LimesurveyArchive => Platform::Limesurvey,
             Layout::GoogleForms => Platform::GoogleForms,
             Layout::MicrosoftForms => Platform::MicrosoftForms,
             Layout::Spss => Platform::Spss,
@@ -137,7 +141,7 @@ impl Layout {
         match self {
             Layout::QualtricsCurrent | Layout::QualtricsInsights => 3,
             Layout::QualtricsLegacy | Layout::SurveymonkeyTwoRow => 2,
-            Layout::Spss => 0,
+            Layout::Spss | Layout::LimesurveyArchive => 0,
             _ => 1,
         }
     }
@@ -156,6 +160,7 @@ impl Layout {
             Layout::LimesurveyCodes => "LimeSurvey CSV with question codes",
             Layout::LimesurveyText => "LimeSurvey \"R data\" CSV with question texts",
             Layout::LimesurveyPandas => "LimeSurvey data rewritten by pandas (code. text headings)",
+            Layout::LimesurveyArchive => "LimeSurvey survey archive (.lsa) with its responses",
             Layout::GoogleForms => "Google Forms responses",
             Layout::MicrosoftForms => "Microsoft Forms responses",
             Layout::Spss => "SPSS data file",
@@ -281,7 +286,9 @@ impl Export {
                 &["_recordId", "ResponseId"]
             }
             Layout::SurveymonkeyTwoRow => &["RespondentID", "Respondent ID"],
-            Layout::LimesurveyCodes | Layout::LimesurveyText => &["id", "Response ID"],
+            Layout::LimesurveyCodes | Layout::LimesurveyText | Layout::LimesurveyArchive => {
+                &["id", "Response ID"]
+            }
             Layout::LimesurveyPandas => &["_index", "id"],
             Layout::MicrosoftForms => &["Id", "ID"],
             Layout::Spss => &["ResponseId", "ResponseID", "id", "ID", "respondent"],
@@ -296,7 +303,9 @@ impl Export {
             Layout::QualtricsCurrent | Layout::QualtricsInsights => &["recordedDate", "endDate"],
             Layout::QualtricsLegacy => &["endDate"],
             Layout::SurveymonkeyTwoRow => &["EndDate"],
-            Layout::LimesurveyCodes | Layout::LimesurveyText => &["submitdate", "Date submitted"],
+            Layout::LimesurveyCodes | Layout::LimesurveyText | Layout::LimesurveyArchive => {
+                &["submitdate", "Date submitted"]
+            }
             Layout::GoogleForms => &["Timestamp", "Tijdstempel"],
             Layout::MicrosoftForms => &["Completion time", "Tijd van voltooien"],
             _ => &[],
@@ -318,8 +327,8 @@ pub struct ReadOptions {
     pub include_tests: bool,
 }
 
-/// Reads an export: `.csv`/`.txt`/`.tsv`, `.xlsx`/`.xls`/`.ods`, or
-/// `.sav`/`.zsav`. `display` is how the file is named in messages.
+/// Reads an export: `.csv`/`.txt`/`.tsv`, `.xlsx`/`.xls`/`.ods`,
+/// `.sav`/`.zsav` or a LimeSurvey `.lsa` archive. `display` is how the file is named in messages.
 pub fn read_export(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
     let ext = path
         .extension()
@@ -328,6 +337,7 @@ pub fn read_export(path: &Path, display: &str, opts: &ReadOptions) -> Result<Exp
         .to_ascii_lowercase();
     match ext.as_str() {
         "sav" | "zsav" => super::spss::read_sav(path, display, opts),
+        "lsa" => read_lsa(path, display, opts),
         "xlsx" | "xlsm" | "xls" | "ods" => read_sheet(path, display, opts),
         _ => {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -1048,6 +1058,172 @@ fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> 
         mr_sets: Vec::new(),
         record_word: "row",
     })
+}
+
+/// Reads a LimeSurvey survey archive: the responses (`.lsr`, one element
+/// per SGQA field such as `_981966X1X22`) with the survey structure
+/// (`.lss`) from the same archive. Columns are keyed by question code as
+/// LimeSurvey's CSV export keys them (`code`, `code[SQ001]`,
+/// `code[other]`), falling back to the SGQA name, and the structure labels
+/// the answer codes.
+fn read_lsa(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
+    let mut zip = crate::archive::Archive::open(path, "LimeSurvey survey archive (.lsa, zip)")?;
+    let find = |ext: &str| {
+        zip.entries
+            .iter()
+            .find(|e| e.to_ascii_lowercase().ends_with(ext))
+            .cloned()
+    };
+    let (Some(lsr), lss) = (find(".lsr"), find(".lss")) else {
+        return Err(Error::invalid(
+            display,
+            "the archive holds no responses (.lsr); export the survey archive of an activated survey",
+        ));
+    };
+    let text = |zip: &mut crate::archive::Archive, name: &str| -> Result<String> {
+        let bytes = zip.read(name)?.unwrap_or_default();
+        crate::text::decode(Path::new(&format!("{display}/{name}")), &bytes)
+    };
+    let responses = text(&mut zip, &lsr)?;
+    let tables = super::structure::xml_tables(&responses, &format!("{display}/{lsr}"))?;
+    let rows = tables.get("responses").cloned().unwrap_or_default();
+    // Field order from <fields><fieldname>; rows may leave empty fields out.
+    let mut fields: Vec<String> = Vec::new();
+    let mut reader = quick_xml::Reader::from_str(&responses);
+    let mut buf = String::new();
+    let mut in_fieldname = false;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(e)) => {
+                in_fieldname = e.name().as_ref() == "fieldname";
+                buf.clear();
+            }
+            Ok(quick_xml::events::Event::Text(t)) if in_fieldname => {
+                buf.push_str(&t.xml_content(quick_xml::XmlVersion::Implicit1_0));
+            }
+            Ok(quick_xml::events::Event::CData(t)) if in_fieldname => buf.push_str(t.as_ref()),
+            Ok(quick_xml::events::Event::End(_)) => {
+                if in_fieldname {
+                    fields.push(buf.trim().to_string());
+                }
+                in_fieldname = false;
+            }
+            Ok(quick_xml::events::Event::Eof) => break,
+            Err(e) => {
+                return Err(Error::invalid(
+                    format!("{display}/{lsr}"),
+                    format!("invalid XML at byte {}: {e}", reader.buffer_position()),
+                ))
+            }
+            _ => {}
+        }
+    }
+    let strip = |f: &str| -> String {
+        match f.strip_prefix('_') {
+            Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => rest.to_string(),
+            _ => f.to_string(),
+        }
+    };
+    if fields.is_empty() {
+        // No field list: the union of the rows' fields, in first-seen order.
+        for r in &rows {
+            for k in r.keys() {
+                if !fields.contains(k) {
+                    fields.push(k.clone());
+                }
+            }
+        }
+    }
+    let structure = match &lss {
+        Some(name) => {
+            let t = text(&mut zip, name)?;
+            Some(super::structure::lss(&t, &format!("{display}/{name}"))?)
+        }
+        None => None,
+    };
+    let by_qid: HashMap<&str, &super::structure::StructQuestion> = structure
+        .iter()
+        .flat_map(|s| s.questions.iter())
+        .map(|q| (q.id.as_str(), q))
+        .collect();
+    let mut columns = Vec::new();
+    for f in &fields {
+        let name = strip(f);
+        // SGQA: survey X group X question, then a sub-question or "other".
+        let parts: Vec<&str> = name.splitn(3, 'X').collect();
+        let mapped = (parts.len() == 3 && parts[0].chars().all(|c| c.is_ascii_digit()))
+            .then(|| {
+                let rest = parts[2];
+                let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+                let (qid, tail) = rest.split_at(digits);
+                by_qid.get(qid).map(|q| (*q, tail))
+            })
+            .flatten();
+        let col = match mapped {
+            Some((q, "")) => ExportColumn {
+                key: q.code.clone(),
+                name,
+                text: q.text.clone(),
+                choice: None,
+            },
+            Some((q, tail)) => {
+                let choice = q
+                    .items
+                    .iter()
+                    .find(|(c, _)| c == tail)
+                    .map(|(_, t)| t.clone());
+                ExportColumn {
+                    key: format!("{}[{tail}]", q.code),
+                    name,
+                    text: q.text.clone(),
+                    choice,
+                }
+            }
+            None => ExportColumn {
+                key: name.clone(),
+                name: name.clone(),
+                text: name,
+                choice: None,
+            },
+        };
+        columns.push(col);
+    }
+    let mut data: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(rows.len()); fields.len()];
+    for r in &rows {
+        for (j, f) in fields.iter().enumerate() {
+            let v = r
+                .get(f)
+                .or_else(|| r.get(&format!("_{f}")))
+                .cloned()
+                .unwrap_or_default();
+            data[j].push((!v.is_empty()).then_some(v));
+        }
+    }
+    let n = rows.len();
+    let cols: Vec<Column> = data
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| Column::new(format!("c{i}").into(), v))
+        .collect();
+    let body = DataFrame::new(n, cols).map_err(|e| Error::invalid(display, e.to_string()))?;
+    dedupe_keys(&mut columns);
+    let mut export = Export {
+        file: display.to_string(),
+        include_tests: opts.include_tests,
+        layout: Layout::LimesurveyArchive,
+        encoding: "UTF-8 (XML)".into(),
+        columns,
+        body,
+        lines: (1..=n as u64).collect(),
+        labels: BTreeMap::new(),
+        missing: BTreeMap::new(),
+        mr_sets: Vec::new(),
+        record_word: "response",
+    };
+    if let Some(s) = &structure {
+        s.apply(&mut export)?;
+    }
+    Ok(export)
 }
 
 /// Formats a number without a trailing `.0` (`4.0` -> `4`).

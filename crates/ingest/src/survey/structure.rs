@@ -230,7 +230,7 @@ fn qsf(text: &str, display: &str) -> Result<Structure> {
     })
 }
 
-type Table = Vec<BTreeMap<String, String>>;
+pub(crate) type Table = Vec<BTreeMap<String, String>>;
 
 /// The next XML event; text, CDATA and entity references are appended to
 /// `text` and give `None`.
@@ -256,7 +256,7 @@ fn next_event<'a>(
 
 /// Reads the `<table><rows><row><field>value</field>...` tables of an
 /// .lss/.lsg document.
-fn xml_tables(text: &str, display: &str) -> Result<HashMap<String, Table>> {
+pub(crate) fn xml_tables(text: &str, display: &str) -> Result<HashMap<String, Table>> {
     let mut reader = quick_xml::Reader::from_str(text);
     let mut stack: Vec<String> = Vec::new();
     let mut tables: HashMap<String, Table> = HashMap::new();
@@ -311,7 +311,7 @@ fn ls_multiple(kind: &str) -> bool {
     matches!(kind, "M" | "P")
 }
 
-fn lss(text: &str, display: &str) -> Result<Structure> {
+pub(crate) fn lss(text: &str, display: &str) -> Result<Structure> {
     let t = xml_tables(text, display)?;
     let get = |name: &str| t.get(name).cloned().unwrap_or_default();
     let f = |r: &BTreeMap<String, String>, k: &str| r.get(k).cloned().unwrap_or_default();
