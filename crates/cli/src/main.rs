@@ -301,7 +301,10 @@ fn run(cli: Cli) -> Result<(), String> {
                             sheet: None,
                             include_tests,
                         },
-                        structure,
+                        structure: structure.map(|p| {
+                            let display = p.display().to_string();
+                            (p, display)
+                        }),
                         instrument,
                     }],
                     wave,

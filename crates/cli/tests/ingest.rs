@@ -67,6 +67,25 @@ fn ingest_one_export_with_instrument_register_and_mergers() {
         );
     }
 
+    // The instrument must be for the wave being read.
+    let o = pokeval(&[
+        "ingest",
+        "fixtures/2025/enquete_limesurvey_voorbeeld.csv",
+        "--instrument",
+        "surveys/2025/instrument.toml",
+        "--quiet",
+        "--out",
+        tmp.path().join("fout").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("instrument.toml")
+            && err.contains("for wave 2025 but wave 2024 is being read"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("fout").exists());
+
     // Settling Haaren in a mapping file accepts the respondent.
     let mapping = tmp.path().join("mapping.csv");
     std::fs::write(&mapping, "invoer,gemeentecode\nHaaren,GM0828\n").unwrap();

@@ -188,49 +188,19 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         sources.extend(read);
     }
 
-    let mut resolver = resolve::Resolver::new(&register, cfg.wave.year());
-    if let Some(m) = &cfg.register.mergers {
-        resolver = resolver.with_mergers(m)?;
-    }
-    if let Some(m) = &cfg.register.mapping {
-        resolver = resolver.with_mapping(m)?;
-    }
+    let resolver = resolve::Resolver::with_files(
+        &register,
+        cfg.wave.year(),
+        cfg.register.mergers.as_deref(),
+        cfg.register.mapping.as_deref(),
+    )?;
     let mut surveys = Vec::new();
     for s in &cfg.survey {
         progress.step(&format!("reading survey export {}", disp(&s.path)));
-        let instrument = Instrument::load(&s.instrument)?;
-        if instrument.wave != cfg.wave {
-            return Err(Error::invalid(
-                &s.instrument,
-                format!(
-                    "the instrument is for wave {} but the project evaluates wave {}",
-                    instrument.wave, cfg.wave
-                ),
-            ));
-        }
-        let structure = match s
-            .structure
-            .clone()
-            .or_else(|| survey::sibling_structure(&s.path))
-        {
-            Some(p) => Some(survey::read_structure(&p, &disp(&p))?),
-            None => None,
-        };
-        let opts = survey::ReadOptions {
-            platform: s.platform,
-            encoding: s.encoding,
-            sheet: s.sheet.clone(),
-            include_tests: s.include_tests,
-        };
-        let data = survey::read_survey(
-            &s.path,
-            &disp(&s.path),
-            &opts,
-            structure.as_ref(),
-            Some(&instrument),
-            Some(&resolver),
-            cfg.wave,
-        )?;
+        let job = survey::job::SurveyJob::from_input(project, s);
+        let (data, instrument) = job.read(Some(&resolver), cfg.wave)?;
+        let instrument = instrument
+            .ok_or_else(|| Error::invalid(&s.path, "a project's survey needs an instrument"))?;
         summary.push(InputSummary::new(
             "enquête (respondenten)",
             disp(&s.path),

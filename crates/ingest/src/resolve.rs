@@ -107,9 +107,6 @@ pub struct Resolver<'r> {
     mergers: HashMap<String, Vec<Merger>>,
     names: Vec<(String, String)>,
     cache: std::cell::RefCell<HashMap<String, Resolution>>,
-    /// What was typed, as typed -> (folded key, resolution): most exports
-    /// repeat a few dozen spellings thousands of times.
-    raw: std::cell::RefCell<HashMap<String, (String, Resolution)>>,
     counts: std::cell::RefCell<BTreeMap<String, (String, usize)>>,
 }
 
@@ -129,9 +126,26 @@ impl<'r> Resolver<'r> {
             mergers: HashMap::new(),
             names,
             cache: Default::default(),
-            raw: Default::default(),
             counts: Default::default(),
         }
+    }
+
+    /// A resolver with the optional mergers and mapping files a project or
+    /// `pokeval ingest` names.
+    pub fn with_files(
+        register: &'r Register,
+        year: u16,
+        mergers: Option<&Path>,
+        mapping: Option<&Path>,
+    ) -> Result<Resolver<'r>> {
+        let mut r = Resolver::new(register, year);
+        if let Some(m) = mergers {
+            r = r.with_mergers(m)?;
+        }
+        if let Some(m) = mapping {
+            r = r.with_mapping(m)?;
+        }
+        Ok(r)
     }
 
     /// Adds the mapping file (`invoer,gemeentecode`); every code must be in
@@ -209,23 +223,13 @@ impl<'r> Resolver<'r> {
     /// Resolves one typed text and counts it for the review list.
     pub fn resolve(&self, typed: &str) -> Resolution {
         let typed = typed.trim();
-        let hit = self.raw.borrow().get(typed).cloned();
-        let (key, r) = match hit {
-            Some(found) => found,
-            None => {
-                let key = name_key(typed);
-                let r = self
-                    .cache
-                    .borrow_mut()
-                    .entry(key.clone())
-                    .or_insert_with(|| self.resolve_uncached(typed, &key))
-                    .clone();
-                self.raw
-                    .borrow_mut()
-                    .insert(typed.to_string(), (key.clone(), r.clone()));
-                (key, r)
-            }
-        };
+        let key = name_key(typed);
+        let r = self
+            .cache
+            .borrow_mut()
+            .entry(key.clone())
+            .or_insert_with(|| self.resolve_uncached(typed, &key))
+            .clone();
         if matches!(r, Resolution::Fuzzy { .. } | Resolution::Uncertain { .. }) {
             let mut counts = self.counts.borrow_mut();
             let e = counts.entry(key).or_insert_with(|| (typed.to_string(), 0));
@@ -234,17 +238,12 @@ impl<'r> Resolver<'r> {
         r
     }
 
-    /// Counts another occurrence of a text [`Resolver::resolve`] has seen,
-    /// for the review list.
+    /// Counts another occurrence of a text [`Resolver::resolve`] listed
+    /// for review (a caller that resolves each spelling once calls this
+    /// for the repeats).
     pub fn recount(&self, typed: &str) {
-        let typed = typed.trim();
-        let Some((key, r)) = self.raw.borrow().get(typed).cloned() else {
-            return;
-        };
-        if matches!(r, Resolution::Fuzzy { .. } | Resolution::Uncertain { .. }) {
-            if let Some(e) = self.counts.borrow_mut().get_mut(&key) {
-                e.1 += 1;
-            }
+        if let Some(e) = self.counts.borrow_mut().get_mut(&name_key(typed.trim())) {
+            e.1 += 1;
         }
     }
 

@@ -27,8 +27,9 @@ pub struct SurveyJob {
     /// How the file is named in messages and output names.
     pub display: String,
     pub options: ReadOptions,
-    /// Structure file; `None` uses a LimeSurvey R syntax file beside the export.
-    pub structure: Option<PathBuf>,
+    /// Structure file and how it is named in messages; `None` uses a
+    /// LimeSurvey R syntax file beside the export.
+    pub structure: Option<(PathBuf, String)>,
     /// Without an instrument, the platform's own view ([`super::raw_long`]).
     pub instrument: Option<PathBuf>,
 }
@@ -69,6 +70,74 @@ pub struct IngestOutcome {
     pub written: Vec<PathBuf>,
 }
 
+impl SurveyJob {
+    /// The job for one `[[survey]]` of a project.
+    pub fn from_input(
+        project: &crate::project::Project,
+        s: &crate::project::SurveyInput,
+    ) -> SurveyJob {
+        SurveyJob {
+            path: s.path.clone(),
+            display: project.display_path(&s.path),
+            options: ReadOptions {
+                platform: s.platform,
+                encoding: s.encoding,
+                sheet: s.sheet.clone(),
+                include_tests: s.include_tests,
+            },
+            structure: s
+                .structure
+                .as_ref()
+                .map(|p| (p.clone(), project.display_path(p))),
+            instrument: Some(s.instrument.clone()),
+        }
+    }
+
+    /// Reads the export with its structure (given, or the R syntax file
+    /// beside it) and applies the instrument, which must be for `wave`.
+    pub fn read(
+        &self,
+        resolver: Option<&Resolver>,
+        wave: Wave,
+    ) -> Result<(SurveyData, Option<Instrument>)> {
+        let instrument = self
+            .instrument
+            .as_deref()
+            .map(Instrument::load)
+            .transpose()?;
+        if let (Some(ins), Some(path)) = (&instrument, &self.instrument) {
+            if ins.wave != wave {
+                return Err(Error::invalid(
+                    path,
+                    format!(
+                        "the instrument is for wave {} but wave {wave} is being read (the project's wave, or --wave)",
+                        ins.wave
+                    ),
+                ));
+            }
+        }
+        let structure = self.structure.clone().or_else(|| {
+            let p = sibling_structure(&self.path)?;
+            let name = p.file_name()?.to_str()?.to_string();
+            let display = Path::new(&self.display).with_file_name(name);
+            Some((p, display.display().to_string()))
+        });
+        let structure = structure
+            .map(|(p, display)| read_structure(&p, &display))
+            .transpose()?;
+        let data = read_survey(
+            &self.path,
+            &self.display,
+            &self.options,
+            structure.as_ref(),
+            instrument.as_ref(),
+            resolver,
+            wave,
+        )?;
+        Ok((data, instrument))
+    }
+}
+
 fn stem(display: &str) -> String {
     Path::new(display)
         .file_stem()
@@ -86,17 +155,17 @@ pub fn ingest_surveys(req: &IngestRequest, progress: &dyn Progress) -> Result<In
         }
         None => None,
     };
-    let mut resolver = register.as_ref().map(|r| Resolver::new(r, req.wave.year()));
-    if let Some(r) = resolver.take() {
-        let mut r = r;
-        if let Some(m) = &req.mergers {
-            r = r.with_mergers(m)?;
-        }
-        if let Some(m) = &req.mapping {
-            r = r.with_mapping(m)?;
-        }
-        resolver = Some(r);
-    }
+    let resolver = register
+        .as_ref()
+        .map(|r| {
+            Resolver::with_files(
+                r,
+                req.wave.year(),
+                req.mergers.as_deref(),
+                req.mapping.as_deref(),
+            )
+        })
+        .transpose()?;
     let mut read: Vec<(SurveyData, Option<Instrument>)> = Vec::new();
     for job in &req.jobs {
         let size = std::fs::metadata(&job.path).map(|m| m.len()).unwrap_or(0);
@@ -105,28 +174,7 @@ pub fn ingest_surveys(req: &IngestRequest, progress: &dyn Progress) -> Result<In
             job.display,
             size as f64 / 1_000_000.0
         ));
-        let instrument = job
-            .instrument
-            .as_deref()
-            .map(Instrument::load)
-            .transpose()?;
-        let structure_path = job
-            .structure
-            .clone()
-            .or_else(|| sibling_structure(&job.path));
-        let structure = structure_path
-            .as_deref()
-            .map(|p| read_structure(p, &p.display().to_string()))
-            .transpose()?;
-        let data = read_survey(
-            &job.path,
-            &job.display,
-            &job.options,
-            structure.as_ref(),
-            instrument.as_ref(),
-            resolver.as_ref(),
-            req.wave,
-        )?;
+        let (data, instrument) = job.read(resolver.as_ref(), req.wave)?;
         progress.step(&format!(
             "{}: {} records read = {} accepted + {} rejected",
             job.display,
@@ -229,18 +277,7 @@ pub fn project_request(
         jobs: cfg
             .survey
             .iter()
-            .map(|s| SurveyJob {
-                path: s.path.clone(),
-                display: project.display_path(&s.path),
-                options: ReadOptions {
-                    platform: s.platform,
-                    encoding: s.encoding,
-                    sheet: s.sheet.clone(),
-                    include_tests: s.include_tests,
-                },
-                structure: s.structure.clone(),
-                instrument: Some(s.instrument.clone()),
-            })
+            .map(|s| SurveyJob::from_input(project, s))
             .collect(),
         wave: cfg.wave,
         register: Some(cfg.register.path.clone()),
