@@ -258,6 +258,35 @@ pub struct Export {
 }
 
 impl Export {
+    /// An export without value labels, missing values or sets; keys made
+    /// unique.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        display: &str,
+        opts: &ReadOptions,
+        layout: Layout,
+        encoding: String,
+        mut columns: Vec<ExportColumn>,
+        body: DataFrame,
+        lines: Vec<u64>,
+        record_word: &'static str,
+    ) -> Export {
+        dedupe_keys(&mut columns);
+        Export {
+            file: display.to_string(),
+            include_tests: opts.include_tests,
+            layout,
+            encoding,
+            columns,
+            body,
+            lines,
+            labels: BTreeMap::new(),
+            missing: BTreeMap::new(),
+            mr_sets: Vec::new(),
+            record_word,
+        }
+    }
+
     pub fn height(&self) -> usize {
         self.body.height()
     }
@@ -359,13 +388,9 @@ pub fn decode_export(
     }
     if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(&bytes) {
         if enc != encoding_rs::UTF_8 {
-            return match enc.decode_without_bom_handling_and_without_replacement(&bytes[bom..]) {
-                Some(t) => Ok((t.into_owned().into_bytes(), enc.name().to_string())),
-                None => Err(Error::invalid(
-                    display,
-                    format!("the file starts with a {} byte-order mark but holds invalid {} data; re-export it as UTF-8", enc.name(), enc.name()),
-                )),
-            };
+            // UTF-16 with a byte-order mark, as every other text file.
+            let text = crate::text::decode(Path::new(display), &bytes)?;
+            return Ok((text.into_bytes(), enc.name().to_string()));
         }
         bytes.drain(..bom);
         if let Err(e) = std::str::from_utf8(&bytes) {
@@ -378,14 +403,13 @@ pub fn decode_export(
         Err(e) if choice == EncodingChoice::Utf8 => {
             Err(invalid_utf8(display, &bytes, e.valid_up_to(), 0))
         }
-        Err(e) => {
+        Err(_) => {
             // Windows-1252 leaves five bytes undefined; a file with those is
             // neither encoding, and guessing further would corrupt text.
             if let Some(pos) = bytes
                 .iter()
                 .position(|b| matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D))
             {
-                let _ = e;
                 return Err(invalid_utf8(display, &bytes, pos, 0));
             }
             let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
@@ -542,20 +566,9 @@ pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Resu
             .map_err(|e| Error::invalid(display, e.to_string()))?;
         columns.pop();
     }
-    dedupe_keys(&mut columns);
-    Ok(Export {
-        file: display.to_string(),
-        include_tests: opts.include_tests,
-        layout,
-        encoding,
-        columns,
-        body,
-        lines,
-        labels: BTreeMap::new(),
-        missing: BTreeMap::new(),
-        mr_sets: Vec::new(),
-        record_word: "line",
-    })
+    Ok(Export::new(
+        display, opts, layout, encoding, columns, body, lines, "line",
+    ))
 }
 
 fn empty_body(width: usize) -> DataFrame {
@@ -1013,7 +1026,7 @@ fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> 
     let layout = detect(&heads, opts.platform, display)?;
     let n_head = layout.header_rows().min(all.len());
     let head_rows: Vec<&Vec<String>> = all.iter().take(n_head).collect();
-    let mut columns = header_columns(layout, &head_rows);
+    let columns = header_columns(layout, &head_rows);
     let width = columns.len();
     let mut data: Vec<Vec<Option<String>>> = vec![Vec::new(); width];
     let mut lines = Vec::new();
@@ -1037,27 +1050,27 @@ fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> 
             col.push((!v.is_empty()).then_some(v));
         }
     }
-    let n = lines.len();
+    let body = text_frame(data, lines.len(), display)?;
+    Ok(Export::new(
+        display,
+        opts,
+        layout,
+        "xlsx".into(),
+        columns,
+        body,
+        lines,
+        "row",
+    ))
+}
+
+/// Text columns `c0`, `c1`, ... of `n` rows (empty cells as null).
+fn text_frame(data: Vec<Vec<Option<String>>>, n: usize, display: &str) -> Result<DataFrame> {
     let cols: Vec<Column> = data
         .into_iter()
         .enumerate()
         .map(|(i, v)| Column::new(format!("c{i}").into(), v))
         .collect();
-    let body = DataFrame::new(n, cols).map_err(|e| Error::invalid(display, e.to_string()))?;
-    dedupe_keys(&mut columns);
-    Ok(Export {
-        file: display.to_string(),
-        include_tests: opts.include_tests,
-        layout,
-        encoding: "xlsx".into(),
-        columns,
-        body,
-        lines,
-        labels: BTreeMap::new(),
-        missing: BTreeMap::new(),
-        mr_sets: Vec::new(),
-        record_word: "row",
-    })
+    DataFrame::new(n, cols).map_err(|e| Error::invalid(display, e.to_string()))
 }
 
 /// Reads a LimeSurvey survey archive: the responses (`.lsr`, one element
@@ -1090,31 +1103,25 @@ fn read_lsa(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
     // Field order from <fields><fieldname>; rows may leave empty fields out.
     let mut fields: Vec<String> = Vec::new();
     let mut reader = quick_xml::Reader::from_str(&responses);
+    let lsr_display = format!("{display}/{lsr}");
     let mut buf = String::new();
     let mut in_fieldname = false;
     loop {
-        match reader.read_event() {
-            Ok(quick_xml::events::Event::Start(e)) => {
+        let Some(event) = super::structure::next_event(&mut reader, &lsr_display, &mut buf)? else {
+            continue;
+        };
+        match event {
+            quick_xml::events::Event::Start(e) => {
                 in_fieldname = e.name().as_ref() == "fieldname";
                 buf.clear();
             }
-            Ok(quick_xml::events::Event::Text(t)) if in_fieldname => {
-                buf.push_str(&t.xml_content(quick_xml::XmlVersion::Implicit1_0));
-            }
-            Ok(quick_xml::events::Event::CData(t)) if in_fieldname => buf.push_str(t.as_ref()),
-            Ok(quick_xml::events::Event::End(_)) => {
+            quick_xml::events::Event::End(_) => {
                 if in_fieldname {
                     fields.push(buf.trim().to_string());
                 }
                 in_fieldname = false;
             }
-            Ok(quick_xml::events::Event::Eof) => break,
-            Err(e) => {
-                return Err(Error::invalid(
-                    format!("{display}/{lsr}"),
-                    format!("invalid XML at byte {}: {e}", reader.buffer_position()),
-                ))
-            }
+            quick_xml::events::Event::Eof => break,
             _ => {}
         }
     }
@@ -1200,26 +1207,17 @@ fn read_lsa(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
         }
     }
     let n = rows.len();
-    let cols: Vec<Column> = data
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| Column::new(format!("c{i}").into(), v))
-        .collect();
-    let body = DataFrame::new(n, cols).map_err(|e| Error::invalid(display, e.to_string()))?;
-    dedupe_keys(&mut columns);
-    let mut export = Export {
-        file: display.to_string(),
-        include_tests: opts.include_tests,
-        layout: Layout::LimesurveyArchive,
-        encoding: "UTF-8 (XML)".into(),
+    let body = text_frame(data, n, display)?;
+    let mut export = Export::new(
+        display,
+        opts,
+        Layout::LimesurveyArchive,
+        "UTF-8 (XML)".into(),
         columns,
         body,
-        lines: (1..=n as u64).collect(),
-        labels: BTreeMap::new(),
-        missing: BTreeMap::new(),
-        mr_sets: Vec::new(),
-        record_word: "response",
-    };
+        (1..=n as u64).collect(),
+        "response",
+    );
     if let Some(s) = &structure {
         s.apply(&mut export)?;
     }

@@ -1377,40 +1377,28 @@ pub fn map_open_text(
                 .question(qid)
                 .is_some_and(|q| q.kind == QuestionType::Open)
     };
-    let new: StringChunked = q
-        .iter()
-        .zip(v.iter())
-        .map(|(q, v)| match (q, v) {
-            (Some(q), Some(v)) if is_open(q) => Some(f(v)),
-            (_, v) => v.map(str::to_string),
-        })
-        .collect();
+    let label = l.column("label").and_then(|c| c.str()).map_err(err)?;
+    // Open answers: the rewritten text is both value and label; coded
+    // answers keep theirs.
+    let mut values: Vec<Option<String>> = Vec::with_capacity(l.height());
+    let mut labels: Vec<Option<String>> = Vec::with_capacity(l.height());
+    for ((q, v), lab) in q.iter().zip(v.iter()).zip(label.iter()) {
+        match (q, v) {
+            (Some(q), Some(v)) if is_open(q) => {
+                let t = f(v);
+                values.push(Some(t.clone()));
+                labels.push(Some(t));
+            }
+            (_, v) => {
+                values.push(v.map(str::to_string));
+                labels.push(lab.map(str::to_string));
+            }
+        }
+    }
     let mut long = data.long.clone();
-    long.with_column(new.clone().with_name("value".into()).into_column())
+    long.with_column(Column::new("value".into(), values))
         .map_err(err)?;
-    long.with_column(new.with_name("label".into()).into_column())
-        .map_err(err)?;
-    // Labels of coded answers were overwritten above; restore them.
-    let old_label = data
-        .long
-        .column("label")
-        .and_then(|c| c.str())
-        .map_err(err)?;
-    let restored: StringChunked = q
-        .iter()
-        .zip(old_label.iter())
-        .zip(
-            long.column("label")
-                .and_then(|c| c.str())
-                .map_err(err)?
-                .iter(),
-        )
-        .map(|((q, old), new)| match q {
-            Some(q) if is_open(q) => new.map(str::to_string),
-            _ => old.map(str::to_string),
-        })
-        .collect();
-    long.with_column(restored.with_name("label".into()).into_column())
+    long.with_column(Column::new("label".into(), labels))
         .map_err(err)?;
     data.long = long;
     Ok(())

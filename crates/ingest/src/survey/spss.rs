@@ -128,23 +128,26 @@ pub(crate) fn read_sav(path: &Path, display: &str, opts: &ReadOptions) -> Result
             }
         }
     }
-    Ok(Export {
-        file: display.to_string(),
-        include_tests: opts.include_tests,
-        layout: Layout::Spss,
-        encoding: meta
-            .get("encoding")
-            .and_then(|v| v.as_str())
-            .unwrap_or("SPSS")
-            .to_string(),
+    let encoding = meta
+        .get("encoding")
+        .and_then(|v| v.as_str())
+        .unwrap_or("SPSS")
+        .to_string();
+    let lines = (1..=n as u64).collect();
+    let mut export = Export::new(
+        display,
+        opts,
+        Layout::Spss,
+        encoding,
         columns,
         body,
-        lines: (1..=n as u64).collect(),
-        labels,
-        missing,
-        mr_sets,
-        record_word: "case",
-    })
+        lines,
+        "case",
+    );
+    export.labels = labels;
+    export.missing = missing;
+    export.mr_sets = mr_sets;
+    Ok(export)
 }
 
 /// `1.0` -> `1`, `-1.0` -> `-1`, other text unchanged.
@@ -191,21 +194,16 @@ fn mr_sets(bytes: &[u8], columns: &[ExportColumn]) -> Vec<MrSet> {
             Some((short.trim().to_lowercase(), long.trim().to_string()))
         })
         .collect();
-    let columns: Vec<ExportColumn> = columns
-        .iter()
-        .cloned()
-        .chain(long.iter().map(|(short, long)| ExportColumn {
-            key: long.clone(),
-            name: short.clone(),
-            text: String::new(),
-            choice: None,
-        }))
-        .collect();
-    let columns = &columns;
+    // Lower-case name -> variable: short names first, so a variable's own
+    // name wins.
+    let mut by_lower: HashMap<String, String> = long;
+    for c in columns {
+        by_lower.insert(c.key.to_lowercase(), c.key.clone());
+    }
     let mut out = Vec::new();
     for text in subtype_records(bytes, &[7, 19]) {
         for line in text.split('\n') {
-            if let Some(set) = parse_mr_line(line, columns) {
+            if let Some(set) = parse_mr_line(line, &by_lower) {
                 out.push(set);
             }
         }
@@ -213,7 +211,7 @@ fn mr_sets(bytes: &[u8], columns: &[ExportColumn]) -> Vec<MrSet> {
     out
 }
 
-fn parse_mr_line(line: &str, columns: &[ExportColumn]) -> Option<MrSet> {
+fn parse_mr_line(line: &str, by_lower: &HashMap<String, String>) -> Option<MrSet> {
     let line = line.trim_end_matches(['\r', '\0']);
     let (name, rest) = line.strip_prefix('$')?.split_once('=')?;
     let mut rest = rest;
@@ -247,18 +245,12 @@ fn parse_mr_line(line: &str, columns: &[ExportColumn]) -> Option<MrSet> {
         _ => return None,
     };
     let (label, vars) = counted(rest)?;
-    // Long names first, then short names (from subtype 13) to long names.
-    let mut by_lower: HashMap<String, &str> = HashMap::new();
-    for c in columns.iter().rev() {
-        by_lower.insert(c.name.to_lowercase(), c.key.as_str());
-        by_lower.insert(c.key.to_lowercase(), c.key.as_str());
-    }
     let members: Vec<String> = vars
         .split_whitespace()
         .map(|v| {
             by_lower
                 .get(&v.to_lowercase())
-                .map(|k| k.to_string())
+                .cloned()
                 .unwrap_or_else(|| v.to_string())
         })
         .collect();

@@ -234,7 +234,7 @@ pub(crate) type Table = Vec<BTreeMap<String, String>>;
 
 /// The next XML event; text, CDATA and entity references are appended to
 /// `text` and give `None`.
-fn next_event<'a>(
+pub(crate) fn next_event<'a>(
     reader: &mut quick_xml::Reader<&'a [u8]>,
     display: &str,
     text: &mut String,
