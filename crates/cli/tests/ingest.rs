@@ -128,6 +128,40 @@ fn ingest_a_project_and_a_broken_file() {
         ["respondent", "municipality", "submitted", "gemeente"]
     );
 
+    // Open answers are pseudonymised as in a build.
+    let text = std::fs::read_to_string(
+        common::repo().join("fixtures/2024/enquete_qualtrics_voorbeeld.csv"),
+    )
+    .unwrap();
+    let marked = text.replacen(
+        "Versterking van bestaande",
+        "Mail j.jansen@voorbeeld.invalid over bestaande",
+        1,
+    );
+    assert_ne!(marked, text);
+    let survey = tmp.path().join("enquete.csv");
+    std::fs::write(&survey, marked).unwrap();
+    let dir = tmp.path().join("met_mail");
+    std::fs::create_dir(&dir).unwrap();
+    let project = common::example_with_input(
+        &dir,
+        "fixtures/2024/enquete_qualtrics_voorbeeld.csv",
+        &survey,
+    );
+    let o = pokeval(&[
+        "ingest",
+        project.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let long = std::fs::read_to_string(out.join("enquete_lang.csv")).unwrap();
+    assert!(
+        long.contains("Mail [e-mail 1] over bestaande") && !long.contains("voorbeeld.invalid"),
+        "{long}"
+    );
+
     // A file without a known layout: an error naming file and line, no output.
     let bad = tmp.path().join("export.csv");
     std::fs::write(&bad, "foo;bar\n1;2\n").unwrap();

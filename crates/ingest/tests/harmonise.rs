@@ -425,6 +425,16 @@ fn broken_files_name_file_and_line() {
         err.contains("platform = \"qualtrics\"") && err.contains("Microsoft Forms"),
         "{err}"
     );
+    // A survey definition given as the export.
+    let err = read_err(
+        "enquete.qsf",
+        b"{\"SurveyEntry\":{}}",
+        ReadOptions::default(),
+    );
+    assert!(
+        err.contains("enquete.qsf") && err.contains("survey definition, not responses"),
+        "{err}"
+    );
     // An empty file.
     let err = read_err("leeg.csv", b"", ReadOptions::default());
     assert!(err.contains("leeg.csv") && err.contains("empty"), "{err}");

@@ -367,6 +367,10 @@ pub fn read_export(path: &Path, display: &str, opts: &ReadOptions) -> Result<Exp
     match ext.as_str() {
         "sav" | "zsav" => super::spss::read_sav(path, display, opts),
         "lsa" => read_lsa(path, display, opts),
+        "qsf" | "lss" | "lsg" | "r" => Err(Error::invalid(
+            display,
+            "this is a survey definition, not responses; give it as the structure (--structure, or structure = in [[survey]]) beside the export",
+        )),
         "xlsx" | "xlsm" | "xls" | "ods" => read_sheet(path, display, opts),
         _ => {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -743,7 +747,7 @@ fn detect(
         (None, _) => Err(Error::Csv {
             path: display.into(),
             line: Some(1),
-            message: "the header matches no known survey layout (Qualtrics, LimeSurvey, SurveyMonkey, Google Forms, Microsoft Forms); for another source set platform = \"generic\" and map its columns in the instrument's [columns.generic] table".into(),
+            message: "the header matches no known survey layout (Qualtrics, LimeSurvey, SurveyMonkey, Google Forms, Microsoft Forms); for another source set platform = \"generic\" (pokeval ingest --platform generic) and map its columns in the instrument's [columns.generic] table".into(),
         }),
     }
 }
