@@ -435,14 +435,8 @@ fn survey_frequencies(inputs: &Inputs) -> Result<Vec<QuestionFrequencies>> {
             .agg([len().alias("n")])
             .collect()
             .map_err(err)?;
-        let q_col = counts
-            .column("question")
-            .and_then(|c| c.str().cloned())
-            .map_err(err)?;
-        let v_col = counts
-            .column("value")
-            .and_then(|c| c.str().cloned())
-            .map_err(err)?;
+        let q_col = pokeval_ingest::survey::text_column(&counts, "question").map_err(err)?;
+        let v_col = pokeval_ingest::survey::text_column(&counts, "value").map_err(err)?;
         let n_col = counts
             .column("n")
             .and_then(|c| c.cast(&DataType::UInt64))
@@ -464,10 +458,7 @@ fn survey_frequencies(inputs: &Inputs) -> Result<Vec<QuestionFrequencies>> {
             .agg([col("number").mean().alias("mean")])
             .collect()
             .map_err(err)?;
-        let mq = means
-            .column("question")
-            .and_then(|c| c.str().cloned())
-            .map_err(err)?;
+        let mq = pokeval_ingest::survey::text_column(&means, "question").map_err(err)?;
         let mm = means
             .column("mean")
             .and_then(|c| c.f64().cloned())
@@ -555,9 +546,7 @@ fn survey_by_size_class(inputs: &Inputs) -> Result<Vec<QuestionBySize>> {
     let mut out = Vec::new();
     for survey in &inputs.surveys {
         let long = &survey.data.long;
-        let class_of: Vec<Option<u32>> = long
-            .column("municipality")
-            .and_then(|c| c.str().cloned())
+        let class_of: Vec<Option<u32>> = pokeval_ingest::survey::text_column(long, "municipality")
             .map_err(err)?
             .iter()
             .map(|m| {
@@ -573,18 +562,12 @@ fn survey_by_size_class(inputs: &Inputs) -> Result<Vec<QuestionBySize>> {
             .agg([len().alias("n")])
             .collect()
             .map_err(err)?;
-        let q = with_class
-            .column("question")
-            .and_then(|c| c.str().cloned())
-            .map_err(err)?;
+        let q = pokeval_ingest::survey::text_column(&with_class, "question").map_err(err)?;
         let sc = with_class
             .column("size_class")
             .and_then(|c| c.u32().cloned())
             .map_err(err)?;
-        let v = with_class
-            .column("value")
-            .and_then(|c| c.str().cloned())
-            .map_err(err)?;
+        let v = pokeval_ingest::survey::text_column(&with_class, "value").map_err(err)?;
         let n = with_class
             .column("n")
             .and_then(|c| c.cast(&DataType::UInt64))

@@ -181,7 +181,7 @@ fn case_values(p: &Prepared) -> (Vec<Var>, BTreeMap<String, BTreeMap<String, Str
             });
         }
         let long = &survey.data.long;
-        let col = |name: &str| long.column(name).ok().and_then(|c| c.str().ok().cloned());
+        let col = |name: &str| pokeval_ingest::survey::text_column(long, name).ok();
         let (Some(resp), Some(question), Some(label)) =
             (col("respondent"), col("question"), col("label"))
         else {

@@ -19,7 +19,7 @@ fn repo() -> PathBuf {
 /// All (value, label, missing) answers of one respondent to one question.
 fn answers(data: &SurveyData, respondent: &str, question: &str) -> Vec<(String, String, bool)> {
     let l = &data.long;
-    let s = |n: &str| l.column(n).unwrap().str().unwrap().clone();
+    let s = |n: &str| pokeval_ingest::survey::text_column(l, n).unwrap();
     let (r, q, v, lab) = (s("respondent"), s("question"), s("value"), s("label"));
     let mis = l.column("missing").unwrap().bool().unwrap().clone();
     (0..l.height())
@@ -27,7 +27,7 @@ fn answers(data: &SurveyData, respondent: &str, question: &str) -> Vec<(String, 
         .map(|i| {
             (
                 v.get(i).unwrap().to_string(),
-                lab.get(i).unwrap().to_string(),
+                lab.get(i).unwrap_or("").to_string(),
                 mis.get(i).unwrap(),
             )
         })
@@ -73,7 +73,7 @@ fn the_same_question_lands_on_the_same_id_in_2024_qualtrics_and_2025_limesurvey(
     let a = example(2024);
     let b = example(2025);
     let questions = |d: &SurveyData| {
-        let q = d.long.column("question").unwrap().str().unwrap().clone();
+        let q = pokeval_ingest::survey::text_column(&d.long, "question").unwrap();
         let mut v: Vec<String> = q.iter().flatten().map(str::to_string).collect();
         v.sort();
         v.dedup();
@@ -156,7 +156,7 @@ fn the_same_question_lands_on_the_same_id_in_2024_qualtrics_and_2025_limesurvey(
     let wide = b.wide().unwrap();
     assert_eq!(wide.height(), 5);
     let k = wide.column("kanalen").unwrap().str().unwrap();
-    let r = wide.column("respondent").unwrap().str().unwrap();
+    let r = pokeval_ingest::survey::text_column(&wide, "respondent").unwrap();
     let i = (0..wide.height()).find(|&i| r.get(i) == Some("5")).unwrap();
     assert_eq!(k.get(i), Some("1;2;3;4"));
 }
@@ -253,7 +253,7 @@ fn multiple_choice_in_every_encoding() {
         ("-1".into(), "Geen oordeel".into(), true)
     );
     let num = d.long.column("number").unwrap().f64().unwrap();
-    let q = d.long.column("question").unwrap().str().unwrap();
+    let q = pokeval_ingest::survey::text_column(&d.long, "question").unwrap();
     let sum: f64 = (0..d.long.height())
         .filter(|&i| q.get(i) == Some("oordeel"))
         .filter_map(|i| num.get(i))

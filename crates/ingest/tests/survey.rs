@@ -57,10 +57,7 @@ fn answer(
     if df.height() == 0 {
         return None;
     }
-    let label = df
-        .column("label")
-        .unwrap()
-        .str()
+    let label = pokeval_ingest::survey::text_column(&df, "label")
         .unwrap()
         .get(0)
         .unwrap()

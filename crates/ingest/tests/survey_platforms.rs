@@ -56,7 +56,7 @@ fn answer(
     question: &str,
 ) -> (String, String, Option<f64>, bool) {
     let l = &data.long;
-    let s = |n: &str| l.column(n).unwrap().str().unwrap().clone();
+    let s = |n: &str| pokeval_ingest::survey::text_column(l, n).unwrap();
     let (r, q, v, lab) = (s("respondent"), s("question"), s("value"), s("label"));
     let num = l.column("number").unwrap().f64().unwrap().clone();
     let mis = l.column("missing").unwrap().bool().unwrap().clone();
@@ -204,8 +204,8 @@ fn qualtrics_qsf_labels_codes_in_both_generations() {
     // One column per choice holding 1 or empty: "1" reads as the choice.
     let data = raw_long(&e, Wave::new(2024).unwrap()).unwrap();
     let l = &data.long;
-    let q = l.column("question").unwrap().str().unwrap();
-    let lab = l.column("label").unwrap().str().unwrap();
+    let q = pokeval_ingest::survey::text_column(l, "question").unwrap();
+    let lab = pokeval_ingest::survey::text_column(l, "label").unwrap();
     assert!((0..l.height())
         .any(|i| q.get(i) == Some("QID2_1") && lab.get(i) == Some("Click to write Statement 1")));
     // The legacy export of the same survey: columns by name (Q2_1).
@@ -271,7 +271,7 @@ fn surveymonkey_two_header_rows_and_mojibake() {
     assert_eq!(answer(&data, "3292879998", "Q4_1").2, Some(3.0));
     // "Unfamiliar (N/A)" is an explicit missing value.
     let l = &data.long;
-    let lab = l.column("label").unwrap().str().unwrap();
+    let lab = pokeval_ingest::survey::text_column(l, "label").unwrap();
     let mis = l.column("missing").unwrap().bool().unwrap();
     assert!(
         (0..l.height()).any(|i| lab.get(i) == Some("Unfamiliar (N/A)") && mis.get(i) == Some(true))
@@ -681,8 +681,8 @@ x = "kleur"
         ("8".to_string(), "8".to_string(), None, true)
     );
     let l = &data.long;
-    let q = l.column("question").unwrap().str().unwrap();
-    let resp = l.column("respondent").unwrap().str().unwrap();
+    let q = pokeval_ingest::survey::text_column(l, "question").unwrap();
+    let resp = pokeval_ingest::survey::text_column(l, "respondent").unwrap();
     let set_rows = (0..l.height()).filter(|&i| q.get(i) == Some("set")).count();
     // The set's three variables are the options: one row per variable
     // holding the counted value 1, among the accepted cases.

@@ -86,6 +86,9 @@ pub fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
 /// number between 20000 and 80000 (1954 to 2119) is an Excel serial date
 /// whose cell lost its date style.
 pub fn iso(text: &str) -> Option<String> {
+    if let Some(s) = iso_already(text.trim()) {
+        return Some(s);
+    }
     if let Some(d) = parse_timestamp(text) {
         return Some(d.format("%Y-%m-%dT%H:%M:%S").to_string());
     }
@@ -93,6 +96,32 @@ pub fn iso(text: &str) -> Option<String> {
     (20_000.0..80_000.0)
         .contains(&serial)
         .then(|| excel_serial_to_iso(serial))
+}
+
+/// `2024-02-01 10:00:00` or `2024-02-01T10:00:00`, the most common form,
+/// checked without format parsing (which costs more than the rest of a
+/// record).
+fn iso_already(t: &str) -> Option<String> {
+    let b = t.as_bytes();
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b' ' | b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |a, &c| {
+            c.is_ascii_digit().then(|| a * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    date.and_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
+    let mut s = t.to_string();
+    s.replace_range(10..11, "T");
+    Some(s)
 }
 
 /// An Excel serial date (days since 1899-12-30, fraction = time of day) as
@@ -114,6 +143,9 @@ mod tests {
     #[test]
     fn platform_formats() {
         assert_eq!(iso("2016-06-24 14:27:08").unwrap(), "2016-06-24T14:27:08");
+        assert_eq!(iso("2016-06-24T14:27:08").unwrap(), "2016-06-24T14:27:08");
+        assert_eq!(iso("2016-02-30 14:27:08"), None);
+        assert_eq!(iso("2016-06-24 24:27:08"), None);
         assert_eq!(iso("1/15/2025 21:53:05").unwrap(), "2025-01-15T21:53:05");
         assert_eq!(iso("1/18/2024 14:18").unwrap(), "2024-01-18T14:18:00");
         assert_eq!(iso("7/10/14 18:37").unwrap(), "2014-07-10T18:37:00");

@@ -26,9 +26,7 @@
 //! instrument, and [`super::raw_long`] gives the platform's own view.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Cursor;
 use std::path::Path;
-use std::sync::Arc;
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -435,22 +433,32 @@ fn invalid_utf8(display: &str, bytes: &[u8], pos: usize, base: usize) -> Error {
     }
 }
 
-/// Reads a CSV export from its bytes.
-pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Result<Export> {
-    let (text, encoding) = decode_export(bytes, display, opts.encoding)?;
+/// The header of a CSV export: layout, columns and where the body starts.
+struct Head {
+    layout: Layout,
+    columns: Vec<ExportColumn>,
+    delim: u8,
+    /// Byte offset of the first body record in `text`.
+    body_start: usize,
+    /// The line the body starts on.
+    first_line: u64,
+}
+
+/// Reads the header rows of decoded export text (all of it, or its start).
+fn read_head(text: &[u8], display: &str, opts: &ReadOptions) -> Result<Head> {
     if text.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::invalid(
             display,
             "the file is empty; export the responses again",
         ));
     }
-    let delim = crate::table::sniff_delimiter_bytes(&text);
+    let delim = crate::table::sniff_delimiter_bytes(text);
     // The header rows, read with the csv crate (at most three records).
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delim)
-        .from_reader(text.as_slice());
+        .from_reader(text);
     let mut heads: Vec<(Vec<String>, u64)> = Vec::new();
     let mut rec = csv::StringRecord::new();
     // Up to three header rows, and the start of the record after them.
@@ -489,68 +497,115 @@ pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Resu
         body_start += 1;
     }
     let rows: Vec<&Vec<String>> = heads.iter().take(n_head).map(|(r, _)| r).collect();
-    let mut columns = header_columns(layout, &rows);
-    let width = columns.len();
+    let columns = header_columns(layout, &rows);
     let first_line = text[..body_start].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-    let body_bytes = &text[body_start..];
-    // The checking pass and the polars read run side by side; the check's
-    // error wins, since it names the line.
-    let (lines, body) = std::thread::scope(|scope| {
-        let check = scope.spawn(|| record_lines(body_bytes, delim, width, first_line, display));
-        let schema: Schema = (0..width)
-            .map(|i| Field::new(format!("c{i}").into(), DataType::String))
-            .collect();
-        let body = CsvReadOptions::default()
-            .with_has_header(false)
-            .with_schema(Some(Arc::new(schema)))
-            .with_parse_options(
-                CsvParseOptions::default()
-                    .with_separator(delim)
-                    .with_quote_char(Some(b'"'))
-                    .with_missing_is_null(true),
-            )
-            .into_reader_with_file_handle(Cursor::new(body_bytes))
-            .finish();
-        let lines = check
-            .join()
-            .map_err(|_| Error::invalid(display, "the record check stopped unexpectedly"))?;
-        Ok::<_, Error>((lines, body))
-    })?;
-    let lines = lines?;
-    let body = if lines.is_empty() {
-        empty_body(width)
-    } else {
-        body.map_err(|e| Error::Csv {
-            path: display.into(),
-            line: None,
-            message: e.to_string(),
-        })?
-    };
-    // Drop rows with nothing in them (blank lines, ",,,,"), as the line
-    // count did.
-    let body = if body.height() != lines.len() {
-        let mask = body
-            .columns()
-            .iter()
-            .map(|c| c.is_not_null())
-            .reduce(|a, b| a | b)
-            .unwrap_or_else(|| BooleanChunked::full("m".into(), false, body.height()));
-        body.filter(&mask)
-            .map_err(|e| Error::invalid(display, e.to_string()))?
-    } else {
-        body
-    };
-    if body.height() != lines.len() {
-        return Err(Error::Csv {
-            path: display.into(),
-            line: None,
-            message: format!(
-                "read {} records but counted {}; the quoting is inconsistent",
-                body.height(),
-                lines.len()
-            ),
-        });
+    Ok(Head {
+        layout,
+        columns,
+        delim,
+        body_start,
+        first_line,
+    })
+}
+
+/// The header of a UTF-8 CSV export read from the start of the file, for
+/// the streaming reader: an [`Export`] without body and where the body
+/// starts. `None` when the file needs the whole-file reader (another
+/// encoding, or a header longer than the first megabyte).
+pub(crate) fn open_csv(
+    path: &Path,
+    display: &str,
+    opts: &ReadOptions,
+) -> Result<Option<(Export, super::records::Body)>> {
+    const HEAD: u64 = 1 << 20;
+    if opts.encoding == EncodingChoice::Windows1252 {
+        return Ok(None);
     }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut buf = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, HEAD), &mut buf)
+        .map_err(|e| Error::io(path, e))?;
+    let whole = (buf.len() as u64) < HEAD;
+    let mut bom = 0;
+    if let Some((enc, len)) = encoding_rs::Encoding::for_bom(&buf) {
+        if enc != encoding_rs::UTF_8 {
+            return Ok(None);
+        }
+        bom = len;
+    }
+    let text = &buf[bom..];
+    let valid = match std::str::from_utf8(text) {
+        Ok(_) => true,
+        // A character cut by the end of the buffer is fine.
+        Err(e) => e.error_len().is_none() && !whole,
+    };
+    if !valid {
+        return Ok(None);
+    }
+    let head = read_head(text, display, opts)?;
+    // The header and the first record's start must lie inside the buffer.
+    if !whole && text[head.body_start..].iter().all(|&b| b != b'\n') {
+        return Ok(None);
+    }
+    let body = super::records::Body {
+        offset: (bom + head.body_start) as u64,
+        delim: head.delim,
+        width: head.columns.len(),
+        first_line: head.first_line,
+    };
+    let encoding = if bom > 0 { "UTF-8 (with BOM)" } else { "UTF-8" };
+    let export = Export::new(
+        display,
+        opts,
+        head.layout,
+        encoding.into(),
+        head.columns,
+        empty_body(0),
+        Vec::new(),
+        "line",
+    );
+    Ok(Some((export, body)))
+}
+
+/// Reads a CSV export from its bytes.
+pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Result<Export> {
+    let (text, encoding) = decode_export(bytes, display, opts.encoding)?;
+    let Head {
+        layout,
+        mut columns,
+        delim,
+        body_start,
+        first_line,
+    } = read_head(&text, display, opts)?;
+    let width = columns.len();
+    let body_bytes = &text[body_start..];
+    let body_text = std::str::from_utf8(body_bytes)
+        .map_err(|e| invalid_utf8(display, &text, body_start + e.valid_up_to(), 0))?;
+    // One text column per export column, filled by the same scanner the
+    // streaming reader uses (see `records`), so both read a file alike.
+    let mut builders: Vec<StringChunkedBuilder> = (0..width)
+        .map(|i| StringChunkedBuilder::new(format!("c{i}").into(), 0))
+        .collect();
+    let mut lines = Vec::new();
+    super::records::scan_records(body_bytes, delim, width, first_line, |line, spans| {
+        lines.push(line);
+        for (b, s) in builders.iter_mut().zip(spans) {
+            match s.text(body_text) {
+                Some(t) => b.append_value(t),
+                None => b.append_null(),
+            }
+        }
+        Ok(())
+    })
+    .map_err(|e| e.into_error(display, width))?;
+    let body = DataFrame::new(
+        lines.len(),
+        builders
+            .into_iter()
+            .map(|b| b.finish().into_column())
+            .collect(),
+    )
+    .map_err(|e| Error::invalid(display, e.to_string()))?;
     // A trailing comma on every line gives an unnamed last column; keep it
     // only when something is in it.
     let mut body = body;
@@ -580,98 +635,6 @@ fn empty_body(width: usize) -> DataFrame {
         .map(|i| Column::new(format!("c{i}").into(), Vec::<Option<String>>::new()))
         .collect();
     DataFrame::new(0, cols).unwrap_or_default()
-}
-
-/// One pass over the body: the line each record starts on, a check that
-/// every record has as many fields as the header, and a clear error for a
-/// file that ends inside a quoted field. It follows the CSV rules the csv
-/// crate and polars follow (a quote opens a quoted field only at its start,
-/// `""` inside is a quote) and jumps between quotes, delimiters and line
-/// feeds with `memchr`, so it finishes well before the polars read it runs
-/// beside. Blank lines and records with nothing between the delimiters are
-/// skipped, as polars skips them.
-fn record_lines(
-    body: &[u8],
-    delim: u8,
-    width: usize,
-    first_line: u64,
-    display: &str,
-) -> Result<Vec<u64>> {
-    let n = body.len();
-    let count_lf = |a: usize, b: usize| memchr::memchr_iter(b'\n', &body[a..b]).count() as u64;
-    let mut lines = Vec::new();
-    let (mut pos, mut line) = (0usize, first_line);
-    loop {
-        while pos < n && matches!(body[pos], b'\n' | b'\r') {
-            if body[pos] == b'\n' {
-                line += 1;
-            }
-            pos += 1;
-        }
-        if pos >= n {
-            break;
-        }
-        let start_line = line;
-        let (mut fields, mut content) = (0usize, false);
-        loop {
-            fields += 1;
-            if pos < n && body[pos] == b'"' {
-                content = true;
-                pos += 1;
-                loop {
-                    let Some(k) = memchr::memchr(b'"', &body[pos..]) else {
-                        return Err(Error::Csv {
-                            path: display.into(),
-                            line: Some(start_line),
-                            message: "the file ends inside a quoted field: it looks truncated; export it again".into(),
-                        });
-                    };
-                    line += count_lf(pos, pos + k);
-                    pos += k + 1;
-                    if pos < n && body[pos] == b'"' {
-                        pos += 1;
-                    } else {
-                        break;
-                    }
-                }
-            }
-            let k = memchr::memchr2(delim, b'\n', &body[pos..]).unwrap_or(n - pos);
-            if body[pos..pos + k].iter().any(|&b| b != b'\r') {
-                content = true;
-            }
-            pos += k;
-            if pos < n && body[pos] == delim {
-                pos += 1;
-                continue;
-            }
-            if pos < n {
-                line += 1;
-                pos += 1;
-            }
-            break;
-        }
-        if !content {
-            // Only delimiters (",,,,"): no response.
-            continue;
-        }
-        if fields != width {
-            let at_end = pos >= n;
-            let hint = if at_end && fields < width {
-                "the last record is short: the file looks truncated; export it again"
-            } else {
-                "check for an unquoted delimiter or a stray quote in this record"
-            };
-            return Err(Error::Csv {
-                path: display.into(),
-                line: Some(start_line),
-                message: format!(
-                    "the record has {fields} fields where the header has {width}; {hint}"
-                ),
-            });
-        }
-        lines.push(start_line);
-    }
-    Ok(lines)
 }
 
 fn cell(row: &[String], i: usize) -> &str {

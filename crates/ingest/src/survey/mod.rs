@@ -16,15 +16,20 @@
 //!
 //! Each accepted respondent gives one row per answer in the long table
 //! (respondent, municipality, wave, question, value, label, number,
-//! missing); a multiple-choice question gives one row per chosen option, and
-//! unanswered questions give no row. "Weet niet", N/A codes, negative
+//! missing), respondent by respondent in file order; a multiple-choice
+//! question gives one row per chosen option, and unanswered questions give
+//! no row. Respondent, municipality, question and label are categorical
+//! columns ([`text_column`] gives them as text); an open answer's text is
+//! its value and it has no label. "Weet niet", N/A codes, negative
 //! recodes and SPSS user-missing values are rows with `missing = true` and
 //! no number, so they never enter a sum. Respondents that cannot be used are
 //! rejected with the line and the reason: rows read = accepted + rejected.
 
 pub mod dates;
+mod decode;
 pub mod export;
 pub mod job;
+mod records;
 pub mod spss;
 pub mod structure;
 
@@ -36,7 +41,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{Source, SourceKind, Wave};
-use crate::resolve::{Resolution, Resolver};
+use crate::resolve::Resolver;
 use crate::table::parse_number;
 use crate::Reject;
 pub use export::{read_export, EncodingChoice, Export, Layout, Platform, ReadOptions};
@@ -301,145 +306,6 @@ fn plain_number(t: &str) -> Option<f64> {
     None
 }
 
-/// Per record: the respondent id, or why the record is not a response.
-struct RowCheck {
-    ids: Vec<String>,
-    municipality: Vec<String>,
-    ok: Vec<bool>,
-    rejects: Vec<(usize, String)>,
-}
-
-fn check_rows(
-    export: &Export,
-    id_col: Option<usize>,
-    muni_col: Option<usize>,
-    resolver: Option<&Resolver>,
-) -> Result<RowCheck> {
-    let n = export.height();
-    let stem = Path::new(&export.file)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("survey")
-        .to_string();
-    let ids_ca = id_col.map(|c| export.column(c)).transpose()?;
-    // Qualtrics' Status column; in a Qualtrics SPSS export it is the
-    // variable `Status` whose value labels name "Survey Preview".
-    let status_col = match export.layout.platform() {
-        Platform::Qualtrics => export.find("status"),
-        Platform::Spss => export.find("Status").filter(|c| {
-            export
-                .labels
-                .get(c)
-                .is_some_and(|l| l.values().any(|v| v == "Survey Preview"))
-        }),
-        _ => None,
-    };
-    let status = status_col.map(|c| export.column(c)).transpose()?;
-    let muni = muni_col.map(|c| export.column(c)).transpose()?;
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut seen_text: PlHashMap<&str, (std::result::Result<String, String>, bool)> =
-        PlHashMap::new();
-    let mut out = RowCheck {
-        ids: Vec::with_capacity(n),
-        municipality: Vec::with_capacity(n),
-        ok: vec![true; n],
-        rejects: Vec::new(),
-    };
-    for i in 0..n {
-        let id = match &ids_ca {
-            Some(ca) => ca.get(i).unwrap_or("").trim().to_string(),
-            None => format!("{stem}#{}", i + 1),
-        };
-        out.ids.push(id.clone());
-        out.municipality.push(String::new());
-        let line = export.lines[i];
-        if id.is_empty() {
-            out.ok[i] = false;
-            out.rejects
-                .push((i, "the response has no respondent id".into()));
-            continue;
-        }
-        if let Some(first) = seen.get(&id) {
-            out.ok[i] = false;
-            out.rejects.push((
-                i,
-                format!(
-                    "duplicate respondent id {id} (first on {} {first})",
-                    export.record_word
-                ),
-            ));
-            continue;
-        }
-        seen.insert(id.clone(), line);
-        if let Some(st) = &status {
-            let v = st.get(i).unwrap_or("").trim();
-            if let Some((code, _, what)) = QUALTRICS_NON_RESPONSE
-                .iter()
-                .filter(|(c, _, _)| !(export.include_tests && *c == "2"))
-                .find(|(c, t, _)| *c == v || t.eq_ignore_ascii_case(v))
-            {
-                out.ok[i] = false;
-                out.rejects.push((
-                    i,
-                    format!(
-                        "response {id} is {what} (Status {code}), not a real response{}",
-                        if code == &"2" {
-                            " (read them with include_tests)"
-                        } else {
-                            ""
-                        }
-                    ),
-                ));
-                continue;
-            }
-        }
-        if let (Some(m), Some(r)) = (&muni, resolver) {
-            let typed = m.get(i).unwrap_or("");
-            // Each spelling is resolved once; repeats only count for the
-            // review list.
-            let placed = match seen_text.get(typed) {
-                Some(hit) => {
-                    if hit.1 {
-                        r.recount(typed);
-                    }
-                    hit.0.clone()
-                }
-                None => {
-                    let res = r.resolve(typed);
-                    let counted =
-                        matches!(res, Resolution::Fuzzy { .. } | Resolution::Uncertain { .. });
-                    let placed = match res {
-                        Resolution::Uncertain { suggestion, reason } => {
-                            let hint = match suggestion {
-                                Some((code, score)) => format!(
-                                    " (best match {} {code}, score {score:.2})",
-                                    r.municipality(&code).map(|m| m.name.as_str()).unwrap_or("")
-                                ),
-                                None => String::new(),
-                            };
-                            Err(format!(
-                                "municipality '{}': {reason}{hint}; settle it in the mapping file (see the review list)",
-                                typed.trim()
-                            ))
-                        }
-                        res => Ok(res.code().unwrap_or("").to_string()),
-                    };
-                    seen_text.insert(typed, (placed.clone(), counted));
-                    placed
-                }
-            };
-            match placed {
-                Ok(code) => out.municipality[i] = code,
-                Err(msg) => {
-                    out.ok[i] = false;
-                    out.rejects.push((i, format!("response {id}: {msg}")));
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// One entry of a column's answer table: what a coded cell becomes.
 #[derive(Debug, Clone)]
 struct Entry {
@@ -448,21 +314,6 @@ struct Entry {
     label: String,
     number: Option<f64>,
     missing: bool,
-}
-
-/// The answers of one column: coded (row, entry) pairs and cells taken as
-/// they are (row, number).
-#[derive(Default)]
-struct Chunk {
-    entries: Vec<Entry>,
-    coded_rows: Vec<IdxSize>,
-    coded_entry: Vec<IdxSize>,
-    cell_rows: Vec<IdxSize>,
-    cell_number: Vec<Option<f64>>,
-    /// The question of the cell rows.
-    cell_question: u32,
-    col: usize,
-    errors: Vec<(usize, String)>,
 }
 
 /// Whether a cell looks like an answer code (`A4`, `12`, `-oth-`, `SQ001`)
@@ -669,114 +520,6 @@ fn decode_coded(
     }
 }
 
-/// Decodes one mapped column over all accepted rows.
-#[allow(clippy::too_many_arguments)]
-fn decode_column(
-    export: &Export,
-    col: usize,
-    q: &Question,
-    qi: u32,
-    other_qi: u32,
-    target: Target,
-    ok: &[bool],
-    imply_other: Option<usize>,
-) -> Result<Chunk> {
-    let ca = export.column(col)?;
-    let labels = export.labels.get(&col);
-    let missing = export.missing.get(&col);
-    let mut chunk = Chunk {
-        col,
-        cell_question: qi,
-        ..Default::default()
-    };
-    let free = matches!(target, Target::Other(_))
-        || matches!(q.kind, QuestionType::Open | QuestionType::Municipality)
-        || (q.kind == QuestionType::Numeric
-            && q.options.is_empty()
-            && missing.is_none()
-            && labels.is_none());
-    if matches!(target, Target::Other(_)) {
-        chunk.cell_question = other_qi;
-    }
-    if free {
-        let numeric = q.kind == QuestionType::Numeric && !matches!(target, Target::Other(_));
-        // An "other" text means the "other" option was chosen, when no
-        // column says so itself.
-        if let Some(oi) = imply_other {
-            let o = &q.options[oi];
-            chunk.entries.push(Entry {
-                question: qi,
-                value: o.code.clone(),
-                label: o.label.clone(),
-                number: if o.missing {
-                    None
-                } else {
-                    parse_number(&o.code)
-                },
-                missing: o.missing,
-            });
-        }
-        for (i, v) in ca.iter().enumerate() {
-            let Some(v) = v else { continue };
-            if !ok[i] || v.trim().is_empty() {
-                continue;
-            }
-            let number = if numeric {
-                match parse_number(v.trim()) {
-                    Some(n) => Some(n),
-                    None => {
-                        chunk.errors.push((
-                            i,
-                            format!("'{}' is not a number (question '{}')", v.trim(), q.id),
-                        ));
-                        continue;
-                    }
-                }
-            } else {
-                None
-            };
-            chunk.cell_rows.push(i as IdxSize);
-            chunk.cell_number.push(number);
-            if imply_other.is_some() {
-                chunk.coded_rows.push(i as IdxSize);
-                chunk.coded_entry.push(0);
-            }
-        }
-        return Ok(chunk);
-    }
-    // Coded: decode each distinct value once.
-    let mut cache: PlHashMap<&str, std::result::Result<Vec<IdxSize>, String>> = PlHashMap::new();
-    for (i, v) in ca.iter().enumerate() {
-        let Some(v) = v else { continue };
-        if !ok[i] || v.trim().is_empty() {
-            continue;
-        }
-        let decoded = cache.entry(v).or_insert_with(|| {
-            let t = v.trim();
-            let lab = labels.and_then(|l| l.get(t)).map(String::as_str);
-            let miss = missing.is_some_and(|m| m.contains(t));
-            decode_coded(q, qi, other_qi, &target, t, lab, miss).map(|es| {
-                es.into_iter()
-                    .map(|e| {
-                        chunk.entries.push(e);
-                        (chunk.entries.len() - 1) as IdxSize
-                    })
-                    .collect()
-            })
-        });
-        match decoded {
-            Ok(es) => {
-                for &e in es.iter() {
-                    chunk.coded_rows.push(i as IdxSize);
-                    chunk.coded_entry.push(e);
-                }
-            }
-            Err(m) => chunk.errors.push((i, m.clone())),
-        }
-    }
-    Ok(chunk)
-}
-
 /// Applies an instrument to an export: the harmonised long table.
 ///
 /// `resolver` turns the municipality question into CBS codes; without one
@@ -786,358 +529,9 @@ pub fn harmonise(
     instrument: &Instrument,
     resolver: Option<&Resolver>,
 ) -> Result<SurveyData> {
-    let platform = export.layout.platform();
-    let map = instrument.columns.get(platform.name()).ok_or_else(|| {
-        Error::invalid(
-            &export.file,
-            format!(
-                "the instrument has no [columns.{}] table saying which column holds which question; the file is a {}",
-                platform.name(),
-                export.layout.describe()
-            ),
-        )
-    })?;
-    let mut targets: Vec<(usize, Target)> = Vec::new();
-    let mut id_col = export.respondent_column();
-    for (column, t) in map {
-        let target = instrument.target(t).map_err(|m| {
-            Error::invalid(&export.file, format!("columns.{}: {m}", platform.name()))
-        })?;
-        // An SPSS dichotomy set (`"$kanalen" = "kanalen"`): its variables
-        // are the question's options, in order.
-        if let Some(set) = export.mr_sets.iter().find(|s| s.name == *column) {
-            let bad = |m: String| {
-                Error::invalid(
-                    &export.file,
-                    format!("columns.{}: {column}: {m}", platform.name()),
-                )
-            };
-            let Target::Whole(q) = target else {
-                return Err(bad(format!(
-                    "a multiple-response set maps to a whole question, not '{t}'"
-                )));
-            };
-            let counted_is_yes = set
-                .counted
-                .as_deref()
-                .is_some_and(|c| YES.contains(&c.to_lowercase().as_str()));
-            if q.kind != QuestionType::Multiple
-                || !counted_is_yes
-                || set.columns.len() != q.options.len()
-            {
-                return Err(bad(format!(
-                    "the set has {} variables ({}) and question '{}' has {} options; a dichotomy set counting 1 maps to a multiple-choice question with one option per variable, otherwise map the variables one by one",
-                    set.columns.len(),
-                    if set.counted.is_some() { "dichotomy" } else { "categories" },
-                    q.id,
-                    q.options.len()
-                )));
-            }
-            for (i, member) in set.columns.iter().enumerate() {
-                let col = export.find(member).ok_or_else(|| {
-                    bad(format!("variable {member} of the set is not in the file"))
-                })?;
-                targets.push((col, Target::Option(q, i)));
-            }
-            continue;
-        }
-        let col = export.find(column).ok_or_else(|| Error::MissingColumn {
-            path: export.file.clone().into(),
-            column: format!("{column} (mapped to '{t}')"),
-            hint: format!(
-                "the instrument expects this column; check that the export belongs to this survey or correct [columns.{}]",
-                platform.name()
-            ),
-        })?;
-        match target {
-            Target::Respondent => id_col = Some(col),
-            _ => targets.push((col, target)),
-        }
-    }
-    targets.sort_by_key(|(c, _)| *c);
-    let muni_col = targets
-        .iter()
-        .find(|(_, t)| matches!(t, Target::Whole(q) if q.kind == QuestionType::Municipality))
-        .map(|(c, _)| *c);
-    let check = check_rows(export, id_col, muni_col, resolver)?;
-    // Question ids in instrument order, then "<id>:other".
-    let mut qnames: Vec<String> = instrument.questions.iter().map(|q| q.id.clone()).collect();
-    qnames.extend(
-        instrument
-            .questions
-            .iter()
-            .map(|q| format!("{}:other", q.id)),
-    );
-    let nq = instrument.questions.len() as u32;
-    let qindex = |q: &Question| {
-        instrument
-            .questions
-            .iter()
-            .position(|x| x.id == q.id)
-            .unwrap_or(0) as u32
-    };
-    let chunks: Vec<Result<Chunk>> = {
-        use rayon::prelude::*;
-        targets
-            .par_iter()
-            .map(|(col, t)| {
-                let q = match t {
-                    Target::Whole(q) | Target::Option(q, _) | Target::Other(q) => *q,
-                    Target::Respondent => unreachable!("respondent targets are taken out above"),
-                };
-                let qi = qindex(q);
-                // For a multiple-choice "other" text without its own tick column.
-                let imply = match t {
-                    Target::Other(q) if q.kind == QuestionType::Multiple => {
-                        q.options.iter().position(|o| o.other).filter(|oi| {
-                            !targets.iter().any(|(_, t2)| matches!(t2, Target::Option(q2, i2) if q2.id == q.id && i2 == oi))
-                        })
-                    }
-                    _ => None,
-                };
-                decode_column(export, *col, q, qi, nq + qi, *t, &check.ok, imply)
-            })
-            .collect()
-    };
-    let chunks: Vec<Chunk> = chunks.into_iter().collect::<Result<_>>()?;
-    let mut ok = check.ok.clone();
-    let mut rejects: Vec<(usize, String)> = check.rejects;
-    let mut bad: BTreeMap<usize, String> = BTreeMap::new();
-    for c in &chunks {
-        for (row, msg) in &c.errors {
-            bad.entry(*row).or_insert_with(|| {
-                format!(
-                    "response {}, column {}: {msg}",
-                    check.ids[*row], export.columns[c.col].name
-                )
-            });
-        }
-    }
-    for (row, msg) in bad {
-        ok[row] = false;
-        rejects.push((row, msg));
-    }
-    let muni_values = if resolver.is_some() {
-        check.municipality.clone()
-    } else {
-        match muni_col {
-            Some(c) => {
-                let ca = export.column(c)?;
-                (0..export.height())
-                    .map(|i| ca.get(i).unwrap_or("").trim().to_string())
-                    .collect()
-            }
-            None => vec![String::new(); export.height()],
-        }
-    };
-    let long = assemble(
-        export,
-        &chunks,
-        &ok,
-        &check.ids,
-        &muni_values,
-        &qnames,
-        instrument.wave,
-    )?;
-    finish(export, long, &ok, &check.ids, &muni_values, rejects)
-}
-
-fn finish(
-    export: &Export,
-    long: DataFrame,
-    ok: &[bool],
-    ids: &[String],
-    muni: &[String],
-    mut rejects: Vec<(usize, String)>,
-) -> Result<SurveyData> {
-    rejects.sort_by_key(|(r, _)| *r);
-    let respondents = (0..export.height())
-        .filter(|&i| ok[i])
-        .map(|i| (ids[i].clone(), muni[i].clone()))
-        .collect();
-    let mut submitted = BTreeMap::new();
-    if let Some(c) = export.submitted_column() {
-        let ca = export.column(c)?;
-        for i in (0..export.height()).filter(|&i| ok[i]) {
-            if let Some(t) = ca.get(i).and_then(dates::iso) {
-                submitted.insert(ids[i].clone(), t);
-            }
-        }
-    }
-    let data = SurveyData {
-        file: export.file.clone(),
-        layout: export.layout,
-        encoding: export.encoding.clone(),
-        long,
-        respondents,
-        submitted,
-        rows_read: export.height(),
-        rejects: rejects
-            .into_iter()
-            .map(|(r, m)| Reject::new(&export.file, export.lines[r], m))
-            .collect(),
-    };
-    data.check_counts()?;
-    Ok(data)
-}
-
-/// Builds the long DataFrame from decoded chunks, keeping accepted rows.
-fn assemble(
-    export: &Export,
-    chunks: &[Chunk],
-    ok: &[bool],
-    ids: &[String],
-    muni: &[String],
-    qnames: &[String],
-    wave: Wave,
-) -> Result<DataFrame> {
-    let err = |e: PolarsError| {
-        Error::invalid(
-            &export.file,
-            format!("cannot build the response table: {e}"),
-        )
-    };
-    let ids_ca =
-        StringChunked::from_iter_values("respondent".into(), ids.iter().map(String::as_str));
-    let muni_ca =
-        StringChunked::from_iter_values("municipality".into(), muni.iter().map(String::as_str));
-    // One part of the long table: the rows' respondent and municipality,
-    // then question, value, label, number and missing.
-    let part = |rows: &IdxCa, rest: [Column; 5]| -> Result<DataFrame> {
-        let mut cols = vec![
-            ids_ca.take(rows).map_err(err)?.into_column(),
-            muni_ca.take(rows).map_err(err)?.into_column(),
-        ];
-        cols.extend(rest);
-        DataFrame::new(rows.len(), cols).map_err(err)
-    };
-    let named = |s: Series, name: &str| s.with_name(name.into()).into_column();
-    let build = |c: &Chunk| -> Result<Vec<DataFrame>> {
-        let mut parts = Vec::with_capacity(2);
-        // Coded rows: gathered from the column's small answer table.
-        let keep: Vec<usize> = (0..c.coded_rows.len())
-            .filter(|&k| ok[c.coded_rows[k] as usize])
-            .collect();
-        if !keep.is_empty() {
-            let rows = IdxCa::from_vec("r".into(), keep.iter().map(|&k| c.coded_rows[k]).collect());
-            let ent = IdxCa::from_vec("e".into(), keep.iter().map(|&k| c.coded_entry[k]).collect());
-            let text = |values: Vec<&str>| -> Result<Series> {
-                let ca = StringChunked::from_iter_values("t".into(), values.into_iter());
-                Ok(ca.take(&ent).map_err(err)?.into_series())
-            };
-            let pick = |f: fn(&Entry) -> &str| c.entries.iter().map(f).collect::<Vec<&str>>();
-            let e_n: Float64Chunked = c.entries.iter().map(|e| e.number).collect();
-            let e_m: BooleanChunked = c.entries.iter().map(|e| Some(e.missing)).collect();
-            parts.push(part(
-                &rows,
-                [
-                    named(
-                        text(
-                            c.entries
-                                .iter()
-                                .map(|e| qnames[e.question as usize].as_str())
-                                .collect(),
-                        )?,
-                        "question",
-                    ),
-                    named(text(pick(|e| e.value.as_str()))?, "value"),
-                    named(text(pick(|e| e.label.as_str()))?, "label"),
-                    named(e_n.take(&ent).map_err(err)?.into_series(), "number"),
-                    named(e_m.take(&ent).map_err(err)?.into_series(), "missing"),
-                ],
-            )?);
-        }
-        // Cells taken as they are (open answers, numbers).
-        let keep: Vec<usize> = (0..c.cell_rows.len())
-            .filter(|&k| ok[c.cell_rows[k] as usize])
-            .collect();
-        if !keep.is_empty() {
-            let rows = IdxCa::from_vec("r".into(), keep.iter().map(|&k| c.cell_rows[k]).collect());
-            let n = rows.len();
-            let values = export.column(c.col)?.take(&rows).map_err(err)?;
-            // Trimming copies the strings; most columns need none.
-            let needs_trim = values.iter().flatten().any(|v| v.len() != v.trim().len());
-            let values = if needs_trim {
-                values.apply_values(|v| std::borrow::Cow::Owned(v.trim().to_string()))
-            } else {
-                values
-            };
-            let number: Float64Chunked = keep.iter().map(|&k| c.cell_number[k]).collect();
-            let q = qnames[c.cell_question as usize].as_str();
-            let scalar = |name: &str, v: AnyValue<'static>, dt: DataType| {
-                Column::new_scalar(name.into(), Scalar::new(dt, v), n)
-            };
-            parts.push(part(
-                &rows,
-                [
-                    scalar(
-                        "question",
-                        AnyValue::StringOwned(q.into()),
-                        DataType::String,
-                    ),
-                    named(values.clone().into_series(), "value"),
-                    named(values.into_series(), "label"),
-                    named(number.into_series(), "number"),
-                    scalar("missing", AnyValue::Boolean(false), DataType::Boolean),
-                ],
-            )?);
-        }
-        Ok(parts)
-    };
-    let parts: Vec<DataFrame> = {
-        use rayon::prelude::*;
-        let built: Vec<Result<Vec<DataFrame>>> = chunks.par_iter().map(build).collect();
-        let mut parts = Vec::new();
-        for b in built {
-            parts.extend(b?);
-        }
-        parts
-    };
-    let mut long = if parts.is_empty() {
-        DataFrame::new(
-            0,
-            vec![
-                Column::new("respondent".into(), Vec::<String>::new()),
-                Column::new("municipality".into(), Vec::<String>::new()),
-                Column::new("question".into(), Vec::<String>::new()),
-                Column::new("value".into(), Vec::<String>::new()),
-                Column::new("label".into(), Vec::<String>::new()),
-                Column::new("number".into(), Vec::<Option<f64>>::new()),
-                Column::new("missing".into(), Vec::<bool>::new()),
-            ],
-        )
-        .map_err(err)?
-    } else {
-        let mut it = parts.into_iter();
-        let mut acc = it.next().unwrap_or_default();
-        for p in it {
-            acc.vstack_mut_owned(p).map_err(err)?;
-        }
-        acc
-    };
-    let n = long.height();
-    long.insert_column(
-        2,
-        Column::new_scalar(
-            "wave".into(),
-            Scalar::new(DataType::Int32, AnyValue::Int32(i32::from(wave.year()))),
-            n,
-        ),
-    )
-    .map_err(err)?;
-    let long = long
-        .select([
-            "respondent",
-            "municipality",
-            "wave",
-            "question",
-            "value",
-            "label",
-            "number",
-            "missing",
-        ])
-        .map_err(err)?;
-    Ok(long)
+    let plan = decode::Plan::for_instrument(export, instrument)?;
+    let parts = decode::frame(export, &plan)?;
+    decode::finish(export, &plan, parts, resolver, instrument.wave)
 }
 
 /// The platform's own view of an export, without an instrument: one row
@@ -1146,59 +540,9 @@ fn assemble(
 /// negative Qualtrics recodes and N/A texts. The municipality column is
 /// empty and the wave is the one given.
 pub fn raw_long(export: &Export, wave: Wave) -> Result<SurveyData> {
-    let id_col = export.respondent_column();
-    let check = check_rows(export, id_col, None, None)?;
-    let qualtrics = export.layout.platform() == Platform::Qualtrics;
-    let mut qnames: Vec<String> = Vec::new();
-    let mut chunks = Vec::new();
-    for (col, c) in export.columns.iter().enumerate() {
-        if Some(col) == id_col {
-            continue;
-        }
-        let qi = qnames.len() as u32;
-        qnames.push(c.key.clone());
-        let ca = export.column(col)?;
-        let labels = export.labels.get(&col);
-        let missing = export.missing.get(&col);
-        let mut chunk = Chunk {
-            col,
-            cell_question: qi,
-            ..Default::default()
-        };
-        let mut cache: PlHashMap<&str, IdxSize> = PlHashMap::new();
-        for (i, v) in ca.iter().enumerate() {
-            let Some(v) = v else { continue };
-            let t = v.trim();
-            if !check.ok[i] || t.is_empty() {
-                continue;
-            }
-            let e = *cache.entry(v).or_insert_with(|| {
-                let label = labels
-                    .and_then(|l| l.get(t))
-                    .cloned()
-                    .unwrap_or_else(|| t.to_string());
-                let number = plain_number(t);
-                let declared = missing.is_some_and(|m| m.contains(t));
-                let negative_recode =
-                    qualtrics && number.is_some_and(|n| n < 0.0 && n.fract() == 0.0);
-                let miss = declared || negative_recode || is_na_text(&label) || is_na_text(t);
-                chunk.entries.push(Entry {
-                    question: qi,
-                    value: t.to_string(),
-                    label,
-                    number: if miss { None } else { number },
-                    missing: miss,
-                });
-                (chunk.entries.len() - 1) as IdxSize
-            });
-            chunk.coded_rows.push(i as IdxSize);
-            chunk.coded_entry.push(e);
-        }
-        chunks.push(chunk);
-    }
-    let muni = vec![String::new(); export.height()];
-    let long = assemble(export, &chunks, &check.ok, &check.ids, &muni, &qnames, wave)?;
-    finish(export, long, &check.ok, &check.ids, &muni, check.rejects)
+    let plan = decode::Plan::raw(export)?;
+    let parts = decode::frame(export, &plan)?;
+    decode::finish(export, &plan, parts, None, wave)
 }
 
 fn wide(data: &SurveyData) -> Result<DataFrame> {
@@ -1212,9 +556,9 @@ fn wide(data: &SurveyData) -> Result<DataFrame> {
         .collect();
     let n = data.respondents.len();
     let l = &data.long;
-    let resp = l.column("respondent").and_then(|c| c.str()).map_err(err)?;
-    let q = l.column("question").and_then(|c| c.str()).map_err(err)?;
-    let v = l.column("value").and_then(|c| c.str()).map_err(err)?;
+    let resp = text_column(l, "respondent").map_err(err)?;
+    let q = text_column(l, "question").map_err(err)?;
+    let v = text_column(l, "value").map_err(err)?;
     let mut order: Vec<String> = Vec::new();
     let mut cols: HashMap<String, Vec<Option<String>>> = HashMap::new();
     for ((r, q), v) in resp.iter().zip(q.iter()).zip(v.iter()) {
@@ -1271,13 +615,10 @@ pub fn open_sources(data: &SurveyData, instrument: &Instrument) -> Result<Vec<So
     let err =
         |e: PolarsError| Error::invalid(&data.file, format!("cannot read the response table: {e}"));
     let l = &data.long;
-    let resp = l.column("respondent").and_then(|c| c.str()).map_err(err)?;
-    let muni = l
-        .column("municipality")
-        .and_then(|c| c.str())
-        .map_err(err)?;
-    let q = l.column("question").and_then(|c| c.str()).map_err(err)?;
-    let v = l.column("value").and_then(|c| c.str()).map_err(err)?;
+    let resp = text_column(l, "respondent").map_err(err)?;
+    let muni = text_column(l, "municipality").map_err(err)?;
+    let q = text_column(l, "question").map_err(err)?;
+    let v = text_column(l, "value").map_err(err)?;
     let mut out = Vec::new();
     for i in 0..l.height() {
         let (Some(r), Some(qid), Some(text)) = (resp.get(i), q.get(i), v.get(i)) else {
@@ -1307,6 +648,18 @@ pub fn open_sources(data: &SurveyData, instrument: &Instrument) -> Result<Vec<So
     Ok(out)
 }
 
+/// A text column of a table as plain strings. pokeval's long tables keep
+/// respondent, municipality, question, value and label as categoricals
+/// (see [`decode`]); this gives any of them, or a column that is already
+/// text, as a string column.
+pub fn text_column(df: &DataFrame, name: &str) -> PolarsResult<StringChunked> {
+    let c = df.column(name)?;
+    if c.dtype() == &DataType::String {
+        return Ok(c.str()?.clone());
+    }
+    Ok(c.cast(&DataType::String)?.str()?.clone())
+}
+
 /// Output formats for [`write_tables`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableFormat {
@@ -1315,18 +668,44 @@ pub enum TableFormat {
 }
 
 /// Writes a DataFrame as CSV or Parquet, atomically.
+///
+/// Categorical columns are written as text: in Parquet a categorical
+/// column would carry its category ids, which depend on the order strings
+/// were first seen in the process, and the same inputs must give the same
+/// bytes.
 pub fn write_table(df: &mut DataFrame, path: &Path, format: TableFormat) -> Result<()> {
     let mut buf: Vec<u8> = Vec::new();
-    let res = match format {
-        TableFormat::Csv => CsvWriter::new(&mut buf).include_header(true).finish(df),
-        TableFormat::Parquet => ParquetWriter::new(&mut buf).finish(df).map(|_| ()),
-    };
+    let res = as_text(df).and_then(|mut df| match format {
+        TableFormat::Csv => CsvWriter::new(&mut buf)
+            .include_header(true)
+            .finish(&mut df),
+        TableFormat::Parquet => ParquetWriter::new(&mut buf).finish(&mut df).map(|_| ()),
+    });
     res.map_err(|e| Error::invalid(path, format!("cannot write the table: {e}")))?;
     crate::fsio::write_atomic(path, &buf)
 }
 
+/// The table with its categorical columns cast to text.
+fn as_text(df: &DataFrame) -> PolarsResult<DataFrame> {
+    let cols = df
+        .columns()
+        .iter()
+        .map(|c| match c.dtype() {
+            DataType::Categorical(..) | DataType::Enum(..) => c.cast(&DataType::String),
+            _ => Ok(c.clone()),
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    DataFrame::new(df.height(), cols)
+}
+
 /// Reads an export, applies a structure file if given, and harmonises it
 /// with the instrument (or gives the raw view without one).
+///
+/// A UTF-8 CSV export read with an instrument is streamed: blocks of the
+/// file are parsed and decoded on every core without holding the file or a
+/// text copy of it, which keeps a 165 MB export to about twice its size in
+/// memory. Other files, other encodings and the raw view go through
+/// [`read_export`]; both ways give the same table.
 pub fn read_survey(
     path: &Path,
     display: &str,
@@ -1336,6 +715,15 @@ pub fn read_survey(
     resolver: Option<&Resolver>,
     wave: Wave,
 ) -> Result<SurveyData> {
+    let csv = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "csv" | "txt" | "tsv"));
+    if let (true, Some(ins)) = (csv, instrument) {
+        if let Some(data) = stream_survey(path, display, opts, structure, ins, resolver)? {
+            return Ok(data);
+        }
+    }
     let mut export = read_export(path, display, opts)?;
     if let Some(s) = structure {
         s.apply(&mut export)?;
@@ -1343,6 +731,51 @@ pub fn read_survey(
     match instrument {
         Some(ins) => harmonise(&export, ins, resolver),
         None => raw_long(&export, wave),
+    }
+}
+
+/// The streaming way of [`read_survey`]; `None` when the file needs the
+/// whole-file reader after all (not UTF-8, or a stray quote).
+fn stream_survey(
+    path: &Path,
+    display: &str,
+    opts: &ReadOptions,
+    structure: Option<&Structure>,
+    instrument: &Instrument,
+    resolver: Option<&Resolver>,
+) -> Result<Option<SurveyData>> {
+    let Some((mut export, body)) = export::open_csv(path, display, opts)? else {
+        return Ok(None);
+    };
+    if let Some(s) = structure {
+        s.apply(&mut export)?;
+    }
+    let plan = decode::Plan::for_instrument(&export, instrument)?;
+    let read = |cut: bool| {
+        records::stream(
+            path,
+            display,
+            body,
+            cut,
+            || decode::Decoder::new(&plan),
+            |decoder: &mut decode::Decoder| decoder.part(),
+            |decoder, part, line, text, spans| {
+                decoder.record(part, line, |c| spans.get(c).and_then(|s| s.text(text)))
+            },
+        )
+    };
+    let parts = match read(true) {
+        Err(records::Stop::Uncut) => read(false),
+        other => other,
+    };
+    match parts {
+        Ok(parts) => decode::finish(&export, &plan, parts, resolver, instrument.wave).map(Some),
+        Err(records::Stop::Fallback) => Ok(None),
+        Err(records::Stop::Uncut) => Err(Error::invalid(
+            display,
+            "internal: a record was cut while reading in one block",
+        )),
+        Err(records::Stop::Error(e)) => Err(e),
     }
 }
 
@@ -1369,36 +802,26 @@ pub fn map_open_text(
         Error::invalid(&data.file, format!("cannot update the response table: {e}"))
     };
     let l = &data.long;
-    let q = l.column("question").and_then(|c| c.str()).map_err(err)?;
-    let v = l.column("value").and_then(|c| c.str()).map_err(err)?;
+    let q = text_column(l, "question").map_err(err)?;
+    let v = text_column(l, "value").map_err(err)?;
     let is_open = |qid: &str| {
         qid.ends_with(":other")
             || instrument
                 .question(qid)
                 .is_some_and(|q| q.kind == QuestionType::Open)
     };
-    let label = l.column("label").and_then(|c| c.str()).map_err(err)?;
-    // Open answers: the rewritten text is both value and label; coded
+    // Open answers get the rewritten text (they have no label); coded
     // answers keep theirs.
-    let mut values: Vec<Option<String>> = Vec::with_capacity(l.height());
-    let mut labels: Vec<Option<String>> = Vec::with_capacity(l.height());
-    for ((q, v), lab) in q.iter().zip(v.iter()).zip(label.iter()) {
+    let mut values = StringChunkedBuilder::new("value".into(), l.height());
+    for (q, v) in q.iter().zip(v.iter()) {
         match (q, v) {
-            (Some(q), Some(v)) if is_open(q) => {
-                let t = f(v);
-                values.push(Some(t.clone()));
-                labels.push(Some(t));
-            }
-            (_, v) => {
-                values.push(v.map(str::to_string));
-                labels.push(lab.map(str::to_string));
-            }
+            (Some(q), Some(v)) if is_open(q) => values.append_value(f(v)),
+            (_, Some(v)) => values.append_value(v),
+            (_, None) => values.append_null(),
         }
     }
     let mut long = data.long.clone();
-    long.with_column(Column::new("value".into(), values))
-        .map_err(err)?;
-    long.with_column(Column::new("label".into(), labels))
+    long.with_column(values.finish().into_column())
         .map_err(err)?;
     data.long = long;
     Ok(())

@@ -1,0 +1,1014 @@
+//! From export records to the long table, one record at a time.
+//!
+//! A [`Plan`] says what each export column that matters holds: a question
+//! coded against the instrument, text taken as typed, or (without an
+//! instrument) the platform's own codes; and which columns hold the
+//! respondent id, the response status, the municipality and the submission
+//! time. A [`Decoder`] (one per thread, with a cache of the distinct cells
+//! of every coded column) turns records into a [`Part`]: answers as
+//! category ids, plus what each record says about itself. [`finish`] checks
+//! the records (ids, duplicates, test responses, municipality), drops the
+//! rejected ones and builds the long table.
+//!
+//! The same decoder serves every source: the streaming CSV reader
+//! ([`super::records::stream`]) feeds it fields straight from the file, and
+//! [`frame`] feeds it the text columns of any [`Export`] (SPSS, workbooks,
+//! archives, small CSV files). Both give the same table, row for row: one
+//! row per answer, respondent by respondent in file order, and within a
+//! respondent in column order.
+//!
+//! Respondent, municipality, question and label are categorical columns on
+//! polars' global categories: four bytes a cell instead of a sixteen-byte
+//! text view. The value is text: open answers are unique, and adding a new
+//! string to polars' category mapping costs more than reading it. An open
+//! answer has no label.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use polars::prelude::*;
+
+use super::export::{Export, MissingSpec, Platform};
+use super::{
+    dates, decode_coded, is_na_text, plain_number, Instrument, Question, QuestionType, SurveyData,
+    Target, QUALTRICS_NON_RESPONSE, YES,
+};
+use crate::error::{Error, Result};
+use crate::model::Wave;
+use crate::resolve::{Resolution, Resolver};
+use crate::table::parse_number;
+use crate::Reject;
+
+/// One distinct answer: question and label as category ids, the value as
+/// text; `number` is NaN when there is none.
+#[derive(Debug, Clone)]
+struct Answer {
+    question: u32,
+    value: Box<str>,
+    label: u32,
+    number: f64,
+    missing: bool,
+}
+
+/// What an export column holds.
+enum Kind<'a> {
+    /// Coded against the instrument's options.
+    Coded {
+        q: &'a Question,
+        target: Target<'a>,
+        /// Indexes into the plan's question names.
+        qi: u32,
+        other_qi: u32,
+    },
+    /// Taken as typed (open answers, the municipality, "other" texts,
+    /// numbers without options); `imply` is the entry of the "other"
+    /// option an "other" text stands for when no column ticks it. Numbers
+    /// and municipalities repeat and are cached like codes; open texts are
+    /// not.
+    Free {
+        q: &'a Question,
+        numeric: bool,
+        imply: Option<u32>,
+    },
+    /// The platform's own codes and labels (no instrument).
+    Raw,
+}
+
+struct ColPlan<'a> {
+    col: usize,
+    /// The category id of the question of this column's answers.
+    question: u32,
+    kind: Kind<'a>,
+    labels: Option<&'a BTreeMap<String, String>>,
+    missing: Option<&'a MissingSpec>,
+}
+
+/// What to read from an export's columns.
+pub(crate) struct Plan<'a> {
+    cols: Vec<ColPlan<'a>>,
+    id_col: Option<usize>,
+    status_col: Option<usize>,
+    muni_col: Option<usize>,
+    submitted_col: Option<usize>,
+    /// Category ids of the question names.
+    qcats: Vec<u32>,
+    mapping: Arc<CategoricalMapping>,
+    dtype: DataType,
+    qualtrics: bool,
+    file: &'a str,
+    /// Every distinct answer decoded so far, shared by all decoders (new
+    /// ones are rare: only cells no decoder has seen add one).
+    entries: Mutex<Vec<Answer>>,
+}
+
+impl<'a> Plan<'a> {
+    fn base(export: &'a Export, id_col: Option<usize>, names: &[String]) -> Result<Plan<'a>> {
+        let categories = Categories::global();
+        let mapping = categories.mapping();
+        let dtype = DataType::from_categories(categories);
+        let mut plan = Plan {
+            cols: Vec::new(),
+            id_col,
+            status_col: status_column(export),
+            muni_col: None,
+            submitted_col: export.submitted_column(),
+            qcats: Vec::with_capacity(names.len()),
+            mapping,
+            dtype,
+            qualtrics: export.layout.platform() == Platform::Qualtrics,
+            file: &export.file,
+            entries: Mutex::new(Vec::new()),
+        };
+        for n in names {
+            let c = plan.cat(n)?;
+            plan.qcats.push(c);
+        }
+        Ok(plan)
+    }
+
+    /// The plan for applying `instrument` to `export`.
+    pub(crate) fn for_instrument(
+        export: &'a Export,
+        instrument: &'a Instrument,
+    ) -> Result<Plan<'a>> {
+        let platform = export.layout.platform();
+        let map = instrument.columns.get(platform.name()).ok_or_else(|| {
+            Error::invalid(
+                &export.file,
+                format!(
+                    "the instrument has no [columns.{}] table saying which column holds which question; the file is a {}",
+                    platform.name(),
+                    export.layout.describe()
+                ),
+            )
+        })?;
+        let mut targets: Vec<(usize, Target)> = Vec::new();
+        let mut id_col = export.respondent_column();
+        for (column, t) in map {
+            let target = instrument.target(t).map_err(|m| {
+                Error::invalid(&export.file, format!("columns.{}: {m}", platform.name()))
+            })?;
+            // An SPSS dichotomy set (`"$kanalen" = "kanalen"`): its variables
+            // are the question's options, in order.
+            if let Some(set) = export.mr_sets.iter().find(|s| s.name == *column) {
+                let bad = |m: String| {
+                    Error::invalid(
+                        &export.file,
+                        format!("columns.{}: {column}: {m}", platform.name()),
+                    )
+                };
+                let Target::Whole(q) = target else {
+                    return Err(bad(format!(
+                        "a multiple-response set maps to a whole question, not '{t}'"
+                    )));
+                };
+                let counted_is_yes = set
+                    .counted
+                    .as_deref()
+                    .is_some_and(|c| YES.contains(&c.to_lowercase().as_str()));
+                if q.kind != QuestionType::Multiple
+                    || !counted_is_yes
+                    || set.columns.len() != q.options.len()
+                {
+                    return Err(bad(format!(
+                        "the set has {} variables ({}) and question '{}' has {} options; a dichotomy set counting 1 maps to a multiple-choice question with one option per variable, otherwise map the variables one by one",
+                        set.columns.len(),
+                        if set.counted.is_some() { "dichotomy" } else { "categories" },
+                        q.id,
+                        q.options.len()
+                    )));
+                }
+                for (i, member) in set.columns.iter().enumerate() {
+                    let col = export.find(member).ok_or_else(|| {
+                        bad(format!("variable {member} of the set is not in the file"))
+                    })?;
+                    targets.push((col, Target::Option(q, i)));
+                }
+                continue;
+            }
+            let col = export.find(column).ok_or_else(|| Error::MissingColumn {
+                path: export.file.clone().into(),
+                column: format!("{column} (mapped to '{t}')"),
+                hint: format!(
+                    "the instrument expects this column; check that the export belongs to this survey or correct [columns.{}]",
+                    platform.name()
+                ),
+            })?;
+            match target {
+                Target::Respondent => id_col = Some(col),
+                _ => targets.push((col, target)),
+            }
+        }
+        targets.sort_by_key(|(c, _)| *c);
+        // Question ids in instrument order, then "<id>:other".
+        let mut names: Vec<String> = instrument.questions.iter().map(|q| q.id.clone()).collect();
+        names.extend(
+            instrument
+                .questions
+                .iter()
+                .map(|q| format!("{}:other", q.id)),
+        );
+        let nq = instrument.questions.len() as u32;
+        let mut plan = Plan::base(export, id_col, &names)?;
+        plan.muni_col = targets
+            .iter()
+            .find(|(_, t)| matches!(t, Target::Whole(q) if q.kind == QuestionType::Municipality))
+            .map(|(c, _)| *c);
+        for (col, target) in &targets {
+            let q = match target {
+                Target::Whole(q) | Target::Option(q, _) | Target::Other(q) => *q,
+                Target::Respondent => continue,
+            };
+            let qi = instrument
+                .questions
+                .iter()
+                .position(|x| x.id == q.id)
+                .unwrap_or(0) as u32;
+            let labels = export.labels.get(col);
+            let missing = export.missing.get(col);
+            let other = matches!(target, Target::Other(_));
+            let free = other
+                || matches!(q.kind, QuestionType::Open | QuestionType::Municipality)
+                || (q.kind == QuestionType::Numeric
+                    && q.options.is_empty()
+                    && missing.is_none()
+                    && labels.is_none());
+            let kind = if free {
+                // An "other" text means the "other" option was chosen, when
+                // no column says so itself.
+                let imply = match target {
+                    Target::Other(q) if q.kind == QuestionType::Multiple => {
+                        q.options.iter().position(|o| o.other).filter(|oi| {
+                            !targets.iter().any(|(_, t2)| {
+                                matches!(t2, Target::Option(q2, i2) if q2.id == q.id && i2 == oi)
+                            })
+                        })
+                    }
+                    _ => None,
+                };
+                let imply = match imply {
+                    Some(oi) => {
+                        let o = &q.options[oi];
+                        let a = Answer {
+                            question: plan.qcats[qi as usize],
+                            value: o.code.as_str().into(),
+                            label: plan.cat(&o.label)?,
+                            number: if o.missing {
+                                f64::NAN
+                            } else {
+                                parse_number(&o.code).unwrap_or(f64::NAN)
+                            },
+                            missing: o.missing,
+                        };
+                        Some(plan.add(&[a])?[0])
+                    }
+                    None => None,
+                };
+                Kind::Free {
+                    q,
+                    numeric: q.kind == QuestionType::Numeric && !other,
+                    imply,
+                }
+            } else {
+                Kind::Coded {
+                    q,
+                    target: *target,
+                    qi,
+                    other_qi: nq + qi,
+                }
+            };
+            plan.cols.push(ColPlan {
+                col: *col,
+                question: plan.qcats[(if other { nq + qi } else { qi }) as usize],
+                kind,
+                labels,
+                missing,
+            });
+        }
+        Ok(plan)
+    }
+
+    /// The plan for the platform's own view: every column but the
+    /// respondent id, keyed as the export keys it.
+    pub(crate) fn raw(export: &'a Export) -> Result<Plan<'a>> {
+        let id_col = export.respondent_column();
+        let names: Vec<String> = export.columns.iter().map(|c| c.key.clone()).collect();
+        let mut plan = Plan::base(export, id_col, &names)?;
+        for col in 0..export.columns.len() {
+            if Some(col) == id_col {
+                continue;
+            }
+            plan.cols.push(ColPlan {
+                col,
+                question: plan.qcats[col],
+                kind: Kind::Raw,
+                labels: export.labels.get(&col),
+                missing: export.missing.get(&col),
+            });
+        }
+        Ok(plan)
+    }
+
+    /// The category id of `s`.
+    fn cat(&self, s: &str) -> Result<u32> {
+        self.mapping
+            .insert_cat(s)
+            .map_err(|e| Error::invalid(self.file, format!("cannot store '{s}': {e}")))
+    }
+
+    /// Adds answers to the shared entries; their ids.
+    fn add(&self, answers: &[Answer]) -> Result<Box<[u32]>> {
+        let mut entries = self
+            .entries
+            .lock()
+            .map_err(|_| Error::invalid(self.file, "a decoding thread stopped unexpectedly"))?;
+        let first = entries.len();
+        if first + answers.len() >= FREE as usize {
+            return Err(Error::invalid(
+                self.file,
+                "more distinct answers than one table can hold",
+            ));
+        }
+        entries.extend(answers.iter().cloned());
+        Ok((first..first + answers.len()).map(|i| i as u32).collect())
+    }
+
+    /// Decodes one cell (trimmed) of a cached column: its entries, or why
+    /// it is not an answer.
+    fn decode(&self, c: &ColPlan, t: &str) -> Result<std::result::Result<Box<[u32]>, String>> {
+        let answers = match &c.kind {
+            Kind::Coded {
+                q,
+                target,
+                qi,
+                other_qi,
+            } => {
+                let lab = c.labels.and_then(|l| l.get(t)).map(String::as_str);
+                let miss = c.missing.is_some_and(|m| m.contains(t));
+                let entries = match decode_coded(q, *qi, *other_qi, target, t, lab, miss) {
+                    Ok(e) => e,
+                    Err(m) => return Ok(Err(m)),
+                };
+                let mut out = Vec::with_capacity(entries.len());
+                for e in entries {
+                    out.push(Answer {
+                        question: self.qcats[e.question as usize],
+                        value: e.value.as_str().into(),
+                        label: self.cat(&e.label)?,
+                        number: e.number.unwrap_or(f64::NAN),
+                        missing: e.missing,
+                    });
+                }
+                out
+            }
+            Kind::Raw => {
+                let label = c
+                    .labels
+                    .and_then(|l| l.get(t))
+                    .map(String::as_str)
+                    .unwrap_or(t);
+                let number = plain_number(t);
+                let declared = c.missing.is_some_and(|m| m.contains(t));
+                let negative_recode =
+                    self.qualtrics && number.is_some_and(|n| n < 0.0 && n.fract() == 0.0);
+                let miss = declared || negative_recode || is_na_text(label) || is_na_text(t);
+                vec![Answer {
+                    question: c.question,
+                    value: t.into(),
+                    label: self.cat(label)?,
+                    number: if miss {
+                        f64::NAN
+                    } else {
+                        number.unwrap_or(f64::NAN)
+                    },
+                    missing: miss,
+                }]
+            }
+            Kind::Free { q, numeric, .. } => {
+                let number = if *numeric {
+                    match parse_number(t) {
+                        Some(n) => n,
+                        None => {
+                            return Ok(Err(format!("'{t}' is not a number (question '{}')", q.id)))
+                        }
+                    }
+                } else {
+                    f64::NAN
+                };
+                vec![Answer {
+                    question: c.question,
+                    value: t.into(),
+                    label: self.cat(t)?,
+                    number,
+                    missing: false,
+                }]
+            }
+        };
+        self.add(&answers).map(Ok)
+    }
+
+    /// The export columns the plan reads, with or without answers.
+    fn columns(&self) -> Vec<usize> {
+        let mut cols: Vec<usize> = self.cols.iter().map(|c| c.col).collect();
+        cols.extend(
+            [
+                self.id_col,
+                self.status_col,
+                self.muni_col,
+                self.submitted_col,
+            ]
+            .into_iter()
+            .flatten(),
+        );
+        cols
+    }
+}
+
+/// Qualtrics' Status column; in a Qualtrics SPSS export the variable
+/// `Status` whose value labels name "Survey Preview".
+fn status_column(export: &Export) -> Option<usize> {
+    match export.layout.platform() {
+        Platform::Qualtrics => export.find("status"),
+        Platform::Spss => export.find("Status").filter(|c| {
+            export
+                .labels
+                .get(c)
+                .is_some_and(|l| l.values().any(|v| v == "Survey Preview"))
+        }),
+        _ => None,
+    }
+}
+
+/// Marks an answer that is an open text of the part's own (`free`), not a
+/// shared entry. Open texts are unique: putting them in the categories
+/// would cost more than the rest of the reading (polars' category mapping
+/// takes about 0.4 µs per new string), so the value column is text and an
+/// open answer has no label.
+const FREE: u32 = 1 << 31;
+
+/// The decoded records of one stretch of the export.
+#[derive(Default)]
+pub(crate) struct Part {
+    /// Per record: the line it starts on and what it says about itself
+    /// (empty vectors for columns the export does not have).
+    lines: Vec<u64>,
+    ids: Vec<String>,
+    status: Vec<String>,
+    typed: Vec<String>,
+    submitted: Vec<Option<String>>,
+    /// Per answer: the record (index in this part) and the answer: a
+    /// shared entry, or `FREE | i` for `free[i]`.
+    row: Vec<u32>,
+    entry: Vec<u32>,
+    /// Open texts: (question category id, start, end in `text`).
+    free: Vec<(u32, u32, u32)>,
+    text: String,
+    /// (record, plan column, message) of cells that do not decode.
+    errors: Vec<(u32, usize, String)>,
+}
+
+impl Part {
+    /// An empty part with room for about as many answers as `like` had.
+    fn sized_like(like: usize) -> Part {
+        let mut p = Part::default();
+        p.row.reserve(like + like / 16);
+        p.entry.reserve(like + like / 16);
+        p
+    }
+}
+
+/// Cells decoded so far in one column; past [`CACHE_LIMIT`] distinct
+/// cells (open answers in a raw view) new ones are decoded each time.
+/// Codes of up to seven bytes (`1`, `-1`, `A7`) are found by comparing
+/// one integer each, longer cells through a hash map.
+#[derive(Default)]
+struct Cache {
+    short: Vec<u64>,
+    short_values: Vec<u32>,
+    index: PlHashMap<Box<str>, u32>,
+    values: Vec<std::result::Result<Box<[u32]>, String>>,
+}
+
+const CACHE_LIMIT: usize = 4096;
+
+/// A cell of up to seven bytes as one integer (length in the top byte).
+fn packed(t: &str) -> Option<u64> {
+    let b = t.as_bytes();
+    if b.len() > 7 {
+        return None;
+    }
+    let mut k = (b.len() as u64) << 56;
+    for (i, &c) in b.iter().enumerate() {
+        k |= u64::from(c) << (8 * i);
+    }
+    Some(k)
+}
+
+impl Cache {
+    fn find(&self, t: &str) -> Option<usize> {
+        match packed(t) {
+            Some(k) => self
+                .short
+                .iter()
+                .position(|&s| s == k)
+                .map(|i| self.short_values[i] as usize),
+            None => self.index.get(t).map(|&i| i as usize),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    fn insert(&mut self, t: &str, v: std::result::Result<Box<[u32]>, String>) -> usize {
+        let i = self.values.len();
+        self.values.push(v);
+        match packed(t) {
+            Some(k) if self.short.len() < 16 => {
+                self.short.push(k);
+                self.short_values.push(i as u32);
+            }
+            _ => {
+                self.index.insert(t.into(), i as u32);
+            }
+        }
+        i
+    }
+}
+
+/// Decodes records with a plan; one per thread.
+pub(crate) struct Decoder<'p, 'a> {
+    plan: &'p Plan<'a>,
+    caches: Vec<Cache>,
+    /// Answers in the last part, to size the next one.
+    last: usize,
+}
+
+impl<'p, 'a> Decoder<'p, 'a> {
+    pub(crate) fn new(plan: &'p Plan<'a>) -> Self {
+        Decoder {
+            plan,
+            caches: plan.cols.iter().map(|_| Cache::default()).collect(),
+            last: 0,
+        }
+    }
+
+    /// A new part, sized like the last one.
+    pub(crate) fn part(&mut self) -> Part {
+        Part::sized_like(self.last)
+    }
+
+    /// Decodes one record into `part`; `cell(col)` gives the text of an
+    /// export column (`None` when empty).
+    pub(crate) fn record<'t>(
+        &mut self,
+        part: &mut Part,
+        line: u64,
+        cell: impl Fn(usize) -> Option<Cow<'t, str>>,
+    ) -> Result<()> {
+        let plan = self.plan;
+        let r = part.lines.len() as u32;
+        part.lines.push(line);
+        let meta = |c: usize| cell(c).map(|t| t.trim().to_string()).unwrap_or_default();
+        if let Some(c) = plan.id_col {
+            part.ids.push(meta(c));
+        }
+        if let Some(c) = plan.status_col {
+            part.status.push(meta(c));
+        }
+        if let Some(c) = plan.muni_col {
+            part.typed.push(meta(c));
+        }
+        if let Some(c) = plan.submitted_col {
+            part.submitted.push(cell(c).and_then(|t| dates::iso(&t)));
+        }
+        for (pi, c) in plan.cols.iter().enumerate() {
+            let Some(text) = cell(c.col) else { continue };
+            let t = text.trim();
+            if t.is_empty() {
+                continue;
+            }
+            if let Kind::Free {
+                imply,
+                q,
+                numeric: false,
+            } = &c.kind
+            {
+                if q.kind != QuestionType::Municipality {
+                    // Open text: the part's own.
+                    if let Some(e) = imply {
+                        part.row.push(r);
+                        part.entry.push(*e);
+                    }
+                    let start = part.text.len();
+                    part.text.push_str(t);
+                    let (Ok(start), Ok(end)) =
+                        (u32::try_from(start), u32::try_from(part.text.len()))
+                    else {
+                        return Err(Error::invalid(
+                            plan.file,
+                            "a block of open answers over 4 GB",
+                        ));
+                    };
+                    part.row.push(r);
+                    part.entry.push(FREE | part.free.len() as u32);
+                    part.free.push((c.question, start, end));
+                    continue;
+                }
+            }
+            let cache = &mut self.caches[pi];
+            let fresh;
+            let decoded = match cache.find(t) {
+                Some(k) => &cache.values[k],
+                None if cache.len() < CACHE_LIMIT => {
+                    let v = plan.decode(c, t)?;
+                    let k = cache.insert(t, v);
+                    &cache.values[k]
+                }
+                None => {
+                    fresh = plan.decode(c, t)?;
+                    &fresh
+                }
+            };
+            match decoded {
+                Ok(ids) => {
+                    for &e in ids.iter() {
+                        part.row.push(r);
+                        part.entry.push(e);
+                    }
+                }
+                Err(m) => part.errors.push((r, pi, m.clone())),
+            }
+        }
+        self.last = part.row.len();
+        Ok(())
+    }
+}
+
+/// Decodes the text columns of an export, in stretches of rows on all cores.
+pub(crate) fn frame(export: &Export, plan: &Plan) -> Result<Vec<Part>> {
+    use rayon::prelude::*;
+    const ROWS: usize = 8192;
+    let mut cols: Vec<Option<&StringChunked>> = vec![None; export.columns.len()];
+    for c in plan.columns() {
+        if let Some(slot) = cols.get_mut(c) {
+            *slot = Some(export.column(c)?);
+        }
+    }
+    let n = export.height();
+    let starts: Vec<usize> = (0..n).step_by(ROWS).collect();
+    starts
+        .par_iter()
+        .map(|&s| {
+            let mut decoder = Decoder::new(plan);
+            let mut part = decoder.part();
+            for i in s..(s + ROWS).min(n) {
+                let line = export.lines.get(i).copied().unwrap_or(0);
+                decoder.record(&mut part, line, |c| {
+                    cols.get(c)
+                        .copied()
+                        .flatten()
+                        .and_then(|ca| ca.get(i))
+                        .map(Cow::Borrowed)
+                })?;
+            }
+            Ok(part)
+        })
+        .collect()
+}
+
+/// Per record: accepted or not, the respondent id and the municipality.
+struct Checked {
+    ok: Vec<bool>,
+    ids: Vec<String>,
+    municipality: Vec<String>,
+    rejects: Vec<(usize, String)>,
+}
+
+/// What every record says about itself, over all parts.
+#[derive(Default)]
+struct Meta {
+    lines: Vec<u64>,
+    ids: Vec<String>,
+    status: Vec<String>,
+    typed: Vec<String>,
+    submitted: Vec<Option<String>>,
+}
+
+fn check(export: &Export, plan: &Plan, meta: &mut Meta, resolver: Option<&Resolver>) -> Checked {
+    let n = meta.lines.len();
+    let stem = Path::new(&export.file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("survey")
+        .to_string();
+    let ids: Vec<String> = match plan.id_col {
+        Some(_) => std::mem::take(&mut meta.ids),
+        None => (0..n).map(|i| format!("{stem}#{}", i + 1)).collect(),
+    };
+    let mut seen: PlHashMap<&str, u64> = PlHashMap::with_capacity(n);
+    let mut seen_text: PlHashMap<&str, (std::result::Result<String, String>, bool)> =
+        PlHashMap::new();
+    let mut out = Checked {
+        ok: vec![true; n],
+        ids: Vec::new(),
+        municipality: vec![String::new(); n],
+        rejects: Vec::new(),
+    };
+    for (i, (id, &line)) in ids.iter().zip(&meta.lines).enumerate() {
+        let id = id.as_str();
+        if id.is_empty() {
+            out.ok[i] = false;
+            out.rejects
+                .push((i, "the response has no respondent id".into()));
+            continue;
+        }
+        if let Some(first) = seen.get(id) {
+            out.ok[i] = false;
+            out.rejects.push((
+                i,
+                format!(
+                    "duplicate respondent id {id} (first on {} {first})",
+                    export.record_word
+                ),
+            ));
+            continue;
+        }
+        seen.insert(id, line);
+        if let Some(v) = meta.status.get(i) {
+            if let Some((code, _, what)) = QUALTRICS_NON_RESPONSE
+                .iter()
+                .filter(|(c, _, _)| !(export.include_tests && *c == "2"))
+                .find(|(c, t, _)| c == v || t.eq_ignore_ascii_case(v))
+            {
+                out.ok[i] = false;
+                out.rejects.push((
+                    i,
+                    format!(
+                        "response {id} is {what} (Status {code}), not a real response{}",
+                        if code == &"2" {
+                            " (read them with include_tests)"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+                continue;
+            }
+        }
+        if let (Some(typed), Some(r)) = (meta.typed.get(i), resolver) {
+            // Each spelling is resolved once; repeats only count for the
+            // review list.
+            let placed = match seen_text.get(typed.as_str()) {
+                Some(hit) => {
+                    if hit.1 {
+                        r.recount(typed);
+                    }
+                    hit.0.clone()
+                }
+                None => {
+                    let res = r.resolve(typed);
+                    let counted =
+                        matches!(res, Resolution::Fuzzy { .. } | Resolution::Uncertain { .. });
+                    let placed = match res {
+                        Resolution::Uncertain { suggestion, reason } => {
+                            let hint = match suggestion {
+                                Some((code, score)) => format!(
+                                    " (best match {} {code}, score {score:.2})",
+                                    r.municipality(&code).map(|m| m.name.as_str()).unwrap_or("")
+                                ),
+                                None => String::new(),
+                            };
+                            Err(format!(
+                                "municipality '{}': {reason}{hint}; settle it in the mapping file (see the review list)",
+                                typed.trim()
+                            ))
+                        }
+                        res => Ok(res.code().unwrap_or("").to_string()),
+                    };
+                    seen_text.insert(typed, (placed.clone(), counted));
+                    placed
+                }
+            };
+            match placed {
+                Ok(code) => out.municipality[i] = code,
+                Err(msg) => {
+                    out.ok[i] = false;
+                    out.rejects.push((i, format!("response {id}: {msg}")));
+                }
+            }
+        }
+    }
+    drop(seen);
+    drop(seen_text);
+    out.ids = ids;
+    out
+}
+
+/// Checks the records, drops rejected ones and builds the long table.
+/// `export` gives the file, layout and columns (its body is not read).
+pub(crate) fn finish(
+    export: &Export,
+    plan: &Plan,
+    mut parts: Vec<Part>,
+    resolver: Option<&Resolver>,
+    wave: Wave,
+) -> Result<SurveyData> {
+    let mut meta = Meta::default();
+    let mut offsets = Vec::with_capacity(parts.len());
+    for p in &mut parts {
+        offsets.push(meta.lines.len());
+        meta.lines.append(&mut p.lines);
+        meta.ids.append(&mut p.ids);
+        meta.status.append(&mut p.status);
+        meta.typed.append(&mut p.typed);
+        meta.submitted.append(&mut p.submitted);
+    }
+    let n = meta.lines.len();
+    let mut checked = check(export, plan, &mut meta, resolver);
+    let mut bad: BTreeMap<usize, String> = BTreeMap::new();
+    for (p, off) in parts.iter().zip(&offsets) {
+        for (r, pi, msg) in &p.errors {
+            let row = off + *r as usize;
+            if checked.ok[row] {
+                let name = plan
+                    .cols
+                    .get(*pi)
+                    .and_then(|c| export.columns.get(c.col))
+                    .map(|c| c.name.as_str())
+                    .unwrap_or("");
+                bad.entry(row).or_insert_with(|| {
+                    format!("response {}, column {name}: {msg}", checked.ids[row])
+                });
+            }
+        }
+    }
+    for (row, msg) in bad {
+        checked.ok[row] = false;
+        checked.rejects.push((row, msg));
+    }
+    let muni: Vec<String> = if resolver.is_some() {
+        std::mem::take(&mut checked.municipality)
+    } else if plan.muni_col.is_some() {
+        std::mem::take(&mut meta.typed)
+    } else {
+        vec![String::new(); n]
+    };
+    let ok = &checked.ok;
+    let mut resp_cat = vec![0u32; n];
+    let mut muni_cat = vec![0u32; n];
+    for i in (0..n).filter(|&i| ok[i]) {
+        resp_cat[i] = plan.cat(&checked.ids[i])?;
+        muni_cat[i] = plan.cat(&muni[i])?;
+    }
+    let err = |e: PolarsError| {
+        Error::invalid(
+            &export.file,
+            format!("cannot build the response table: {e}"),
+        )
+    };
+    let entries = plan
+        .entries
+        .lock()
+        .map_err(|_| Error::invalid(&export.file, "a decoding thread stopped unexpectedly"))?;
+    let frames: Vec<PolarsResult<DataFrame>> = {
+        use rayon::prelude::*;
+        let cats = Cats {
+            ok,
+            respondent: &resp_cat,
+            municipality: &muni_cat,
+            entries: &entries,
+            dtype: &plan.dtype,
+        };
+        let mut jobs: Vec<(Part, usize)> = parts.into_iter().zip(offsets).collect();
+        if jobs.is_empty() {
+            jobs.push((Part::default(), 0));
+        }
+        jobs.into_par_iter()
+            .map(|(p, off)| part_frame(p, off, &cats))
+            .collect()
+    };
+    let mut long: Option<DataFrame> = None;
+    for df in frames {
+        let df = df.map_err(err)?;
+        match &mut long {
+            Some(acc) => {
+                acc.vstack_mut_owned(df).map_err(err)?;
+            }
+            None => long = Some(df),
+        }
+    }
+    let Some(mut long) = long else {
+        return Err(Error::invalid(&export.file, "internal: no response table"));
+    };
+    let height = long.height();
+    long.insert_column(
+        2,
+        Column::new_scalar(
+            "wave".into(),
+            Scalar::new(DataType::Int32, AnyValue::Int32(i32::from(wave.year()))),
+            height,
+        ),
+    )
+    .map_err(err)?;
+    let mut rejects = checked.rejects;
+    rejects.sort_by_key(|(r, _)| *r);
+    // Collected, not inserted one by one: a sorted bulk build is faster.
+    let respondents: BTreeMap<String, String> = (0..n)
+        .filter(|&i| ok[i])
+        .map(|i| (checked.ids[i].clone(), muni[i].clone()))
+        .collect();
+    let submitted: BTreeMap<String, String> = (0..n)
+        .filter(|&i| ok[i])
+        .filter_map(|i| {
+            let t = meta.submitted.get(i)?.as_ref()?;
+            Some((checked.ids[i].clone(), t.clone()))
+        })
+        .collect();
+    let data = SurveyData {
+        file: export.file.clone(),
+        layout: export.layout,
+        encoding: export.encoding.clone(),
+        long,
+        respondents,
+        submitted,
+        rows_read: n,
+        rejects: rejects
+            .into_iter()
+            .map(|(r, m)| Reject::new(&export.file, meta.lines[r], m))
+            .collect(),
+    };
+    data.check_counts()?;
+    Ok(data)
+}
+
+/// What [`part_frame`] looks answers up in.
+struct Cats<'c> {
+    ok: &'c [bool],
+    respondent: &'c [u32],
+    municipality: &'c [u32],
+    entries: &'c [Answer],
+    dtype: &'c DataType,
+}
+
+/// One part as long-table columns (without the wave), keeping the answers
+/// of accepted records.
+fn part_frame(p: Part, off: usize, c: &Cats) -> PolarsResult<DataFrame> {
+    let n = p.row.len();
+    let mut respondent = Vec::with_capacity(n);
+    let mut municipality = Vec::with_capacity(n);
+    let mut question = Vec::with_capacity(n);
+    let mut value = StringChunkedBuilder::new("value".into(), n);
+    let mut label = Vec::with_capacity(n);
+    let mut number = Vec::with_capacity(n);
+    let mut missing = Vec::with_capacity(n);
+    for (&r, &e) in p.row.iter().zip(&p.entry) {
+        let r = off + r as usize;
+        if !c.ok[r] {
+            continue;
+        }
+        respondent.push(c.respondent[r]);
+        municipality.push(c.municipality[r]);
+        if e & FREE != 0 {
+            let (q, start, end) = p.free[(e & !FREE) as usize];
+            question.push(q);
+            value.append_value(p.text.get(start as usize..end as usize).unwrap_or(""));
+            label.push(None);
+            number.push(None);
+            missing.push(false);
+        } else {
+            let a = &c.entries[e as usize];
+            question.push(a.question);
+            value.append_value(&a.value);
+            label.push(Some(a.label));
+            number.push((!a.number.is_nan()).then_some(a.number));
+            missing.push(a.missing);
+        }
+    }
+    drop(p);
+    let cat = |phys: UInt32Chunked| -> Column {
+        // SAFETY: every id came from `insert_cat` on this dtype's mapping,
+        // which the dtype keeps alive.
+        let ca =
+            unsafe { Categorical32Chunked::from_cats_and_dtype_unchecked(phys, c.dtype.clone()) };
+        ca.into_series().into_column()
+    };
+    let height = respondent.len();
+    DataFrame::new(
+        height,
+        vec![
+            cat(UInt32Chunked::from_vec("respondent".into(), respondent)),
+            cat(UInt32Chunked::from_vec("municipality".into(), municipality)),
+            cat(UInt32Chunked::from_vec("question".into(), question)),
+            value.finish().into_column(),
+            cat(UInt32Chunked::from_iter_options(
+                "label".into(),
+                label.into_iter(),
+            )),
+            Float64Chunked::from_iter_options("number".into(), number.into_iter()).into_column(),
+            BooleanChunked::from_slice("missing".into(), &missing).into_column(),
+        ],
+    )
+}
