@@ -29,6 +29,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
+use polars_arrow::array::{Utf8ViewArray, View};
+use polars_arrow::bitmap::Bitmap;
+use polars_arrow::datatypes::ArrowDataType;
+use polars_buffer::Buffer;
 
 use super::export::{Export, MissingSpec, Platform};
 use super::{
@@ -41,16 +45,20 @@ use crate::resolve::{Resolution, Resolver};
 use crate::table::parse_number;
 use crate::Reject;
 
-/// One distinct answer: question and label as category ids, the value as
-/// text; `number` is NaN when there is none.
-#[derive(Debug, Clone)]
+/// One answer as the long table stores it: question and label as category
+/// ids (`NO_LABEL` for none), the value as a string view (inline up to
+/// twelve bytes, else in the plan's `long_values`, buffer 1), `number` NaN
+/// when there is none.
+#[derive(Debug, Clone, Copy)]
 struct Answer {
     question: u32,
-    value: Box<str>,
+    value: View,
     label: u32,
     number: f64,
     missing: bool,
 }
+
+const NO_LABEL: u32 = u32::MAX;
 
 /// What an export column holds.
 enum Kind<'a> {
@@ -70,7 +78,7 @@ enum Kind<'a> {
     Free {
         q: &'a Question,
         numeric: bool,
-        imply: Option<u32>,
+        imply: Option<Answer>,
     },
     /// The platform's own codes and labels (no instrument).
     Raw,
@@ -98,9 +106,9 @@ pub(crate) struct Plan<'a> {
     dtype: DataType,
     qualtrics: bool,
     file: &'a str,
-    /// Every distinct answer decoded so far, shared by all decoders (new
+    /// Coded values longer than twelve bytes, one after the other (new
     /// ones are rare: only cells no decoder has seen add one).
-    entries: Mutex<Vec<Answer>>,
+    long_values: Mutex<Vec<u8>>,
 }
 
 impl<'a> Plan<'a> {
@@ -119,7 +127,7 @@ impl<'a> Plan<'a> {
             dtype,
             qualtrics: export.layout.platform() == Platform::Qualtrics,
             file: &export.file,
-            entries: Mutex::new(Vec::new()),
+            long_values: Mutex::new(Vec::new()),
         };
         for n in names {
             let c = plan.cat(n)?;
@@ -253,7 +261,7 @@ impl<'a> Plan<'a> {
                         let o = &q.options[oi];
                         let a = Answer {
                             question: plan.qcats[qi as usize],
-                            value: o.code.as_str().into(),
+                            value: plan.view(&o.code)?,
                             label: plan.cat(&o.label)?,
                             number: if o.missing {
                                 f64::NAN
@@ -262,7 +270,7 @@ impl<'a> Plan<'a> {
                             },
                             missing: o.missing,
                         };
-                        Some(plan.add(&[a])?[0])
+                        Some(a)
                     }
                     None => None,
                 };
@@ -318,26 +326,28 @@ impl<'a> Plan<'a> {
             .map_err(|e| Error::invalid(self.file, format!("cannot store '{s}': {e}")))
     }
 
-    /// Adds answers to the shared entries; their ids.
-    fn add(&self, answers: &[Answer]) -> Result<Box<[u32]>> {
-        let mut entries = self
-            .entries
+    /// The value column's view of `v`.
+    fn view(&self, v: &str) -> Result<View> {
+        if v.len() <= View::MAX_INLINE_SIZE as usize {
+            return Ok(View::new_inline(v.as_bytes()));
+        }
+        let mut long = self
+            .long_values
             .lock()
             .map_err(|_| Error::invalid(self.file, "a decoding thread stopped unexpectedly"))?;
-        let first = entries.len();
-        if first + answers.len() >= FREE as usize {
+        let Ok(offset) = u32::try_from(long.len()) else {
             return Err(Error::invalid(
                 self.file,
-                "more distinct answers than one table can hold",
+                "more than 4 GB of distinct answers",
             ));
-        }
-        entries.extend(answers.iter().cloned());
-        Ok((first..first + answers.len()).map(|i| i as u32).collect())
+        };
+        long.extend_from_slice(v.as_bytes());
+        Ok(View::new_from_bytes(v.as_bytes(), 1, offset))
     }
 
     /// Decodes one cell (trimmed) of a cached column: its entries, or why
     /// it is not an answer.
-    fn decode(&self, c: &ColPlan, t: &str) -> Result<std::result::Result<Box<[u32]>, String>> {
+    fn decode(&self, c: &ColPlan, t: &str) -> Result<std::result::Result<Box<[Answer]>, String>> {
         let answers = match &c.kind {
             Kind::Coded {
                 q,
@@ -355,7 +365,7 @@ impl<'a> Plan<'a> {
                 for e in entries {
                     out.push(Answer {
                         question: self.qcats[e.question as usize],
-                        value: e.value.as_str().into(),
+                        value: self.view(&e.value)?,
                         label: self.cat(&e.label)?,
                         number: e.number.unwrap_or(f64::NAN),
                         missing: e.missing,
@@ -376,7 +386,7 @@ impl<'a> Plan<'a> {
                 let miss = declared || negative_recode || is_na_text(label) || is_na_text(t);
                 vec![Answer {
                     question: c.question,
-                    value: t.into(),
+                    value: self.view(t)?,
                     label: self.cat(label)?,
                     number: if miss {
                         f64::NAN
@@ -399,14 +409,14 @@ impl<'a> Plan<'a> {
                 };
                 vec![Answer {
                     question: c.question,
-                    value: t.into(),
+                    value: self.view(t)?,
                     label: self.cat(t)?,
                     number,
                     missing: false,
                 }]
             }
         };
-        self.add(&answers).map(Ok)
+        Ok(Ok(answers.into_boxed_slice()))
     }
 
     /// The export columns the plan reads, with or without answers.
@@ -441,14 +451,8 @@ fn status_column(export: &Export) -> Option<usize> {
     }
 }
 
-/// Marks an answer that is an open text of the part's own (`free`), not a
-/// shared entry. Open texts are unique: putting them in the categories
-/// would cost more than the rest of the reading (polars' category mapping
-/// takes about 0.4 µs per new string), so the value column is text and an
-/// open answer has no label.
-const FREE: u32 = 1 << 31;
-
-/// The decoded records of one stretch of the export.
+/// The decoded records of one stretch of the export, answers already in
+/// the long table's layout.
 #[derive(Default)]
 pub(crate) struct Part {
     /// Per record: the line it starts on and what it says about itself
@@ -458,25 +462,63 @@ pub(crate) struct Part {
     status: Vec<String>,
     typed: Vec<String>,
     submitted: Vec<Option<String>>,
-    /// Per answer: the record (index in this part) and the answer: a
-    /// shared entry, or `FREE | i` for `free[i]`.
+    /// Per answer: the record (index in this part) and the answer.
     row: Vec<u32>,
-    entry: Vec<u32>,
-    /// Open texts: (question category id, start, end in `text`).
-    free: Vec<(u32, u32, u32)>,
+    question: Vec<u32>,
+    value: Vec<View>,
+    label: Vec<u32>,
+    number: Vec<f64>,
+    missing: Vec<bool>,
+    /// Open answers, one after the other: buffer 0 of the value column.
+    /// Open answers are unique; adding them to polars' category mapping
+    /// would cost more than the rest of the reading (about 0.4 us per new
+    /// string), so the value column is text and an open answer has no
+    /// label.
     text: String,
     /// (record, plan column, message) of cells that do not decode.
     errors: Vec<(u32, usize, String)>,
 }
 
 impl Part {
-    /// An empty part with room for about as many answers as `like` had.
-    fn sized_like(like: usize) -> Part {
-        let mut p = Part::default();
-        p.row.reserve(like + like / 16);
-        p.entry.reserve(like + like / 16);
-        p
+    fn push(&mut self, row: u32, a: &Answer) {
+        self.row.push(row);
+        self.question.push(a.question);
+        self.value.push(a.value);
+        self.label.push(a.label);
+        self.number.push(a.number);
+        self.missing.push(a.missing);
     }
+
+    /// Room for a little more than the last part had: blocks are the
+    /// same size, and growing by doubling would leave up to half unused.
+    fn sized_like(last: Sizes) -> Part {
+        let more = |n: usize| n + n / 16;
+        let n = more(last.answers);
+        Part {
+            row: Vec::with_capacity(n),
+            question: Vec::with_capacity(n),
+            value: Vec::with_capacity(n),
+            label: Vec::with_capacity(n),
+            number: Vec::with_capacity(n),
+            missing: Vec::with_capacity(n),
+            text: String::with_capacity(more(last.text)),
+            ..Part::default()
+        }
+    }
+
+    fn sizes(&self) -> Sizes {
+        Sizes {
+            answers: self.row.len(),
+            text: self.text.len(),
+        }
+    }
+}
+
+/// How much a part holds.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sizes {
+    answers: usize,
+    text: usize,
 }
 
 /// Cells decoded so far in one column; past [`CACHE_LIMIT`] distinct
@@ -488,7 +530,7 @@ struct Cache {
     short: Vec<u64>,
     short_values: Vec<u32>,
     index: PlHashMap<Box<str>, u32>,
-    values: Vec<std::result::Result<Box<[u32]>, String>>,
+    values: Vec<std::result::Result<Box<[Answer]>, String>>,
 }
 
 const CACHE_LIMIT: usize = 4096;
@@ -522,7 +564,7 @@ impl Cache {
         self.values.len()
     }
 
-    fn insert(&mut self, t: &str, v: std::result::Result<Box<[u32]>, String>) -> usize {
+    fn insert(&mut self, t: &str, v: std::result::Result<Box<[Answer]>, String>) -> usize {
         let i = self.values.len();
         self.values.push(v);
         match packed(t) {
@@ -542,8 +584,8 @@ impl Cache {
 pub(crate) struct Decoder<'p, 'a> {
     plan: &'p Plan<'a>,
     caches: Vec<Cache>,
-    /// Answers in the last part, to size the next one.
-    last: usize,
+    /// What the last part held, to size the next one.
+    last: Sizes,
 }
 
 impl<'p, 'a> Decoder<'p, 'a> {
@@ -551,7 +593,7 @@ impl<'p, 'a> Decoder<'p, 'a> {
         Decoder {
             plan,
             caches: plan.cols.iter().map(|_| Cache::default()).collect(),
-            last: 0,
+            last: Sizes::default(),
         }
     }
 
@@ -598,23 +640,24 @@ impl<'p, 'a> Decoder<'p, 'a> {
             {
                 if q.kind != QuestionType::Municipality {
                     // Open text: the part's own.
-                    if let Some(e) = imply {
-                        part.row.push(r);
-                        part.entry.push(*e);
+                    if let Some(a) = imply {
+                        part.push(r, a);
                     }
-                    let start = part.text.len();
-                    part.text.push_str(t);
-                    let (Ok(start), Ok(end)) =
-                        (u32::try_from(start), u32::try_from(part.text.len()))
-                    else {
+                    let Ok(start) = u32::try_from(part.text.len()) else {
                         return Err(Error::invalid(
                             plan.file,
                             "a block of open answers over 4 GB",
                         ));
                     };
-                    part.row.push(r);
-                    part.entry.push(FREE | part.free.len() as u32);
-                    part.free.push((c.question, start, end));
+                    part.text.push_str(t);
+                    let a = Answer {
+                        question: c.question,
+                        value: View::new_from_bytes(t.as_bytes(), 0, start),
+                        label: NO_LABEL,
+                        number: f64::NAN,
+                        missing: false,
+                    };
+                    part.push(r, &a);
                     continue;
                 }
             }
@@ -633,16 +676,15 @@ impl<'p, 'a> Decoder<'p, 'a> {
                 }
             };
             match decoded {
-                Ok(ids) => {
-                    for &e in ids.iter() {
-                        part.row.push(r);
-                        part.entry.push(e);
+                Ok(answers) => {
+                    for a in answers.iter() {
+                        part.push(r, a);
                     }
                 }
                 Err(m) => part.errors.push((r, pi, m.clone())),
             }
         }
-        self.last = part.row.len();
+        self.last = part.sizes();
         Ok(())
     }
 }
@@ -869,17 +911,23 @@ pub(crate) fn finish(
             format!("cannot build the response table: {e}"),
         )
     };
-    let entries = plan
-        .entries
-        .lock()
-        .map_err(|_| Error::invalid(&export.file, "a decoding thread stopped unexpectedly"))?;
+    let long_values = match plan.long_values.lock() {
+        Ok(mut v) => Buffer::from(std::mem::take(&mut *v)),
+        Err(_) => {
+            return Err(Error::invalid(
+                &export.file,
+                "a decoding thread stopped unexpectedly",
+            ))
+        }
+    };
     let frames: Vec<PolarsResult<DataFrame>> = {
         use rayon::prelude::*;
         let cats = Cats {
             ok,
             respondent: &resp_cat,
             municipality: &muni_cat,
-            entries: &entries,
+            long_values,
+            some_cat: plan.qcats.first().copied().unwrap_or(0),
             dtype: &plan.dtype,
         };
         let mut jobs: Vec<(Part, usize)> = parts.into_iter().zip(offsets).collect();
@@ -944,71 +992,109 @@ pub(crate) fn finish(
     Ok(data)
 }
 
-/// What [`part_frame`] looks answers up in.
+/// What [`part_frame`] needs besides the part.
 struct Cats<'c> {
     ok: &'c [bool],
     respondent: &'c [u32],
     municipality: &'c [u32],
-    entries: &'c [Answer],
+    /// Buffer 1 of every value column.
+    long_values: Buffer<u8>,
+    /// A category id that exists, for the slots under a null label.
+    some_cat: u32,
     dtype: &'c DataType,
 }
 
 /// One part as long-table columns (without the wave), keeping the answers
-/// of accepted records.
-fn part_frame(p: Part, off: usize, c: &Cats) -> PolarsResult<DataFrame> {
-    let n = p.row.len();
-    let mut respondent = Vec::with_capacity(n);
-    let mut municipality = Vec::with_capacity(n);
-    let mut question = Vec::with_capacity(n);
-    let mut value = StringChunkedBuilder::new("value".into(), n);
-    let mut label = Vec::with_capacity(n);
-    let mut number = Vec::with_capacity(n);
-    let mut missing = Vec::with_capacity(n);
-    for (&r, &e) in p.row.iter().zip(&p.entry) {
-        let r = off + r as usize;
-        if !c.ok[r] {
-            continue;
+/// of accepted records. The part's vectors become the columns as they are.
+fn part_frame(mut p: Part, off: usize, c: &Cats) -> PolarsResult<DataFrame> {
+    let keep: Vec<bool> = p.row.iter().map(|&r| c.ok[off + r as usize]).collect();
+    if keep.iter().any(|k| !k) {
+        fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
+            let mut k = keep.iter();
+            v.retain(|_| k.next().copied().unwrap_or(false));
         }
-        respondent.push(c.respondent[r]);
-        municipality.push(c.municipality[r]);
-        if e & FREE != 0 {
-            let (q, start, end) = p.free[(e & !FREE) as usize];
-            question.push(q);
-            value.append_value(p.text.get(start as usize..end as usize).unwrap_or(""));
-            label.push(None);
-            number.push(None);
-            missing.push(false);
-        } else {
-            let a = &c.entries[e as usize];
-            question.push(a.question);
-            value.append_value(&a.value);
-            label.push(Some(a.label));
-            number.push((!a.number.is_nan()).then_some(a.number));
-            missing.push(a.missing);
-        }
+        retain(&mut p.row, &keep);
+        retain(&mut p.question, &keep);
+        retain(&mut p.value, &keep);
+        retain(&mut p.label, &keep);
+        retain(&mut p.number, &keep);
+        retain(&mut p.missing, &keep);
     }
-    drop(p);
+    drop(keep);
+    let height = p.row.len();
+    let respondent: Vec<u32> = p
+        .row
+        .iter()
+        .map(|&r| c.respondent[off + r as usize])
+        .collect();
+    let municipality: Vec<u32> = p
+        .row
+        .iter()
+        .map(|&r| c.municipality[off + r as usize])
+        .collect();
+    drop(std::mem::take(&mut p.row));
+    let value_bytes: usize = p.value.iter().map(|v| v.length as usize).sum();
+    let own: Buffer<u8> = Buffer::from(std::mem::take(&mut p.text).into_bytes());
+    let buffer_len = own.len() + c.long_values.len();
+    let buffers: Buffer<Buffer<u8>> = Buffer::from(vec![own, c.long_values.clone()]);
+    // SAFETY: every view was made from whole UTF-8 strings: open answers at
+    // their offset in buffer 0 (the part's text), longer coded values at
+    // theirs in buffer 1 (the plan's long values), shorter ones inline.
+    let values = unsafe {
+        Utf8ViewArray::new_unchecked(
+            ArrowDataType::Utf8View,
+            Buffer::from(std::mem::take(&mut p.value)),
+            buffers,
+            None,
+            Some(value_bytes),
+            buffer_len,
+        )
+    };
+    let label_valid: Option<Bitmap> = p
+        .label
+        .contains(&NO_LABEL)
+        .then(|| p.label.iter().map(|&l| l != NO_LABEL).collect());
+    let number_valid: Option<Bitmap> = p
+        .number
+        .iter()
+        .any(|x| x.is_nan())
+        .then(|| p.number.iter().map(|x| !x.is_nan()).collect());
     let cat = |phys: UInt32Chunked| -> Column {
         // SAFETY: every id came from `insert_cat` on this dtype's mapping,
-        // which the dtype keeps alive.
+        // which the dtype keeps alive (ids under a null are never read).
         let ca =
             unsafe { Categorical32Chunked::from_cats_and_dtype_unchecked(phys, c.dtype.clone()) };
         ca.into_series().into_column()
     };
-    let height = respondent.len();
+    // Under a null the label id is NO_LABEL; make it one that exists.
+    let mut label = std::mem::take(&mut p.label);
+    if label_valid.is_some() {
+        for l in label.iter_mut().filter(|l| **l == NO_LABEL) {
+            *l = c.some_cat;
+        }
+    }
     DataFrame::new(
         height,
         vec![
             cat(UInt32Chunked::from_vec("respondent".into(), respondent)),
             cat(UInt32Chunked::from_vec("municipality".into(), municipality)),
-            cat(UInt32Chunked::from_vec("question".into(), question)),
-            value.finish().into_column(),
-            cat(UInt32Chunked::from_iter_options(
-                "label".into(),
-                label.into_iter(),
+            cat(UInt32Chunked::from_vec(
+                "question".into(),
+                std::mem::take(&mut p.question),
             )),
-            Float64Chunked::from_iter_options("number".into(), number.into_iter()).into_column(),
-            BooleanChunked::from_slice("missing".into(), &missing).into_column(),
+            StringChunked::with_chunk("value".into(), values).into_column(),
+            cat(UInt32Chunked::from_vec_validity(
+                "label".into(),
+                label,
+                label_valid,
+            )),
+            Float64Chunked::from_vec_validity(
+                "number".into(),
+                std::mem::take(&mut p.number),
+                number_valid,
+            )
+            .into_column(),
+            BooleanChunked::from_slice("missing".into(), &p.missing).into_column(),
         ],
     )
 }

@@ -289,7 +289,7 @@ where
         .map(|n| n.get())
         .unwrap_or(1)
         .clamp(1, 8);
-    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<u8>, u64, bool)>(workers);
+    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<u8>, u64, bool)>(1);
     let rx = Mutex::new(rx);
     let stop = AtomicBool::new(false);
     let results: Mutex<Vec<(usize, Result<R, Stop>)>> = Mutex::new(Vec::new());
