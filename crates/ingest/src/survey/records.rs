@@ -291,6 +291,9 @@ where
         .clamp(1, 8);
     let (tx, rx) = mpsc::sync_channel::<(usize, Vec<u8>, u64, bool)>(1);
     let rx = Mutex::new(rx);
+    // Scanned blocks go back to the reader to be filled again: fresh
+    // memory would cost a page fault every 4 KB.
+    let (back, spare) = mpsc::channel::<Vec<u8>>();
     let stop = AtomicBool::new(false);
     let results: Mutex<Vec<(usize, Result<R, Stop>)>> = Mutex::new(Vec::new());
     let read_result = std::thread::scope(|scope| {
@@ -308,6 +311,7 @@ where
                     let res = scan_block(
                         &bytes, body, line, last, display, &mut state, &start, &record,
                     );
+                    let _ = back.send(bytes);
                     if res.is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }
@@ -322,6 +326,7 @@ where
             body.first_line,
             cut,
             &stop,
+            || spare.try_recv().ok(),
             |idx, bytes, line, last| tx.send((idx, bytes, line, last)).is_ok(),
         );
         drop(tx);
@@ -363,7 +368,7 @@ fn scan_block<S, R>(
     start: &impl Fn(&mut S) -> R,
     record: &impl Fn(&mut S, &mut R, u64, &str, &[Span]) -> Result<(), Error>,
 ) -> Result<R, Stop> {
-    let text = std::str::from_utf8(bytes).map_err(|_| Stop::Fallback)?;
+    let text = simdutf8::basic::from_utf8(bytes).map_err(|_| Stop::Fallback)?;
     let mut out = start(state);
     match scan_records(bytes, body.delim, body.width, line, |l, spans| {
         record(state, &mut out, l, text, spans)
@@ -382,6 +387,7 @@ fn read_blocks(
     first_line: u64,
     cut: bool,
     stop: &AtomicBool,
+    mut spare: impl FnMut() -> Option<Vec<u8>>,
     mut send: impl FnMut(usize, Vec<u8>, u64, bool) -> bool,
 ) -> std::io::Result<()> {
     let mut carry: Vec<u8> = Vec::new();
@@ -392,7 +398,14 @@ fn read_blocks(
         if stop.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let mut buf = std::mem::take(&mut carry);
+        let mut buf = match spare() {
+            Some(mut b) => {
+                b.clear();
+                b.extend_from_slice(&carry);
+                b
+            }
+            None => std::mem::take(&mut carry),
+        };
         let want = buf.len() + BLOCK;
         buf.reserve(BLOCK);
         while buf.len() < want {
