@@ -909,10 +909,63 @@ pub(crate) fn finish(
         vec![String::new(); n]
     };
     let ok = &checked.ok;
+    let ids = &checked.ids;
+    let submitted_meta = std::mem::take(&mut meta.submitted);
+    // The respondent maps and the table are independent: built side by side.
+    let ((respondents, submitted), long) = rayon::join(
+        || {
+            // Collected, not inserted one by one: a sorted bulk build is faster.
+            let respondents: BTreeMap<String, String> = (0..n)
+                .filter(|&i| ok[i])
+                .map(|i| (ids[i].clone(), muni[i].clone()))
+                .collect();
+            let submitted: BTreeMap<String, String> = submitted_meta
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| ok[*i])
+                .filter_map(|(i, t)| Some((ids[i].clone(), t?)))
+                .collect();
+            (respondents, submitted)
+        },
+        || long_table(export, plan, parts, offsets, ok, ids, &muni, wave),
+    );
+    let long = long?;
+    let mut rejects = checked.rejects;
+    rejects.sort_by_key(|(r, _)| *r);
+    let data = SurveyData {
+        file: export.file.clone(),
+        layout: export.layout,
+        encoding: export.encoding.clone(),
+        long,
+        respondents,
+        submitted,
+        rows_read: n,
+        rejects: rejects
+            .into_iter()
+            .map(|(r, m)| Reject::new(&export.file, meta.lines[r], m))
+            .collect(),
+    };
+    data.check_counts()?;
+    Ok(data)
+}
+
+/// The long table of the accepted records' answers.
+#[allow(clippy::too_many_arguments)]
+fn long_table(
+    export: &Export,
+    plan: &Plan,
+    parts: Vec<Part>,
+    offsets: Vec<usize>,
+    ok: &[bool],
+    ids: &[String],
+    muni: &[String],
+    wave: Wave,
+) -> Result<DataFrame> {
+    let n = ok.len();
     let mut resp_cat = vec![0u32; n];
     let mut muni_cat = vec![0u32; n];
     for i in (0..n).filter(|&i| ok[i]) {
-        resp_cat[i] = plan.cat(&checked.ids[i])?;
+        resp_cat[i] = plan.cat(&ids[i])?;
         muni_cat[i] = plan.cat(&muni[i])?;
     }
     let err = |e: PolarsError| {
@@ -971,35 +1024,7 @@ pub(crate) fn finish(
         ),
     )
     .map_err(err)?;
-    let mut rejects = checked.rejects;
-    rejects.sort_by_key(|(r, _)| *r);
-    // Collected, not inserted one by one: a sorted bulk build is faster.
-    let respondents: BTreeMap<String, String> = (0..n)
-        .filter(|&i| ok[i])
-        .map(|i| (checked.ids[i].clone(), muni[i].clone()))
-        .collect();
-    let submitted: BTreeMap<String, String> = (0..n)
-        .filter(|&i| ok[i])
-        .filter_map(|i| {
-            let t = meta.submitted.get(i)?.as_ref()?;
-            Some((checked.ids[i].clone(), t.clone()))
-        })
-        .collect();
-    let data = SurveyData {
-        file: export.file.clone(),
-        layout: export.layout,
-        encoding: export.encoding.clone(),
-        long,
-        respondents,
-        submitted,
-        rows_read: n,
-        rejects: rejects
-            .into_iter()
-            .map(|(r, m)| Reject::new(&export.file, meta.lines[r], m))
-            .collect(),
-    };
-    data.check_counts()?;
-    Ok(data)
+    Ok(long)
 }
 
 /// What [`part_frame`] needs besides the part.

@@ -175,7 +175,7 @@ pub fn scan_records(
                     }
                 }
                 let closing = pos - 1;
-                let k = memchr::memchr2(delim, b'\n', &body[pos..]).unwrap_or(n - pos);
+                let k = field_end(&body[pos..], delim);
                 let mut end = pos + k;
                 while end > pos && body[end - 1] == b'\r' {
                     end -= 1;
@@ -196,7 +196,7 @@ pub fn scan_records(
                     }
                 }
             } else {
-                let k = memchr::memchr2(delim, b'\n', &body[pos..]).unwrap_or(n - pos);
+                let k = field_end(&body[pos..], delim);
                 let mut end = pos + k;
                 while end > pos && body[end - 1] == b'\r' {
                     end -= 1;
@@ -242,6 +242,22 @@ pub fn scan_records(
         on(start_line, &spans).map_err(ScanError::Stop)?;
     }
     Ok(())
+}
+
+/// The length of the field at the start of `rest`: up to the delimiter, the
+/// line feed or the end. Most survey cells are a few bytes, so the first
+/// sixteen are looked at one by one before `memchr` takes over.
+#[inline]
+fn field_end(rest: &[u8], delim: u8) -> usize {
+    for (i, &b) in rest.iter().take(16).enumerate() {
+        if b == delim || b == b'\n' {
+            return i;
+        }
+    }
+    if rest.len() <= 16 {
+        return rest.len();
+    }
+    16 + memchr::memchr2(delim, b'\n', &rest[16..]).unwrap_or(rest.len() - 16)
 }
 
 /// Why [`stream`] did not finish.
