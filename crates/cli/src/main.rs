@@ -175,19 +175,27 @@ fn parse_wave(s: &str) -> Result<u16, String> {
     pokeval_ingest::model::Wave::new(year).map(|w| w.year())
 }
 
-/// Shows library progress steps on a spinner.
-struct Spinner(ProgressBar);
+/// Shows library progress steps on a spinner, with how far a large file
+/// is read.
+struct Spinner(ProgressBar, std::cell::RefCell<String>);
 
 impl Progress for Spinner {
     fn step(&self, message: &str) {
         self.0.set_message(message.to_string());
+        self.1.replace(message.to_string());
         self.0.inc(1);
+    }
+
+    fn advance(&self, done: u64, total: u64) {
+        if let Some(pct) = done.saturating_mul(100).checked_div(total) {
+            self.0.set_message(format!("{} {pct}%", self.1.borrow()));
+        }
     }
 }
 
 fn spinner(quiet: bool) -> Spinner {
     if quiet {
-        return Spinner(ProgressBar::hidden());
+        return Spinner(ProgressBar::hidden(), Default::default());
     }
     let bar = ProgressBar::new_spinner();
     bar.set_style(
@@ -195,7 +203,7 @@ fn spinner(quiet: bool) -> Spinner {
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     bar.enable_steady_tick(Duration::from_millis(120));
-    Spinner(bar)
+    Spinner(bar, Default::default())
 }
 
 fn main() -> ExitCode {

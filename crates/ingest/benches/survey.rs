@@ -286,6 +286,7 @@ fn child(step: &str, csv: &Path, ins: &Path, register: &Path) {
                     Some(&instrument),
                     Some(&resolver),
                     instrument.wave,
+                    &pokeval_ingest::NoProgress,
                 )
                 .expect("read_survey")
             } else {

@@ -99,6 +99,10 @@ impl InputSummary {
 pub trait Progress {
     /// A new step starts.
     fn step(&self, message: &str);
+
+    /// How far the current step is: `done` of `total` bytes (reading a
+    /// large survey export).
+    fn advance(&self, _done: u64, _total: u64) {}
 }
 
 /// A [`Progress`] that shows nothing.
@@ -198,7 +202,7 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
     for s in &cfg.survey {
         progress.step(&format!("reading survey export {}", disp(&s.path)));
         let job = survey::job::SurveyJob::from_input(project, s);
-        let (data, instrument) = job.read(Some(&resolver), cfg.wave)?;
+        let (data, instrument) = job.read(Some(&resolver), cfg.wave, progress)?;
         let instrument = instrument
             .ok_or_else(|| Error::invalid(&s.path, "a project's survey needs an instrument"))?;
         summary.push(InputSummary::new(

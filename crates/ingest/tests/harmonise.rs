@@ -64,6 +64,7 @@ fn example(wave: u16) -> SurveyData {
         Some(&ins),
         Some(&resolver),
         Wave::new(wave).unwrap(),
+        &pokeval_ingest::NoProgress,
     )
     .unwrap()
 }

@@ -50,6 +50,17 @@ fn rows(d: &SurveyData) -> Vec<String> {
         .collect()
 }
 
+/// The byte counts a read reports.
+#[derive(Default)]
+struct Seen(std::sync::Mutex<Vec<(u64, u64)>>);
+
+impl pokeval_ingest::Progress for Seen {
+    fn step(&self, _message: &str) {}
+    fn advance(&self, done: u64, total: u64) {
+        self.0.lock().unwrap().push((done, total));
+    }
+}
+
 fn resolver(reg: &Register) -> Resolver<'_> {
     Resolver::new(reg, 2024)
         .with_mergers(&repo().join("fixtures/herindelingen_voorbeeld.csv"))
@@ -62,7 +73,24 @@ fn both(path: &Path, ins: &Instrument) -> SurveyData {
     let (r1, r2) = (resolver(&reg), resolver(&reg));
     let opts = ReadOptions::default();
     let name = path.file_name().unwrap().to_str().unwrap();
-    let streamed = read_survey(path, name, &opts, None, Some(ins), Some(&r1), ins.wave).unwrap();
+    let seen = Seen::default();
+    let streamed = read_survey(
+        path,
+        name,
+        &opts,
+        None,
+        Some(ins),
+        Some(&r1),
+        ins.wave,
+        &seen,
+    )
+    .unwrap();
+    // A streamed file reports its reading up to the last byte.
+    let seen = seen.0.into_inner().unwrap();
+    if streamed.encoding.starts_with("UTF-8") {
+        let last = seen.last().copied().unwrap();
+        assert_eq!(last.0, last.1, "{name}: {seen:?}");
+    }
     let export = read_export(path, name, &opts).unwrap();
     let whole = harmonise(&export, ins, Some(&r2)).unwrap();
     assert_eq!(rows(&streamed), rows(&whole), "{name}: long tables differ");
@@ -332,9 +360,18 @@ fn broken_files_fail_the_same_way_both_ways() {
         let p = dir.path().join(name);
         std::fs::write(&p, text).unwrap();
         let opts = ReadOptions::default();
-        let streamed = read_survey(&p, name, &opts, None, Some(&ins), None, ins.wave)
-            .unwrap_err()
-            .to_string();
+        let streamed = read_survey(
+            &p,
+            name,
+            &opts,
+            None,
+            Some(&ins),
+            None,
+            ins.wave,
+            &pokeval_ingest::NoProgress,
+        )
+        .unwrap_err()
+        .to_string();
         let whole = read_export(&p, name, &opts)
             .and_then(|e| harmonise(&e, &ins, None))
             .unwrap_err()

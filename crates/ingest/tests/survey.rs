@@ -34,6 +34,7 @@ fn read(csv_text: Option<String>) -> SurveyData {
         Some(&ins),
         Some(&resolver),
         Wave::new(2024).unwrap(),
+        &pokeval_ingest::NoProgress,
     )
     .unwrap()
 }

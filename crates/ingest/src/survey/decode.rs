@@ -699,6 +699,33 @@ impl<'p, 'a> Decoder<'p, 'a> {
     }
 }
 
+/// Decodes the records of a streamed CSV, a [`Decoder`] per worker.
+pub(crate) struct Streamed<'p, 'a>(pub(crate) &'p Plan<'a>);
+
+impl<'p, 'a> super::records::Records for Streamed<'p, 'a> {
+    type State = Decoder<'p, 'a>;
+    type Out = Part;
+
+    fn state(&self) -> Decoder<'p, 'a> {
+        Decoder::new(self.0)
+    }
+
+    fn start(&self, decoder: &mut Decoder<'p, 'a>) -> Part {
+        decoder.part()
+    }
+
+    fn record(
+        &self,
+        decoder: &mut Decoder<'p, 'a>,
+        part: &mut Part,
+        line: u64,
+        text: &str,
+        fields: &[super::records::Span],
+    ) -> Result<()> {
+        decoder.record(part, line, |c| fields.get(c).and_then(|s| s.text(text)))
+    }
+}
+
 /// Decodes the text columns of an export, in stretches of rows on all cores.
 pub(crate) fn frame(export: &Export, plan: &Plan) -> Result<Vec<Part>> {
     use rayon::prelude::*;

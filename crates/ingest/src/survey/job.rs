@@ -99,6 +99,7 @@ impl SurveyJob {
         &self,
         resolver: Option<&Resolver>,
         wave: Wave,
+        progress: &dyn crate::Progress,
     ) -> Result<(SurveyData, Option<Instrument>)> {
         let instrument = self
             .instrument
@@ -133,6 +134,7 @@ impl SurveyJob {
             instrument.as_ref(),
             resolver,
             wave,
+            progress,
         )?;
         Ok((data, instrument))
     }
@@ -174,7 +176,7 @@ pub fn ingest_surveys(req: &IngestRequest, progress: &dyn Progress) -> Result<In
             job.display,
             size as f64 / 1_000_000.0
         ));
-        let (data, instrument) = job.read(resolver.as_ref(), req.wave)?;
+        let (data, instrument) = job.read(resolver.as_ref(), req.wave, progress)?;
         progress.step(&format!(
             "{}: {} records read = {} accepted + {} rejected",
             job.display,

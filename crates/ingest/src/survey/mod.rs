@@ -705,7 +705,9 @@ fn as_text(df: &DataFrame) -> PolarsResult<DataFrame> {
 /// file are parsed and decoded on every core without holding the file or a
 /// text copy of it, which keeps a 165 MB export to about twice its size in
 /// memory. Other files, other encodings and the raw view go through
-/// [`read_export`]; both ways give the same table.
+/// [`read_export`]; both ways give the same table. `progress` hears how
+/// many bytes of a streamed file are read.
+#[allow(clippy::too_many_arguments)]
 pub fn read_survey(
     path: &Path,
     display: &str,
@@ -714,13 +716,15 @@ pub fn read_survey(
     instrument: Option<&Instrument>,
     resolver: Option<&Resolver>,
     wave: Wave,
+    progress: &dyn crate::Progress,
 ) -> Result<SurveyData> {
     let csv = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "csv" | "txt" | "tsv"));
     if let (true, Some(ins)) = (csv, instrument) {
-        if let Some(data) = stream_survey(path, display, opts, structure, ins, resolver)? {
+        if let Some(data) = stream_survey(path, display, opts, structure, ins, resolver, progress)?
+        {
             return Ok(data);
         }
     }
@@ -743,6 +747,7 @@ fn stream_survey(
     structure: Option<&Structure>,
     instrument: &Instrument,
     resolver: Option<&Resolver>,
+    progress: &dyn crate::Progress,
 ) -> Result<Option<SurveyData>> {
     let Some((mut export, body)) = export::open_csv(path, display, opts)? else {
         return Ok(None);
@@ -757,11 +762,8 @@ fn stream_survey(
             display,
             body,
             cut,
-            || decode::Decoder::new(&plan),
-            |decoder: &mut decode::Decoder| decoder.part(),
-            |decoder, part, line, text, spans| {
-                decoder.record(part, line, |c| spans.get(c).and_then(|s| s.text(text)))
-            },
+            &|done, total| progress.advance(done, total),
+            &decode::Streamed(&plan),
         )
     };
     let parts = match read(true) {

@@ -280,25 +280,46 @@ pub struct Body {
     pub first_line: u64,
 }
 
+/// A scanned block: its place in the file and its output.
+type Block<T> = (usize, Result<T, Stop>);
+
+/// What [`stream`] hands the records to: each worker thread makes a
+/// [`Records::State`] once, then a fresh [`Records::Out`] per block, and
+/// passes every record of the block to [`Records::record`].
+pub trait Records: Sync {
+    type State;
+    type Out: Send;
+    fn state(&self) -> Self::State;
+    fn start(&self, state: &mut Self::State) -> Self::Out;
+    fn record(
+        &self,
+        state: &mut Self::State,
+        out: &mut Self::Out,
+        line: u64,
+        text: &str,
+        fields: &[Span],
+    ) -> Result<(), Error>;
+}
+
 /// Reads the body of `path` in blocks (one block when `cut` is false),
-/// scanning them on one worker per core. Each worker makes its state with `init`, then for each block calls
-/// `start()` for a fresh result and `record(state, result, line, text,
-/// fields)` for every record; the results come back in file order.
-pub fn stream<S, R>(
+/// scanning them on one worker per core; the blocks' outputs come back in
+/// file order. `progress(done, total)` hears the bytes read.
+pub fn stream<H: Records>(
     path: &Path,
     display: &str,
     body: Body,
     cut: bool,
-    init: impl Fn() -> S + Sync,
-    start: impl Fn(&mut S) -> R + Sync,
-    record: impl Fn(&mut S, &mut R, u64, &str, &[Span]) -> Result<(), Error> + Sync,
-) -> Result<Vec<R>, Stop>
-where
-    R: Send,
-{
+    progress: &dyn Fn(u64, u64),
+    handler: &H,
+) -> Result<Vec<H::Out>, Stop> {
     use std::io::Seek;
     let io = |e: std::io::Error| Stop::Error(Error::io(Path::new(display), e));
     let mut file = std::fs::File::open(path).map_err(io)?;
+    let total = file
+        .metadata()
+        .map_err(io)?
+        .len()
+        .saturating_sub(body.offset);
     file.seek(std::io::SeekFrom::Start(body.offset))
         .map_err(io)?;
     let workers = std::thread::available_parallelism()
@@ -311,11 +332,11 @@ where
     // memory would cost a page fault every 4 KB.
     let (back, spare) = mpsc::channel::<Vec<u8>>();
     let stop = AtomicBool::new(false);
-    let results: Mutex<Vec<(usize, Result<R, Stop>)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<Block<H::Out>>> = Mutex::new(Vec::new());
     let read_result = std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                let mut state = init();
+                let mut state = handler.state();
                 loop {
                     let msg = match rx.lock() {
                         Ok(r) => r.recv(),
@@ -324,9 +345,7 @@ where
                     let Ok((idx, bytes, line, last)) = msg else {
                         return;
                     };
-                    let res = scan_block(
-                        &bytes, body, line, last, display, &mut state, &start, &record,
-                    );
+                    let res = scan_block(&bytes, body, line, last, display, &mut state, handler);
                     let _ = back.send(bytes);
                     if res.is_err() {
                         stop.store(true, Ordering::Relaxed);
@@ -337,13 +356,18 @@ where
                 }
             });
         }
+        let mut done = 0u64;
         let res = read_blocks(
             &mut file,
             body.first_line,
             cut,
             &stop,
             || spare.try_recv().ok(),
-            |idx, bytes, line, last| tx.send((idx, bytes, line, last)).is_ok(),
+            |idx, bytes, line, last| {
+                done += bytes.len() as u64;
+                progress(done, total);
+                tx.send((idx, bytes, line, last)).is_ok()
+            },
         );
         drop(tx);
         res
@@ -371,23 +395,21 @@ where
     Ok(out)
 }
 
-/// Scans one block: `record(state, result, line, text, fields)` for every
-/// record, into a fresh result.
+/// Scans one block into a fresh output.
 #[allow(clippy::too_many_arguments)]
-fn scan_block<S, R>(
+fn scan_block<H: Records>(
     bytes: &[u8],
     body: Body,
     line: u64,
     last: bool,
     display: &str,
-    state: &mut S,
-    start: &impl Fn(&mut S) -> R,
-    record: &impl Fn(&mut S, &mut R, u64, &str, &[Span]) -> Result<(), Error>,
-) -> Result<R, Stop> {
+    state: &mut H::State,
+    handler: &H,
+) -> Result<H::Out, Stop> {
     let text = simdutf8::basic::from_utf8(bytes).map_err(|_| Stop::Fallback)?;
-    let mut out = start(state);
+    let mut out = handler.start(state);
     match scan_records(bytes, body.delim, body.width, line, |l, spans| {
-        record(state, &mut out, l, text, spans)
+        handler.record(state, &mut out, l, text, spans)
     }) {
         Ok(()) => Ok(out),
         Err(ScanError::Unclosed(_)) if !last => Err(Stop::Uncut),
