@@ -83,7 +83,7 @@ long["missing"] = long["missing"].fillna(False).astype(bool)
 long["number"] = pd.to_numeric(long["value"], errors="coerce").where(~long["missing"])
 long = long[["_recordId", "municipality", "question", "value", "label", "number", "missing"]]
 elapsed = time.perf_counter() - start
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # kB -> MB
 size_mb = os.path.getsize(csv_path) / 1e6
-print(f"pandas read+melt+map:         {elapsed:7.3f} s  peak {peak_mb:7.1f} MB ({peak_mb * 1.048576 / size_mb:.2f}x file)  {len(long)} answers (pandas {pd.__version__})")
+print(f"pandas read+melt+map:         {elapsed:7.3f} s  peak {peak_mb:7.1f} MB ({peak_mb / size_mb:.2f}x file)  {len(long)} answers (pandas {pd.__version__})")
 print(f"pandas seconds: {elapsed}")

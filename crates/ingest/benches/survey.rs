@@ -388,13 +388,13 @@ fn main() {
     println!("survey ingest benchmark: {rows} responses x 80 columns, {mb:.1} MB (Qualtrics CSV, 3 header rows)");
     println!("median of 3 runs, each in a fresh process; peak = largest VmHWM\n");
     let (t_ours, p_ours, n_ours) = measure("pokeval", &csv, &ins, &register);
-    println!("pokeval ingest to long table: {t_ours:7.3} s  peak {:7.1} MB ({:.2}x file)  {n_ours} answers", p_ours as f64 / 1024.0, p_ours as f64 * 1024.0 / size as f64);
+    println!("pokeval ingest to long table: {t_ours:7.3} s  peak {:7.1} MB ({:.2}x file)  {n_ours} answers", p_ours as f64 * 1.024e-3, p_ours as f64 * 1024.0 / size as f64);
     let (t_wh, p_wh, _) = measure("whole", &csv, &ins, &register);
-    println!("  whole-file way (read_export + harmonise, as for SPSS and workbooks): {t_wh:7.3} s  peak {:7.1} MB ({:.2}x file)", p_wh as f64 / 1024.0, p_wh as f64 * 1024.0 / size as f64);
+    println!("  whole-file way (read_export + harmonise, as for SPSS and workbooks): {t_wh:7.3} s  peak {:7.1} MB ({:.2}x file)", p_wh as f64 * 1.024e-3, p_wh as f64 * 1024.0 / size as f64);
     let (t_pl, p_pl, n_pl) = measure("polars", &csv, &ins, &register);
     println!(
         "bare typed polars read:       {t_pl:7.3} s  peak {:7.1} MB ({:.2}x file)  {n_pl} rows",
-        p_pl as f64 / 1024.0,
+        p_pl as f64 * 1.024e-3,
         p_pl as f64 * 1024.0 / size as f64
     );
     let run_python = std::env::var("POKEVAL_BENCH_PYTHON")
