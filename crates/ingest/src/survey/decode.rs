@@ -71,7 +71,7 @@ enum Kind<'a> {
         other_qi: u32,
     },
     /// Taken as typed (open answers, the municipality, "other" texts,
-    /// numbers without options); `imply` is the entry of the "other"
+    /// numbers without options); `imply` is the answer of the "other"
     /// option an "other" text stands for when no column ticks it. Numbers
     /// and municipalities repeat and are cached like codes; open texts are
     /// not.
@@ -345,7 +345,7 @@ impl<'a> Plan<'a> {
         Ok(View::new_from_bytes(v.as_bytes(), 1, offset))
     }
 
-    /// Decodes one cell (trimmed) of a cached column: its entries, or why
+    /// Decodes one cell (trimmed) of a cached column: its answers, or why
     /// it is not an answer.
     fn decode(&self, c: &ColPlan, t: &str) -> Result<std::result::Result<Box<[Answer]>, String>> {
         let answers = match &c.kind {
