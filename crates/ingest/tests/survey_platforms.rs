@@ -696,11 +696,54 @@ x = "kleur"
     }
     assert_eq!(set_rows, ones);
     assert!(set_rows > 0);
-    // A category set cannot be one yes/no column per option.
-    let text = std::fs::read_to_string(&p)
-        .unwrap()
-        .replace("\"$mymrset\"", "\"$categorical_array\"");
-    std::fs::write(&p, text).unwrap();
+    // A category set maps to a multiple-choice question whose options are
+    // its codes: each variable holds one chosen option, and a code held by
+    // two variables counts once (case 1 holds a, a, b).
+    let text = std::fs::read_to_string(&p).unwrap().replace(
+        "\"$mymrset\" = \"set\"",
+        "\"$categorical_array\" = \"letters\"",
+    ) + r#"
+[[question]]
+id = "letters"
+type = "multiple"
+text = "Letters"
+options = [
+  { code = "a", label = "A" },
+  { code = "b", label = "B" },
+  { code = "c", label = "C" },
+  { code = "d", label = "D" },
+]
+"#;
+    // The [[question]] must come before the [columns] table.
+    let (head, cols) = text.split_once("[columns.spss]").unwrap();
+    let (cols, question) = cols.split_once("[[question]]").unwrap();
+    let text = format!("{head}[[question]]{question}\n[columns.spss]{cols}");
+    std::fs::write(&p, &text).unwrap();
+    let ins = pokeval_ingest::survey::Instrument::load(&p).unwrap();
+    let cat = pokeval_ingest::survey::harmonise(&e, &ins, None).unwrap();
+    let r_id = |n: usize| format!("pyreadstat_simple_alltypes_mrsets#{n}");
+    let chosen = |n: usize| {
+        let l = &cat.long;
+        let q = pokeval_ingest::survey::text_column(l, "question").unwrap();
+        let r = pokeval_ingest::survey::text_column(l, "respondent").unwrap();
+        let v = pokeval_ingest::survey::text_column(l, "value").unwrap();
+        (0..l.height())
+            .filter(|&i| q.get(i) == Some("letters") && r.get(i) == Some(r_id(n).as_str()))
+            .map(|i| v.get(i).unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(chosen(1), ["a", "b"]);
+    assert_eq!(chosen(3), ["b", "c", "d"]);
+    assert_eq!(chosen(5), ["a", "b", "d"]);
+    // A set cannot map to a question that takes one answer.
+    std::fs::write(
+        &p,
+        text.replace(
+            "\"$categorical_array\" = \"letters\"",
+            "\"$categorical_array\" = \"kleur\"",
+        ),
+    )
+    .unwrap();
     let ins = pokeval_ingest::survey::Instrument::load(&p).unwrap();
     let err = pokeval_ingest::survey::harmonise(&e, &ins, None)
         .unwrap_err()

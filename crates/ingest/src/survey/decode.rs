@@ -91,6 +91,9 @@ struct ColPlan<'a> {
     kind: Kind<'a>,
     labels: Option<&'a BTreeMap<String, String>>,
     missing: Option<&'a MissingSpec>,
+    /// The SPSS category set the column is a variable of: an option it
+    /// holds that an earlier variable of the set held is not counted again.
+    set: Option<u32>,
 }
 
 /// What to read from an export's columns.
@@ -152,15 +155,23 @@ impl<'a> Plan<'a> {
                 ),
             )
         })?;
-        let mut targets: Vec<(usize, Target)> = Vec::new();
+        // (column, target, the multiple-response set it belongs to)
+        let mut targets: Vec<(usize, Target, Option<u32>)> = Vec::new();
         let mut id_col = export.respondent_column();
         for (column, t) in map {
             let target = instrument.target(t).map_err(|m| {
                 Error::invalid(&export.file, format!("columns.{}: {m}", platform.name()))
             })?;
-            // An SPSS dichotomy set (`"$kanalen" = "kanalen"`): its variables
-            // are the question's options, in order.
-            if let Some(set) = export.mr_sets.iter().find(|s| s.name == *column) {
+            // An SPSS multiple-response set (`"$kanalen" = "kanalen"`): the
+            // variables of a dichotomy set are the question's options, in
+            // order; each variable of a category set holds one chosen
+            // option's code (a code held twice counts once).
+            if let Some((set_no, set)) = export
+                .mr_sets
+                .iter()
+                .enumerate()
+                .find(|(_, s)| s.name == *column)
+            {
                 let bad = |m: String| {
                     Error::invalid(
                         &export.file,
@@ -176,15 +187,18 @@ impl<'a> Plan<'a> {
                     .counted
                     .as_deref()
                     .is_some_and(|c| YES.contains(&c.to_lowercase().as_str()));
-                if q.kind != QuestionType::Multiple
-                    || !counted_is_yes
-                    || set.columns.len() != q.options.len()
-                {
+                let fits = q.kind == QuestionType::Multiple
+                    && match &set.counted {
+                        Some(_) => counted_is_yes && set.columns.len() == q.options.len(),
+                        None => true,
+                    };
+                if !fits {
                     return Err(bad(format!(
-                        "the set has {} variables ({}) and question '{}' has {} options; a dichotomy set counting 1 maps to a multiple-choice question with one option per variable, otherwise map the variables one by one",
+                        "the set has {} variables ({}) and question '{}' is {:?} with {} options; a dichotomy set counting 1 maps to a multiple-choice question with one option per variable, a category set to a multiple-choice question whose options are its codes; otherwise map the variables one by one",
                         set.columns.len(),
                         if set.counted.is_some() { "dichotomy" } else { "categories" },
                         q.id,
+                        q.kind,
                         q.options.len()
                     )));
                 }
@@ -192,7 +206,10 @@ impl<'a> Plan<'a> {
                     let col = export.find(member).ok_or_else(|| {
                         bad(format!("variable {member} of the set is not in the file"))
                     })?;
-                    targets.push((col, Target::Option(q, i)));
+                    match set.counted {
+                        Some(_) => targets.push((col, Target::Option(q, i), None)),
+                        None => targets.push((col, Target::Whole(q), Some(set_no as u32))),
+                    }
                 }
                 continue;
             }
@@ -206,10 +223,10 @@ impl<'a> Plan<'a> {
             })?;
             match target {
                 Target::Respondent => id_col = Some(col),
-                _ => targets.push((col, target)),
+                _ => targets.push((col, target, None)),
             }
         }
-        targets.sort_by_key(|(c, _)| *c);
+        targets.sort_by_key(|(c, _, _)| *c);
         // Question ids in instrument order, then "<id>:other".
         let mut names: Vec<String> = instrument.questions.iter().map(|q| q.id.clone()).collect();
         names.extend(
@@ -222,9 +239,9 @@ impl<'a> Plan<'a> {
         let mut plan = Plan::base(export, id_col, &names)?;
         plan.muni_col = targets
             .iter()
-            .find(|(_, t)| matches!(t, Target::Whole(q) if q.kind == QuestionType::Municipality))
-            .map(|(c, _)| *c);
-        for (col, target) in &targets {
+            .find(|(_, t, _)| matches!(t, Target::Whole(q) if q.kind == QuestionType::Municipality))
+            .map(|(c, _, _)| *c);
+        for (col, target, set) in &targets {
             let q = match target {
                 Target::Whole(q) | Target::Option(q, _) | Target::Other(q) => *q,
                 Target::Respondent => continue,
@@ -249,7 +266,7 @@ impl<'a> Plan<'a> {
                 let imply = match target {
                     Target::Other(q) if q.kind == QuestionType::Multiple => {
                         q.options.iter().position(|o| o.other).filter(|oi| {
-                            !targets.iter().any(|(_, t2)| {
+                            !targets.iter().any(|(_, t2, _)| {
                                 matches!(t2, Target::Option(q2, i2) if q2.id == q.id && i2 == oi)
                             })
                         })
@@ -293,6 +310,7 @@ impl<'a> Plan<'a> {
                 kind,
                 labels,
                 missing,
+                set: *set,
             });
         }
         Ok(plan)
@@ -314,6 +332,7 @@ impl<'a> Plan<'a> {
                 kind: Kind::Raw,
                 labels: export.labels.get(&col),
                 missing: export.missing.get(&col),
+                set: None,
             });
         }
         Ok(plan)
@@ -596,6 +615,8 @@ pub(crate) struct Decoder<'p, 'a> {
     caches: Vec<Cache>,
     /// What the last part held, to size the next one.
     last: Sizes,
+    /// The options this record's category-set variables chose so far.
+    in_sets: Vec<(u32, u128)>,
 }
 
 impl<'p, 'a> Decoder<'p, 'a> {
@@ -604,6 +625,7 @@ impl<'p, 'a> Decoder<'p, 'a> {
             plan,
             caches: plan.cols.iter().map(|_| Cache::default()).collect(),
             last: Sizes::default(),
+            in_sets: Vec::new(),
         }
     }
 
@@ -623,6 +645,7 @@ impl<'p, 'a> Decoder<'p, 'a> {
         let plan = self.plan;
         let r = part.lines.len() as u32;
         part.lines.push(line);
+        self.in_sets.clear();
         let meta = |c: usize| cell(c).map(|t| trim(&t).to_string()).unwrap_or_default();
         if let Some(c) = plan.id_col {
             part.ids.push(meta(c));
@@ -688,6 +711,13 @@ impl<'p, 'a> Decoder<'p, 'a> {
             match decoded {
                 Ok(answers) => {
                     for a in answers.iter() {
+                        if let Some(set) = c.set {
+                            let key = (set, a.value.as_u128());
+                            if self.in_sets.contains(&key) {
+                                continue;
+                            }
+                            self.in_sets.push(key);
+                        }
                         part.push(r, a);
                     }
                 }

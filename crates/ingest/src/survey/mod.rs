@@ -11,8 +11,10 @@
 //! option of a multiple-choice question (`1`/empty, `Y`/empty, `1`/`0`,
 //! `Yes`/`No` or the option text), `question:other` for the "other, namely"
 //! text, or `@respondent` for the column with respondent ids. An SPSS
-//! dichotomy set (`"$kanalen" = "kanalen"`) maps its variables, in order,
-//! to the options of a multiple-choice question.
+//! multiple-response set (`"$kanalen" = "kanalen"`) maps to a
+//! multiple-choice question as a whole: a dichotomy set's variables are its
+//! options in order, a category set's variables each hold one chosen
+//! option's code (counted once however many variables hold it).
 //!
 //! Each accepted respondent gives one row per answer in the long table
 //! (respondent, municipality, wave, question, value, label, number,
