@@ -478,7 +478,8 @@ pub(crate) struct Part {
     /// (empty vectors for columns the export does not have).
     lines: Vec<u64>,
     ids: Vec<String>,
-    status: Vec<String>,
+    /// Which of `QUALTRICS_NON_RESPONSE` the status says (0: none of them).
+    status: Vec<u8>,
     typed: Vec<String>,
     submitted: Vec<Option<String>>,
     /// Per answer: the record (index in this part) and the answer.
@@ -651,7 +652,12 @@ impl<'p, 'a> Decoder<'p, 'a> {
             part.ids.push(meta(c));
         }
         if let Some(c) = plan.status_col {
-            part.status.push(meta(c));
+            let v = cell(c);
+            let v = v.as_deref().map(trim).unwrap_or("");
+            let k = QUALTRICS_NON_RESPONSE
+                .iter()
+                .position(|(code, text, _)| *code == v || text.eq_ignore_ascii_case(v));
+            part.status.push(k.map_or(0, |k| k as u8 + 1));
         }
         if let Some(c) = plan.muni_col {
             part.typed.push(meta(c));
@@ -791,7 +797,6 @@ pub(crate) fn frame(export: &Export, plan: &Plan) -> Result<Vec<Part>> {
 /// Per record: accepted or not, the respondent id and the municipality.
 struct Checked {
     ok: Vec<bool>,
-    ids: Vec<String>,
     municipality: Vec<String>,
     rejects: Vec<(usize, String)>,
 }
@@ -801,28 +806,34 @@ struct Checked {
 struct Meta {
     lines: Vec<u64>,
     ids: Vec<String>,
-    status: Vec<String>,
+    /// Which of `QUALTRICS_NON_RESPONSE` the status says (0: none of them).
+    status: Vec<u8>,
     typed: Vec<String>,
     submitted: Vec<Option<String>>,
 }
 
-fn check(export: &Export, plan: &Plan, meta: &mut Meta, resolver: Option<&Resolver>) -> Checked {
-    let n = meta.lines.len();
+/// The respondent id of every record: from the id column, or
+/// `<file>#<record>`.
+fn respondent_ids(export: &Export, plan: &Plan, meta: &mut Meta) -> Vec<String> {
     let stem = Path::new(&export.file)
         .file_stem()
         .and_then(|s| s.to_str())
-        .unwrap_or("survey")
-        .to_string();
-    let ids: Vec<String> = match plan.id_col {
+        .unwrap_or("survey");
+    match plan.id_col {
         Some(_) => std::mem::take(&mut meta.ids),
-        None => (0..n).map(|i| format!("{stem}#{}", i + 1)).collect(),
-    };
+        None => (0..meta.lines.len())
+            .map(|i| format!("{stem}#{}", i + 1))
+            .collect(),
+    }
+}
+
+fn check(export: &Export, meta: &Meta, ids: &[String], resolver: Option<&Resolver>) -> Checked {
+    let n = meta.lines.len();
     let mut seen: PlHashMap<&str, u64> = PlHashMap::with_capacity(n);
     let mut seen_text: PlHashMap<&str, (std::result::Result<String, String>, bool)> =
         PlHashMap::new();
     let mut out = Checked {
         ok: vec![true; n],
-        ids: Vec::new(),
         municipality: vec![String::new(); n],
         rejects: Vec::new(),
     };
@@ -846,11 +857,10 @@ fn check(export: &Export, plan: &Plan, meta: &mut Meta, resolver: Option<&Resolv
             continue;
         }
         seen.insert(id, line);
-        if let Some(v) = meta.status.get(i) {
+        if let Some(&k) = meta.status.get(i).filter(|&&k| k > 0) {
             if let Some((code, _, what)) = QUALTRICS_NON_RESPONSE
-                .iter()
+                .get(usize::from(k) - 1)
                 .filter(|(c, _, _)| !(export.include_tests && *c == "2"))
-                .find(|(c, t, _)| c == v || t.eq_ignore_ascii_case(v))
             {
                 out.ok[i] = false;
                 out.rejects.push((
@@ -912,7 +922,6 @@ fn check(export: &Export, plan: &Plan, meta: &mut Meta, resolver: Option<&Resolv
     }
     drop(seen);
     drop(seen_text);
-    out.ids = ids;
     out
 }
 
@@ -936,7 +945,20 @@ pub(crate) fn finish(
         meta.submitted.append(&mut p.submitted);
     }
     let n = meta.lines.len();
-    let mut checked = check(export, plan, &mut meta, resolver);
+    let ids = respondent_ids(export, plan, &mut meta);
+    // The respondent ids go into the categories while the records are
+    // checked (rejected ones too: harmless, and no waiting for the check).
+    let (mut checked, resp_cat) = std::thread::scope(|scope| {
+        let cats = scope.spawn(|| {
+            ids.iter()
+                .map(|id| plan.cat(id))
+                .collect::<Result<Vec<u32>>>()
+        });
+        let checked = check(export, &meta, &ids, resolver);
+        (checked, cats.join())
+    });
+    let resp_cat = resp_cat
+        .map_err(|_| Error::invalid(&export.file, "a decoding thread stopped unexpectedly"))??;
     let mut bad: BTreeMap<usize, String> = BTreeMap::new();
     for (p, off) in parts.iter().zip(&offsets) {
         for (r, pi, msg) in &p.errors {
@@ -948,9 +970,8 @@ pub(crate) fn finish(
                     .and_then(|c| export.columns.get(c.col))
                     .map(|c| c.name.as_str())
                     .unwrap_or("");
-                bad.entry(row).or_insert_with(|| {
-                    format!("response {}, column {name}: {msg}", checked.ids[row])
-                });
+                bad.entry(row)
+                    .or_insert_with(|| format!("response {}, column {name}: {msg}", ids[row]));
             }
         }
     }
@@ -966,7 +987,7 @@ pub(crate) fn finish(
         vec![String::new(); n]
     };
     let ok = &checked.ok;
-    let ids = &checked.ids;
+    let ids = &ids;
     let submitted_meta = std::mem::take(&mut meta.submitted);
     // The respondent maps and the table are independent: built side by side.
     let ((respondents, submitted), long) = rayon::join(
@@ -984,7 +1005,7 @@ pub(crate) fn finish(
                 .collect();
             (respondents, submitted)
         },
-        || long_table(export, plan, parts, offsets, ok, ids, &muni, wave),
+        || long_table(export, plan, parts, offsets, ok, &resp_cat, &muni, wave),
     );
     let long = long?;
     let mut rejects = checked.rejects;
@@ -1014,16 +1035,23 @@ fn long_table(
     parts: Vec<Part>,
     offsets: Vec<usize>,
     ok: &[bool],
-    ids: &[String],
+    resp_cat: &[u32],
     muni: &[String],
     wave: Wave,
 ) -> Result<DataFrame> {
     let n = ok.len();
-    let mut resp_cat = vec![0u32; n];
+    // A few dozen municipalities: each looked up once.
     let mut muni_cat = vec![0u32; n];
+    let mut seen: PlHashMap<&str, u32> = PlHashMap::new();
     for i in (0..n).filter(|&i| ok[i]) {
-        resp_cat[i] = plan.cat(&ids[i])?;
-        muni_cat[i] = plan.cat(&muni[i])?;
+        muni_cat[i] = match seen.get(muni[i].as_str()) {
+            Some(&c) => c,
+            None => {
+                let c = plan.cat(&muni[i])?;
+                seen.insert(&muni[i], c);
+                c
+            }
+        };
     }
     let err = |e: PolarsError| {
         Error::invalid(
@@ -1044,7 +1072,7 @@ fn long_table(
         use rayon::prelude::*;
         let cats = Cats {
             ok,
-            respondent: &resp_cat,
+            respondent: resp_cat,
             municipality: &muni_cat,
             long_values,
             some_cat: plan.qcats.first().copied().unwrap_or(0),

@@ -153,19 +153,20 @@ pub fn scan_records(
             break;
         }
         let start_line = line;
+        let record_start = pos;
         spans.clear();
-        let mut content = false;
+        let (mut content, mut quoted) = (false, false);
         loop {
             let start = pos;
             let span = if pos < n && body[pos] == b'"' {
                 content = true;
+                quoted = true;
                 pos += 1;
                 let mut escaped = false;
                 loop {
                     let Some(k) = memchr::memchr(b'"', &body[pos..]) else {
                         return Err(ScanError::Unclosed(start_line));
                     };
-                    line += count_lf(pos, pos + k);
                     pos += k + 1;
                     if pos < n && body[pos] == b'"' {
                         pos += 1;
@@ -221,6 +222,10 @@ pub fn scan_records(
             if pos < n && body[pos] == delim {
                 pos += 1;
                 continue;
+            }
+            // Line feeds inside quoted answers, counted once per record.
+            if quoted {
+                line += count_lf(record_start, pos);
             }
             if pos < n {
                 line += 1;
