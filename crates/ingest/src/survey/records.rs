@@ -13,10 +13,12 @@
 //! [`stream`] reads a large export without holding it: one thread reads
 //! blocks of [`BLOCK`] bytes and cuts them after the last line feed outside
 //! quotes; workers (one per core) scan the blocks and hand every record to
-//! the caller's state. Results come back in file order. Cutting tracks
+//! a [`Records`] handler. Results come back in file order. Cutting tracks
 //! quote parity, which a stray quote inside an unquoted field would fool;
-//! the worker then finds its block ending inside a quoted field, and the
-//! caller falls back to reading the whole file ([`Stop::Fallback`]).
+//! the worker then finds its block ending inside a quoted field and asks
+//! for the file again in one block ([`Stop::Uncut`]). A block that is not
+//! UTF-8 stops the stream ([`Stop::Fallback`]): the caller reads the file
+//! the whole-file way, which knows other encodings.
 
 use std::borrow::Cow;
 use std::io::Read;
