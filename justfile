@@ -2,7 +2,7 @@
 
 # Build the example report (reports/2024/out/rapport.html)
 example:
-    cargo run --release -- build reports/2024
+    cargo run -- build reports/2024
 
 # Run the tests
 test:
