@@ -70,16 +70,13 @@ enum Kind<'a> {
         qi: u32,
         other_qi: u32,
     },
-    /// Taken as typed (open answers, the municipality, "other" texts,
-    /// numbers without options); `imply` is the answer of the "other"
-    /// option an "other" text stands for when no column ticks it. Numbers
-    /// and municipalities repeat and are cached like codes; open texts are
-    /// not.
-    Free {
-        q: &'a Question,
-        numeric: bool,
-        imply: Option<Answer>,
-    },
+    /// Taken as typed and repeated often (the municipality, numbers
+    /// without options): cached like codes, the text is its own label.
+    Typed { q: &'a Question, numeric: bool },
+    /// Open answers and "other" texts: unique, so not cached, kept in the
+    /// part's own text and without label. `imply` is the answer of the
+    /// "other" option an "other" text stands for when no column ticks it.
+    Open { imply: Option<Answer> },
     /// The platform's own codes and labels (no instrument).
     Raw,
 }
@@ -291,10 +288,11 @@ impl<'a> Plan<'a> {
                     }
                     None => None,
                 };
-                Kind::Free {
-                    q,
-                    numeric: q.kind == QuestionType::Numeric && !other,
-                    imply,
+                let numeric = q.kind == QuestionType::Numeric && !other;
+                if numeric || q.kind == QuestionType::Municipality {
+                    Kind::Typed { q, numeric }
+                } else {
+                    Kind::Open { imply }
                 }
             } else {
                 Kind::Coded {
@@ -415,7 +413,10 @@ impl<'a> Plan<'a> {
                     missing: miss,
                 }]
             }
-            Kind::Free { q, numeric, .. } => {
+            Kind::Open { .. } => {
+                return Ok(Err("internal: open texts are not cached".into()));
+            }
+            Kind::Typed { q, numeric } => {
                 let number = if *numeric {
                     match parse_number(t) {
                         Some(n) => n,
@@ -671,34 +672,26 @@ impl<'p, 'a> Decoder<'p, 'a> {
             if t.is_empty() {
                 continue;
             }
-            if let Kind::Free {
-                imply,
-                q,
-                numeric: false,
-            } = &c.kind
-            {
-                if q.kind != QuestionType::Municipality {
-                    // Open text: the part's own.
-                    if let Some(a) = imply {
-                        part.push(r, a);
-                    }
-                    let Ok(start) = u32::try_from(part.text.len()) else {
-                        return Err(Error::invalid(
-                            plan.file,
-                            "a block of open answers over 4 GB",
-                        ));
-                    };
-                    part.text.push_str(t);
-                    let a = Answer {
-                        question: c.question,
-                        value: View::new_from_bytes(t.as_bytes(), 0, start),
-                        label: NO_LABEL,
-                        number: f64::NAN,
-                        missing: false,
-                    };
-                    part.push(r, &a);
-                    continue;
+            if let Kind::Open { imply } = &c.kind {
+                if let Some(a) = imply {
+                    part.push(r, a);
                 }
+                let Ok(start) = u32::try_from(part.text.len()) else {
+                    return Err(Error::invalid(
+                        plan.file,
+                        "a block of open answers over 4 GB",
+                    ));
+                };
+                part.text.push_str(t);
+                let a = Answer {
+                    question: c.question,
+                    value: View::new_from_bytes(t.as_bytes(), 0, start),
+                    label: NO_LABEL,
+                    number: f64::NAN,
+                    missing: false,
+                };
+                part.push(r, &a);
+                continue;
             }
             let cache = &mut self.caches[pi];
             let fresh;
