@@ -403,7 +403,6 @@ pub fn stream<H: Records>(
 }
 
 /// Scans one block into a fresh output.
-#[allow(clippy::too_many_arguments)]
 fn scan_block<H: Records>(
     bytes: &[u8],
     body: Body,
@@ -425,8 +424,9 @@ fn scan_block<H: Records>(
 }
 
 /// Reads `file` to its end in blocks cut after a line feed outside quotes
-/// (or in one block when `cut` is false), handing each block, its first line and whether it is the last to
-/// `send` (which returns false when nobody listens any more).
+/// (or in one block when `cut` is false), handing each block, its first
+/// line and whether it is the last to `send` (which returns false when
+/// nobody listens any more).
 fn read_blocks(
     file: &mut impl Read,
     first_line: u64,
@@ -463,21 +463,23 @@ fn read_blocks(
                 break;
             }
         }
-        let (cut, lines) = if eof {
+        let (end, lines) = if eof {
             (buf.len(), memchr::memchr_iter(b'\n', &buf).count() as u64)
         } else {
-            match last_record_end(&buf).filter(|_| cut) {
-                Some(cut) => cut,
-                // One record longer than the block: read on.
+            // Uncut, the whole file is one block: no need to look for an end.
+            let end = if cut { last_record_end(&buf) } else { None };
+            match end {
+                Some(end) => end,
+                // One record longer than the block (or no cutting): read on.
                 None => {
                     carry = buf;
                     continue;
                 }
             }
         };
-        carry = buf[cut..].to_vec();
-        buf.truncate(cut);
-        if !buf.is_empty() && !send(idx, buf, line, eof && carry.is_empty()) {
+        carry = buf[end..].to_vec();
+        buf.truncate(end);
+        if !buf.is_empty() && !send(idx, buf, line, eof) {
             return Ok(());
         }
         idx += 1;
