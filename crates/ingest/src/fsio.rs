@@ -1,10 +1,20 @@
-//! Writing output files without leaving half-written ones: each file goes
-//! to a temporary file in the same folder and is renamed into place.
+//! Files: a file's kind by its extension, and writing output files without
+//! leaving half-written ones (each goes to a temporary file in the same
+//! folder and is renamed into place).
 
 use std::io::Write;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+
+/// The extension of `path` in lower case (`""` when it has none), which
+/// is how inputs are told apart.
+pub fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
 
 /// Writes `contents` to `path` atomically (temporary file + rename).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {

@@ -42,11 +42,7 @@ pub struct ManualRecord {
 /// [`load_qdpx`]). Returns the records and, for `.qdpx`, what could not be
 /// carried as rejects.
 pub fn load(path: &Path, display: &str) -> Result<(Vec<ManualRecord>, Vec<crate::Reject>)> {
-    let is_qdpx = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("qdpx"));
-    if is_qdpx {
+    if crate::fsio::extension(path) == "qdpx" {
         load_qdpx(path, display)
     } else {
         Ok((load_manual(path, display)?, Vec::new()))

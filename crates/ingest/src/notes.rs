@@ -197,11 +197,7 @@ pub fn read_notes(
             continue;
         }
         let rel = p.strip_prefix(dir).unwrap_or(p);
-        let ext = p
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let ext = crate::fsio::extension(p);
         let chosen = match &include {
             Some(g) => g.is_match(rel),
             None => {
@@ -302,11 +298,7 @@ fn from_file_name(path: &Path) -> BTreeMap<String, String> {
 
 /// Reads a file's text and, for PDF, the code point where each page starts.
 fn file_text(path: &Path) -> Result<(String, Option<Vec<usize>>)> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = crate::fsio::extension(path);
     match ext.as_str() {
         "docx" => Ok((crate::documents::read_docx(path)?, None)),
         "odt" => Ok((crate::documents::read_odt(path)?, None)),

@@ -357,11 +357,7 @@ pub struct ReadOptions {
 /// Reads an export: `.csv`/`.txt`/`.tsv`, `.xlsx`/`.xls`/`.ods`,
 /// `.sav`/`.zsav` or a LimeSurvey `.lsa` archive. `display` is how the file is named in messages.
 pub fn read_export(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = crate::fsio::extension(path);
     match ext.as_str() {
         "sav" | "zsav" => super::spss::read_sav(path, display, opts),
         "lsa" => read_lsa(path, display, opts),

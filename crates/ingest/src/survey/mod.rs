@@ -720,10 +720,7 @@ pub fn read_survey(
     wave: Wave,
     progress: &dyn crate::Progress,
 ) -> Result<SurveyData> {
-    let csv = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "csv" | "txt" | "tsv"));
+    let csv = matches!(crate::fsio::extension(path).as_str(), "csv" | "txt" | "tsv");
     if let (true, Some(ins)) = (csv, instrument) {
         if let Some(data) = stream_survey(path, display, opts, structure, ins, resolver, progress)?
         {

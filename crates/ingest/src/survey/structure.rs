@@ -50,11 +50,7 @@ pub struct Structure {
 /// Reads a structure file, choosing the reader by extension and content.
 pub fn read_structure(path: &Path, display: &str) -> Result<Structure> {
     let text = crate::text::read_text(path)?;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = crate::fsio::extension(path);
     let head = text.trim_start();
     let s = if ext == "qsf" || head.starts_with("{\"SurveyEntry\"") {
         qsf(&text, display)?
