@@ -26,6 +26,18 @@ fn ingest_2025(out: &std::path::Path, extra: &[&str]) -> std::process::Output {
     pokeval(&args)
 }
 
+/// `pokeval ingest <input> --quiet --out <out>`: a project, or a file
+/// without further options.
+fn ingest_quiet(input: &std::path::Path, out: &std::path::Path) -> std::process::Output {
+    pokeval(&[
+        "ingest",
+        input.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn ingest_one_export_with_instrument_register_and_mergers() {
     let tmp = tempfile::tempdir().unwrap();
@@ -104,13 +116,7 @@ fn ingest_a_project_and_a_broken_file() {
     let tmp = tempfile::tempdir().unwrap();
     let project = example_project_in(tmp.path(), |t| t);
     let out = tmp.path().join("uit");
-    let o = pokeval(&[
-        "ingest",
-        project.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = ingest_quiet(&project, &out);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stdout(&o).contains("12 records read = 11 accepted + 1 rejected"),
@@ -148,13 +154,7 @@ fn ingest_a_project_and_a_broken_file() {
         "fixtures/2024/enquete_qualtrics_voorbeeld.csv",
         &survey,
     );
-    let o = pokeval(&[
-        "ingest",
-        project.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = ingest_quiet(&project, &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let long = std::fs::read_to_string(out.join("enquete_lang.csv")).unwrap();
     assert!(
@@ -166,13 +166,7 @@ fn ingest_a_project_and_a_broken_file() {
     let bad = tmp.path().join("export.csv");
     std::fs::write(&bad, "foo;bar\n1;2\n").unwrap();
     let out2 = tmp.path().join("niets");
-    let o = pokeval(&[
-        "ingest",
-        bad.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out2.to_str().unwrap(),
-    ]);
+    let o = ingest_quiet(&bad, &out2);
     assert!(!o.status.success());
     let err = stderr(&o);
     assert!(
