@@ -276,7 +276,8 @@ fn a_file_of_several_blocks_reads_the_same_both_ways() {
         "{reasons:?}"
     );
     assert!(
-        reasons[1].1.contains("is a survey test (Status 2)"),
+        reasons[1].1.contains("is a survey test (Status 2)")
+            && reasons[1].1.contains("--include-tests"),
         "{reasons:?}"
     );
     assert!(

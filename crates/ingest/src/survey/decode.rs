@@ -861,7 +861,7 @@ fn check(export: &Export, meta: &Meta, ids: &[String], resolver: Option<&Resolve
                     format!(
                         "response {id} is {what} (Status {code}), not a real response{}",
                         if code == &"2" {
-                            " (read them with include_tests)"
+                            " (to read test responses, set include_tests = true in the [[survey]] or pass --include-tests)"
                         } else {
                             ""
                         }
