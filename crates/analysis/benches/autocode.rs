@@ -18,7 +18,7 @@ use std::time::Instant;
 use pokeval_analysis::autocode::autocode;
 use pokeval_analysis::codebook::rule_to_regex;
 use pokeval_analysis::Codebook;
-use pokeval_ingest::model::{Source, SourceKind, Wave};
+use pokeval_model::{Source, SourceKind, Wave};
 use pokeval_ingest::project::CodingUnit;
 
 /// Everyday Dutch words: most of the generated text.
@@ -282,7 +282,7 @@ fn main() {
     let t = Instant::now();
     let folded: Vec<String> = texts
         .iter()
-        .map(|t| pokeval_ingest::text::match_key(t))
+        .map(|t| pokeval_model::text::match_key(t))
         .collect();
     let fold_time = t.elapsed().as_secs_f64();
     println!(

@@ -1,13 +1,13 @@
 //! Autocoding: every include and exclude rule of a codebook in one
 //! [`regex::RegexSet`], applied in a single pass to each segment of folded
-//! ASCII text ([`pokeval_ingest::text::match_key`])
+//! ASCII text ([`pokeval_model::text::match_key`])
 //! text. Each coding keeps the rule and the span that produced it.
 
-use pokeval_ingest::model::{Segment, SegmentUnit, Source, SourceKind, Span};
-use pokeval_ingest::notes::turn_segments;
+use pokeval_model::{Segment, SegmentUnit, Source, SourceKind, Span};
+use crate::segment::turn_segments;
 use pokeval_ingest::project::CodingUnit;
-use pokeval_ingest::segment::{paragraphs, sentences};
-use pokeval_ingest::text::match_key;
+use crate::segment::{paragraphs, sentences};
+use pokeval_model::text::match_key;
 use rayon::prelude::*;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
@@ -220,7 +220,7 @@ pub fn autocode(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pokeval_ingest::model::Wave;
+    use pokeval_model::Wave;
 
     fn source(kind: SourceKind, text: &str) -> Source {
         Source {

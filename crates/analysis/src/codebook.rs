@@ -40,7 +40,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use pokeval_ingest::model::ActionLine;
+use pokeval_model::ActionLine;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -86,7 +86,7 @@ impl Codebook {
 
     /// Reads a codebook file.
     pub fn load(path: &Path) -> Result<Codebook> {
-        let text = pokeval_ingest::text::read_text(path)?;
+        let text = pokeval_model::text::read_text(path)?;
         Codebook::parse(path, &text)
     }
 
@@ -213,7 +213,7 @@ pub fn rule_to_regex(rule: &str) -> std::result::Result<String, String> {
             Some(rest) => (true, rest),
             None => (false, *w),
         };
-        let folded = pokeval_ingest::text::match_key(w);
+        let folded = pokeval_model::text::match_key(w);
         if folded.chars().all(|c| c == '*') {
             return Err("a word of only '*' would match anything; name at least one letter".into());
         }
@@ -295,7 +295,7 @@ mod tests {
         struct Folded(regex::Regex);
         impl Folded {
             fn is_match(&self, text: &str) -> bool {
-                self.0.is_match(&pokeval_ingest::text::fold(text))
+                self.0.is_match(&pokeval_model::text::fold(text))
             }
         }
         let re = |rule: &str| Folded(regex::Regex::new(&rule_to_regex(rule).unwrap()).unwrap());

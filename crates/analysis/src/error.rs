@@ -7,7 +7,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
-    Ingest(#[from] pokeval_ingest::Error),
+    Ingest(#[from] pokeval_model::Error),
 
     #[error("{}: invalid codebook: {message}", path.display())]
     Toml { path: PathBuf, message: String },

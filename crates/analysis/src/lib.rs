@@ -12,11 +12,14 @@
 //! `pokeval-report`). Numbers here are plain numbers; Dutch formatting
 //! happens in the report.
 
+#![forbid(unsafe_code)]
+
 pub mod agreement;
 pub mod autocode;
 pub mod codebook;
 pub mod error;
 pub mod manual;
+pub mod segment;
 pub mod stats;
 pub mod tables;
 
@@ -26,44 +29,13 @@ pub use error::{Error, Result};
 pub use stats::*;
 
 use pokeval_ingest::project::Project;
-use pokeval_ingest::{Inputs, Progress};
+use pokeval_ingest::Inputs;
 
-/// A project read, coded and analysed: what every back-end starts from.
+/// A project read, coded and analysed: what every back-end starts from
+/// (`pokeval_app::prepare` makes it).
 pub struct Prepared {
     pub project: Project,
     pub codebook: Codebook,
     pub inputs: Inputs,
     pub analysis: Analysis,
-}
-
-/// Loads the project file at `path` (a folder or the file), its codebook
-/// (the built-in default when none is named) and inputs, and analyses them.
-/// Writes the pseudonym mapping to the project's `[privacy] mapping` file
-/// (by default `.pokeval/pseudoniemen.csv` beside the project file), which
-/// never lies in the output folder.
-pub fn prepare(path: &std::path::Path, progress: &dyn Progress) -> Result<Prepared> {
-    progress.step("reading the project file");
-    let project = Project::load(path)?;
-    let codebook = match &project.config.codebook {
-        Some(p) => Codebook::load(p)?,
-        None => Codebook::default_codebook(),
-    };
-    let inputs = pokeval_ingest::ingest(&project, progress)?;
-    let analysis = analyse(
-        &project.config.name,
-        project.config.wave,
-        &inputs,
-        &codebook,
-        progress,
-    )?;
-    if !inputs.pseudonyms.is_empty() {
-        progress.step("writing the pseudonym mapping (kept out of the output)");
-        pokeval_ingest::privacy::write_mapping(&inputs.pseudonym_mapping, &inputs.pseudonyms)?;
-    }
-    Ok(Prepared {
-        project,
-        codebook,
-        inputs,
-        analysis,
-    })
 }

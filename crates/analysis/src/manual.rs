@@ -11,8 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use pokeval_ingest::manual::{Anchor, ManualRecord};
-use pokeval_ingest::model::{Segment, Source, Span};
-use pokeval_ingest::{InputSummary, Reject};
+use pokeval_model::{Segment, Source, Span};
+use pokeval_model::{InputSummary, Reject};
 use serde::Serialize;
 
 use crate::agreement::{cohen_kappa, krippendorff_alpha_nominal, percent_agreement, Quality};
@@ -31,7 +31,7 @@ pub fn place_manual(
     let mut by_name: HashMap<&str, Vec<&Source>> = HashMap::new();
     for s in sources {
         let name = s.file.rsplit('/').next().unwrap_or(&s.file);
-        if s.kind != pokeval_ingest::model::SourceKind::SurveyAnswer {
+        if s.kind != pokeval_model::SourceKind::SurveyAnswer {
             by_name.entry(name).or_default().push(s);
         }
     }

@@ -3,10 +3,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use pokeval_ingest::funds::FundsTable;
-use pokeval_ingest::model::{ActionLine, Municipality, Route, SizeClass, SourceKind, Wave};
-use pokeval_ingest::survey::QuestionType;
-use pokeval_ingest::{InputSummary, Inputs, Progress, Reject};
-use polars::prelude::*;
+use pokeval_model::{ActionLine, Municipality, Route, SizeClass, SourceKind, Wave};
+use pokeval_survey::QuestionType;
+use pokeval_ingest::Inputs;
+use pokeval_model::{InputSummary, Progress, Reject};
 use serde::Serialize;
 
 use crate::autocode::{autocode, Coding};
@@ -27,7 +27,7 @@ pub struct Analysis {
     pub rejects: Vec<Reject>,
     /// Municipality texts matched fuzzily (accepted) or not placed
     /// (rejected), for the mapping file.
-    pub municipality_review: Vec<pokeval_ingest::resolve::ReviewItem>,
+    pub municipality_review: Vec<pokeval_model::resolve::ReviewItem>,
     pub codebook: CodebookSummary,
     pub sources: SourceCounts,
     pub segments: usize,
@@ -418,54 +418,12 @@ pub fn funds_summary(funds: &FundsTable) -> FundsSummary {
     }
 }
 
-/// Counts answers per option for closed questions, with polars.
+/// Counts answers per option for closed questions.
 fn survey_frequencies(inputs: &Inputs) -> Result<Vec<QuestionFrequencies>> {
     let mut out = Vec::new();
     for survey in &inputs.surveys {
-        let err = |e: PolarsError| Error::Table {
-            what: "survey frequencies".into(),
-            message: e.to_string(),
-        };
-        let counts = survey
-            .data
-            .long
-            .clone()
-            .lazy()
-            .group_by([col("question"), col("value")])
-            .agg([len().alias("n")])
-            .collect()
-            .map_err(err)?;
-        let q_col = pokeval_ingest::survey::text_column(&counts, "question").map_err(err)?;
-        let v_col = pokeval_ingest::survey::text_column(&counts, "value").map_err(err)?;
-        let n_col = counts
-            .column("n")
-            .and_then(|c| c.cast(&DataType::UInt64))
-            .map_err(err)?;
-        let n_col = n_col.u64().map_err(err)?;
-        let mut by_key: BTreeMap<(String, String), usize> = BTreeMap::new();
-        for i in 0..counts.height() {
-            if let (Some(q), Some(v), Some(n)) = (q_col.get(i), v_col.get(i), n_col.get(i)) {
-                by_key.insert((q.to_string(), v.to_string()), n as usize);
-            }
-        }
-        let means = survey
-            .data
-            .long
-            .clone()
-            .lazy()
-            .filter(col("missing").not())
-            .group_by([col("question")])
-            .agg([col("number").mean().alias("mean")])
-            .collect()
-            .map_err(err)?;
-        let mq = pokeval_ingest::survey::text_column(&means, "question").map_err(err)?;
-        let mm = means
-            .column("mean")
-            .and_then(|c| c.f64().cloned())
-            .map_err(err)?;
-        let mean_of: BTreeMap<String, f64> = (0..means.height())
-            .filter_map(|i| Some((mq.get(i)?.to_string(), mm.get(i)?)))
-            .collect();
+        let by_key = survey.data.value_counts()?;
+        let mean_of = survey.data.means()?;
         for q in &survey.instrument.questions {
             if matches!(q.kind, QuestionType::Open | QuestionType::Municipality) {
                 continue;
@@ -536,50 +494,17 @@ fn voucher_summary(inputs: &Inputs) -> VoucherSummary {
     }
 }
 
-/// Closed questions by size class, with polars: counts per (question, size
-/// class, value).
+/// Closed questions by size class: counts per (question, size class,
+/// value).
 fn survey_by_size_class(inputs: &Inputs) -> Result<Vec<QuestionBySize>> {
-    let err = |e: PolarsError| Error::Table {
-        what: "survey answers by size class".into(),
-        message: e.to_string(),
-    };
     let mut out = Vec::new();
     for survey in &inputs.surveys {
-        let long = &survey.data.long;
-        let class_of: Vec<Option<u32>> = pokeval_ingest::survey::text_column(long, "municipality")
-            .map_err(err)?
-            .iter()
-            .map(|m| {
-                m.and_then(|m| inputs.register.get(m))
-                    .map(|m| u32::from(m.size_class.code()))
-            })
-            .collect();
-        let with_class = long
-            .clone()
-            .lazy()
-            .with_column(lit(Series::new("size_class".into(), class_of)).alias("size_class"))
-            .group_by([col("question"), col("size_class"), col("value")])
-            .agg([len().alias("n")])
-            .collect()
-            .map_err(err)?;
-        let q = pokeval_ingest::survey::text_column(&with_class, "question").map_err(err)?;
-        let sc = with_class
-            .column("size_class")
-            .and_then(|c| c.u32().cloned())
-            .map_err(err)?;
-        let v = pokeval_ingest::survey::text_column(&with_class, "value").map_err(err)?;
-        let n = with_class
-            .column("n")
-            .and_then(|c| c.cast(&DataType::UInt64))
-            .map_err(err)?;
-        let n = n.u64().map_err(err)?;
-        let mut cells: BTreeMap<(String, u32, String), usize> = BTreeMap::new();
-        for i in 0..with_class.height() {
-            if let (Some(q), Some(sc), Some(v), Some(n)) = (q.get(i), sc.get(i), v.get(i), n.get(i))
-            {
-                cells.insert((q.to_string(), sc, v.to_string()), n as usize);
-            }
-        }
+        let cells = survey.data.value_counts_by(|m| {
+            inputs
+                .register
+                .get(m)
+                .map(|m| u32::from(m.size_class.code()))
+        })?;
         for question in &survey.instrument.questions {
             if !matches!(question.kind, QuestionType::Single | QuestionType::Likert) {
                 continue;

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pokeval_ingest::model::{ActionLine, Municipality, Source, SourceKind, Span};
+use pokeval_model::{ActionLine, Municipality, Source, SourceKind, Span};
 use pokeval_ingest::privacy::Pseudonymiser;
 use serde::Serialize;
 

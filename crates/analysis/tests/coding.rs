@@ -8,7 +8,7 @@ use pokeval_analysis::manual::{agreement, place_manual, rule_quality};
 use pokeval_analysis::tables::*;
 use pokeval_analysis::Codebook;
 use pokeval_ingest::manual::{Anchor, ManualRecord};
-use pokeval_ingest::model::{Municipality, SizeClass, Source, SourceKind, Wave};
+use pokeval_model::{Municipality, SizeClass, Source, SourceKind, Wave};
 use pokeval_ingest::project::CodingUnit;
 
 fn codebook() -> Codebook {
@@ -172,7 +172,7 @@ fn manual(code: &str, segment: &str, coder: &str) -> Coding {
     Coding {
         segment: segment.into(),
         source: source.into(),
-        span: pokeval_ingest::model::Span::new(0, 1),
+        span: pokeval_model::Span::new(0, 1),
         code: code.into(),
         origin: Origin::Manual {
             coder: coder.into(),
@@ -280,4 +280,36 @@ fn tables_count_segments_municipalities_and_cooccurrence() {
         ]
     );
     assert_eq!(q[3].quotes[1].municipality_name.as_deref(), Some("Bee"));
+}
+
+/// The speaker turns of the example transcript as coding segments (moved
+/// here from ingest's notes tests with segmentation).
+#[test]
+fn turns_of_the_example_transcript() {
+    use pokeval_analysis::segment::turn_segments;
+    use pokeval_ingest::notes::{read_notes, NotesOptions};
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let register =
+        pokeval_model::Register::load(&repo.join("fixtures/gemeenten_voorbeeld.csv")).unwrap();
+    let display = |p: &Path| p.file_name().unwrap().to_string_lossy().into_owned();
+    let notes = read_notes(
+        &repo.join("fixtures/2024/interviews"),
+        Wave::new(2024).unwrap(),
+        &register,
+        &display,
+        &NotesOptions::default(),
+    )
+    .unwrap();
+    let by = |f: &str| notes.iter().find(|s| s.file == f).unwrap();
+    let wmw = by("11-west-maas-en-waal.md");
+    let turns = turn_segments(wmw).unwrap();
+    assert_eq!(turns.len(), 6);
+    assert_eq!(turns[1].1, "respondent");
+    assert!(turns[3]
+        .0
+        .span
+        .slice(&wmw.text)
+        .unwrap()
+        .ends_with("een zichtbaar verschil."));
+    assert!(turn_segments(by("01-enschede.md")).is_none());
 }

@@ -2,9 +2,10 @@
 //!
 //! This crate parses arguments, shows progress and prints results and
 //! errors. It holds no logic: every command calls one function of the
-//! library crates (`pokeval_report::build`, `pokeval_analysis::prepare` with
-//! `pokeval_exchange::export`, `pokeval_report::preview::Preview`,
-//! `pokeval_report::scaffold::init`).
+//! application layer (`pokeval_app::cmd::{build, export, preview, ingest,
+//! init}`).
+
+#![forbid(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +13,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use pokeval_ingest::Progress;
+use pokeval_app::cmd;
+use pokeval_model::Progress;
 
 /// From raw evaluation inputs to the POK-middelen evaluation report.
 ///
@@ -115,10 +117,10 @@ enum Command {
         /// For a file: the platform, when detection should not decide
         /// (qualtrics, limesurvey, surveymonkey, google-forms, microsoft-forms, spss, generic).
         #[arg(long)]
-        platform: Option<pokeval_ingest::survey::Platform>,
+        platform: Option<pokeval_survey::Platform>,
         /// For a file: auto (UTF-8, else Windows-1252), utf-8 or windows-1252.
         #[arg(long, default_value = "auto")]
-        encoding: pokeval_ingest::survey::EncodingChoice,
+        encoding: pokeval_survey::EncodingChoice,
         /// For a file: the wave (2024, 2025, 2026).
         #[arg(long, value_parser = parse_wave, default_value = "2024")]
         wave: u16,
@@ -172,7 +174,7 @@ enum TableFormatArg {
 
 fn parse_wave(s: &str) -> Result<u16, String> {
     let year: u16 = s.parse().map_err(|_| format!("'{s}' is not a year"))?;
-    pokeval_ingest::model::Wave::new(year).map(|w| w.year())
+    pokeval_model::Wave::new(year).map(|w| w.year())
 }
 
 /// Shows library progress steps on a spinner, with how far a large file
@@ -225,8 +227,8 @@ fn run(cli: Cli) -> Result<(), String> {
             quiet,
         } => {
             let progress = spinner(quiet);
-            let options = pokeval_report::BuildOptions { output: out };
-            let result = pokeval_report::build(&project, &options, &progress);
+            let options = cmd::build::BuildOptions { output: out };
+            let result = cmd::build::build(&project, &options, &progress);
             progress.0.finish_and_clear();
             let outcome = result.map_err(|e| e.to_string())?;
             print_summary(&outcome);
@@ -239,22 +241,16 @@ fn run(cli: Cli) -> Result<(), String> {
             quiet,
         } => {
             let progress = spinner(quiet);
-            let prepared = pokeval_analysis::prepare(&project, &progress);
+            let result = cmd::export::export(&project, format.into(), out, &progress);
             progress.0.finish_and_clear();
-            let prepared = prepared.map_err(|e| e.to_string())?;
-            let format = pokeval_exchange::Format::from(format);
-            let out =
-                out.unwrap_or_else(|| prepared.project.config.output.join(format.default_name()));
-            let files =
-                pokeval_exchange::export(&prepared, format, &out).map_err(|e| e.to_string())?;
-            for f in files {
+            for f in result.map_err(|e| e.to_string())? {
                 println!("wrote {}", f.display());
             }
             Ok(())
         }
         Command::Preview { project, addr } => {
-            let preview = pokeval_report::preview::Preview::start(&project, &addr)
-                .map_err(|e| e.to_string())?;
+            let preview =
+                cmd::preview::Preview::start(&project, &addr).map_err(|e| e.to_string())?;
             println!(
                 "serving the report at http://{} (Ctrl-C to stop)",
                 preview.addr
@@ -284,48 +280,36 @@ fn run(cli: Cli) -> Result<(), String> {
             include_tests,
             quiet,
         } => {
-            use pokeval_ingest::survey::{job, TableFormat};
+            use pokeval_survey::TableFormat;
             let formats = match format {
                 TableFormatArg::Csv => vec![TableFormat::Csv],
                 TableFormatArg::Parquet => vec![TableFormat::Parquet],
                 TableFormatArg::Both => vec![TableFormat::Csv, TableFormat::Parquet],
             };
-            let is_project = input.is_dir()
-                || input.file_name().and_then(|n| n.to_str())
-                    == Some(pokeval_ingest::project::PROJECT_FILE);
-            let request = if is_project {
+            let request = if cmd::ingest::is_project(&input) {
                 let project =
                     pokeval_ingest::project::Project::load(&input).map_err(|e| e.to_string())?;
-                job::project_request(&project, out, formats)
+                cmd::ingest::project_request(&project, out, formats)
             } else {
-                let wave = pokeval_ingest::model::Wave::new(wave)?;
-                job::IngestRequest {
-                    jobs: vec![job::SurveyJob {
-                        display: input.display().to_string(),
-                        path: input,
-                        options: pokeval_ingest::survey::ReadOptions {
-                            platform,
-                            encoding,
-                            sheet: None,
-                            include_tests,
-                        },
-                        structure: structure.map(|p| {
-                            let display = p.display().to_string();
-                            (p, display)
-                        }),
-                        instrument,
-                    }],
+                let file = cmd::ingest::FileInput {
+                    path: input,
+                    options: pokeval_survey::ReadOptions {
+                        platform,
+                        encoding,
+                        sheet: None,
+                        include_tests,
+                    },
+                    structure,
+                    instrument,
                     wave,
                     register,
                     mergers,
                     mapping,
-                    out: out.unwrap_or_else(|| PathBuf::from("enquete")),
-                    formats,
-                    pseudonymise: None,
-                }
+                };
+                cmd::ingest::file_request(file, out, formats).map_err(|e| e.to_string())?
             };
             let progress = spinner(quiet);
-            let result = job::ingest_surveys(&request, &progress);
+            let result = cmd::ingest::ingest_surveys(&request, &progress);
             progress.0.finish_and_clear();
             let outcome = result.map_err(|e| e.to_string())?;
             for s in &outcome.surveys {
@@ -350,7 +334,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Init { dir, wave } => {
-            let files = pokeval_report::scaffold::init(&dir, wave).map_err(|e| e.to_string())?;
+            let files = cmd::init::init(&dir, wave).map_err(|e| e.to_string())?;
             println!(
                 "Created an evaluation project for wave {wave} in {}:",
                 dir.display()
@@ -364,7 +348,7 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-fn print_summary(outcome: &pokeval_report::BuildOutcome) {
+fn print_summary(outcome: &cmd::build::BuildOutcome) {
     let a = &outcome.analysis;
     println!("{} (wave {})", a.project, a.wave);
     println!(

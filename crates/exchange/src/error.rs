@@ -11,5 +11,5 @@ pub enum Error {
     Sheet(String),
 
     #[error(transparent)]
-    Ingest(#[from] pokeval_ingest::Error),
+    Ingest(#[from] pokeval_model::Error),
 }

@@ -12,6 +12,8 @@
 //! `pokeval_ingest::refi`, since reading raw files is ingest's job) or
 //! compute anything: it writes what `pokeval-analysis` prepared.
 
+#![forbid(unsafe_code)]
+
 pub mod error;
 pub mod qdpx;
 pub mod sheets;
@@ -21,7 +23,6 @@ pub use error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 use pokeval_analysis::Prepared;
-use pokeval_ingest::fsio::write_atomic;
 
 /// What to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,11 +49,10 @@ impl Format {
     }
 }
 
-/// Writes an export to `out` (for CSV a folder) and returns the files
-/// written. Everything is built in memory first; each file is written
-/// atomically.
-pub fn export(p: &Prepared, format: Format, out: &Path) -> Result<Vec<PathBuf>> {
-    let files: Vec<(PathBuf, Vec<u8>)> = match format {
+/// An export built in memory: the files to write under `out` (for CSV a
+/// folder) with their contents. The caller writes them.
+pub fn export(p: &Prepared, format: Format, out: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+    Ok(match format {
         Format::Qdpx => vec![(out.to_path_buf(), qdpx::project_qdpx(p)?)],
         Format::Qdc => vec![(out.to_path_buf(), qdpx::codebook_qdc(p).into_bytes())],
         Format::Xlsx => vec![(out.to_path_buf(), sheets::xlsx(p)?)],
@@ -60,9 +60,5 @@ pub fn export(p: &Prepared, format: Format, out: &Path) -> Result<Vec<PathBuf>> 
             .into_iter()
             .map(|(name, bytes)| (out.join(name), bytes))
             .collect(),
-    };
-    for (path, bytes) in &files {
-        write_atomic(path, bytes)?;
-    }
-    Ok(files.into_iter().map(|(p, _)| p).collect())
+    })
 }

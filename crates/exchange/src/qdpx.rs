@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use pokeval_analysis::{Coding, Origin, Prepared};
-use pokeval_ingest::survey::QuestionType;
+use pokeval_survey::QuestionType;
 use quick_xml::escape::escape;
 use uuid::Uuid;
 
@@ -119,7 +119,7 @@ struct Var {
 }
 
 /// Variable values per municipality code.
-fn case_values(p: &Prepared) -> (Vec<Var>, BTreeMap<String, BTreeMap<String, String>>) {
+fn case_values(p: &Prepared) -> Result<(Vec<Var>, BTreeMap<String, BTreeMap<String, String>>)> {
     let mut vars = vec![
         Var {
             name: "gemeentecode".into(),
@@ -180,39 +180,24 @@ fn case_values(p: &Prepared) -> (Vec<Var>, BTreeMap<String, BTreeMap<String, Str
                 },
             });
         }
-        let long = &survey.data.long;
-        let col = |name: &str| pokeval_ingest::survey::text_column(long, name).ok();
-        let (Some(resp), Some(question), Some(label)) =
-            (col("respondent"), col("question"), col("label"))
-        else {
-            continue;
-        };
-        let number = long
-            .column("number")
-            .ok()
-            .and_then(|c| c.f64().ok().cloned());
-        let missing = long
-            .column("missing")
-            .ok()
-            .and_then(|c| c.bool().ok().cloned());
-        for i in 0..long.height() {
-            let (Some(r), Some(q), Some(l)) = (resp.get(i), question.get(i), label.get(i)) else {
-                continue;
+        survey.data.for_each_answer(|a| {
+            let (r, q) = (a.respondent, a.question);
+            let Some(l) = a.label else {
+                return;
             };
             let Some(muni) = survey.data.respondents.get(r) else {
-                continue;
+                return;
             };
             if per_muni.get(muni.as_str()).map(Vec::len) != Some(1) {
-                continue;
+                return;
             }
             let Some(qd) = closed.iter().find(|c| c.id == q) else {
-                continue;
+                return;
             };
-            let is_missing = missing.as_ref().and_then(|m| m.get(i)).unwrap_or(false);
             let value = if qd.kind == QuestionType::Numeric {
-                match number.as_ref().and_then(|n| n.get(i)) {
-                    Some(n) if !is_missing => n.to_string(),
-                    _ => continue,
+                match a.number {
+                    Some(n) if !a.missing => n.to_string(),
+                    _ => return,
                 }
             } else {
                 l.to_string()
@@ -221,16 +206,16 @@ fn case_values(p: &Prepared) -> (Vec<Var>, BTreeMap<String, BTreeMap<String, Str
                 .entry(muni.clone())
                 .or_default()
                 .insert(format!("enquete_{q}"), value);
-        }
+        })?;
     }
-    (vars, values)
+    Ok((vars, values))
 }
 
 /// Per (start, end) selection, the (code, coder) pairs applied to it.
 type Selections<'a> = BTreeMap<(usize, usize), BTreeSet<(&'a str, &'a str)>>;
 
 /// The project document (`project.qde`) and the source texts by file name.
-pub fn project_qde(p: &Prepared) -> (String, Vec<(String, String)>) {
+pub fn project_qde(p: &Prepared) -> Result<(String, Vec<(String, String)>)> {
     let mut x = String::new();
     x.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     x.push_str(&format!(
@@ -260,7 +245,7 @@ pub fn project_qde(p: &Prepared) -> (String, Vec<(String, String)>) {
     codes_xml(p, &mut x, None, 3);
     x.push_str("    </Codes>\n  </CodeBook>\n");
     // variables and cases
-    let (vars, values) = case_values(p);
+    let (vars, values) = case_values(p)?;
     x.push_str("  <Variables>\n");
     for v in &vars {
         x.push_str(&format!(
@@ -364,12 +349,12 @@ pub fn project_qde(p: &Prepared) -> (String, Vec<(String, String)>) {
         files.push((format!("sources/{file}"), s.text.clone()));
     }
     x.push_str("  </Sources>\n</Project>\n");
-    (x, files)
+    Ok((x, files))
 }
 
 /// The project as a `.qdpx` archive.
 pub fn project_qdpx(p: &Prepared) -> Result<Vec<u8>> {
-    let (qde, files) = project_qde(p);
+    let (qde, files) = project_qde(p)?;
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut zip = zip::ZipWriter::new(&mut buf);

@@ -94,7 +94,7 @@ fn quotes(p: &Prepared) -> Sheet {
     .collect();
     headers.extend((1..=depth).map(|i| format!("codeniveau {i}")));
     headers.extend(["toegekend door".to_string(), "tekst".to_string()]);
-    let sources: BTreeMap<&str, &pokeval_ingest::model::Source> = p
+    let sources: BTreeMap<&str, &pokeval_model::Source> = p
         .inputs
         .sources
         .iter()

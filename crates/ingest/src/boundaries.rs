@@ -4,16 +4,10 @@
 
 use std::path::Path;
 
-use serde::Serialize;
 
-use crate::error::{Error, Result};
+use pokeval_model::error::{Error, Result};
 
-/// The outline of one municipality: outer rings of (longitude, latitude).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Boundary {
-    pub code: String,
-    pub rings: Vec<Vec<(f64, f64)>>,
-}
+pub use pokeval_model::Boundary;
 
 fn ring(v: &serde_json::Value) -> Option<Vec<(f64, f64)>> {
     v.as_array()?
@@ -27,7 +21,7 @@ fn ring(v: &serde_json::Value) -> Option<Vec<(f64, f64)>> {
 
 /// Reads the boundaries in a GeoJSON FeatureCollection.
 pub fn load(path: &Path) -> Result<Vec<Boundary>> {
-    let text = crate::text::read_text(path)?;
+    let text = pokeval_model::text::read_text(path)?;
     let json: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Error::invalid(path, format!("not valid GeoJSON: {e}")))?;
     let features = json

@@ -17,8 +17,8 @@ use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 use quick_xml::XmlVersion;
 
-use crate::archive::Archive;
-use crate::error::{Error, Result};
+use pokeval_formats::archive::Archive;
+use pokeval_model::error::{Error, Result};
 
 /// Text of the XML document `xml`, with `para` the local name of paragraph
 /// elements and the given names for tabs, breaks and spaces.
@@ -101,7 +101,7 @@ fn xml_text(
                 paragraph.push_str(&t.xml_content(XmlVersion::Implicit1_0))
             }
             Event::GeneralRef(r) if depth_in_para > 0 && in_text => {
-                paragraph.extend(crate::refi::resolve_ref(&r))
+                paragraph.extend(pokeval_formats::xml::resolve_ref(&r))
             }
             Event::Eof => break,
             _ => {}
@@ -119,7 +119,7 @@ fn entry_text(path: &Path, what: &str, entry: &str) -> Result<String> {
             format!("{entry} is missing: the file is not a complete {what}"),
         )
     })?;
-    crate::text::decode(path, &bytes)
+    pokeval_model::text::decode(path, &bytes)
 }
 
 /// The text of a Word document.

@@ -6,11 +6,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::model::{field_error, ActionLine, Route};
-use crate::register::Register;
-use crate::table::{parse_number, CsvTable};
-use crate::Reject;
+use pokeval_model::error::{Error, Result};
+use pokeval_model::{field_error, ActionLine, Route};
+use pokeval_model::register::Register;
+use pokeval_model::table::{parse_number, CsvTable};
+use pokeval_model::Reject;
 
 /// One row of the funds table: an action line paid through one route.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -19,107 +19,35 @@
 //!
 //! ```no_run
 //! let project = pokeval_ingest::project::Project::load("reports/2024".as_ref())?;
-//! let inputs = pokeval_ingest::ingest(&project, &pokeval_ingest::NoProgress)?;
+//! let inputs = pokeval_ingest::ingest(&project, &pokeval_model::NoProgress)?;
 //! println!("{} sources", inputs.sources.len());
-//! # Ok::<(), pokeval_ingest::Error>(())
+//! # Ok::<(), pokeval_model::Error>(())
 //! ```
 
-pub mod archive;
+#![forbid(unsafe_code)]
+
 pub mod boundaries;
 pub mod documents;
-pub mod error;
-pub mod fsio;
 pub mod funds;
 pub mod manual;
-pub mod model;
 pub mod notes;
 pub mod privacy;
 pub mod project;
 pub mod refi;
-pub mod register;
-pub mod resolve;
-pub mod segment;
-pub mod survey;
-pub mod table;
-pub mod text;
 
-use serde::Serialize;
-
-pub use error::{Error, Result};
+pub use pokeval_model::{Error, Result};
 use funds::{ClusterShare, FundsTable, Population, Voucher};
-use model::Source;
+use pokeval_model::{InputSummary, Progress, Register, Reject, Source};
+use pokeval_survey::{Instrument, Responses};
 use project::Project;
-use register::Register;
-use survey::{Instrument, SurveyData};
 
-/// An input record that was read but not accepted, with the reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reject {
-    pub file: String,
-    pub line: u64,
-    pub reason: String,
-}
-
-impl Reject {
-    pub fn new(file: &str, line: u64, reason: impl Into<String>) -> Reject {
-        Reject {
-            file: file.to_string(),
-            line,
-            reason: reason.into(),
-        }
-    }
-}
-
-/// How many records one input gave: read = accepted + rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct InputSummary {
-    /// What the input is ("enquête", "interviews", ...).
-    pub input: String,
-    /// The file or folder, relative to the project.
-    pub file: String,
-    pub read: usize,
-    pub accepted: usize,
-    pub rejected: usize,
-}
-
-impl InputSummary {
-    fn new(input: &str, file: String, read: usize, rejected: usize) -> InputSummary {
-        InputSummary {
-            input: input.to_string(),
-            file,
-            read,
-            accepted: read - rejected,
-            rejected,
-        }
-    }
-}
-
-/// Receives progress from long-running stages; the CLI shows it with
-/// indicatif, tests pass [`NoProgress`].
-pub trait Progress {
-    /// A new step starts.
-    fn step(&self, message: &str);
-
-    /// How far the current step is: `done` of `total` bytes (reading a
-    /// large survey export).
-    fn advance(&self, _done: u64, _total: u64) {}
-}
-
-/// A [`Progress`] that shows nothing.
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn step(&self, _message: &str) {}
-}
-
-/// One survey export as read, with its instrument.
+/// One survey export as read, with its instrument. Its open answers are
+/// pseudonymised in the table and are also codable sources in
+/// [`Inputs::sources`].
 #[derive(Debug, Clone)]
 pub struct Survey {
     pub instrument: Instrument,
-    pub data: SurveyData,
-    /// Open answers of this survey as codable sources (also in
-    /// [`Inputs::sources`]).
-    pub sources: Vec<Source>,
+    pub data: Responses,
 }
 
 /// Everything a project's inputs gave.
@@ -148,7 +76,7 @@ pub struct Inputs {
     pub summary: Vec<InputSummary>,
     pub rejects: Vec<Reject>,
     /// Municipality texts that were fuzzy-matched or could not be placed.
-    pub municipality_review: Vec<resolve::ReviewItem>,
+    pub municipality_review: Vec<pokeval_model::ReviewItem>,
 }
 
 /// Reads every input a project names.
@@ -192,7 +120,7 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         sources.extend(read);
     }
 
-    let resolver = resolve::Resolver::with_files(
+    let resolver = pokeval_model::Resolver::with_files(
         &register,
         cfg.wave.year(),
         cfg.register.mergers.as_deref(),
@@ -201,7 +129,7 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
     let mut surveys = Vec::new();
     for s in &cfg.survey {
         progress.step(&format!("reading survey export {}", disp(&s.path)));
-        let job = survey::job::SurveyJob::from_input(project, s);
+        let job = project.survey_job(s);
         let (data, instrument) = job.read(Some(&resolver), cfg.wave, progress)?;
         let instrument = instrument
             .ok_or_else(|| Error::invalid(&s.path, "a project's survey needs an instrument"))?;
@@ -212,13 +140,7 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
             data.rejects.len(),
         ));
         rejects.extend(data.rejects.iter().cloned());
-        let open = survey::open_sources(&data, &instrument)?;
-        sources.extend(open.iter().cloned());
-        surveys.push(Survey {
-            instrument,
-            data,
-            sources: open,
-        });
+        surveys.push(Survey { instrument, data });
     }
     let municipality_review = resolver.review();
 
@@ -252,21 +174,27 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         vouchers = read;
     }
 
-    // pseudonymise every text before anything else sees it (on by default)
+    // Pseudonymise every text before anything else sees it (on by
+    // default): each note and each open answer once. Open answers are
+    // rewritten in the response table and then become sources, so the
+    // table, the sources and every output carry the same pseudonyms.
     let mut pseudonyms = Vec::new();
-    if cfg.privacy.pseudonymise {
+    let mut pseudonymiser = cfg
+        .privacy
+        .pseudonymise
+        .then(|| privacy::Pseudonymiser::with_names(&cfg.privacy.names));
+    if let Some(p) = pseudonymiser.as_mut() {
         progress.step("pseudonymising notes and open answers");
-        let mut p = privacy::Pseudonymiser::with_names(&cfg.privacy.names);
         for s in &mut sources {
             s.text = p.apply(&s.text);
         }
         for survey in &mut surveys {
-            for s in &mut survey.sources {
-                s.text = p.apply(&s.text);
-            }
-            survey::map_open_text(&mut survey.data, &survey.instrument, |t| p.apply(t))?;
+            survey.data.map_open_text(&survey.instrument, |t| p.apply(t))?;
         }
         pseudonyms = p.mapping();
+    }
+    for survey in &surveys {
+        sources.extend(survey.data.open_answers(&survey.instrument)?.map(|a| a.into_source()));
     }
 
     let population = match &cfg.population {

@@ -11,9 +11,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
-use crate::model::field_error;
-use crate::table::CsvTable;
+use pokeval_model::error::{Error, Result};
+use pokeval_model::field_error;
+use pokeval_model::table::CsvTable;
 
 /// Where in a source a manual coding sits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -41,8 +41,8 @@ pub struct ManualRecord {
 /// Reads manual codings from a CSV or a REFI-QDA project (`.qdpx`, see
 /// [`load_qdpx`]). Returns the records and, for `.qdpx`, what could not be
 /// carried as rejects.
-pub fn load(path: &Path, display: &str) -> Result<(Vec<ManualRecord>, Vec<crate::Reject>)> {
-    if crate::fsio::extension(path) == "qdpx" {
+pub fn load(path: &Path, display: &str) -> Result<(Vec<ManualRecord>, Vec<pokeval_model::Reject>)> {
+    if pokeval_model::fsio::extension(path) == "qdpx" {
         load_qdpx(path, display)
     } else {
         Ok((load_manual(path, display)?, Vec::new()))
@@ -70,7 +70,7 @@ pub fn code_id_from_name(name: &str) -> String {
 /// (the creating user, `onbekend` when none is given), placed by span on the
 /// source with the same name. What the file holds but pokeval cannot carry
 /// is returned as rejects with the reason.
-pub fn load_qdpx(path: &Path, display: &str) -> Result<(Vec<ManualRecord>, Vec<crate::Reject>)> {
+pub fn load_qdpx(path: &Path, display: &str) -> Result<(Vec<ManualRecord>, Vec<pokeval_model::Reject>)> {
     let project = crate::refi::read_qdpx(path)?;
     let codes: std::collections::BTreeMap<&str, String> = project
         .flat_codes()
@@ -83,15 +83,15 @@ pub fn load_qdpx(path: &Path, display: &str) -> Result<(Vec<ManualRecord>, Vec<c
         .map(|u| (u.guid.as_str(), u.name.as_str()))
         .collect();
     let mut records = Vec::new();
-    let mut rejects: Vec<crate::Reject> = project
+    let mut rejects: Vec<pokeval_model::Reject> = project
         .not_carried
         .iter()
-        .map(|n| crate::Reject::new(display, 0, format!("not carried: {n}")))
+        .map(|n| pokeval_model::Reject::new(display, 0, format!("not carried: {n}")))
         .collect();
     for s in &project.sources {
         for c in &s.codings {
             let Some(code) = codes.get(c.code_guid.as_str()) else {
-                rejects.push(crate::Reject::new(
+                rejects.push(pokeval_model::Reject::new(
                     display,
                     0,
                     format!(
@@ -102,7 +102,7 @@ pub fn load_qdpx(path: &Path, display: &str) -> Result<(Vec<ManualRecord>, Vec<c
                 continue;
             };
             if c.end <= c.start {
-                rejects.push(crate::Reject::new(
+                rejects.push(pokeval_model::Reject::new(
                     display,
                     0,
                     format!("an empty selection {}-{} in '{}'", c.start, c.end, s.name),
@@ -126,7 +126,7 @@ pub fn load_qdpx(path: &Path, display: &str) -> Result<(Vec<ManualRecord>, Vec<c
                 expected_text: s
                     .text
                     .as_deref()
-                    .and_then(|t| crate::model::Span::new(c.start, c.end).slice(t))
+                    .and_then(|t| pokeval_model::Span::new(c.start, c.end).slice(t))
                     .map(str::to_string),
             });
         }

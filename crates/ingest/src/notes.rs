@@ -38,10 +38,11 @@ use std::path::Path;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
-use crate::model::{Segment, SegmentUnit, Source, SourceKind, Span, Wave};
-use crate::register::Register;
-use crate::table::CsvTable;
+use pokeval_model::error::{Error, Result};
+use pokeval_model::front_matter::front_matter;
+use pokeval_model::{Source, SourceKind, Span, Wave};
+use pokeval_model::register::Register;
+use pokeval_model::table::CsvTable;
 
 /// The extensions read by default.
 pub const EXTENSIONS: &[&str] = &["md", "txt", "docx", "odt", "pdf"];
@@ -64,68 +65,6 @@ struct FrontMatter {
     wave: Option<Wave>,
     #[serde(default)]
     titel: Option<String>,
-}
-
-/// Which front matter a text starts with.
-enum Fence {
-    Toml,
-    Yaml,
-}
-
-/// Splits front matter from the body. Returns `None` when the text has no
-/// front matter; an opened but unclosed block is an error.
-pub fn front_matter<'a>(
-    path: &Path,
-    text: &'a str,
-) -> Result<Option<(&'a str, &'a str, &'static str)>> {
-    let (fence, rest) = if let Some(r) = text.strip_prefix("+++") {
-        (Fence::Toml, r)
-    } else if let Some(r) = text.strip_prefix("---") {
-        (Fence::Yaml, r)
-    } else {
-        return Ok(None);
-    };
-    let Some(rest) = rest
-        .strip_prefix("\r\n")
-        .or_else(|| rest.strip_prefix('\n'))
-    else {
-        return Ok(None);
-    };
-    let marker = match fence {
-        Fence::Toml => "+++",
-        Fence::Yaml => "---",
-    };
-    let mut offset = 0;
-    for line in rest.split_inclusive('\n') {
-        if line.trim_end() == marker {
-            let kind = match fence {
-                Fence::Toml => "toml",
-                Fence::Yaml => "yaml",
-            };
-            return Ok(Some((&rest[..offset], &rest[offset + line.len()..], kind)));
-        }
-        offset += line.len();
-    }
-    Err(Error::invalid(
-        path,
-        format!("the front matter is not closed: add a line with {marker} after it"),
-    ))
-}
-
-/// Splits `+++`-delimited TOML front matter from the body (report sources
-/// use this; they require it).
-pub fn split_front_matter<'a>(path: &Path, text: &'a str) -> Result<(&'a str, &'a str)> {
-    match front_matter(path, text)? {
-        Some((fm, body, "toml")) => Ok((fm, body)),
-        Some(_) => Err(Error::invalid(
-            path,
-            "report sources use TOML front matter between +++ lines",
-        )),
-        None => Err(Error::invalid(
-            path,
-            "the file must start with TOML front matter between +++ lines",
-        )),
-    }
 }
 
 fn parse_front_matter(path: &Path, fm: &str, kind: &str) -> Result<FrontMatter> {
@@ -197,7 +136,7 @@ pub fn read_notes(
             continue;
         }
         let rel = p.strip_prefix(dir).unwrap_or(p);
-        let ext = crate::fsio::extension(p);
+        let ext = pokeval_model::fsio::extension(p);
         let chosen = match &include {
             Some(g) => g.is_match(rel),
             None => {
@@ -210,7 +149,7 @@ pub fn read_notes(
     }
     let mut sources = Vec::new();
     for path in files {
-        let rel = crate::project::relative_display(dir, &path);
+        let rel = pokeval_model::fsio::relative_display(dir, &path);
         sources.push(read_note(
             &path,
             wave,
@@ -248,7 +187,7 @@ fn read_sidecar(dir: &Path) -> Result<Sidecar> {
             let v = row.get(i).trim();
             if i != file && !v.is_empty() {
                 if !["gemeente", "datum", "rol", "interviewer", "titel"].contains(&h.as_str()) {
-                    return Err(crate::model::field_error(
+                    return Err(pokeval_model::field_error(
                         &path,
                         Some(row.line),
                         h,
@@ -298,7 +237,7 @@ fn from_file_name(path: &Path) -> BTreeMap<String, String> {
 
 /// Reads a file's text and, for PDF, the code point where each page starts.
 fn file_text(path: &Path) -> Result<(String, Option<Vec<usize>>)> {
-    let ext = crate::fsio::extension(path);
+    let ext = pokeval_model::fsio::extension(path);
     match ext.as_str() {
         "docx" => Ok((crate::documents::read_docx(path)?, None)),
         "odt" => Ok((crate::documents::read_odt(path)?, None)),
@@ -316,7 +255,7 @@ fn file_text(path: &Path) -> Result<(String, Option<Vec<usize>>)> {
             text.push('\n');
             Ok((text, Some(starts)))
         }
-        _ => Ok((crate::text::read_text(path)?, None)),
+        _ => Ok((pokeval_model::text::read_text(path)?, None)),
     }
 }
 
@@ -522,54 +461,9 @@ pub fn speaker_turns(text: &str, interviewer: Option<&str>) -> Option<Vec<Turn>>
     (turns.len() >= 2 && labelled * 2 >= content_lines).then_some(turns)
 }
 
-/// The turns of a source as segments (`<id>#t1`, ...), with the speaker's
-/// role; `None` when the source is not a transcript.
-pub fn turn_segments(source: &Source) -> Option<Vec<(Segment, &'static str)>> {
-    let turns = speaker_turns(
-        &source.text,
-        source.meta.get("interviewer").map(String::as_str),
-    )?;
-    Some(
-        turns
-            .into_iter()
-            .filter(|t| !t.span.is_empty())
-            .enumerate()
-            .map(|(i, t)| {
-                (
-                    Segment {
-                        id: format!("{}#t{}", source.id, i + 1),
-                        source: source.id.clone(),
-                        span: t.span,
-                        unit: SegmentUnit::Turn,
-                    },
-                    t.role,
-                )
-            })
-            .collect(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn front_matter_is_split() {
-        let p = Path::new("n.md");
-        let (fm, body) = split_front_matter(p, "+++\na = 1\n+++\nTekst\n").unwrap();
-        assert_eq!(fm, "a = 1\n");
-        assert_eq!(body, "Tekst\n");
-        assert!(split_front_matter(p, "+++\na = 1\n")
-            .unwrap_err()
-            .to_string()
-            .contains("not closed"));
-        let (fm, body, kind) = front_matter(p, "---\r\ngemeente: Venlo\r\n---\r\nTekst")
-            .unwrap()
-            .unwrap();
-        assert_eq!((fm, body, kind), ("gemeente: Venlo\r\n", "Tekst", "yaml"));
-        assert!(front_matter(p, "Gewone tekst").unwrap().is_none());
-        assert!(front_matter(p, "---- een streep").unwrap().is_none());
-    }
 
     #[test]
     fn file_names_give_municipality_date_and_role() {

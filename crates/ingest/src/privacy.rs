@@ -11,7 +11,7 @@
 //! Look-alikes stay: amounts (EUR 150.000), dates (14-12-2021), years and
 //! ranges (2024-2027), article numbers, nine-digit numbers that fail the
 //! 11-check. The mapping from pseudonym to original is kept in memory and
-//! written only to a separate local file ([`write_mapping`]),
+//! written only to a separate local file ([`mapping_csv`]),
 //! never into a report or export.
 
 use std::collections::BTreeMap;
@@ -201,9 +201,10 @@ impl Pseudonymiser {
     }
 }
 
-/// Writes a pseudonym mapping as CSV (pseudoniem, origineel) to a local
-/// file, atomically. Keep this file out of anything you share.
-pub fn write_mapping(path: &Path, mapping: &[(String, String)]) -> crate::Result<()> {
+/// A pseudonym mapping as CSV (pseudoniem, origineel), for the local file
+/// named by `path` (the caller writes it). Keep that file out of anything
+/// you share.
+pub fn mapping_csv(path: &Path, mapping: &[(String, String)]) -> crate::Result<Vec<u8>> {
     let err = |e: csv::Error| {
         crate::Error::invalid(path, format!("cannot write the pseudonym mapping: {e}"))
     };
@@ -212,10 +213,9 @@ pub fn write_mapping(path: &Path, mapping: &[(String, String)]) -> crate::Result
     for (p, o) in mapping {
         w.write_record([p, o]).map_err(err)?;
     }
-    let bytes = w.into_inner().map_err(|e| {
+    w.into_inner().map_err(|e| {
         crate::Error::invalid(path, format!("cannot write the pseudonym mapping: {e}"))
-    })?;
-    crate::fsio::write_atomic(path, &bytes)
+    })
 }
 
 #[cfg(test)]

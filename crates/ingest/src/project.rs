@@ -5,12 +5,14 @@
 //! resolves them to absolute paths, and checks that every named input exists,
 //! so a typo fails before any work is done.
 
+use pokeval_survey::job::SurveyJob;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::model::Wave;
+use pokeval_model::error::{Error, Result};
+use pokeval_model::fsio::relative_display;
+use pokeval_model::Wave;
 
 /// The name of the project file in a project folder.
 pub const PROJECT_FILE: &str = "evaluatie.toml";
@@ -113,7 +115,7 @@ pub struct RegisterInput {
     pub mapping: Option<PathBuf>,
 }
 
-pub use crate::survey::{EncodingChoice, Platform};
+pub use pokeval_survey::{EncodingChoice, Platform};
 
 /// One survey export and the instrument that describes its questions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -219,7 +221,7 @@ impl Project {
                 ),
             ));
         }
-        let text = crate::text::read_text(&file)?;
+        let text = pokeval_model::text::read_text(&file)?;
         let mut config: ProjectFile =
             toml::from_str(&text).map_err(|e| Error::toml(&file, &text, &e))?;
         let root = file
@@ -319,16 +321,72 @@ impl Project {
             ));
         }
         config.privacy.mapping = abs(&config.privacy.mapping);
-        if config.privacy.mapping.starts_with(&config.output) {
-            return Err(Error::invalid(
-                &file,
-                format!(
-                    "privacy.mapping = {} lies in the output folder; keep the pseudonym mapping out of anything shared",
-                    config.privacy.mapping.display()
+        let project = Project { file, root, config };
+        project
+            .check_output(&project.config.output)
+            .map_err(|e| match e {
+                Error::OutputFolder { reason, .. } => Error::invalid(
+                    &project.file,
+                    format!(
+                        "output = {}: {reason}",
+                        project.config.output.display()
+                    ),
                 ),
+                other => other,
+            })?;
+        Ok(project)
+    }
+
+    /// Checks that `out` can take this project's output: it must not be
+    /// the project folder or one that contains it, must not hold a
+    /// `.pokeval` folder, and must not contain the pseudonym mapping, so
+    /// that nothing shared ever sits beside the mapping or the inputs.
+    pub fn check_output(&self, out: &Path) -> Result<()> {
+        let out_n = normalise(out);
+        let refuse = |reason: String| {
+            Err(Error::OutputFolder {
+                path: out.to_path_buf(),
+                reason,
+            })
+        };
+        if normalise(&self.root).starts_with(&out_n) {
+            return refuse(format!(
+                "is the project folder {} or contains it; write the report to a folder of its own, such as out",
+                self.root.display()
             ));
         }
-        Ok(Project { file, root, config })
+        if out_n.join(".pokeval").exists() {
+            return refuse(
+                "holds a .pokeval folder (pseudonym mappings); write the report to a folder of its own"
+                    .to_string(),
+            );
+        }
+        if normalise(&self.config.privacy.mapping).starts_with(&out_n) {
+            return refuse(format!(
+                "contains the pseudonym mapping {} (privacy.mapping); keep the mapping out of anything shared",
+                self.config.privacy.mapping.display()
+            ));
+        }
+        Ok(())
+    }
+
+    /// The read job for one `[[survey]]` of this project.
+    pub fn survey_job(&self, s: &SurveyInput) -> SurveyJob {
+        SurveyJob {
+            path: s.path.clone(),
+            display: self.display_path(&s.path),
+            options: pokeval_survey::ReadOptions {
+                platform: s.platform,
+                encoding: s.encoding,
+                sheet: s.sheet.clone(),
+                include_tests: s.include_tests,
+            },
+            structure: s
+                .structure
+                .as_ref()
+                .map(|p| (p.clone(), self.display_path(p))),
+            instrument: Some(s.instrument.clone()),
+        }
     }
 
     /// A path shown relative to the project folder where possible, for
@@ -338,13 +396,43 @@ impl Project {
     }
 }
 
-/// `p` relative to `root` when it lies below it, with `/` separators.
-pub fn relative_display(root: &Path, p: &Path) -> String {
-    let Ok(rel) = p.strip_prefix(root) else {
-        return p.display().to_string();
+
+/// `p` made absolute (from the current folder), with `.` and `..` taken
+/// out and the part that exists resolved through symbolic links, so two
+/// spellings of one folder compare equal.
+fn normalise(p: &Path) -> PathBuf {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
     };
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut clean = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    // resolve the longest existing ancestor, keep the rest as written
+    let mut rest = Vec::new();
+    let mut base = clean.as_path();
+    loop {
+        if let Ok(real) = base.canonicalize() {
+            let mut out = real;
+            for r in rest.iter().rev() {
+                out.push(r);
+            }
+            return out;
+        }
+        match (base.file_name(), base.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_os_string());
+                base = parent;
+            }
+            _ => return clean,
+        }
+    }
 }

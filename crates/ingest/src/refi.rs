@@ -19,10 +19,11 @@ use std::path::Path;
 
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
+use pokeval_formats::xml::{attributes, resolve_ref};
 use quick_xml::XmlVersion;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use pokeval_model::error::{Error, Result};
 
 /// A user (coder).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -116,7 +117,7 @@ impl Imported {
 
 /// Reads a `.qdpx` project archive.
 pub fn read_qdpx(path: &Path) -> Result<Imported> {
-    let mut zip = crate::archive::Archive::open(
+    let mut zip = pokeval_formats::archive::Archive::open(
         path,
         ".qdpx (zip) archive; export the project again from the QDA program",
     )?;
@@ -148,7 +149,7 @@ pub fn read_qdpx(path: &Path) -> Result<Imported> {
         }
     };
     let xml = zip.read(&qde)?.unwrap_or_default();
-    let xml = crate::text::decode(&path.join(&qde), &xml)?;
+    let xml = pokeval_model::text::decode(&path.join(&qde), &xml)?;
     let mut imported = parse_project(path, &xml)?;
     // payloads: internal://<file> under sources/ or Sources/
     let nvivo_windows = imported.origin.contains("NVivo") && imported.origin.contains("Windows");
@@ -178,7 +179,7 @@ pub fn read_qdpx(path: &Path) -> Result<Imported> {
         };
         match bytes {
             Some(b) => {
-                let text = crate::text::decode(&path.join(file), &b)?;
+                let text = pokeval_model::text::decode(&path.join(file), &b)?;
                 if nvivo_windows {
                     for c in &mut source.codings {
                         c.start = utf16_to_cp(&text, c.start);
@@ -209,7 +210,7 @@ fn utf16_to_cp(text: &str, units: usize) -> usize {
 
 /// Reads a `.qdc` codebook.
 pub fn read_qdc(path: &Path) -> Result<Imported> {
-    let text = crate::text::read_text(path)?;
+    let text = pokeval_model::text::read_text(path)?;
     parse_project(path, &text)
 }
 
@@ -234,35 +235,7 @@ fn parse_text_paths(xml: &str) -> BTreeMap<String, String> {
     out
 }
 
-fn attributes(e: &quick_xml::events::BytesStart) -> BTreeMap<String, String> {
-    e.attributes()
-        .flatten()
-        .filter_map(|a| {
-            let key = a.key.local_name().as_ref().to_string();
-            let value = a
-                .normalized_value(XmlVersion::Implicit1_0)
-                .ok()?
-                .into_owned();
-            Some((key, value))
-        })
-        .collect()
-}
 
-/// The character an entity or character reference stands for (`&amp;`,
-/// `&#233;`); `None` for unknown entities.
-pub(crate) fn resolve_ref(r: &quick_xml::events::BytesRef) -> Option<char> {
-    if r.is_char_ref() {
-        return r.resolve_char_ref().ok().flatten();
-    }
-    match r.xml_content(XmlVersion::Implicit1_0).as_ref() {
-        "amp" => Some('&'),
-        "lt" => Some('<'),
-        "gt" => Some('>'),
-        "quot" => Some('"'),
-        "apos" => Some('\''),
-        _ => None,
-    }
-}
 
 /// Parses a project (.qde) or codebook (.qdc) document.
 fn parse_project(path: &Path, xml: &str) -> Result<Imported> {

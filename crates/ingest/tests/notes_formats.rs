@@ -4,9 +4,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use pokeval_ingest::model::Wave;
-use pokeval_ingest::notes::{read_notes, turn_segments, NotesOptions};
-use pokeval_ingest::register::Register;
+use pokeval_model::Wave;
+use pokeval_ingest::notes::{read_notes, NotesOptions};
+use pokeval_model::register::Register;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -24,7 +24,7 @@ fn display(p: &Path) -> String {
     p.file_name().unwrap().to_string_lossy().into_owned()
 }
 
-fn read(dir: &Path) -> pokeval_ingest::Result<Vec<pokeval_ingest::model::Source>> {
+fn read(dir: &Path) -> pokeval_ingest::Result<Vec<pokeval_model::Source>> {
     read_notes(dir, wave(), &register(), &display, &NotesOptions::default())
 }
 
@@ -74,16 +74,7 @@ fn the_example_notes_in_markdown_word_opendocument_and_pdf() {
 
     let wmw = by("11-west-maas-en-waal.md");
     assert_eq!(wmw.meta["transcript"], "6");
-    let turns = turn_segments(wmw).unwrap();
-    assert_eq!(turns.len(), 6);
-    assert_eq!(turns[1].1, "respondent");
-    assert!(turns[3]
-        .0
-        .span
-        .slice(&wmw.text)
-        .unwrap()
-        .ends_with("een zichtbaar verschil."));
-    assert!(turn_segments(by("01-enschede.md")).is_none());
+    // its turns as coding segments: crates/analysis/tests/coding.rs
 }
 
 fn write(dir: &Path, name: &str, text: &str) {
@@ -216,7 +207,7 @@ fn broken_documents_are_errors_naming_the_file() {
     )
     .unwrap();
     let chunk = vec![b' '; 1 << 20];
-    for _ in 0..(pokeval_ingest::archive::MAX_ENTRY >> 20) + 1 {
+    for _ in 0..(pokeval_formats::archive::MAX_ENTRY >> 20) + 1 {
         zip.write_all(&chunk).unwrap();
     }
     zip.finish().unwrap();

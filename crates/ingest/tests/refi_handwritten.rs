@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use pokeval_ingest::model::Span;
+use pokeval_model::Span;
 use pokeval_ingest::refi::read_qdpx;
 
 fn fixture() -> PathBuf {
@@ -111,7 +111,7 @@ fn broken_archives_are_errors_naming_the_file() {
     zip.start_file("project.qde", zip::write::SimpleFileOptions::default())
         .unwrap();
     let chunk = vec![b' '; 1 << 20];
-    for _ in 0..(pokeval_ingest::archive::MAX_ENTRY >> 20) + 1 {
+    for _ in 0..(pokeval_formats::archive::MAX_ENTRY >> 20) + 1 {
         zip.write_all(&chunk).unwrap();
     }
     zip.finish().unwrap();

@@ -115,7 +115,7 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
                     let qs: Vec<&pokeval_analysis::QuestionFrequencies> = a
                         .survey
                         .iter()
-                        .filter(|q| q.kind == pokeval_ingest::survey::QuestionType::Likert)
+                        .filter(|q| q.kind == pokeval_survey::QuestionType::Likert)
                         .filter(|q| group.is_none_or(|g| q.group.as_deref() == Some(g)))
                         .collect();
                     if qs.is_empty() {

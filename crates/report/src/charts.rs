@@ -9,7 +9,7 @@ use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::prelude::*;
 use pokeval_analysis::tables::{Cooccurrence, Frequency, Level};
 use pokeval_analysis::{FundsSummary, MunicipalFunds, QuestionFrequencies, VoucherSummary};
-use pokeval_ingest::model::Route;
+use pokeval_model::Route;
 
 use crate::error::{Error, Result};
 use crate::format::{format_compact, format_number, format_percent};
@@ -568,8 +568,8 @@ pub fn cooccurrence_heatmap(co: &Cooccurrence, id: &str) -> Result<Chart> {
 /// municipalities are highlighted and named; their links are given next to
 /// the map (SVG text is not a link target for assistive technology).
 pub fn story_map(
-    municipalities: &[pokeval_ingest::model::Municipality],
-    boundaries: &[pokeval_ingest::boundaries::Boundary],
+    municipalities: &[pokeval_model::Municipality],
+    boundaries: &[pokeval_model::Boundary],
     stories: &[(String, String, String)],
 ) -> Result<Chart> {
     let is_story = |code: &str| stories.iter().any(|(c, _, _)| c == code);

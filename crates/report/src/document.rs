@@ -4,16 +4,21 @@
 //! [`Document`]; the HTML back-end renders it with tera templates.
 
 use pokeval_analysis::Analysis;
-use pokeval_ingest::model::Municipality;
-use pokeval_ingest::register::Register;
+use pokeval_model::Municipality;
+use pokeval_model::register::Register;
 use pulldown_cmark::{html, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
 use crate::blocks::{self, parse_args, shortcode_regex, Block, Shortcode};
 use crate::error::{Error, Result};
 use crate::format::format_date;
-use crate::html::Templates;
 use crate::sources::{MarkdownFile, ReportSources};
+
+/// Renders one block as HTML for a page; the HTML back-end's templates
+/// do this (`html::Templates`), so the document does not depend on them.
+pub trait BlockHtml {
+    fn render_block(&self, block: &Block) -> Result<String>;
+}
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
@@ -161,7 +166,7 @@ pub struct SelectorLink {
 pub fn build_document(
     src: &ReportSources,
     analysis: &Analysis,
-    templates: &Templates,
+    templates: &dyn BlockHtml,
 ) -> Result<Document> {
     let mut register = Register::default();
     for m in &analysis.municipalities {
@@ -301,7 +306,7 @@ pub fn build_document(
         })
         .collect::<Result<Vec<_>>>()?;
     resolve_page_refs(&mut chapters, src.config.notice.is_some(), &ctx.refs)?;
-    let action_line_selector = pokeval_ingest::model::ActionLine::all()
+    let action_line_selector = pokeval_model::ActionLine::all()
         .map(|al| SelectorLink {
             number: al.number(),
             name: al.name().to_string(),
@@ -431,7 +436,7 @@ impl RawPage {
 fn split_pages(
     file: &MarkdownFile,
     analysis: &Analysis,
-    templates: &Templates,
+    templates: &dyn BlockHtml,
     charts: &mut std::collections::BTreeMap<String, String>,
     ctx: &mut Ctx,
 ) -> Result<Vec<RawPage>> {
@@ -445,7 +450,7 @@ fn render_markdown(
     file: &MarkdownFile,
     analysis: &Analysis,
     split_depth: u8,
-    templates: &Templates,
+    templates: &dyn BlockHtml,
     charts: &mut std::collections::BTreeMap<String, String>,
     ctx: &mut Ctx,
 ) -> Result<Vec<RawPage>> {
@@ -674,7 +679,7 @@ fn expand_shortcodes(
 
 /// A lower-case ASCII id from a title: "Besteding per actielijn" -> "besteding-per-actielijn".
 pub fn slug(text: &str) -> String {
-    let folded = pokeval_ingest::text::fold(text);
+    let folded = pokeval_model::text::fold(text);
     let mut s = String::new();
     for c in folded.chars() {
         if c.is_ascii_alphanumeric() {

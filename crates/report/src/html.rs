@@ -10,6 +10,7 @@ use std::path::Path;
 use tera::{Context, Tera};
 
 use crate::blocks::Block;
+use crate::document::BlockHtml;
 use crate::document::Document;
 use crate::error::{Error, Result};
 
@@ -31,7 +32,7 @@ impl Templates {
         let read = |name: &str, builtin: &str| -> Result<String> {
             let p = dir.join(name);
             if p.is_file() {
-                Ok(pokeval_ingest::text::read_text(&p)?)
+                Ok(pokeval_model::text::read_text(&p)?)
             } else {
                 Ok(builtin.to_string())
             }
@@ -58,11 +59,6 @@ impl Templates {
     }
 
     /// Renders one data block (table, chart or quotes) to HTML.
-    pub fn render_block(&self, block: &Block) -> Result<String> {
-        let mut ctx = Context::new();
-        ctx.insert("block", block);
-        Ok(self.tera.render("block.html", &ctx)?)
-    }
 
     /// Renders the whole report.
     pub fn render(&self, doc: &Document) -> Result<String> {
@@ -76,5 +72,13 @@ impl Templates {
         ctx.insert("css", &self.css);
         ctx.insert("appendix_html", &appendix);
         Ok(self.tera.render("report.html", &ctx)?)
+    }
+}
+
+impl crate::document::BlockHtml for Templates {
+    fn render_block(&self, block: &Block) -> Result<String> {
+        let mut ctx = Context::new();
+        ctx.insert("block", block);
+        Ok(self.tera.render("block.html", &ctx)?)
     }
 }

@@ -24,7 +24,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pokeval_ingest::notes::split_front_matter;
+use pokeval_model::front_matter::split_front_matter;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
@@ -115,7 +115,7 @@ impl ReportSources {
         if !path.is_file() {
             return Err(Error::source(&path, None, "report.toml not found; the project's `report` setting must name the folder with the report sources"));
         }
-        let text = pokeval_ingest::text::read_text(&path)?;
+        let text = pokeval_model::text::read_text(&path)?;
         let config: ReportConfig =
             toml::from_str(&text).map_err(|e| toml_error(&path, &text, 0, &e))?;
         if config.chapters.is_empty() {
@@ -173,7 +173,7 @@ fn read_markdown<T: serde::de::DeserializeOwned>(
             ),
         ));
     }
-    let text = pokeval_ingest::text::read_text(&path)?;
+    let text = pokeval_model::text::read_text(&path)?;
     let (fm, body) = split_front_matter(&path, &text)?;
     // the front matter starts on line 2
     let front: T = toml::from_str(fm).map_err(|e| toml_error(&path, fm, 1, &e))?;
@@ -181,7 +181,7 @@ fn read_markdown<T: serde::de::DeserializeOwned>(
     Ok((
         front,
         MarkdownFile {
-            display: pokeval_ingest::project::relative_display(dir, &path),
+            display: pokeval_model::fsio::relative_display(dir, &path),
             path,
             body: body.to_string(),
             first_line,

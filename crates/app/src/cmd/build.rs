@@ -1,0 +1,130 @@
+//! `pokeval build`: the whole pipeline, from the project file to
+//! `rapport.html`, `rapport.pdf` and `analyse.json`, with the pseudonym
+//! mapping beside the project and the municipality review list beside the
+//! report. Nothing is written unless every step succeeded.
+
+use std::path::{Path, PathBuf};
+
+use pokeval_analysis::{Analysis, Prepared};
+use pokeval_ingest::project::Project;
+use pokeval_model::resolve::review_csv;
+use pokeval_model::Progress;
+use pokeval_report::ReportSources;
+
+use crate::error::{Error, Result};
+use crate::output::{remove_stale, write_all};
+
+/// The report file name in the output folder.
+pub const HTML_FILE: &str = "rapport.html";
+/// The analysis file name in the output folder.
+pub const JSON_FILE: &str = "analyse.json";
+/// Municipality names to review; written only when there are any.
+pub const REVIEW_FILE: &str = "gemeenten_review.csv";
+/// The PDF file name in the output folder.
+pub const PDF_FILE: &str = "rapport.pdf";
+
+/// Options for [`build`].
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Write here instead of the project's `output` folder.
+    pub output: Option<PathBuf>,
+}
+
+/// What a build produced.
+#[derive(Debug)]
+pub struct BuildOutcome {
+    pub project: Project,
+    pub analysis: Analysis,
+    pub output_dir: PathBuf,
+    pub files: Vec<PathBuf>,
+}
+
+/// A report rendered in memory, with what it was made from.
+pub struct Rendered {
+    pub prepared: Prepared,
+    pub html: String,
+    pub json: String,
+    /// The PDF, when asked for.
+    pub pdf: Option<Vec<u8>>,
+}
+
+/// Runs the pipeline up to the rendered HTML, analysis JSON and (with
+/// `with_pdf`) PDF. Writes nothing.
+pub fn render(project: Project, progress: &dyn Progress, with_pdf: bool) -> Result<Rendered> {
+    let prepared = crate::prepare_project(project, progress)?;
+    progress.step("reading report sources");
+    let sources = ReportSources::load(&prepared.project.config.report)?;
+    progress.step(if with_pdf {
+        "rendering the report (HTML and PDF)"
+    } else {
+        "rendering the report"
+    });
+    let rendered = pokeval_report::render(&sources, &prepared.analysis, with_pdf)?;
+    let json = serde_json::to_string_pretty(&prepared.analysis).map_err(|e| {
+        Error::Report(pokeval_report::Error::Template(format!(
+            "cannot serialise the analysis: {e}"
+        )))
+    })?;
+    Ok(Rendered {
+        prepared,
+        html: rendered.html,
+        json,
+        pdf: rendered.pdf,
+    })
+}
+
+/// Builds the report of the project at `project_path` (a folder or its
+/// `evaluatie.toml`). The output folder is checked before any work; the
+/// pseudonym mapping, the report, the PDF, the JSON and the review list
+/// are written only after everything rendered.
+pub fn build(
+    project_path: &Path,
+    options: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<BuildOutcome> {
+    progress.step("reading the project file");
+    let project = Project::load(project_path)?;
+    let output_dir = options
+        .output
+        .clone()
+        .unwrap_or_else(|| project.config.output.clone());
+    project.check_output(&output_dir)?;
+    let Rendered {
+        prepared,
+        html,
+        json,
+        pdf,
+    } = render(project, progress, true)?;
+    let analysis = &prepared.analysis;
+    let pdf = pdf.unwrap_or_default();
+    let mut files: Vec<(PathBuf, &[u8])> = vec![
+        (output_dir.join(HTML_FILE), html.as_bytes()),
+        (output_dir.join(PDF_FILE), &pdf),
+        (output_dir.join(JSON_FILE), json.as_bytes()),
+    ];
+    // Municipality names that were matched fuzzily or could not be placed,
+    // for the user to settle in the mapping file.
+    let review_path = output_dir.join(REVIEW_FILE);
+    let review = review_csv(&analysis.municipality_review, &review_path)?;
+    if !analysis.municipality_review.is_empty() {
+        files.push((review_path.clone(), &review));
+    }
+    let mapping = crate::mapping_file(&prepared)?;
+    progress.step("writing the output");
+    if let Some((path, bytes)) = &mapping {
+        write_all(&[(path.clone(), bytes.as_slice())])?;
+    }
+    write_all(&files)?;
+    if analysis.municipality_review.is_empty() {
+        remove_stale(&review_path)?;
+    }
+    let Prepared {
+        project, analysis, ..
+    } = prepared;
+    Ok(BuildOutcome {
+        files: files.into_iter().map(|(p, _)| p).collect(),
+        project,
+        analysis,
+        output_dir,
+    })
+}

@@ -1,0 +1,7 @@
+//! One module per command.
+
+pub mod build;
+pub mod export;
+pub mod ingest;
+pub mod init;
+pub mod preview;

@@ -1,0 +1,284 @@
+//! REFI-QDA and spreadsheet exports of the example project: schema
+//! validation, round trip, determinism and the cells a spreadsheet reads.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use pokeval_analysis::{Origin, Prepared};
+use pokeval_app::prepare;
+use pokeval_exchange::qdpx::{code_name, RULES_USER};
+use pokeval_app::cmd::export::write_export as export;
+use pokeval_exchange::Format;
+use pokeval_ingest::refi::{read_qdc, read_qdpx};
+use pokeval_model::NoProgress;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn example() -> Prepared {
+    prepare(&repo().join("reports/2024"), &NoProgress).expect("the example prepares")
+}
+
+/// Validates with xmllint when it is installed; CI sets
+/// POKEVAL_REQUIRE_XMLLINT=1 so a missing xmllint fails there.
+fn xmllint(schema: &str, file: &Path) {
+    let required = std::env::var("POKEVAL_REQUIRE_XMLLINT").is_ok_and(|v| v == "1");
+    let Some(shared) = std::env::var_os("POKEVAL_SHARED_DATA") else {
+        assert!(
+            !required,
+            "POKEVAL_REQUIRE_XMLLINT=1 needs POKEVAL_SHARED_DATA for the schemas"
+        );
+        eprintln!("note: POKEVAL_SHARED_DATA is not set; skipping schema validation");
+        return;
+    };
+    let xsd = PathBuf::from(shared).join("refi-qda").join(schema);
+    assert!(xsd.exists(), "{} is missing", xsd.display());
+    let have = Command::new("xmllint").arg("--version").output().is_ok();
+    if !have {
+        assert!(
+            !required,
+            "xmllint is missing but POKEVAL_REQUIRE_XMLLINT=1 (install libxml2-utils)"
+        );
+        eprintln!("note: xmllint is not installed; skipping schema validation");
+        return;
+    }
+    let out = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{} does not validate: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn qdpx_and_qdc_validate_against_the_refi_qda_schemas() {
+    let p = example();
+    let dir = tempfile::tempdir().unwrap();
+    let qdpx = dir.path().join("p.qdpx");
+    export(&p, Format::Qdpx, &qdpx).unwrap();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&qdpx).unwrap()).unwrap();
+    let mut qde = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("project.qde").unwrap(), &mut qde).unwrap();
+    let qde_path = dir.path().join("project.qde");
+    std::fs::write(&qde_path, &qde).unwrap();
+    xmllint("Project.xsd", &qde_path);
+    assert_eq!(zip.len(), 1 + p.inputs.sources.len());
+    let qdc = dir.path().join("c.qdc");
+    export(&p, Format::Qdc, &qdc).unwrap();
+    xmllint("Codebook.xsd", &qdc);
+}
+
+#[test]
+fn qdpx_round_trip_keeps_codings_codes_and_variables() {
+    let p = example();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.qdpx");
+    export(&p, Format::Qdpx, &path).unwrap();
+    let back = read_qdpx(&path).unwrap();
+    assert!(back.not_carried.is_empty(), "{:?}", back.not_carried);
+
+    // codes: name, parent, description
+    let want: BTreeSet<(String, Option<String>, String)> = p
+        .codebook
+        .codes
+        .iter()
+        .map(|c| {
+            let parent = c
+                .parent
+                .as_ref()
+                .and_then(|pid| p.codebook.code(pid))
+                .map(|pc| code_name(&pc.id, &pc.label));
+            (code_name(&c.id, &c.label), parent, c.description.clone())
+        })
+        .collect();
+    let flat = back.flat_codes();
+    let got: BTreeSet<(String, Option<String>, String)> = flat
+        .iter()
+        .map(|(c, parent)| {
+            let parent = parent
+                .and_then(|g| flat.iter().find(|(k, _)| k.guid == g))
+                .map(|(k, _)| k.name.clone());
+            (
+                c.name.clone(),
+                parent,
+                c.description.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+
+    // codings: (source, start, end, code id, coder)
+    let want: BTreeSet<(String, usize, usize, String, String)> = p
+        .analysis
+        .codings
+        .iter()
+        .map(|c| {
+            let (span, coder) = match &c.origin {
+                Origin::Manual { coder } => (c.matched.unwrap_or(c.span), coder.clone()),
+                Origin::Rule { .. } => (c.span, RULES_USER.to_string()),
+            };
+            (
+                c.source.clone(),
+                span.start,
+                span.end,
+                c.code.clone(),
+                coder,
+            )
+        })
+        .collect();
+    let users: std::collections::BTreeMap<&str, &str> = back
+        .users
+        .iter()
+        .map(|u| (u.guid.as_str(), u.name.as_str()))
+        .collect();
+    let got: BTreeSet<(String, usize, usize, String, String)> = back
+        .sources
+        .iter()
+        .flat_map(|s| {
+            let flat = &flat;
+            let users = &users;
+            s.codings.iter().map(move |c| {
+                let code = flat.iter().find(|(k, _)| k.guid == c.code_guid).unwrap().0;
+                let id = pokeval_ingest::manual::code_id_from_name(&code.name);
+                (
+                    s.name.clone(),
+                    c.start,
+                    c.end,
+                    id,
+                    users[c.user_guid.as_deref().unwrap()].to_string(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(got.len(), want.len());
+    assert_eq!(got, want);
+
+    // sources: the same text
+    for s in &p.inputs.sources {
+        let b = back.sources.iter().find(|b| b.name == s.id).unwrap();
+        assert_eq!(b.text.as_deref(), Some(s.text.as_str()), "{}", s.id);
+    }
+
+    // variables: per case, typed
+    let enschede = back.cases.iter().find(|c| c.name == "Enschede").unwrap();
+    assert_eq!(enschede.values["gemeentecode"], "GM0153");
+    assert_eq!(enschede.values["grootteklasse"], "7");
+    assert_eq!(enschede.values["enquete_bestedingsplan"], "Ja");
+    assert_eq!(enschede.values["enquete_aandeel_al4"], "40");
+    assert_eq!(
+        back.variables
+            .iter()
+            .find(|v| v.name == "enquete_aandeel_al4")
+            .unwrap()
+            .kind,
+        "Float"
+    );
+    assert_eq!(
+        enschede.sources.len(),
+        3,
+        "the interview and two open answers"
+    );
+    // a municipality that was only interviewed has no survey variables
+    let zaanstad = back.cases.iter().find(|c| c.name == "Zaanstad").unwrap();
+    assert!(!zaanstad.values.contains_key("enquete_bestedingsplan"));
+
+    // the codebook alone
+    let qdc = dir.path().join("c.qdc");
+    export(&p, Format::Qdc, &qdc).unwrap();
+    let cb = read_qdc(&qdc).unwrap();
+    assert_eq!(cb.flat_codes().len(), p.codebook.codes.len());
+}
+
+#[test]
+fn exports_are_deterministic() {
+    let p = example();
+    let dir = tempfile::tempdir().unwrap();
+    for (format, name) in [(Format::Qdpx, "p.qdpx"), (Format::Xlsx, "t.xlsx")] {
+        let a = dir.path().join(format!("a-{name}"));
+        let b = dir.path().join(format!("b-{name}"));
+        export(&p, format, &a).unwrap();
+        export(&p, format, &b).unwrap();
+        assert_eq!(
+            std::fs::read(&a).unwrap(),
+            std::fs::read(&b).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn xlsx_opens_with_calamine_and_holds_the_tables() {
+    let p = example();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.xlsx");
+    export(&p, Format::Xlsx, &path).unwrap();
+    let mut wb: Xlsx<_> =
+        open_workbook_from_rs(std::io::Cursor::new(std::fs::read(&path).unwrap())).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        vec![
+            "citaten",
+            "code_x_gemeente",
+            "code_x_grootteklasse",
+            "respondent_x_code",
+            "enquete"
+        ]
+    );
+    let survey = wb.worksheet_range("enquete").unwrap();
+    let rows: Vec<Vec<Data>> = survey.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(rows[0][0], Data::String("vraag".into()));
+    let ja = rows
+        .iter()
+        .find(|r| {
+            r[0] == Data::String("bestedingsplan".into()) && r[3] == Data::String("Ja".into())
+        })
+        .unwrap();
+    assert_eq!(ja[5], Data::Float(6.0));
+    let quotes = wb.worksheet_range("citaten").unwrap();
+    let header: Vec<String> = quotes
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert!(header.starts_with(&[
+        "bron".to_string(),
+        "soort".to_string(),
+        "gemeentecode".to_string()
+    ]));
+    assert!(header.contains(&"codeniveau 2".to_string()));
+    let n_codings: BTreeSet<(&str, &str)> = p
+        .analysis
+        .codings
+        .iter()
+        .map(|c| (c.segment.as_str(), c.code.as_str()))
+        .collect();
+    assert_eq!(quotes.rows().count() - 1, n_codings.len());
+    let matrix = wb.worksheet_range("respondent_x_code").unwrap();
+    assert_eq!(
+        matrix.rows().count() - 1,
+        p.analysis.respondent_matrix.rows.len()
+    );
+}
+
+#[test]
+fn csv_export_writes_one_file_per_table() {
+    let p = example();
+    let dir = tempfile::tempdir().unwrap();
+    let files = export(&p, Format::Csv, &dir.path().join("t")).unwrap();
+    assert_eq!(files.len(), 5);
+    let text = std::fs::read_to_string(dir.path().join("t/enquete.csv")).unwrap();
+    assert!(text.starts_with("vraag,vraagtekst,code,antwoord"));
+    assert!(text.contains("bestedingsplan,Heeft uw gemeente een bestedingsplan voor de POK-middelen opgesteld?,1,Ja,nee,6"));
+}

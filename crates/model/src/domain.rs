@@ -1,0 +1,452 @@
+//! The domain model shared by every stage: municipalities, waves, action lines,
+//! sources, spans and segments.
+//!
+//! These types live in the lowest crate that needs them (this one), so that
+//! `analysis` and `report` speak the same language without depending on each
+//! other's internals. Everything here is plain data with serde.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// An evaluation wave: the three-yearly evaluations of 2024, 2025 and 2026.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u16", into = "u16")]
+pub struct Wave(u16);
+
+impl Wave {
+    /// The waves the evaluation consists of.
+    pub const ALL: [u16; 3] = [2024, 2025, 2026];
+
+    /// Builds a wave, rejecting years outside the evaluation.
+    pub fn new(year: u16) -> std::result::Result<Self, String> {
+        if Self::ALL.contains(&year) {
+            Ok(Wave(year))
+        } else {
+            Err(format!(
+                "wave {year} is not one of the evaluation waves (2024, 2025, 2026)"
+            ))
+        }
+    }
+
+    pub fn year(self) -> u16 {
+        self.0
+    }
+
+    /// The ordinal in the series: 1 for 2024, 2 for 2025, 3 for 2026.
+    pub fn ordinal(self) -> u16 {
+        self.0 - 2023
+    }
+}
+
+impl TryFrom<u16> for Wave {
+    type Error = String;
+    fn try_from(year: u16) -> std::result::Result<Self, String> {
+        Wave::new(year)
+    }
+}
+
+impl From<Wave> for u16 {
+    fn from(w: Wave) -> u16 {
+        w.0
+    }
+}
+
+impl fmt::Display for Wave {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// How money reaches municipalities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Route {
+    /// Paid from the national budget (BZK), not through the Gemeentefonds.
+    Rijksbegroting,
+    /// Decentralisatie-uitkering (DU) of the Gemeentefonds, to selected (centrum)gemeenten.
+    DecentralisatieUitkering,
+    /// Algemene uitkering (AU) of the Gemeentefonds, un-earmarked, to all municipalities.
+    AlgemeneUitkering,
+}
+
+impl Route {
+    pub const ALL: [Route; 3] = [
+        Route::Rijksbegroting,
+        Route::DecentralisatieUitkering,
+        Route::AlgemeneUitkering,
+    ];
+
+    /// The Dutch label used in reports and input tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Route::Rijksbegroting => "Rijksbegroting BZK",
+            Route::DecentralisatieUitkering => "DU gemeentefonds",
+            Route::AlgemeneUitkering => "AU gemeentefonds",
+        }
+    }
+
+    /// Parses the labels users write in funds tables: "Rijksbegroting BZK",
+    /// "Rijksbegroting", "DU", "DU gemeentefonds", "Decentralisatie-uitkering",
+    /// "AU", "Algemene uitkering", ... (case-insensitive).
+    pub fn parse(text: &str) -> Option<Route> {
+        let t = text.trim().to_lowercase();
+        if t.starts_with("rijksbegroting") || t == "rb" {
+            Some(Route::Rijksbegroting)
+        } else if t == "du" || t.starts_with("du ") || t.starts_with("decentralisatie") {
+            Some(Route::DecentralisatieUitkering)
+        } else if t == "au" || t.starts_with("au ") || t.starts_with("algemene uitkering") {
+            Some(Route::AlgemeneUitkering)
+        } else {
+            None
+        }
+    }
+}
+
+/// One of the eight action lines (actielijnen) of the POK-middelen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct ActionLine(u8);
+
+impl ActionLine {
+    pub fn new(n: u8) -> std::result::Result<Self, String> {
+        if (1..=8).contains(&n) {
+            Ok(ActionLine(n))
+        } else {
+            Err(format!("action line {n} does not exist (use 1 to 8)"))
+        }
+    }
+
+    /// All eight action lines in order.
+    pub fn all() -> impl Iterator<Item = ActionLine> {
+        (1..=8).map(ActionLine)
+    }
+
+    pub fn number(self) -> u8 {
+        self.0
+    }
+
+    /// The Dutch name, as in the VNG members' letter of 14 December 2021.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            1 => "Digitale overheid",
+            2 => "Robuuste rechtsbescherming",
+            3 => "Versterken leervermogen aanpak kwetsbare wijken",
+            4 => "Versterking wijkteams",
+            5 => "Integraal werken in het sociaal domein",
+            6 => "Toekomstscenario kind- en gezinsbescherming",
+            7 => "(Hoog) risicovol verward gedrag",
+            _ => "Gemeentelijk ondersteuningsprogramma",
+        }
+    }
+
+    /// The routes through which this action line is (or was) paid.
+    pub fn routes(self) -> &'static [Route] {
+        match self.0 {
+            1 | 8 => &[Route::Rijksbegroting],
+            3 => &[Route::DecentralisatieUitkering, Route::AlgemeneUitkering],
+            6 | 7 => &[Route::DecentralisatieUitkering],
+            _ => &[Route::AlgemeneUitkering],
+        }
+    }
+}
+
+impl TryFrom<u8> for ActionLine {
+    type Error = String;
+    fn try_from(n: u8) -> std::result::Result<Self, String> {
+        ActionLine::new(n)
+    }
+}
+
+impl From<ActionLine> for u8 {
+    fn from(a: ActionLine) -> u8 {
+        a.0
+    }
+}
+
+impl fmt::Display for ActionLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}. {}", self.0, self.name())
+    }
+}
+
+/// CBS municipality size class (gemeentegrootteklasse) on inhabitants at 1 January.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct SizeClass(u8);
+
+impl SizeClass {
+    /// Lower bounds (inclusive) of classes 1 to 8, as published by CBS.
+    const LOWER: [u64; 8] = [0, 5_000, 10_000, 20_000, 50_000, 100_000, 150_000, 250_000];
+
+    /// The class a municipality with this many inhabitants falls in.
+    pub fn for_inhabitants(inhabitants: u64) -> SizeClass {
+        let idx = Self::LOWER
+            .iter()
+            .rposition(|&lo| inhabitants >= lo)
+            .unwrap_or(0);
+        SizeClass(idx as u8 + 1)
+    }
+
+    pub fn all() -> impl Iterator<Item = SizeClass> {
+        (1..=8).map(SizeClass)
+    }
+
+    pub fn code(self) -> u8 {
+        self.0
+    }
+
+    /// Dutch label, for example "20.000 tot 50.000 inwoners".
+    pub fn label(self) -> &'static str {
+        match self.0 {
+            1 => "minder dan 5.000 inwoners",
+            2 => "5.000 tot 10.000 inwoners",
+            3 => "10.000 tot 20.000 inwoners",
+            4 => "20.000 tot 50.000 inwoners",
+            5 => "50.000 tot 100.000 inwoners",
+            6 => "100.000 tot 150.000 inwoners",
+            7 => "150.000 tot 250.000 inwoners",
+            _ => "250.000 inwoners of meer",
+        }
+    }
+}
+
+impl TryFrom<u8> for SizeClass {
+    type Error = String;
+    fn try_from(n: u8) -> std::result::Result<Self, String> {
+        if (1..=8).contains(&n) {
+            Ok(SizeClass(n))
+        } else {
+            Err(format!("size class {n} does not exist (use 1 to 8)"))
+        }
+    }
+}
+
+impl From<SizeClass> for u8 {
+    fn from(s: SizeClass) -> u8 {
+        s.0
+    }
+}
+
+/// A municipality (gemeente), identified by its CBS code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Municipality {
+    /// CBS code such as `GM0363` (Amsterdam).
+    pub code: String,
+    pub name: String,
+    pub province: String,
+    pub inhabitants: u64,
+    pub size_class: SizeClass,
+    /// Other names people use ("Den Bosch" for 's-Hertogenbosch).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Longitude and latitude (WGS84) of the town centre, for point maps.
+    #[serde(default)]
+    pub location: Option<(f64, f64)>,
+}
+
+/// Checks that `code` looks like a CBS municipality code (`GM` and four digits).
+pub fn validate_cbs_code(code: &str) -> std::result::Result<(), String> {
+    let ok =
+        code.len() == 6 && code.starts_with("GM") && code[2..].chars().all(|c| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{code}' is not a CBS municipality code (expected GM followed by four digits, like GM0363)"
+        ))
+    }
+}
+
+/// A position range in a text, in Unicode code points, end exclusive (the
+/// REFI-QDA convention). Rust strings index bytes: convert with
+/// [`Span::from_byte_range`] and [`Span::slice`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        debug_assert!(start <= end);
+        Span { start, end }
+    }
+
+    pub fn len(self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    /// Converts a byte range of `text` (as `str` methods return) to code points.
+    pub fn from_byte_range(text: &str, start: usize, end: usize) -> Span {
+        let cp_start = text[..start].chars().count();
+        let cp_end = cp_start + text[start..end].chars().count();
+        Span::new(cp_start, cp_end)
+    }
+
+    /// The byte range of this span in `text`, or `None` when it lies outside.
+    pub fn byte_range(self, text: &str) -> Option<(usize, usize)> {
+        let mut start = None;
+        for (i, (b, _)) in text.char_indices().enumerate() {
+            if i == self.start {
+                start = Some(b);
+            }
+            if i == self.end {
+                return start.map(|s| (s, b));
+            }
+        }
+        let n = text.chars().count();
+        if self.end == n {
+            let s = if self.start == n {
+                Some(text.len())
+            } else {
+                start
+            };
+            return s.map(|s| (s, text.len()));
+        }
+        None
+    }
+
+    /// The text this span covers in `text`.
+    pub fn slice(self, text: &str) -> Option<&str> {
+        self.byte_range(text).map(|(s, e)| &text[s..e])
+    }
+}
+
+/// What kind of material a source is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SourceKind {
+    /// An answer to an open survey question.
+    SurveyAnswer,
+    /// Interview notes or a transcript.
+    Interview,
+    /// A policy document (spending plan, council decision).
+    Document,
+}
+
+impl SourceKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceKind::SurveyAnswer => "enquête-antwoord",
+            SourceKind::Interview => "interview",
+            SourceKind::Document => "document",
+        }
+    }
+}
+
+/// A text that can be coded: an open survey answer, interview notes, a document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// Stable id, unique in a project (for example `interview:enschede.md`).
+    pub id: String,
+    pub kind: SourceKind,
+    /// CBS code of the municipality the source is about, when known.
+    pub municipality: Option<String>,
+    pub wave: Wave,
+    /// The plain text; spans refer to this string.
+    pub text: String,
+    /// The file this source was read from, relative to the project file.
+    pub file: String,
+    /// Other metadata (date, role of the respondent, question id, ...).
+    #[serde(default)]
+    pub meta: std::collections::BTreeMap<String, String>,
+}
+
+/// The unit a segment stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SegmentUnit {
+    Paragraph,
+    Sentence,
+    Turn,
+    Answer,
+}
+
+/// A codable unit of a source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    /// `<source id>#<n>`.
+    pub id: String,
+    pub source: String,
+    pub span: Span,
+    pub unit: SegmentUnit,
+}
+
+/// Reads a required value, with the error naming the file, line and field.
+pub fn field_error(
+    file: &std::path::Path,
+    line: Option<u64>,
+    field: &str,
+    message: impl Into<String>,
+) -> Error {
+    Error::Field {
+        file: file.to_path_buf(),
+        line,
+        field: field.to_string(),
+        message: message.into(),
+    }
+}
+
+/// The outline of one municipality: outer rings of (longitude, latitude).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Boundary {
+    pub code: String,
+    pub rings: Vec<Vec<(f64, f64)>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_classes_follow_cbs_bounds() {
+        assert_eq!(SizeClass::for_inhabitants(972).code(), 1);
+        assert_eq!(SizeClass::for_inhabitants(5_000).code(), 2);
+        assert_eq!(SizeClass::for_inhabitants(49_999).code(), 4);
+        assert_eq!(SizeClass::for_inhabitants(50_000).code(), 5);
+        assert_eq!(SizeClass::for_inhabitants(931_298).code(), 8);
+    }
+
+    #[test]
+    fn waves_and_action_lines_are_bounded() {
+        assert!(Wave::new(2023).is_err());
+        assert_eq!(Wave::new(2025).unwrap().ordinal(), 2);
+        assert!(ActionLine::new(0).is_err());
+        assert!(ActionLine::new(9).is_err());
+        assert_eq!(ActionLine::new(4).unwrap().name(), "Versterking wijkteams");
+    }
+
+    #[test]
+    fn spans_round_trip_with_diacritics_and_emoji() {
+        let text = "Eén zin 🙂 over geïnvesteerd geld.";
+        let b = text.find("geïnvesteerd").unwrap();
+        let span = Span::from_byte_range(text, b, b + "geïnvesteerd".len());
+        assert_eq!(span.len(), 12);
+        assert_eq!(span.slice(text), Some("geïnvesteerd"));
+        let all = Span::new(0, text.chars().count());
+        assert_eq!(all.slice(text), Some(text));
+        assert_eq!(Span::new(40, 41).slice(text), None);
+    }
+
+    #[test]
+    fn routes_parse_common_labels() {
+        assert_eq!(
+            Route::parse("AU gemeentefonds"),
+            Some(Route::AlgemeneUitkering)
+        );
+        assert_eq!(
+            Route::parse("Decentralisatie-uitkering"),
+            Some(Route::DecentralisatieUitkering)
+        );
+        assert_eq!(
+            Route::parse("Rijksbegroting BZK"),
+            Some(Route::Rijksbegroting)
+        );
+        assert_eq!(Route::parse("SPUK"), None);
+    }
+}

@@ -1,0 +1,168 @@
+//! Typed access to the response table: the only place outside the readers
+//! that names its columns. Other crates ask for answers, open answers,
+//! counts and means, never for a column by name.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use pokeval_model::{Error, Result};
+
+use crate::{text_column, Responses};
+
+/// One row of the long table, borrowed from it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Answer<'a> {
+    pub respondent: &'a str,
+    /// CBS code of the respondent's municipality, when resolved.
+    pub municipality: Option<&'a str>,
+    /// The question id (`kanalen:other` for an "other" text).
+    pub question: &'a str,
+    /// The option code, the number as written, or the open text.
+    pub value: &'a str,
+    /// The option's label; `None` for open and "other" texts.
+    pub label: Option<&'a str>,
+    /// The option code or number as a number, when it is one.
+    pub number: Option<f64>,
+    /// "Weet niet", N/A and user-missing values.
+    pub missing: bool,
+}
+
+impl Responses {
+    /// The long table (respondent, municipality, wave, question, value,
+    /// label, number, missing) for exports; the analysis uses the typed
+    /// accessors instead.
+    pub fn table(&self) -> &DataFrame {
+        &self.long
+    }
+
+    /// How many answers (rows of the long table) there are.
+    pub fn answers(&self) -> usize {
+        self.long.height()
+    }
+
+    fn err(&self, what: &str) -> impl Fn(PolarsError) -> Error + '_ {
+        let what = what.to_string();
+        move |e| Error::invalid(&self.file, format!("cannot read the response table ({what}): {e}"))
+    }
+
+    /// Calls `f` with every answer, respondent by respondent in file order.
+    pub fn for_each_answer(&self, mut f: impl FnMut(Answer<'_>)) -> Result<()> {
+        let err = self.err("answers");
+        let l = &self.long;
+        let resp = text_column(l, "respondent").map_err(&err)?;
+        let muni = text_column(l, "municipality").map_err(&err)?;
+        let q = text_column(l, "question").map_err(&err)?;
+        let v = text_column(l, "value").map_err(&err)?;
+        let label = text_column(l, "label").map_err(&err)?;
+        let number = l.column("number").and_then(|c| c.f64().cloned()).map_err(&err)?;
+        let missing = l.column("missing").and_then(|c| c.bool().cloned()).map_err(&err)?;
+        for i in 0..l.height() {
+            let (Some(respondent), Some(question), Some(value)) = (resp.get(i), q.get(i), v.get(i))
+            else {
+                continue;
+            };
+            f(Answer {
+                respondent,
+                municipality: muni.get(i).filter(|m| !m.is_empty()),
+                question,
+                value,
+                label: label.get(i),
+                number: number.get(i),
+                missing: missing.get(i).unwrap_or(false),
+            });
+        }
+        Ok(())
+    }
+
+    /// Answers per (question, value), counted with polars.
+    pub fn value_counts(&self) -> Result<BTreeMap<(String, String), usize>> {
+        let err = self.err("counts per value");
+        let counts = self
+            .long
+            .clone()
+            .lazy()
+            .group_by([col("question"), col("value")])
+            .agg([len().alias("n")])
+            .collect()
+            .map_err(&err)?;
+        let q_col = text_column(&counts, "question").map_err(&err)?;
+        let v_col = text_column(&counts, "value").map_err(&err)?;
+        let n_col = counts
+            .column("n")
+            .and_then(|c| c.cast(&DataType::UInt64))
+            .map_err(&err)?;
+        let n_col = n_col.u64().map_err(&err)?;
+        let mut by_key = BTreeMap::new();
+        for i in 0..counts.height() {
+            if let (Some(q), Some(v), Some(n)) = (q_col.get(i), v_col.get(i), n_col.get(i)) {
+                by_key.insert((q.to_string(), v.to_string()), n as usize);
+            }
+        }
+        Ok(by_key)
+    }
+
+    /// The mean number per question over answers that are not missing.
+    pub fn means(&self) -> Result<BTreeMap<String, f64>> {
+        let err = self.err("means");
+        let means = self
+            .long
+            .clone()
+            .lazy()
+            .filter(col("missing").not())
+            .group_by([col("question")])
+            .agg([col("number").mean().alias("mean")])
+            .collect()
+            .map_err(&err)?;
+        let mq = text_column(&means, "question").map_err(&err)?;
+        let mm = means
+            .column("mean")
+            .and_then(|c| c.f64().cloned())
+            .map_err(&err)?;
+        Ok((0..means.height())
+            .filter_map(|i| Some((mq.get(i)?.to_string(), mm.get(i)?)))
+            .collect())
+    }
+
+    /// Answers per (question, group, value), where `group_of` puts a
+    /// municipality code in a group (a size class, say); answers without
+    /// a municipality or a group are not counted.
+    pub fn value_counts_by(
+        &self,
+        group_of: impl Fn(&str) -> Option<u32>,
+    ) -> Result<BTreeMap<(String, u32, String), usize>> {
+        let err = self.err("counts per group");
+        let long = &self.long;
+        let group: Vec<Option<u32>> = text_column(long, "municipality")
+            .map_err(&err)?
+            .iter()
+            .map(|m| m.and_then(&group_of))
+            .collect();
+        let with_group = long
+            .clone()
+            .lazy()
+            .with_column(lit(Series::new("group".into(), group)).alias("group"))
+            .group_by([col("question"), col("group"), col("value")])
+            .agg([len().alias("n")])
+            .collect()
+            .map_err(&err)?;
+        let q = text_column(&with_group, "question").map_err(&err)?;
+        let g = with_group
+            .column("group")
+            .and_then(|c| c.u32().cloned())
+            .map_err(&err)?;
+        let v = text_column(&with_group, "value").map_err(&err)?;
+        let n = with_group
+            .column("n")
+            .and_then(|c| c.cast(&DataType::UInt64))
+            .map_err(&err)?;
+        let n = n.u64().map_err(&err)?;
+        let mut cells = BTreeMap::new();
+        for i in 0..with_group.height() {
+            if let (Some(q), Some(g), Some(v), Some(n)) = (q.get(i), g.get(i), v.get(i), n.get(i)) {
+                cells.insert((q.to_string(), g, v.to_string()), n as usize);
+            }
+        }
+        Ok(cells)
+    }
+}

@@ -1,0 +1,915 @@
+//! # pokeval-survey
+//!
+//! The survey engine: every platform's export in, one harmonised response
+//! table out, behind a typed API ([`Responses`]).
+//!
+//! **Owns:** reading exports as they are ([`export`], [`spss`], LimeSurvey
+//! archives), survey definitions ([`structure`]), instruments, the
+//! streamed block-parallel decode, the long and wide tables, and the
+//! aggregates the analysis needs (frequencies, means, counts by size
+//! class). It is the one crate that holds polars column names and the one
+//! place with `unsafe` (zero-copy string views and categorical columns in
+//! `decode`, checked against a plain decode by `tests/streaming.rs` and a
+//! debug assertion).
+//!
+//! **Does not:** know about projects, pseudonymisation, codes or pages;
+//! it does not write files (tables come back as bytes, [`table_bytes`]).
+//!
+//! Survey exports: reading them as they are ([`export`], [`spss`]),
+//! survey definitions ([`structure`]), and the instrument that turns any
+//! platform's export into one harmonised response table ([`harmonise`]).
+//!
+//! The instrument is a TOML file per wave (`surveys/<wave>/instrument.toml`)
+//! listing the questions with stable ids and, per platform, which export
+//! column holds which question (`[columns.qualtrics]`, `[columns.limesurvey]`,
+//! ...). A column is named by its key (the Qualtrics ImportId, the
+//! LimeSurvey code, the SPSS variable; see [`export`]) or by its heading.
+//! The target is a question id, `question:code` for a column that holds one
+//! option of a multiple-choice question (`1`/empty, `Y`/empty, `1`/`0`,
+//! `Yes`/`No` or the option text), `question:other` for the "other, namely"
+//! text, or `@respondent` for the column with respondent ids. An SPSS
+//! multiple-response set (`"$kanalen" = "kanalen"`) maps to a
+//! multiple-choice question as a whole: a dichotomy set's variables are its
+//! options in order, a category set's variables each hold one chosen
+//! option's code (counted once however many variables hold it).
+//!
+//! Each accepted respondent gives one row per answer in the long table
+//! (respondent, municipality, wave, question, value, label, number,
+//! missing), respondent by respondent in file order; a multiple-choice
+//! question gives one row per chosen option, and unanswered questions give
+//! no row. Respondent, municipality, question and label are categorical
+//! columns ([`text_column`] gives them as text); an open answer's text is
+//! its value and it has no label. "Weet niet", N/A codes, negative
+//! recodes and SPSS user-missing values are rows with `missing = true` and
+//! no number, so they never enter a sum. Respondents that cannot be used are
+//! rejected with the line and the reason: rows read = accepted + rejected.
+
+#![deny(unsafe_code)]
+
+mod access;
+pub mod dates;
+#[allow(unsafe_code)] // zero-copy views and categoricals; see the module docs
+mod decode;
+pub mod export;
+mod raw;
+mod records;
+pub mod job;
+pub mod spss;
+pub mod structure;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use pokeval_model::error::{Error, Result};
+use pokeval_model::{Source, SourceKind, Wave};
+use pokeval_model::resolve::Resolver;
+use pokeval_model::table::parse_number;
+use pokeval_model::Reject;
+pub use access::Answer;
+pub use export::{read_export, EncodingChoice, Export, Layout, Platform, ReadOptions};
+pub use structure::{read_structure, Structure};
+
+/// Question types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionType {
+    /// One option out of several.
+    Single,
+    /// Any number of options.
+    Multiple,
+    /// A Likert statement (ordered options).
+    Likert,
+    /// A number (for example a percentage).
+    Numeric,
+    /// Free text.
+    Open,
+    /// The municipality the respondent answers for (free text or a list).
+    Municipality,
+}
+
+/// An answer option.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerOption {
+    pub code: String,
+    pub label: String,
+    /// "Weet niet", "n.v.t." and the like: kept as an explicit value but
+    /// excluded from sums and percentages of substantive answers.
+    #[serde(default)]
+    pub missing: bool,
+    /// "Anders, namelijk": answers that match no option land here, with
+    /// the text as a `<question>:other` row.
+    #[serde(default)]
+    pub other: bool,
+    /// Other codes that mean this option on some platform (LimeSurvey
+    /// `Y`, `A1`, `-oth-`), so the same answer gets the same code in every
+    /// wave.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// A question with a stable id that stays the same across waves and platforms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: QuestionType,
+    pub text: String,
+    /// Short label for tables and charts; the text when absent.
+    #[serde(default)]
+    pub short: Option<String>,
+    #[serde(default)]
+    pub options: Vec<AnswerOption>,
+    /// Groups statements of one matrix question (for Likert charts).
+    #[serde(default)]
+    pub group: Option<String>,
+}
+
+impl Question {
+    pub fn short_label(&self) -> &str {
+        self.short.as_deref().unwrap_or(&self.text)
+    }
+}
+
+/// A survey instrument for one wave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Instrument {
+    pub wave: Wave,
+    pub title: String,
+    #[serde(rename = "question")]
+    pub questions: Vec<Question>,
+    /// Per platform: export column (Qualtrics ImportId) -> question id.
+    #[serde(default)]
+    pub columns: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Instrument {
+    /// Reads and checks an instrument: unique question ids, options where
+    /// the type needs them, exactly one municipality question, and column
+    /// maps that point at existing questions.
+    pub fn load(path: &Path) -> Result<Instrument> {
+        let text = pokeval_model::text::read_text(path)?;
+        let ins: Instrument = toml::from_str(&text).map_err(|e| Error::toml(path, &text, &e))?;
+        let mut ids = HashSet::new();
+        for q in &ins.questions {
+            if !ids.insert(q.id.as_str()) {
+                return Err(Error::invalid(
+                    path,
+                    format!("question id '{}' appears twice", q.id),
+                ));
+            }
+            let needs_options = matches!(
+                q.kind,
+                QuestionType::Single | QuestionType::Likert | QuestionType::Multiple
+            );
+            if needs_options && q.options.is_empty() {
+                return Err(Error::invalid(
+                    path,
+                    format!("question '{}' is {:?} but has no options", q.id, q.kind),
+                ));
+            }
+        }
+        let n_muni = ins
+            .questions
+            .iter()
+            .filter(|q| q.kind == QuestionType::Municipality)
+            .count();
+        if n_muni != 1 {
+            return Err(Error::invalid(path, format!("the instrument needs exactly one question of type \"municipality\", found {n_muni}")));
+        }
+        for (platform, map) in &ins.columns {
+            for (column, target) in map {
+                ins.target(target).map_err(|m| {
+                    Error::invalid(path, format!("columns.{platform}: column '{column}': {m}"))
+                })?;
+            }
+        }
+        Ok(ins)
+    }
+
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+
+    /// Parses a column-map target (`question`, `question:code`,
+    /// `question:other`, `@respondent`).
+    pub fn target<'a>(&'a self, target: &str) -> std::result::Result<Target<'a>, String> {
+        if target == "@respondent" {
+            return Ok(Target::Respondent);
+        }
+        let (qid, part) = match target.split_once(':') {
+            Some((q, p)) => (q, Some(p)),
+            None => (target, None),
+        };
+        let q = self
+            .question(qid)
+            .ok_or_else(|| format!("maps to unknown question '{qid}'"))?;
+        match part {
+            None => Ok(Target::Whole(q)),
+            Some("other") => Ok(Target::Other(q)),
+            Some(code) => {
+                if q.kind != QuestionType::Multiple {
+                    return Err(format!("'{target}': only a question of type \"multiple\" has one column per option"));
+                }
+                let i = q
+                    .options
+                    .iter()
+                    .position(|o| o.code == code)
+                    .ok_or_else(|| format!("'{code}' is not an option of question '{qid}'"))?;
+                Ok(Target::Option(q, i))
+            }
+        }
+    }
+}
+
+/// What one export column holds.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    Respondent,
+    Whole(&'a Question),
+    /// Yes/no for option `usize` of a multiple-choice question.
+    Option(&'a Question, usize),
+    /// The "other, namely" text of a question.
+    Other(&'a Question),
+}
+
+/// What one survey export gave.
+#[derive(Debug, Clone)]
+pub struct Responses {
+    /// The file as shown in messages.
+    pub file: String,
+    pub layout: Layout,
+    pub encoding: String,
+    /// Long table: respondent, municipality, wave, question, value, label,
+    /// number (parsed numeric value or option code), missing.
+    pub long: DataFrame,
+    /// Accepted respondents: respondent id -> CBS code (empty when the
+    /// export is read without municipality resolution).
+    pub respondents: BTreeMap<String, String>,
+    /// When each accepted respondent submitted, as ISO 8601 (from the
+    /// platform's submission column, whatever its date format).
+    pub submitted: BTreeMap<String, String>,
+    pub rows_read: usize,
+    pub rejects: Vec<Reject>,
+}
+
+impl Responses {
+    pub fn accepted(&self) -> usize {
+        self.respondents.len()
+    }
+
+    /// Checks rows read = accepted + rejected (every reject is one record).
+    pub fn check_counts(&self) -> Result<()> {
+        if self.rows_read != self.accepted() + self.rejects.len() {
+            return Err(Error::invalid(
+                &self.file,
+                format!(
+                    "internal count mismatch: {} records read but {} accepted and {} rejected",
+                    self.rows_read,
+                    self.accepted(),
+                    self.rejects.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The wide table: one row per accepted respondent, one column per
+    /// question (multiple-choice codes joined with `;`), in instrument or
+    /// export order.
+    pub fn wide(&self) -> Result<DataFrame> {
+        wide(self)
+    }
+}
+
+/// Qualtrics response statuses that are not real responses (code or the
+/// text a "choice text" export writes).
+const QUALTRICS_NON_RESPONSE: &[(&str, &str, &str)] = &[
+    ("1", "Survey Preview", "a survey preview"),
+    ("2", "Survey Test", "a survey test"),
+    ("8", "Spam", "marked as spam"),
+    ("9", "Preview Spam", "a preview marked as spam"),
+    ("12", "Imported Spam", "imported spam"),
+    ("16", "Offline", "an offline response"),
+    ("17", "Offline Survey Preview", "an offline preview"),
+];
+
+/// Cell texts that mean "not applicable" or "don't know" in any export.
+fn is_na_text(v: &str) -> bool {
+    let l = v.trim().to_lowercase();
+    matches!(
+        l.as_str(),
+        "n/a"
+            | "na"
+            | "n.v.t."
+            | "nvt"
+            | "weet niet"
+            | "weet ik niet"
+            | "not applicable"
+            | "don't know"
+    ) || l.ends_with("(n/a)")
+}
+
+/// A number as exports write it: `12`, `-1`, `2.5`, `8.0`, `2,5`; not
+/// `130.92.34.66` or `1.234.567`.
+fn plain_number(t: &str) -> Option<f64> {
+    if let Ok(n) = t.parse::<f64>() {
+        return n.is_finite().then_some(n);
+    }
+    if t.matches(',').count() == 1 && !t.contains('.') {
+        return t
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite());
+    }
+    None
+}
+
+/// One entry of a column's answer table: what a coded cell becomes.
+#[derive(Debug, Clone)]
+struct Entry {
+    question: u32,
+    value: String,
+    label: String,
+    number: Option<f64>,
+    missing: bool,
+}
+
+/// Whether a cell looks like an answer code (`A4`, `12`, `-oth-`, `SQ001`)
+/// rather than text a respondent typed: codes never fall back to "other".
+fn looks_like_code(v: &str) -> bool {
+    let t = v.trim();
+    if t.len() > 2 && t.starts_with('-') && t.ends_with('-') {
+        return true;
+    }
+    let letters = t.chars().take_while(|c| c.is_ascii_alphabetic()).count();
+    let rest = &t[letters..];
+    letters <= 4
+        && !rest.is_empty()
+        && rest
+            .trim_start_matches('-')
+            .chars()
+            .all(|c| c.is_ascii_digit())
+        && !rest.trim_start_matches('-').is_empty()
+}
+
+fn same_code(a: &str, b: &str) -> bool {
+    a == b
+        || match (a.parse::<f64>(), b.parse::<f64>()) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        }
+}
+
+const YES: &[&str] = &[
+    "1", "y", "yes", "ja", "true", "waar", "selected", "gekozen", "x",
+];
+const NO: &[&str] = &[
+    "0",
+    "n",
+    "no",
+    "nee",
+    "false",
+    "onwaar",
+    "not selected",
+    "niet gekozen",
+];
+
+/// How one coded cell decodes: entries it yields, or an error message.
+fn decode_coded(
+    q: &Question,
+    qi: u32,
+    other_qi: u32,
+    target: &Target,
+    raw: &str,
+    export_label: Option<&str>,
+    declared_missing: bool,
+) -> std::result::Result<Vec<Entry>, String> {
+    let v = raw.trim();
+    let opt_entry = |i: usize| {
+        let o = &q.options[i];
+        Entry {
+            question: qi,
+            value: o.code.clone(),
+            label: o.label.clone(),
+            number: if o.missing {
+                None
+            } else {
+                parse_number(&o.code)
+            },
+            missing: o.missing,
+        }
+    };
+    let find = |t: &str| {
+        q.options
+            .iter()
+            .position(|o| same_code(&o.code, t))
+            .or_else(|| {
+                q.options
+                    .iter()
+                    .position(|o| o.aliases.iter().any(|a| a == t))
+            })
+            .or_else(|| {
+                q.options
+                    .iter()
+                    .position(|o| o.label.eq_ignore_ascii_case(t))
+            })
+    };
+    if declared_missing {
+        return Ok(vec![Entry {
+            question: qi,
+            value: v.to_string(),
+            label: export_label.unwrap_or(v).to_string(),
+            number: None,
+            missing: true,
+        }]);
+    }
+    match target {
+        Target::Option(_, i) => {
+            let l = v.to_lowercase();
+            let o = &q.options[*i];
+            if YES.contains(&l.as_str()) || same_code(v, &o.code) || o.label.eq_ignore_ascii_case(v)
+            {
+                Ok(vec![opt_entry(*i)])
+            } else if NO.contains(&l.as_str()) {
+                Ok(Vec::new())
+            } else if export_label.is_some_and(|lab| lab.eq_ignore_ascii_case(&o.label)) {
+                Ok(vec![opt_entry(*i)])
+            } else {
+                Err(format!(
+                    "'{v}' is not a yes/no value for option '{}' of question '{}'",
+                    o.label, q.id
+                ))
+            }
+        }
+        Target::Whole(_) if q.kind == QuestionType::Multiple => {
+            if let Some(i) = find(v).or_else(|| export_label.and_then(find)) {
+                return Ok(vec![opt_entry(i)]);
+            }
+            let sep = if v.contains(';') { ';' } else { ',' };
+            let parts: Vec<&str> = v
+                .split(sep)
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .collect();
+            let mut out = Vec::new();
+            let mut k = 0;
+            while k < parts.len() {
+                // Longest run of parts that joins to an option label (labels may contain the separator).
+                let mut matched = None;
+                for end in (k + 1..=parts.len()).rev() {
+                    let joined = parts[k..end].join(&format!("{sep} "));
+                    let joined_tight = parts[k..end].join(&sep.to_string());
+                    if let Some(i) = find(&joined).or_else(|| find(&joined_tight)) {
+                        matched = Some((i, end));
+                        break;
+                    }
+                }
+                match matched {
+                    Some((i, end)) => {
+                        out.push(opt_entry(i));
+                        k = end;
+                    }
+                    None => {
+                        let other = q
+                            .options
+                            .iter()
+                            .position(|o| o.other)
+                            .filter(|_| !looks_like_code(parts[k]));
+                        if let Some(oi) = other {
+                            out.push(opt_entry(oi));
+                            out.push(Entry {
+                                question: other_qi,
+                                value: parts[k].to_string(),
+                                label: parts[k].to_string(),
+                                number: None,
+                                missing: false,
+                            });
+                            k += 1;
+                        } else {
+                            return Err(format!(
+                                "'{}' is not an option of question '{}'",
+                                parts[k], q.id
+                            ));
+                        }
+                    }
+                }
+            }
+            Ok(out)
+        }
+        _ => {
+            if let Some(i) = find(v).or_else(|| export_label.and_then(find)) {
+                return Ok(vec![opt_entry(i)]);
+            }
+            let other = q
+                .options
+                .iter()
+                .position(|o| o.other)
+                .filter(|_| !looks_like_code(v));
+            if let Some(oi) = other {
+                return Ok(vec![
+                    opt_entry(oi),
+                    Entry {
+                        question: other_qi,
+                        value: v.to_string(),
+                        label: v.to_string(),
+                        number: None,
+                        missing: false,
+                    },
+                ]);
+            }
+            if q.kind == QuestionType::Numeric {
+                let n = parse_number(v)
+                    .ok_or_else(|| format!("'{v}' is not a number (question '{}')", q.id))?;
+                return Ok(vec![Entry {
+                    question: qi,
+                    value: v.to_string(),
+                    label: v.to_string(),
+                    number: Some(n),
+                    missing: false,
+                }]);
+            }
+            let codes: Vec<&str> = q.options.iter().map(|o| o.code.as_str()).collect();
+            Err(format!(
+                "'{v}' is not an option of question '{}' (options: {})",
+                q.id,
+                codes.join(", ")
+            ))
+        }
+    }
+}
+
+/// Applies an instrument to an export: the harmonised long table.
+///
+/// `resolver` turns the municipality question into CBS codes; without one
+/// (reading a file on its own) the municipality column holds what was typed.
+pub fn harmonise(
+    export: &Export,
+    instrument: &Instrument,
+    resolver: Option<&Resolver>,
+) -> Result<Responses> {
+    let plan = decode::Plan::for_instrument(export, instrument)?;
+    let parts = decode::frame(export, &plan)?;
+    decode::finish(export, &plan, parts, resolver, instrument.wave)
+}
+
+/// The platform's own view of an export, without an instrument: one row
+/// per non-empty cell, the column key as question, value labels from the
+/// export or a structure file, and missing flags from SPSS declarations,
+/// negative Qualtrics recodes and N/A texts. The municipality column is
+/// empty and the wave is the one given.
+pub fn raw_long(export: &Export, wave: Wave) -> Result<Responses> {
+    let plan = decode::Plan::raw(export)?;
+    let parts = decode::frame(export, &plan)?;
+    decode::finish(export, &plan, parts, None, wave)
+}
+
+fn wide(data: &Responses) -> Result<DataFrame> {
+    let err =
+        |e: PolarsError| Error::invalid(&data.file, format!("cannot build the wide table: {e}"));
+    let index: HashMap<&str, usize> = data
+        .respondents
+        .iter()
+        .enumerate()
+        .map(|(i, (r, _))| (r.as_str(), i))
+        .collect();
+    let n = data.respondents.len();
+    let l = &data.long;
+    let resp = text_column(l, "respondent").map_err(err)?;
+    let q = text_column(l, "question").map_err(err)?;
+    let v = text_column(l, "value").map_err(err)?;
+    let mut order: Vec<String> = Vec::new();
+    let mut cols: HashMap<String, Vec<Option<String>>> = HashMap::new();
+    for ((r, q), v) in resp.iter().zip(q.iter()).zip(v.iter()) {
+        let (Some(r), Some(q), Some(v)) = (r, q, v) else {
+            continue;
+        };
+        let Some(&i) = index.get(r) else { continue };
+        let col = cols.entry(q.to_string()).or_insert_with(|| {
+            order.push(q.to_string());
+            vec![None; n]
+        });
+        match &mut col[i] {
+            Some(existing) => {
+                existing.push(';');
+                existing.push_str(v);
+            }
+            slot => *slot = Some(v.to_string()),
+        }
+    }
+    let mut columns = vec![
+        Column::new(
+            "respondent".into(),
+            data.respondents
+                .keys()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "municipality".into(),
+            data.respondents
+                .values()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "submitted".into(),
+            data.respondents
+                .keys()
+                .map(|r| data.submitted.get(r).map(String::as_str))
+                .collect::<Vec<_>>(),
+        ),
+    ];
+    for q in order {
+        if let Some(values) = cols.remove(&q) {
+            columns.push(Column::new(q.into(), values));
+        }
+    }
+    DataFrame::new(n, columns).map_err(err)
+}
+
+/// One open answer: the text of an `open` question or of an "other,
+/// namely" option (`question` ends in `:other`), with who gave it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenAnswer {
+    pub respondent: String,
+    /// CBS code of the respondent's municipality, when resolved.
+    pub municipality: Option<String>,
+    /// The question id (`kanalen:other` for an "other" text).
+    pub question: String,
+    /// The question as asked.
+    pub question_text: String,
+    pub text: String,
+    pub wave: Wave,
+    /// The export as shown in messages.
+    pub file: String,
+}
+
+impl OpenAnswer {
+    /// The answer as a codable source (`survey:<respondent>:<question>`).
+    pub fn into_source(self) -> Source {
+        let mut meta = BTreeMap::new();
+        meta.insert("respondent".to_string(), self.respondent.clone());
+        meta.insert("question".to_string(), self.question.clone());
+        meta.insert("question_text".to_string(), self.question_text);
+        Source {
+            id: format!("survey:{}:{}", self.respondent, self.question),
+            kind: SourceKind::SurveyAnswer,
+            municipality: self.municipality,
+            wave: self.wave,
+            text: self.text,
+            file: self.file,
+            meta,
+        }
+    }
+}
+
+impl Responses {
+    /// The open answers (questions of type `open` and `:other` texts) in
+    /// table order.
+    pub fn open_answers(
+        &self,
+        instrument: &Instrument,
+    ) -> Result<impl Iterator<Item = OpenAnswer> + use<'_>> {
+        let err = |e: PolarsError| {
+            Error::invalid(&self.file, format!("cannot read the response table: {e}"))
+        };
+        let l = &self.long;
+        let resp = text_column(l, "respondent").map_err(err)?;
+        let muni = text_column(l, "municipality").map_err(err)?;
+        let q = text_column(l, "question").map_err(err)?;
+        let v = text_column(l, "value").map_err(err)?;
+        let mut out = Vec::new();
+        for i in 0..l.height() {
+            let (Some(r), Some(qid), Some(text)) = (resp.get(i), q.get(i), v.get(i)) else {
+                continue;
+            };
+            let base = qid.strip_suffix(":other").unwrap_or(qid);
+            let Some(question) = instrument.question(base) else {
+                continue;
+            };
+            if question.kind != QuestionType::Open && !qid.ends_with(":other") {
+                continue;
+            }
+            out.push(OpenAnswer {
+                respondent: r.to_string(),
+                municipality: muni.get(i).filter(|m| !m.is_empty()).map(str::to_string),
+                question: qid.to_string(),
+                question_text: question.text.clone(),
+                text: text.to_string(),
+                wave: instrument.wave,
+                file: self.file.clone(),
+            });
+        }
+        Ok(out.into_iter())
+    }
+}
+
+/// A text column of a table as plain strings. pokeval's long tables keep
+/// respondent, municipality, question, value and label as categoricals
+/// (see [`decode`]); this gives any of them, or a column that is already
+/// text, as a string column.
+pub fn text_column(df: &DataFrame, name: &str) -> PolarsResult<StringChunked> {
+    let c = df.column(name)?;
+    if c.dtype() == &DataType::String {
+        return Ok(c.str()?.clone());
+    }
+    Ok(c.cast(&DataType::String)?.str()?.clone())
+}
+
+/// Output formats for [`table_bytes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    Csv,
+    Parquet,
+}
+
+/// A DataFrame as CSV or Parquet bytes (the caller writes them).
+///
+/// Categorical columns are written as text: in Parquet a categorical
+/// column would carry its category ids, which depend on the order strings
+/// were first seen in the process, and the same inputs must give the same
+/// bytes.
+pub fn table_bytes(df: &DataFrame, format: TableFormat, path: &Path) -> Result<Vec<u8>> {
+    let mut buf: Vec<u8> = Vec::new();
+    let res = as_text(df).and_then(|mut df| match format {
+        TableFormat::Csv => CsvWriter::new(&mut buf)
+            .include_header(true)
+            .finish(&mut df),
+        TableFormat::Parquet => ParquetWriter::new(&mut buf).finish(&mut df).map(|_| ()),
+    });
+    res.map_err(|e| Error::invalid(path, format!("cannot write the table: {e}")))?;
+    Ok(buf)
+}
+
+/// The table with its categorical columns cast to text.
+fn as_text(df: &DataFrame) -> PolarsResult<DataFrame> {
+    let cols = df
+        .columns()
+        .iter()
+        .map(|c| match c.dtype() {
+            DataType::Categorical(..) | DataType::Enum(..) => c.cast(&DataType::String),
+            _ => Ok(c.clone()),
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    DataFrame::new(df.height(), cols)
+}
+
+/// Reads an export, applies a structure file if given, and harmonises it
+/// with the instrument (or gives the raw view without one).
+///
+/// A UTF-8 CSV export read with an instrument is streamed: blocks of the
+/// file are parsed and decoded on every core without holding the file or a
+/// text copy of it, which keeps a 165 MB export to about twice its size in
+/// memory. Other files, other encodings and the raw view go through
+/// [`read_export`]; both ways give the same table. `progress` hears how
+/// many bytes of a streamed file are read.
+#[allow(clippy::too_many_arguments)]
+pub fn read_survey(
+    path: &Path,
+    display: &str,
+    opts: &ReadOptions,
+    structure: Option<&Structure>,
+    instrument: Option<&Instrument>,
+    resolver: Option<&Resolver>,
+    wave: Wave,
+    progress: &dyn pokeval_model::Progress,
+) -> Result<Responses> {
+    let csv = matches!(pokeval_model::fsio::extension(path).as_str(), "csv" | "txt" | "tsv");
+    if let (true, Some(ins)) = (csv, instrument) {
+        if let Some(data) = stream_survey(path, display, opts, structure, ins, resolver, progress)?
+        {
+            return Ok(data);
+        }
+    }
+    let mut export = read_export(path, display, opts)?;
+    if let Some(s) = structure {
+        s.apply(&mut export)?;
+    }
+    match instrument {
+        Some(ins) => harmonise(&export, ins, resolver),
+        None => raw_long(&export, wave),
+    }
+}
+
+/// The streaming way of [`read_survey`]; `None` when the file needs the
+/// whole-file reader after all (not UTF-8, or a stray quote).
+fn stream_survey(
+    path: &Path,
+    display: &str,
+    opts: &ReadOptions,
+    structure: Option<&Structure>,
+    instrument: &Instrument,
+    resolver: Option<&Resolver>,
+    progress: &dyn pokeval_model::Progress,
+) -> Result<Option<Responses>> {
+    let Some((mut export, body)) = export::open_csv(path, display, opts)? else {
+        return Ok(None);
+    };
+    if let Some(s) = structure {
+        s.apply(&mut export)?;
+    }
+    let plan = decode::Plan::for_instrument(&export, instrument)?;
+    let read = |cut: bool| {
+        records::stream(
+            path,
+            display,
+            body,
+            cut,
+            &|done, total| progress.advance(done, total),
+            &decode::Streamed(&plan),
+        )
+    };
+    let parts = match read(true) {
+        Err(records::Stop::Uncut) => read(false),
+        other => other,
+    };
+    match parts {
+        Ok(parts) => decode::finish(&export, &plan, parts, resolver, instrument.wave).map(Some),
+        Err(records::Stop::Fallback) => Ok(None),
+        Err(records::Stop::Uncut) => Err(Error::invalid(
+            display,
+            "internal: a record was cut while reading in one block",
+        )),
+        Err(records::Stop::Error(e)) => Err(e),
+    }
+}
+
+/// The R syntax file LimeSurvey writes beside an "R data" export
+/// (`survey_1_R_data_file.csv` -> `survey_1_R_syntax_file.R`), if present.
+pub fn sibling_structure(path: &Path) -> Option<std::path::PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let syntax = name.replace("_R_data_file.csv", "_R_syntax_file.R");
+    if syntax == name {
+        return None;
+    }
+    let p = path.with_file_name(syntax);
+    p.is_file().then_some(p)
+}
+
+impl Responses {
+/// Rewrites the open answers (type `open` and `:other` texts) in the long
+/// table, for pseudonymisation: each text is passed to `f` once.
+pub fn map_open_text(
+    &mut self,
+    instrument: &Instrument,
+    mut f: impl FnMut(&str) -> String,
+) -> Result<()> {
+    let err = |e: PolarsError| {
+        Error::invalid(&self.file, format!("cannot update the response table: {e}"))
+    };
+    let l = &self.long;
+    let q = text_column(l, "question").map_err(err)?;
+    let v = text_column(l, "value").map_err(err)?;
+    let is_open = |qid: &str| {
+        qid.ends_with(":other")
+            || instrument
+                .question(qid)
+                .is_some_and(|q| q.kind == QuestionType::Open)
+    };
+    // Open answers get the rewritten text (they have no label); coded
+    // answers keep theirs.
+    let mut values = StringChunkedBuilder::new("value".into(), l.height());
+    for (q, v) in q.iter().zip(v.iter()) {
+        match (q, v) {
+            (Some(q), Some(v)) if is_open(q) => values.append_value(f(v)),
+            (_, Some(v)) => values.append_value(v),
+            (_, None) => values.append_null(),
+        }
+    }
+    let mut long = self.long.clone();
+    long.with_column(values.finish().into_column())
+        .map_err(err)?;
+    self.long = long;
+    Ok(())
+}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_ids_parse() {
+        assert_eq!(
+            export::import_id(r#"{"ImportId":"QID3"}"#).as_deref(),
+            Some("QID3")
+        );
+        assert_eq!(
+            export::import_id(r#"{"ImportId":"startDate","timeZone":"Europe/Amsterdam"}"#)
+                .as_deref(),
+            Some("startDate")
+        );
+        assert_eq!(
+            export::import_id("{'ImportId': 'QID2-1'}").as_deref(),
+            Some("QID2_1")
+        );
+        assert_eq!(export::import_id("Q3"), None);
+    }
+}
