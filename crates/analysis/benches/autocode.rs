@@ -18,8 +18,8 @@ use std::time::Instant;
 use pokeval_analysis::autocode::autocode;
 use pokeval_analysis::codebook::rule_to_regex;
 use pokeval_analysis::Codebook;
-use pokeval_model::{Source, SourceKind, Wave};
 use pokeval_ingest::project::CodingUnit;
+use pokeval_model::{Source, SourceKind, Wave};
 
 /// Everyday Dutch words: most of the generated text.
 const COMMON: &[&str] = &[

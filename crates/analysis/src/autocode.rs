@@ -3,11 +3,11 @@
 //! ASCII text ([`pokeval_model::text::match_key`])
 //! text. Each coding keeps the rule and the span that produced it.
 
-use pokeval_model::{Segment, SegmentUnit, Source, SourceKind, Span};
 use crate::segment::turn_segments;
-use pokeval_ingest::project::CodingUnit;
 use crate::segment::{paragraphs, sentences};
+use pokeval_ingest::project::CodingUnit;
 use pokeval_model::text::match_key;
+use pokeval_model::{Segment, SegmentUnit, Source, SourceKind, Span};
 use rayon::prelude::*;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};

@@ -11,8 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use pokeval_ingest::manual::{Anchor, ManualRecord};
-use pokeval_model::{Segment, Source, Span};
 use pokeval_model::{InputSummary, Reject};
+use pokeval_model::{Segment, Source, Span};
 use serde::Serialize;
 
 use crate::agreement::{cohen_kappa, krippendorff_alpha_nominal, percent_agreement, Quality};

@@ -3,10 +3,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use pokeval_ingest::funds::FundsTable;
-use pokeval_model::{ActionLine, Municipality, Route, SizeClass, SourceKind, Wave};
-use pokeval_survey::QuestionType;
 use pokeval_ingest::Inputs;
+use pokeval_model::{ActionLine, Municipality, Route, SizeClass, SourceKind, Wave};
 use pokeval_model::{InputSummary, Progress, Reject};
+use pokeval_survey::QuestionType;
 use serde::Serialize;
 
 use crate::autocode::{autocode, Coding};
@@ -15,8 +15,7 @@ use crate::error::{Error, Result};
 use crate::manual::{agreement, place_manual, rule_quality, AgreementReport, RuleQuality};
 use crate::tables::*;
 
-/// The planned yearly amount the funds are measured against (EUR million).
-pub const PLANNED_YEARLY_MLN: f64 = 150.0;
+pub use pokeval_model::PLANNED_YEARLY_MLN;
 
 /// Everything the report shows, computed from the inputs.
 #[derive(Debug, Clone, Serialize)]

@@ -14,8 +14,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pokeval_model::{ActionLine, Municipality, Source, SourceKind, Span};
 use pokeval_ingest::privacy::Pseudonymiser;
+use pokeval_model::{ActionLine, Municipality, Source, SourceKind, Span};
 use serde::Serialize;
 
 use crate::autocode::Coding;

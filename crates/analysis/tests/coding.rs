@@ -8,8 +8,8 @@ use pokeval_analysis::manual::{agreement, place_manual, rule_quality};
 use pokeval_analysis::tables::*;
 use pokeval_analysis::Codebook;
 use pokeval_ingest::manual::{Anchor, ManualRecord};
-use pokeval_model::{Municipality, SizeClass, Source, SourceKind, Wave};
 use pokeval_ingest::project::CodingUnit;
+use pokeval_model::{Municipality, SizeClass, Source, SourceKind, Wave};
 
 fn codebook() -> Codebook {
     Codebook::parse(
@@ -292,10 +292,11 @@ fn turns_of_the_example_transcript() {
     let register =
         pokeval_model::Register::load(&repo.join("fixtures/gemeenten_voorbeeld.csv")).unwrap();
     let display = |p: &Path| p.file_name().unwrap().to_string_lossy().into_owned();
+    let resolver = pokeval_model::Resolver::new(&register, 2024);
     let notes = read_notes(
         &repo.join("fixtures/2024/interviews"),
         Wave::new(2024).unwrap(),
-        &register,
+        &resolver,
         &display,
         &NotesOptions::default(),
     )

@@ -7,9 +7,9 @@ use std::process::Command;
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use pokeval_analysis::{Origin, Prepared};
+use pokeval_app::cmd::export::write_export as export;
 use pokeval_app::prepare;
 use pokeval_exchange::qdpx::{code_name, RULES_USER};
-use pokeval_app::cmd::export::write_export as export;
 use pokeval_exchange::Format;
 use pokeval_ingest::refi::{read_qdc, read_qdpx};
 use pokeval_model::NoProgress;

@@ -7,22 +7,6 @@ use std::path::Path;
 
 use common::*;
 
-/// A project with the example's inputs and a one-chapter report whose
-/// chapter file `h/1.md` holds `chapter`.
-fn tiny_report(dir: &Path, chapter: &str) -> std::path::PathBuf {
-    let report = dir.join("rapport");
-    std::fs::create_dir_all(report.join("h")).unwrap();
-    std::fs::write(
-        report.join("report.toml"),
-        "title = \"t\"\nsubtitle = \"s\"\nbureau = \"b\"\ncommissioned_by = \"c\"\ncontact = \"x\"\ndate = 2024-06-01\n[[chapter]]\nfile = \"h/1.md\"\n",
-    )
-    .unwrap();
-    std::fs::write(report.join("h/1.md"), chapter).unwrap();
-    let from = format!("report = \"{}/reports/2024\"", repo().display());
-    let to = format!("report = \"{}\"", report.display());
-    example_project_in(dir, |t| t.replace(&from, &to))
-}
-
 /// Builds `project` into a fresh output folder and returns stderr; asserts
 /// failure and that no output was written.
 fn build_fails(project: &Path) -> String {

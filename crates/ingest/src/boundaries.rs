@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-
 use pokeval_model::error::{Error, Result};
 
 pub use pokeval_model::Boundary;

@@ -7,10 +7,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use pokeval_model::error::{Error, Result};
-use pokeval_model::{field_error, ActionLine, Route};
-use pokeval_model::register::Register;
 use pokeval_model::table::{parse_number, CsvTable};
 use pokeval_model::Reject;
+use pokeval_model::{field_error, ActionLine, Route};
+use pokeval_model::{Register, Resolver};
 
 /// One row of the funds table: an action line paid through one route.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,7 +129,7 @@ pub const VOUCHER_MAX: f64 = 10_000.0;
 /// Reads the vouchers list: columns `gemeentecode` (or `gemeente` as a name),
 /// `datum`, `bedrag` (EUR) and `thema`. Rows whose municipality is unknown or
 /// whose amount is invalid are rejected with a reason, not dropped.
-pub fn load_vouchers(path: &Path, register: &Register) -> Result<(Vec<Voucher>, Vec<Reject>)> {
+pub fn load_vouchers(path: &Path, resolver: &Resolver) -> Result<(Vec<Voucher>, Vec<Reject>)> {
     let table = CsvTable::read(path)?;
     let code_col = table.column("gemeentecode");
     let name_col = table.column("gemeente");
@@ -154,13 +154,12 @@ pub fn load_vouchers(path: &Path, register: &Register) -> Result<(Vec<Voucher>, 
             .filter(|v| !v.trim().is_empty())
             .or_else(|| name_col.map(|c| row.get(c)))
             .unwrap_or("");
-        let Some(m) = register.resolve(key) else {
-            rejects.push(Reject::new(
-                &file,
-                row.line,
-                format!("municipality '{key}' is not in the register"),
-            ));
-            continue;
+        let m = match resolver.accept(key) {
+            Ok(m) => m,
+            Err(reason) => {
+                rejects.push(Reject::new(&file, row.line, reason));
+                continue;
+            }
         };
         let amount_text = row.get(amount_col);
         let amount = match parse_number(amount_text) {

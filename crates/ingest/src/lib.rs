@@ -35,8 +35,8 @@ pub mod privacy;
 pub mod project;
 pub mod refi;
 
-pub use pokeval_model::{Error, Result};
 use funds::{ClusterShare, FundsTable, Population, Voucher};
+pub use pokeval_model::{Error, Result};
 use pokeval_model::{InputSummary, Progress, Register, Reject, Source};
 use pokeval_survey::{Instrument, Responses};
 use project::Project;
@@ -103,6 +103,14 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         None => Vec::new(),
     };
 
+    // One resolver for every municipality name the inputs give (notes,
+    // survey answers, vouchers): one rule, one review list.
+    let resolver = pokeval_model::Resolver::with_files(
+        &register,
+        cfg.wave.year(),
+        cfg.register.mergers.as_deref(),
+        cfg.register.mapping.as_deref(),
+    )?;
     let mut sources = Vec::new();
     if let Some(notes) = &cfg.notes {
         progress.step("reading interview notes");
@@ -110,7 +118,7 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
             include: notes.include.clone(),
             exclude: notes.exclude.clone(),
         };
-        let read = notes::read_notes(&notes.path, cfg.wave, &register, &disp, &options)?;
+        let read = notes::read_notes(&notes.path, cfg.wave, &resolver, &disp, &options)?;
         summary.push(InputSummary::new(
             "interviews",
             disp(&notes.path),
@@ -120,12 +128,6 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         sources.extend(read);
     }
 
-    let resolver = pokeval_model::Resolver::with_files(
-        &register,
-        cfg.wave.year(),
-        cfg.register.mergers.as_deref(),
-        cfg.register.mapping.as_deref(),
-    )?;
     let mut surveys = Vec::new();
     for s in &cfg.survey {
         progress.step(&format!("reading survey export {}", disp(&s.path)));
@@ -142,7 +144,6 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         rejects.extend(data.rejects.iter().cloned());
         surveys.push(Survey { instrument, data });
     }
-    let municipality_review = resolver.review();
 
     progress.step("reading the funds table");
     let funds = FundsTable::load(&cfg.funds.path)?;
@@ -156,7 +157,7 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
     let mut vouchers = Vec::new();
     if let Some(v) = &cfg.vouchers {
         progress.step("reading the vouchers list");
-        let (read, rej) = funds::load_vouchers(&v.path, &register)?;
+        let (read, rej) = funds::load_vouchers(&v.path, &resolver)?;
         let rej: Vec<Reject> = rej
             .into_iter()
             .map(|r| Reject {
@@ -174,6 +175,9 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         vouchers = read;
     }
 
+    let municipality_review = resolver.review();
+    drop(resolver);
+
     // Pseudonymise every text before anything else sees it (on by
     // default): each note and each open answer once. Open answers are
     // rewritten in the response table and then become sources, so the
@@ -189,12 +193,19 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
             s.text = p.apply(&s.text);
         }
         for survey in &mut surveys {
-            survey.data.map_open_text(&survey.instrument, |t| p.apply(t))?;
+            survey
+                .data
+                .map_open_text(&survey.instrument, |t| p.apply(t))?;
         }
         pseudonyms = p.mapping();
     }
     for survey in &surveys {
-        sources.extend(survey.data.open_answers(&survey.instrument)?.map(|a| a.into_source()));
+        sources.extend(
+            survey
+                .data
+                .open_answers(&survey.instrument)?
+                .map(|a| a.into_source()),
+        );
     }
 
     let population = match &cfg.population {

@@ -70,7 +70,10 @@ pub fn code_id_from_name(name: &str) -> String {
 /// (the creating user, `onbekend` when none is given), placed by span on the
 /// source with the same name. What the file holds but pokeval cannot carry
 /// is returned as rejects with the reason.
-pub fn load_qdpx(path: &Path, display: &str) -> Result<(Vec<ManualRecord>, Vec<pokeval_model::Reject>)> {
+pub fn load_qdpx(
+    path: &Path,
+    display: &str,
+) -> Result<(Vec<ManualRecord>, Vec<pokeval_model::Reject>)> {
     let project = crate::refi::read_qdpx(path)?;
     let codes: std::collections::BTreeMap<&str, String> = project
         .flat_codes()

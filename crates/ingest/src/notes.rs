@@ -40,9 +40,9 @@ use serde::Deserialize;
 
 use pokeval_model::error::{Error, Result};
 use pokeval_model::front_matter::front_matter;
-use pokeval_model::{Source, SourceKind, Span, Wave};
-use pokeval_model::register::Register;
 use pokeval_model::table::CsvTable;
+use pokeval_model::Resolver;
+use pokeval_model::{Source, SourceKind, Span, Wave};
 
 /// The extensions read by default.
 pub const EXTENSIONS: &[&str] = &["md", "txt", "docx", "odt", "pdf"];
@@ -114,7 +114,7 @@ fn globset(dir: &Path, patterns: &[String], field: &str) -> Result<Option<GlobSe
 pub fn read_notes(
     dir: &Path,
     wave: Wave,
-    register: &Register,
+    resolver: &Resolver,
     display: &dyn Fn(&Path) -> String,
     options: &NotesOptions,
 ) -> Result<Vec<Source>> {
@@ -153,7 +153,7 @@ pub fn read_notes(
         sources.push(read_note(
             &path,
             wave,
-            register,
+            resolver,
             display,
             sidecar.get(&rel),
         )?);
@@ -263,7 +263,7 @@ fn file_text(path: &Path) -> Result<(String, Option<Vec<usize>>)> {
 fn read_note(
     path: &Path,
     wave: Wave,
-    register: &Register,
+    resolver: &Resolver,
     display: &dyn Fn(&Path) -> String,
     sidecar: Option<&BTreeMap<String, String>>,
 ) -> Result<Source> {
@@ -326,9 +326,8 @@ fn read_note(
                 }
                 Some(existing) => {
                     let same = if k == "gemeente" {
-                        register.resolve(existing).map(|m| &m.code)
-                            == register.resolve(v).map(|m| &m.code)
-                            && register.resolve(v).is_some()
+                        let code = |t: &str| resolver.lookup(t).code().map(str::to_string);
+                        code(v).is_some() && code(existing) == code(v)
                     } else {
                         existing == v
                     };
@@ -354,7 +353,7 @@ fn read_note(
         field: "gemeente".into(),
         message: format!("no municipality: give it in front matter, in {SIDECAR} or as the first part of the file name (gemeente_datum_rol)"),
     })?;
-    let m = register.require(path, None, "gemeente", &gemeente)?;
+    let m = resolver.require(path, None, "gemeente", &gemeente)?;
     let file = display(path);
     if let Some(starts) = pages {
         // the front matter, if any, shifts the pages' starts

@@ -327,10 +327,7 @@ impl Project {
             .map_err(|e| match e {
                 Error::OutputFolder { reason, .. } => Error::invalid(
                     &project.file,
-                    format!(
-                        "output = {}: {reason}",
-                        project.config.output.display()
-                    ),
+                    format!("output = {}: {reason}", project.config.output.display()),
                 ),
                 other => other,
             })?;
@@ -395,7 +392,6 @@ impl Project {
         relative_display(&self.root, p)
     }
 }
-
 
 /// `p` made absolute (from the current folder), with `.` and `..` taken
 /// out and the part that exists resolved through symbolic links, so two

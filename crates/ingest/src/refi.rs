@@ -17,9 +17,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use pokeval_formats::xml::{attributes, resolve_ref};
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
-use pokeval_formats::xml::{attributes, resolve_ref};
 use quick_xml::XmlVersion;
 use serde::Serialize;
 
@@ -234,8 +234,6 @@ fn parse_text_paths(xml: &str) -> BTreeMap<String, String> {
     }
     out
 }
-
-
 
 /// Parses a project (.qde) or codebook (.qdc) document.
 fn parse_project(path: &Path, xml: &str) -> Result<Imported> {

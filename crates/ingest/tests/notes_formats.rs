@@ -4,9 +4,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use pokeval_model::Wave;
 use pokeval_ingest::notes::{read_notes, NotesOptions};
 use pokeval_model::register::Register;
+use pokeval_model::Resolver;
+use pokeval_model::Wave;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -25,7 +26,9 @@ fn display(p: &Path) -> String {
 }
 
 fn read(dir: &Path) -> pokeval_ingest::Result<Vec<pokeval_model::Source>> {
-    read_notes(dir, wave(), &register(), &display, &NotesOptions::default())
+    let register = register();
+    let resolver = Resolver::new(&register, 2024);
+    read_notes(dir, wave(), &resolver, &display, &NotesOptions::default())
 }
 
 #[test]
@@ -137,7 +140,9 @@ fn metadata_comes_from_front_matter_sidecar_or_file_name() {
         include: vec!["*.md".into()],
         exclude: vec!["b.*".into()],
     };
-    let only = read_notes(d, wave(), &register(), &display, &opts).unwrap();
+    let register = register();
+    let resolver = Resolver::new(&register, 2024);
+    let only = read_notes(d, wave(), &resolver, &display, &opts).unwrap();
     assert_eq!(
         only.iter().map(|s| s.file.as_str()).collect::<Vec<_>>(),
         vec!["a.md"]

@@ -8,8 +8,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use pokeval_model::Span;
 use pokeval_ingest::refi::read_qdpx;
+use pokeval_model::Span;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/refi/handgeschreven")

@@ -210,7 +210,25 @@ impl SizeClass {
             _ => "250.000 inwoners of meer",
         }
     }
+
+    /// Short label for chart axes, in thousands of inhabitants ("20–50").
+    pub fn short_label(self) -> &'static str {
+        match self.0 {
+            1 => "< 5",
+            2 => "5–10",
+            3 => "10–20",
+            4 => "20–50",
+            5 => "50–100",
+            6 => "100–150",
+            7 => "150–250",
+            _ => "≥ 250",
+        }
+    }
 }
+
+/// The planned yearly amount of the POK-middelen that the funds are
+/// measured against (EUR million).
+pub const PLANNED_YEARLY_MLN: f64 = 150.0;
 
 impl TryFrom<u8> for SizeClass {
     type Error = String;

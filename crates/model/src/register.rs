@@ -13,8 +13,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::error::Result;
 use crate::domain::{field_error, validate_cbs_code, Municipality, SizeClass};
+use crate::error::Result;
 use crate::table::CsvTable;
 use crate::text::name_key;
 

@@ -23,8 +23,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
 use crate::domain::{field_error, Municipality};
+use crate::error::{Error, Result};
 use crate::register::Register;
 use crate::table::CsvTable;
 use crate::text::name_key;
@@ -323,6 +323,58 @@ impl<'r> Resolver<'r> {
                 reason: "no municipality in the register resembles it".into(),
             },
         }
+    }
+
+    /// Resolves `typed` like [`Resolver::resolve`] without counting it
+    /// for the review list (for comparing two spellings of one field).
+    pub fn lookup(&self, typed: &str) -> Resolution {
+        let typed = typed.trim();
+        let key = name_key(typed);
+        self.cache
+            .borrow_mut()
+            .entry(key.clone())
+            .or_insert_with(|| self.resolve_uncached(typed, &key))
+            .clone()
+    }
+
+    /// The municipality `typed` names under the one rule (mapping file,
+    /// register code, name or alias, merger, clear fuzzy match), or why
+    /// it names none. Counted for the review list like
+    /// [`Resolver::resolve`]: a row input (a voucher, a cluster share)
+    /// rejects the row with the reason; a file the research team wrote (a
+    /// note, a story page) fails with it.
+    pub fn accept(&self, typed: &str) -> std::result::Result<&Municipality, String> {
+        match self.resolve(typed) {
+            Resolution::Uncertain { suggestion, reason } => Err(match suggestion {
+                Some((code, score)) => format!(
+                    "municipality '{}' is not in the register ({reason}; perhaps {} {code}, score {score:.2}); settle it in the mapping file (register.mapping)",
+                    typed.trim(),
+                    self.register.get(&code).map_or("", |m| m.name.as_str())
+                ),
+                None => format!("municipality '{}' is not in the register", typed.trim()),
+            }),
+            accepted => accepted
+                .code()
+                .and_then(|c| self.register.get(c))
+                .ok_or_else(|| format!("municipality '{}' is not in the register", typed.trim())),
+        }
+    }
+
+    /// [`Resolver::accept`] for a value that must name a municipality: an
+    /// error naming the file, line and field otherwise.
+    pub fn require(
+        &self,
+        file: &Path,
+        line: Option<u64>,
+        field: &str,
+        typed: &str,
+    ) -> Result<&Municipality> {
+        self.accept(typed).map_err(|message| Error::Field {
+            file: file.to_path_buf(),
+            line,
+            field: field.to_string(),
+            message: format!("{message}; correct the name, add it as an alias in the register's 'aliassen' column or settle it in the mapping file"),
+        })
     }
 
     /// The municipality for a code (for names in messages).

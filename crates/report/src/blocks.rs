@@ -239,7 +239,13 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                 .collect();
             let mut total = vec!["Totaal".to_string(), String::new()];
             total.extend(f.totals.iter().map(|t| format_compact(*t)));
-            let mut diff = vec!["Verschil met € 150 miljoen".to_string(), String::new()];
+            let mut diff = vec![
+                format!(
+                    "Verschil met € {} miljoen",
+                    format_compact(pokeval_model::PLANNED_YEARLY_MLN)
+                ),
+                String::new(),
+            ];
             diff.extend(f.difference_from_planned.iter().map(|d| format_compact(*d)));
             Ok(Table {
                 caption: "Verdeling POK-middelen over de actielijnen per jaar (€ miljoen)".into(),

@@ -273,16 +273,6 @@ pub fn funds_per_1000(f: &MunicipalFunds) -> Result<Chart> {
 
 /// Bars: percentage of municipalities with a voucher, per size class.
 pub fn vouchers_per_size_class(v: &VoucherSummary) -> Result<Chart> {
-    const SHORT: [&str; 8] = [
-        "< 5",
-        "5–10",
-        "10–20",
-        "20–50",
-        "50–100",
-        "100–150",
-        "150–250",
-        "≥ 250",
-    ];
     let values: Vec<f64> = v
         .by_size_class
         .iter()
@@ -295,7 +285,11 @@ pub fn vouchers_per_size_class(v: &VoucherSummary) -> Result<Chart> {
         y_desc: "% gemeenten met voucher",
         x_desc: Some("Inwoners (× 1.000)"),
         legend: false,
-        labels: SHORT.iter().map(|s| s.to_string()).collect(),
+        labels: v
+            .by_size_class
+            .iter()
+            .map(|r| r.size_class.short_label().to_string())
+            .collect(),
     };
     let svg = simple_bars(&frame, &values, &|x| format_percent(x, 0))?;
     let parts: Vec<String> = v

@@ -4,8 +4,8 @@
 //! [`Document`]; the HTML back-end renders it with tera templates.
 
 use pokeval_analysis::Analysis;
-use pokeval_model::Municipality;
 use pokeval_model::register::Register;
+use pokeval_model::Municipality;
 use pulldown_cmark::{html, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 

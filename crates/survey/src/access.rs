@@ -43,7 +43,12 @@ impl Responses {
 
     fn err(&self, what: &str) -> impl Fn(PolarsError) -> Error + '_ {
         let what = what.to_string();
-        move |e| Error::invalid(&self.file, format!("cannot read the response table ({what}): {e}"))
+        move |e| {
+            Error::invalid(
+                &self.file,
+                format!("cannot read the response table ({what}): {e}"),
+            )
+        }
     }
 
     /// Calls `f` with every answer, respondent by respondent in file order.
@@ -55,8 +60,14 @@ impl Responses {
         let q = text_column(l, "question").map_err(&err)?;
         let v = text_column(l, "value").map_err(&err)?;
         let label = text_column(l, "label").map_err(&err)?;
-        let number = l.column("number").and_then(|c| c.f64().cloned()).map_err(&err)?;
-        let missing = l.column("missing").and_then(|c| c.bool().cloned()).map_err(&err)?;
+        let number = l
+            .column("number")
+            .and_then(|c| c.f64().cloned())
+            .map_err(&err)?;
+        let missing = l
+            .column("missing")
+            .and_then(|c| c.bool().cloned())
+            .map_err(&err)?;
         for i in 0..l.height() {
             let (Some(respondent), Some(question), Some(value)) = (resp.get(i), q.get(i), v.get(i))
             else {

@@ -40,10 +40,10 @@ use crate::{
     Target, QUALTRICS_NON_RESPONSE, YES,
 };
 use pokeval_model::error::{Error, Result};
-use pokeval_model::Wave;
 use pokeval_model::resolve::{Resolution, Resolver};
 use pokeval_model::table::parse_number;
 use pokeval_model::Reject;
+use pokeval_model::Wave;
 
 /// One answer as the long table stores it: question and label as category
 /// ids (`NO_LABEL` for none), the value as a string view (inline up to

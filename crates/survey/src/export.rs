@@ -714,7 +714,8 @@ fn text_frame(data: Vec<Vec<Option<String>>>, n: usize, display: &str) -> Result
 /// `code[other]`), falling back to the SGQA name, and the structure labels
 /// the answer codes.
 fn read_lsa(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
-    let mut zip = pokeval_formats::archive::Archive::open(path, "LimeSurvey survey archive (.lsa, zip)")?;
+    let mut zip =
+        pokeval_formats::archive::Archive::open(path, "LimeSurvey survey archive (.lsa, zip)")?;
     let find = |ext: &str| {
         zip.entries
             .iter()
@@ -741,7 +742,8 @@ fn read_lsa(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
     let mut buf = String::new();
     let mut in_fieldname = false;
     loop {
-        let Some(event) = pokeval_formats::xml::next_event(&mut reader, &lsr_display, &mut buf)? else {
+        let Some(event) = pokeval_formats::xml::next_event(&mut reader, &lsr_display, &mut buf)?
+        else {
             continue;
         };
         match event {
@@ -857,5 +859,3 @@ fn read_lsa(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
     }
     Ok(export)
 }
-
-

@@ -68,4 +68,3 @@ impl SurveyJob {
         Ok((data, instrument))
     }
 }
-

@@ -51,9 +51,9 @@ pub mod dates;
 #[allow(unsafe_code)] // zero-copy views and categoricals; see the module docs
 mod decode;
 pub mod export;
+pub mod job;
 mod raw;
 mod records;
-pub mod job;
 pub mod spss;
 pub mod structure;
 
@@ -63,13 +63,13 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use access::Answer;
+pub use export::{read_export, EncodingChoice, Export, Layout, Platform, ReadOptions};
 use pokeval_model::error::{Error, Result};
-use pokeval_model::{Source, SourceKind, Wave};
 use pokeval_model::resolve::Resolver;
 use pokeval_model::table::parse_number;
 use pokeval_model::Reject;
-pub use access::Answer;
-pub use export::{read_export, EncodingChoice, Export, Layout, Platform, ReadOptions};
+use pokeval_model::{Source, SourceKind, Wave};
 pub use structure::{read_structure, Structure};
 
 /// Question types.
@@ -781,7 +781,10 @@ pub fn read_survey(
     wave: Wave,
     progress: &dyn pokeval_model::Progress,
 ) -> Result<Responses> {
-    let csv = matches!(pokeval_model::fsio::extension(path).as_str(), "csv" | "txt" | "tsv");
+    let csv = matches!(
+        pokeval_model::fsio::extension(path).as_str(),
+        "csv" | "txt" | "tsv"
+    );
     if let (true, Some(ins)) = (csv, instrument) {
         if let Some(data) = stream_survey(path, display, opts, structure, ins, resolver, progress)?
         {
@@ -854,41 +857,41 @@ pub fn sibling_structure(path: &Path) -> Option<std::path::PathBuf> {
 }
 
 impl Responses {
-/// Rewrites the open answers (type `open` and `:other` texts) in the long
-/// table, for pseudonymisation: each text is passed to `f` once.
-pub fn map_open_text(
-    &mut self,
-    instrument: &Instrument,
-    mut f: impl FnMut(&str) -> String,
-) -> Result<()> {
-    let err = |e: PolarsError| {
-        Error::invalid(&self.file, format!("cannot update the response table: {e}"))
-    };
-    let l = &self.long;
-    let q = text_column(l, "question").map_err(err)?;
-    let v = text_column(l, "value").map_err(err)?;
-    let is_open = |qid: &str| {
-        qid.ends_with(":other")
-            || instrument
-                .question(qid)
-                .is_some_and(|q| q.kind == QuestionType::Open)
-    };
-    // Open answers get the rewritten text (they have no label); coded
-    // answers keep theirs.
-    let mut values = StringChunkedBuilder::new("value".into(), l.height());
-    for (q, v) in q.iter().zip(v.iter()) {
-        match (q, v) {
-            (Some(q), Some(v)) if is_open(q) => values.append_value(f(v)),
-            (_, Some(v)) => values.append_value(v),
-            (_, None) => values.append_null(),
+    /// Rewrites the open answers (type `open` and `:other` texts) in the long
+    /// table, for pseudonymisation: each text is passed to `f` once.
+    pub fn map_open_text(
+        &mut self,
+        instrument: &Instrument,
+        mut f: impl FnMut(&str) -> String,
+    ) -> Result<()> {
+        let err = |e: PolarsError| {
+            Error::invalid(&self.file, format!("cannot update the response table: {e}"))
+        };
+        let l = &self.long;
+        let q = text_column(l, "question").map_err(err)?;
+        let v = text_column(l, "value").map_err(err)?;
+        let is_open = |qid: &str| {
+            qid.ends_with(":other")
+                || instrument
+                    .question(qid)
+                    .is_some_and(|q| q.kind == QuestionType::Open)
+        };
+        // Open answers get the rewritten text (they have no label); coded
+        // answers keep theirs.
+        let mut values = StringChunkedBuilder::new("value".into(), l.height());
+        for (q, v) in q.iter().zip(v.iter()) {
+            match (q, v) {
+                (Some(q), Some(v)) if is_open(q) => values.append_value(f(v)),
+                (_, Some(v)) => values.append_value(v),
+                (_, None) => values.append_null(),
+            }
         }
+        let mut long = self.long.clone();
+        long.with_column(values.finish().into_column())
+            .map_err(err)?;
+        self.long = long;
+        Ok(())
     }
-    let mut long = self.long.clone();
-    long.with_column(values.finish().into_column())
-        .map_err(err)?;
-    self.long = long;
-    Ok(())
-}
 }
 
 #[cfg(test)]

@@ -85,7 +85,6 @@ pub fn read_structure(path: &Path, display: &str) -> Result<Structure> {
     Ok(s)
 }
 
-
 fn entries(v: &serde_json::Value) -> Vec<(String, &serde_json::Value)> {
     match v {
         serde_json::Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v)).collect(),
@@ -205,7 +204,6 @@ fn qsf(text: &str, display: &str) -> Result<Structure> {
 }
 
 pub(crate) type Table = Vec<BTreeMap<String, String>>;
-
 
 /// Reads the `<table><rows><row><field>value</field>...` tables of an
 /// .lss/.lsg document.

@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use pokeval_model::Wave;
 use pokeval_model::register::Register;
 use pokeval_model::resolve::Resolver;
+use pokeval_model::Wave;
 use pokeval_survey::{
     harmonise, read_export, read_survey, EncodingChoice, Instrument, Platform, ReadOptions,
     Responses,

@@ -8,9 +8,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use pokeval_model::Wave;
 use pokeval_model::register::Register;
 use pokeval_model::resolve::Resolver;
+use pokeval_model::Wave;
 use pokeval_survey::{
     harmonise, read_export, read_survey, text_column, Instrument, ReadOptions, Responses,
 };

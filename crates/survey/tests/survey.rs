@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use pokeval_model::Wave;
 use pokeval_model::register::Register;
 use pokeval_model::resolve::Resolver;
+use pokeval_model::Wave;
 use pokeval_survey::{read_survey, Instrument, ReadOptions, Responses};
 use polars::prelude::*;
 

@@ -162,7 +162,10 @@ pub fn ingest_surveys(req: &IngestRequest, progress: &dyn Progress) -> Result<In
         files.push((p.clone(), review_csv(&review, &p)?));
         outcome.written.push(p);
     }
-    let refs: Vec<(PathBuf, &[u8])> = files.iter().map(|(p, b)| (p.clone(), b.as_slice())).collect();
+    let refs: Vec<(PathBuf, &[u8])> = files
+        .iter()
+        .map(|(p, b)| (p.clone(), b.as_slice()))
+        .collect();
     write_all(&refs)?;
     Ok(outcome)
 }
@@ -187,11 +190,7 @@ pub fn project_request(
 ) -> IngestRequest {
     let cfg = &project.config;
     IngestRequest {
-        jobs: cfg
-            .survey
-            .iter()
-            .map(|s| project.survey_job(s))
-            .collect(),
+        jobs: cfg.survey.iter().map(|s| project.survey_job(s)).collect(),
         wave: cfg.wave,
         register: Some(cfg.register.path.clone()),
         mergers: cfg.register.mergers.clone(),

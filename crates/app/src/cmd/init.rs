@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use pokeval_analysis::codebook::DEFAULT_CODEBOOK;
-use pokeval_model::Wave;
 use pokeval_ingest::project::PROJECT_FILE;
+use pokeval_model::Wave;
 
 use crate::error::{Error, Result};
 use crate::output::write_atomic;

@@ -119,18 +119,14 @@ impl Preview {
     /// Builds the report and starts serving it on `addr` (for example
     /// `127.0.0.1:8787`; port 0 picks a free one).
     pub fn start(project: &Path, addr: &str) -> Result<Preview> {
-        let server = tiny_http::Server::http(addr)
-            .map_err(|e| Error::Serve {
-                addr: addr.to_string(),
-                message: e.to_string(),
-            })?;
-        let local = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| Error::Serve {
-                addr: addr.to_string(),
-                message: "not an IP address".to_string(),
-            })?;
+        let server = tiny_http::Server::http(addr).map_err(|e| Error::Serve {
+            addr: addr.to_string(),
+            message: e.to_string(),
+        })?;
+        let local = server.server_addr().to_ip().ok_or_else(|| Error::Serve {
+            addr: addr.to_string(),
+            message: "not an IP address".to_string(),
+        })?;
         let page = Arc::new(Mutex::new(Page {
             version: 1,
             html: render_page(project),
