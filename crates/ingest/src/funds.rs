@@ -154,7 +154,7 @@ pub fn load_vouchers(path: &Path, resolver: &Resolver) -> Result<(Vec<Voucher>, 
             .filter(|v| !v.trim().is_empty())
             .or_else(|| name_col.map(|c| row.get(c)))
             .unwrap_or("");
-        let m = match resolver.accept(key) {
+        let m = match resolver.accept_exact(key) {
             Ok(m) => m,
             Err(reason) => {
                 rejects.push(Reject::new(&file, row.line, reason));

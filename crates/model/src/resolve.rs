@@ -360,6 +360,27 @@ impl<'r> Resolver<'r> {
         }
     }
 
+    /// The municipality a row of a reference table (vouchers) names: the
+    /// same rule, but a fuzzy match is not taken, since such a table is
+    /// not listed for review. Uncounted; the reason when it names none.
+    pub fn accept_exact(&self, typed: &str) -> std::result::Result<&Municipality, String> {
+        let r = self.lookup(typed);
+        match &r {
+            Resolution::Fuzzy { code, score } => Err(format!(
+                "municipality '{}' is not in the register (closest: {} {code}, score {score:.2}); correct it or settle it in the mapping file (register.mapping)",
+                typed.trim(),
+                self.register.get(code).map_or("", |m| m.name.as_str())
+            )),
+            Resolution::Uncertain { .. } => {
+                Err(format!("municipality '{}' is not in the register", typed.trim()))
+            }
+            accepted => accepted
+                .code()
+                .and_then(|c| self.register.get(c))
+                .ok_or_else(|| format!("municipality '{}' is not in the register", typed.trim())),
+        }
+    }
+
     /// [`Resolver::accept`] for a value that must name a municipality: an
     /// error naming the file, line and field otherwise.
     pub fn require(
