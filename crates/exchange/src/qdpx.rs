@@ -119,7 +119,10 @@ struct Var {
 }
 
 /// Variable values per municipality code.
-fn case_values(p: &Prepared) -> Result<(Vec<Var>, BTreeMap<String, BTreeMap<String, String>>)> {
+/// Case variable values per municipality: variable name -> value.
+type CaseValues = BTreeMap<String, BTreeMap<String, String>>;
+
+fn case_values(p: &Prepared) -> Result<(Vec<Var>, CaseValues)> {
     let mut vars = vec![
         Var {
             name: "gemeentecode".into(),

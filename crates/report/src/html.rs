@@ -58,8 +58,6 @@ impl Templates {
         Templates::load(Path::new("/nonexistent-pokeval-templates"))
     }
 
-    /// Renders one data block (table, chart or quotes) to HTML.
-
     /// Renders the whole report.
     pub fn render(&self, doc: &Document) -> Result<String> {
         let appendix: Vec<String> = doc
