@@ -65,17 +65,16 @@ def check_cycles(crate: Path):
         body = "\n".join(lines)
         targets = set()
         for m in re.finditer(r"\bcrate::([a-z_][a-z0-9_]*)(?:::([a-z_][a-z0-9_]*))?", body):
-            targets.add((m.group(1),) if (m.group(1),) in mods else None)
-            if m.group(2) and (m.group(1), m.group(2)) in mods:
+            targets.add((m.group(1),))
+            if m.group(2):
                 targets.add((m.group(1), m.group(2)))
         for m in re.finditer(r"\bcrate::([A-Z][A-Za-z0-9_]*)", body):
             targets.add(reexports.get(m.group(1), ()))
         for m in re.finditer(r"\bsuper::([A-Za-z_][A-Za-z0-9_]*)", body):
-            parent = path[:-1] if f.name != "mod.rs" else path[:-1]
-            name = m.group(1)
-            targets.add(parent + (name,) if parent + (name,) in mods else parent)
+            parent = path[:-1]  # `super` of a.rs, a/b.rs or a/b/mod.rs
+            targets.add(parent + (m.group(1),) if parent + (m.group(1),) in mods else parent)
         for t in targets:
-            if t is not None and t in mods and mods[t] != f:
+            if t in mods and mods[t] != f:
                 edges[f].add(mods[t])
     # cycle search (DFS with colours)
     colour = {f: 0 for f in edges}

@@ -65,13 +65,18 @@ pub fn prepare_project(project: Project, progress: &dyn Progress) -> Result<Prep
     })
 }
 
-/// The pseudonym mapping file of a prepared project with its contents,
-/// when pseudonyms were handed out; written together with the output.
-pub(crate) fn mapping_file(p: &Prepared) -> Result<Option<(std::path::PathBuf, Vec<u8>)>> {
-    if p.inputs.pseudonyms.is_empty() {
-        return Ok(None);
+/// Writes the pseudonym mapping of a prepared project (when pseudonyms
+/// were handed out), then `files`. Callers have built every file before,
+/// so a failing step leaves the mapping and the output as they were.
+pub(crate) fn write_with_mapping<B: AsRef<[u8]>>(
+    p: &Prepared,
+    files: &[(std::path::PathBuf, B)],
+) -> Result<()> {
+    if !p.inputs.pseudonyms.is_empty() {
+        let path = p.inputs.pseudonym_mapping.clone();
+        let bytes = pokeval_ingest::privacy::mapping_csv(&path, &p.inputs.pseudonyms)?;
+        output::write_all(&[(path, bytes)])?;
     }
-    let path = p.inputs.pseudonym_mapping.clone();
-    let bytes = pokeval_ingest::privacy::mapping_csv(&path, &p.inputs.pseudonyms)?;
-    Ok(Some((path, bytes)))
+    output::write_all(files)?;
+    Ok(())
 }

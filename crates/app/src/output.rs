@@ -42,9 +42,9 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
 
 /// Writes several files, each atomically. Callers build every file's
 /// contents before calling, so a failing step never leaves a partial set.
-pub fn write_all(files: &[(PathBuf, &[u8])]) -> Result<()> {
+pub fn write_all<B: AsRef<[u8]>>(files: &[(PathBuf, B)]) -> Result<()> {
     for (path, contents) in files {
-        write_atomic(path, contents)?;
+        write_atomic(path, contents.as_ref())?;
     }
     Ok(())
 }

@@ -8,9 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use pokeval_model::error::{Error, Result};
 use pokeval_model::table::{parse_number, CsvTable};
-use pokeval_model::Reject;
-use pokeval_model::{field_error, ActionLine, Route};
-use pokeval_model::{Register, Resolver};
+use pokeval_model::{field_error, ActionLine, Register, Reject, Resolver, Route};
 
 /// One row of the funds table: an action line paid through one route.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -183,12 +183,9 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
     // rewritten in the response table and then become sources, so the
     // table, the sources and every output carry the same pseudonyms.
     let mut pseudonyms = Vec::new();
-    let mut pseudonymiser = cfg
-        .privacy
-        .pseudonymise
-        .then(|| privacy::Pseudonymiser::with_names(&cfg.privacy.names));
-    if let Some(p) = pseudonymiser.as_mut() {
+    if cfg.privacy.pseudonymise {
         progress.step("pseudonymising notes and open answers");
+        let mut p = privacy::Pseudonymiser::with_names(&cfg.privacy.names);
         for s in &mut sources {
             s.text = p.apply(&s.text);
         }

@@ -327,7 +327,8 @@ fn read_note(
                 Some(existing) => {
                     let same = if k == "gemeente" {
                         let code = |t: &str| resolver.lookup(t).code().map(str::to_string);
-                        code(v).is_some() && code(existing) == code(v)
+                        let new = code(v);
+                        new.is_some() && code(existing) == new
                     } else {
                         existing == v
                     };

@@ -181,24 +181,6 @@ impl Register {
             .get(&name_key(t))
             .map(|&i| &self.municipalities[i])
     }
-
-    /// Resolves a value that must name a municipality, as an error otherwise.
-    pub fn require(
-        &self,
-        file: &Path,
-        line: Option<u64>,
-        field: &str,
-        text: &str,
-    ) -> Result<&Municipality> {
-        self.resolve(text).ok_or_else(|| {
-            field_error(
-                file,
-                line,
-                field,
-                format!("municipality '{text}' is not in the register; correct the name or add it as an alias in the register's 'aliassen' column"),
-            )
-        })
-    }
 }
 
 #[cfg(test)]

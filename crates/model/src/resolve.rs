@@ -224,17 +224,23 @@ impl<'r> Resolver<'r> {
     pub fn resolve(&self, typed: &str) -> Resolution {
         let typed = typed.trim();
         let key = name_key(typed);
-        let r = self
-            .cache
-            .borrow_mut()
-            .entry(key.clone())
-            .or_insert_with(|| self.resolve_uncached(typed, &key))
-            .clone();
+        let r = self.cached(typed, &key);
         if matches!(r, Resolution::Fuzzy { .. } | Resolution::Uncertain { .. }) {
             let mut counts = self.counts.borrow_mut();
             let e = counts.entry(key).or_insert_with(|| (typed.to_string(), 0));
             e.1 += 1;
         }
+        r
+    }
+
+    /// The resolution of `typed` (trimmed, with its name key), computed
+    /// once per key.
+    fn cached(&self, typed: &str, key: &str) -> Resolution {
+        if let Some(r) = self.cache.borrow().get(key) {
+            return r.clone();
+        }
+        let r = self.resolve_uncached(typed, key);
+        self.cache.borrow_mut().insert(key.to_string(), r.clone());
         r
     }
 
@@ -329,55 +335,55 @@ impl<'r> Resolver<'r> {
     /// for the review list (for comparing two spellings of one field).
     pub fn lookup(&self, typed: &str) -> Resolution {
         let typed = typed.trim();
-        let key = name_key(typed);
-        self.cache
-            .borrow_mut()
-            .entry(key.clone())
-            .or_insert_with(|| self.resolve_uncached(typed, &key))
-            .clone()
+        self.cached(typed, &name_key(typed))
     }
 
     /// The municipality `typed` names under the one rule (mapping file,
     /// register code, name or alias, merger, clear fuzzy match), or why
     /// it names none. Counted for the review list like
-    /// [`Resolver::resolve`]: a row input (a voucher, a cluster share)
-    /// rejects the row with the reason; a file the research team wrote (a
-    /// note, a story page) fails with it.
+    /// [`Resolver::resolve`]; a note, which the research team wrote,
+    /// fails with the reason ([`Resolver::require`]).
     pub fn accept(&self, typed: &str) -> std::result::Result<&Municipality, String> {
-        match self.resolve(typed) {
-            Resolution::Uncertain { suggestion, reason } => Err(match suggestion {
-                Some((code, score)) => format!(
-                    "municipality '{}' is not in the register ({reason}; perhaps {} {code}, score {score:.2}); settle it in the mapping file (register.mapping)",
-                    typed.trim(),
-                    self.register.get(&code).map_or("", |m| m.name.as_str())
-                ),
-                None => format!("municipality '{}' is not in the register", typed.trim()),
-            }),
-            accepted => accepted
-                .code()
-                .and_then(|c| self.register.get(c))
-                .ok_or_else(|| format!("municipality '{}' is not in the register", typed.trim())),
-        }
+        let r = self.resolve(typed);
+        self.municipality_of(&r, typed)
     }
 
     /// The municipality a row of a reference table (vouchers) names: the
     /// same rule, but a fuzzy match is not taken, since such a table is
     /// not listed for review. Uncounted; the reason when it names none.
     pub fn accept_exact(&self, typed: &str) -> std::result::Result<&Municipality, String> {
-        let r = self.lookup(typed);
-        match &r {
+        match self.lookup(typed) {
             Resolution::Fuzzy { code, score } => Err(format!(
                 "municipality '{}' is not in the register (closest: {} {code}, score {score:.2}); correct it or settle it in the mapping file (register.mapping)",
                 typed.trim(),
+                self.register.get(&code).map_or("", |m| m.name.as_str())
+            )),
+            r => self.municipality_of(&r, typed),
+        }
+    }
+
+    /// The register's municipality for an accepted resolution; for an
+    /// uncertain one, the reason with the suggestion if there is one.
+    fn municipality_of(
+        &self,
+        r: &Resolution,
+        typed: &str,
+    ) -> std::result::Result<&Municipality, String> {
+        let typed = typed.trim();
+        let not_in_register = || format!("municipality '{typed}' is not in the register");
+        match r {
+            Resolution::Uncertain {
+                suggestion: Some((code, score)),
+                reason,
+            } => Err(format!(
+                "{} ({reason}; perhaps {} {code}, score {score:.2}); settle it in the mapping file (register.mapping)",
+                not_in_register(),
                 self.register.get(code).map_or("", |m| m.name.as_str())
             )),
-            Resolution::Uncertain { .. } => {
-                Err(format!("municipality '{}' is not in the register", typed.trim()))
-            }
             accepted => accepted
                 .code()
                 .and_then(|c| self.register.get(c))
-                .ok_or_else(|| format!("municipality '{}' is not in the register", typed.trim())),
+                .ok_or_else(not_in_register),
         }
     }
 
@@ -390,11 +396,13 @@ impl<'r> Resolver<'r> {
         field: &str,
         typed: &str,
     ) -> Result<&Municipality> {
-        self.accept(typed).map_err(|message| Error::Field {
-            file: file.to_path_buf(),
-            line,
-            field: field.to_string(),
-            message: format!("{message}; correct the name, add it as an alias in the register's 'aliassen' column or settle it in the mapping file"),
+        self.accept(typed).map_err(|message| {
+            field_error(
+                file,
+                line,
+                field,
+                format!("{message}; correct the name, add it as an alias in the register's 'aliassen' column or settle it in the mapping file"),
+            )
         })
     }
 

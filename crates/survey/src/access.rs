@@ -8,7 +8,7 @@ use polars::prelude::*;
 
 use pokeval_model::{Error, Result};
 
-use crate::{text_column, Responses};
+use crate::{text_column, Instrument, OpenAnswer, Responses};
 
 /// One row of the long table, borrowed from it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,6 +84,29 @@ impl Responses {
             });
         }
         Ok(())
+    }
+
+    /// The open answers (questions of type `open` and `:other` texts) in
+    /// table order.
+    pub fn open_answers(
+        &self,
+        instrument: &Instrument,
+    ) -> Result<impl Iterator<Item = OpenAnswer>> {
+        let mut out = Vec::new();
+        self.for_each_answer(|a| {
+            if let Some(question) = instrument.open_question(a.question) {
+                out.push(OpenAnswer {
+                    respondent: a.respondent.to_string(),
+                    municipality: a.municipality.map(str::to_string),
+                    question: a.question.to_string(),
+                    question_text: question.text.clone(),
+                    text: a.value.to_string(),
+                    wave: instrument.wave,
+                    file: self.file.clone(),
+                });
+            }
+        })?;
+        Ok(out.into_iter())
     }
 
     /// Answers per (question, value), counted with polars.

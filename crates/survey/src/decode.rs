@@ -1150,6 +1150,19 @@ fn part_frame(mut p: Part, off: usize, c: &Cats) -> PolarsResult<DataFrame> {
     let own: Buffer<u8> = Buffer::from(std::mem::take(&mut p.text).into_bytes());
     let buffer_len = own.len() + c.long_values.len();
     let buffers: Buffer<Buffer<u8>> = Buffer::from(vec![own, c.long_values.clone()]);
+    // The safe constructor's check, in debug builds (so in every test that
+    // reads a survey): each view lies inside its buffer and holds whole
+    // UTF-8.
+    debug_assert!(
+        Utf8ViewArray::try_new(
+            ArrowDataType::Utf8View,
+            Buffer::from(p.value.clone()),
+            buffers.clone(),
+            None,
+        )
+        .is_ok(),
+        "a value view does not point at whole UTF-8 text in its buffer"
+    );
     // SAFETY: every view was made from whole UTF-8 strings: open answers at
     // their offset in buffer 0 (the part's text), longer coded values at
     // theirs in buffer 1 (the plan's long values), shorter ones inline.

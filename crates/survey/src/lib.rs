@@ -9,17 +9,14 @@
 //! aggregates the analysis needs (frequencies, means, counts by size
 //! class). It is the one crate that holds polars column names and the one
 //! place with `unsafe` (zero-copy string views and categorical columns in
-//! `decode`, checked against a plain decode by `tests/streaming.rs` and a
-//! debug assertion).
+//! `decode`; in debug builds the views pass the safe constructor's check
+//! first).
 //!
 //! **Does not:** know about projects, pseudonymisation, codes or pages;
 //! it does not write files (tables come back as bytes, [`table_bytes`]).
 //!
-//! Survey exports: reading them as they are ([`export`], [`spss`]),
-//! survey definitions ([`structure`]), and the instrument that turns any
-//! platform's export into one harmonised response table ([`harmonise`]).
-//!
-//! The instrument is a TOML file per wave (`surveys/<wave>/instrument.toml`)
+//! [`harmonise`] applies an instrument to an export read as it is. The
+//! instrument is a TOML file per wave (`surveys/<wave>/instrument.toml`)
 //! listing the questions with stable ids and, per platform, which export
 //! column holds which question (`[columns.qualtrics]`, `[columns.limesurvey]`,
 //! ...). A column is named by its key (the Qualtrics ImportId, the
@@ -194,6 +191,19 @@ impl Instrument {
 
     pub fn question(&self, id: &str) -> Option<&Question> {
         self.questions.iter().find(|q| q.id == id)
+    }
+
+    /// The question whose free text a long-table row with question id
+    /// `qid` holds: an `open` question, or the question of an "other,
+    /// namely" text (`<id>:other`); `None` for a coded answer. Open
+    /// answers are these rows, for sources and for pseudonymisation alike.
+    pub fn open_question(&self, qid: &str) -> Option<&Question> {
+        let (base, other) = match qid.strip_suffix(":other") {
+            Some(base) => (base, true),
+            None => (qid, false),
+        };
+        self.question(base)
+            .filter(|q| other || q.kind == QuestionType::Open)
     }
 
     /// Parses a column-map target (`question`, `question:code`,
@@ -670,47 +680,6 @@ impl OpenAnswer {
     }
 }
 
-impl Responses {
-    /// The open answers (questions of type `open` and `:other` texts) in
-    /// table order.
-    pub fn open_answers(
-        &self,
-        instrument: &Instrument,
-    ) -> Result<impl Iterator<Item = OpenAnswer> + use<'_>> {
-        let err = |e: PolarsError| {
-            Error::invalid(&self.file, format!("cannot read the response table: {e}"))
-        };
-        let l = &self.long;
-        let resp = text_column(l, "respondent").map_err(err)?;
-        let muni = text_column(l, "municipality").map_err(err)?;
-        let q = text_column(l, "question").map_err(err)?;
-        let v = text_column(l, "value").map_err(err)?;
-        let mut out = Vec::new();
-        for i in 0..l.height() {
-            let (Some(r), Some(qid), Some(text)) = (resp.get(i), q.get(i), v.get(i)) else {
-                continue;
-            };
-            let base = qid.strip_suffix(":other").unwrap_or(qid);
-            let Some(question) = instrument.question(base) else {
-                continue;
-            };
-            if question.kind != QuestionType::Open && !qid.ends_with(":other") {
-                continue;
-            }
-            out.push(OpenAnswer {
-                respondent: r.to_string(),
-                municipality: muni.get(i).filter(|m| !m.is_empty()).map(str::to_string),
-                question: qid.to_string(),
-                question_text: question.text.clone(),
-                text: text.to_string(),
-                wave: instrument.wave,
-                file: self.file.clone(),
-            });
-        }
-        Ok(out.into_iter())
-    }
-}
-
 /// A text column of a table as plain strings. pokeval's long tables keep
 /// respondent, municipality, question, value and label as categoricals
 /// (see [`decode`]); this gives any of them, or a column that is already
@@ -870,18 +839,14 @@ impl Responses {
         let l = &self.long;
         let q = text_column(l, "question").map_err(err)?;
         let v = text_column(l, "value").map_err(err)?;
-        let is_open = |qid: &str| {
-            qid.ends_with(":other")
-                || instrument
-                    .question(qid)
-                    .is_some_and(|q| q.kind == QuestionType::Open)
-        };
         // Open answers get the rewritten text (they have no label); coded
         // answers keep theirs.
         let mut values = StringChunkedBuilder::new("value".into(), l.height());
         for (q, v) in q.iter().zip(v.iter()) {
             match (q, v) {
-                (Some(q), Some(v)) if is_open(q) => values.append_value(f(v)),
+                (Some(q), Some(v)) if instrument.open_question(q).is_some() => {
+                    values.append_value(f(v));
+                }
                 (_, Some(v)) => values.append_value(v),
                 (_, None) => values.append_null(),
             }

@@ -12,7 +12,7 @@ use pokeval_model::Progress;
 use pokeval_report::ReportSources;
 
 use crate::error::{Error, Result};
-use crate::output::{remove_stale, write_all};
+use crate::output::remove_stale;
 
 /// The report file name in the output folder.
 pub const HTML_FILE: &str = "rapport.html";
@@ -109,12 +109,8 @@ pub fn build(
     if !analysis.municipality_review.is_empty() {
         files.push((review_path.clone(), &review));
     }
-    let mapping = crate::mapping_file(&prepared)?;
     progress.step("writing the output");
-    if let Some((path, bytes)) = &mapping {
-        write_all(&[(path.clone(), bytes.as_slice())])?;
-    }
-    write_all(&files)?;
+    crate::write_with_mapping(&prepared, &files)?;
     if analysis.municipality_review.is_empty() {
         remove_stale(&review_path)?;
     }

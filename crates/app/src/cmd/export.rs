@@ -9,7 +9,6 @@ use pokeval_exchange::Format;
 use pokeval_model::Progress;
 
 use crate::error::Result;
-use crate::output::write_all;
 
 /// Exports the project at `project` in `format` to `out` (default: the
 /// format's name in the project's output folder) and returns the files
@@ -30,13 +29,6 @@ pub fn export(
 /// pseudonym mapping and the export files; returns the export files.
 pub fn write_export(prepared: &Prepared, format: Format, out: &Path) -> Result<Vec<PathBuf>> {
     let files = pokeval_exchange::export(prepared, format, out)?;
-    if let Some((path, bytes)) = &crate::mapping_file(prepared)? {
-        write_all(&[(path.clone(), bytes.as_slice())])?;
-    }
-    let refs: Vec<(PathBuf, &[u8])> = files
-        .iter()
-        .map(|(p, b)| (p.clone(), b.as_slice()))
-        .collect();
-    write_all(&refs)?;
+    crate::write_with_mapping(prepared, &files)?;
     Ok(files.into_iter().map(|(p, _)| p).collect())
 }

@@ -162,11 +162,7 @@ pub fn ingest_surveys(req: &IngestRequest, progress: &dyn Progress) -> Result<In
         files.push((p.clone(), review_csv(&review, &p)?));
         outcome.written.push(p);
     }
-    let refs: Vec<(PathBuf, &[u8])> = files
-        .iter()
-        .map(|(p, b)| (p.clone(), b.as_slice()))
-        .collect();
-    write_all(&refs)?;
+    write_all(&files)?;
     Ok(outcome)
 }
 
