@@ -167,14 +167,28 @@ fn read_head(text: &[u8], display: &str, opts: &ReadOptions) -> Result<Head> {
             ),
         });
     }
-    let mut body_start = heads
-        .get(n_head)
-        .map(|(_, pos)| *pos as usize)
-        .unwrap_or(text.len());
-    // After a CRLF header the csv crate's position can sit on the LF.
-    while body_start < text.len() && matches!(text[body_start], b'\r' | b'\n') {
-        body_start += 1;
+    // A file that ends in its last header row, which is shorter than the
+    // first: cut off while it was written or copied. (With records after
+    // it, a short row is the platform's layout, not a cut.)
+    if heads.len() == n_head {
+        let (first, (last, pos)) = (&heads[0].0, &heads[n_head - 1]);
+        if last.len() < first.len() {
+            let start = record_start(text, *pos as usize);
+            let line = text[..start].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+            return Err(Error::Csv {
+                path: display.into(),
+                line: Some(line),
+                message: format!(
+                    "header row {n_head} has {} fields where row 1 has {} and no response follows; the export looks truncated: export it again",
+                    last.len(),
+                    first.len()
+                ),
+            });
+        }
     }
+    let body_start = heads
+        .get(n_head)
+        .map_or(text.len(), |(_, pos)| record_start(text, *pos as usize));
     let rows: Vec<&Vec<String>> = heads.iter().take(n_head).map(|(r, _)| r).collect();
     let columns = header_columns(layout, &rows);
     let first_line = text[..body_start].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
@@ -185,6 +199,15 @@ fn read_head(text: &[u8], display: &str, opts: &ReadOptions) -> Result<Head> {
         body_start,
         first_line,
     })
+}
+
+/// Where the record at the csv crate's position `pos` starts: after a
+/// header (CRLF or LF) the position can sit on the line end before it.
+fn record_start(text: &[u8], mut pos: usize) -> usize {
+    while pos < text.len() && matches!(text[pos], b'\r' | b'\n') {
+        pos += 1;
+    }
+    pos
 }
 
 /// The header of a UTF-8 CSV export read from the start of the file, for

@@ -680,3 +680,26 @@ fn a_limesurvey_archive_is_read_with_its_structure() {
         "{err}"
     );
 }
+
+/// An export cut off inside its last header row is an error naming the
+/// file and the row, not an empty table.
+#[test]
+fn an_export_cut_off_in_its_header_is_an_error() {
+    let text =
+        std::fs::read_to_string(repo().join("fixtures/2024/enquete_qualtrics_voorbeeld.csv"))
+            .unwrap();
+    // the end of the second header row, then half of the third
+    let second_end = text.match_indices('\n').nth(1).unwrap().0 + 1;
+    let third_end = text[second_end..].find('\n').unwrap() + second_end;
+    let cut = &text[..second_end + (third_end - second_end) / 2];
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("afgebroken.csv");
+    std::fs::write(&p, cut).unwrap();
+    let err = pokeval_survey::read_export(&p, "afgebroken.csv", &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("afgebroken.csv, line 3") && err.contains("truncated"),
+        "{err}"
+    );
+}
