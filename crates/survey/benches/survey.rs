@@ -296,7 +296,7 @@ fn child(step: &str, csv: &Path, ins: &Path, register: &Path) {
                 data
             };
             assert_eq!(data.rejects.len(), 0, "{:?}", data.rejects.first());
-            let n = data.long.height();
+            let n = data.table().height();
             // Freeing the tables is not part of the work measured.
             std::mem::forget(data);
             n

@@ -256,8 +256,9 @@ pub struct Responses {
     pub layout: Layout,
     pub encoding: String,
     /// Long table: respondent, municipality, wave, question, value, label,
-    /// number (parsed numeric value or option code), missing.
-    pub long: DataFrame,
+    /// number (parsed numeric value or option code), missing. Read it
+    /// through the typed accessors, or [`Responses::table`] for exports.
+    pub(crate) long: DataFrame,
     /// Accepted respondents: respondent id -> CBS code (empty when the
     /// export is read without municipality resolution).
     pub respondents: BTreeMap<String, String>,

@@ -18,7 +18,7 @@ fn repo() -> PathBuf {
 
 /// All (value, label, missing) answers of one respondent to one question.
 fn answers(data: &Responses, respondent: &str, question: &str) -> Vec<(String, String, bool)> {
-    let l = &data.long;
+    let l = &data.table();
     let s = |n: &str| pokeval_survey::text_column(l, n).unwrap();
     let (r, q, v, lab) = (s("respondent"), s("question"), s("value"), s("label"));
     let mis = l.column("missing").unwrap().bool().unwrap().clone();
@@ -74,7 +74,7 @@ fn the_same_question_lands_on_the_same_id_in_2024_qualtrics_and_2025_limesurvey(
     let a = example(2024);
     let b = example(2025);
     let questions = |d: &Responses| {
-        let q = pokeval_survey::text_column(&d.long, "question").unwrap();
+        let q = pokeval_survey::text_column(&d.table(), "question").unwrap();
         let mut v: Vec<String> = q.iter().flatten().map(str::to_string).collect();
         v.sort();
         v.dedup();
@@ -253,9 +253,9 @@ fn multiple_choice_in_every_encoding() {
         one(&d, "b", "oordeel"),
         ("-1".into(), "Geen oordeel".into(), true)
     );
-    let num = d.long.column("number").unwrap().f64().unwrap();
-    let q = pokeval_survey::text_column(&d.long, "question").unwrap();
-    let sum: f64 = (0..d.long.height())
+    let num = d.table().column("number").unwrap().f64().unwrap();
+    let q = pokeval_survey::text_column(&d.table(), "question").unwrap();
+    let sum: f64 = (0..d.table().height())
         .filter(|&i| q.get(i) == Some("oordeel"))
         .filter_map(|i| num.get(i))
         .sum();
@@ -536,7 +536,7 @@ fn a_qualtrics_workbook_has_the_same_three_header_rows() {
         (d.accepted(), d.rejects.len()),
         (csv_data.accepted(), csv_data.rejects.len())
     );
-    assert_eq!(d.long.height(), csv_data.long.height());
+    assert_eq!(d.table().height(), csv_data.table().height());
     assert_eq!(
         one(&d, "R_Vb01EnschedeXa", "bestedingsplan"),
         ("1".into(), "Ja".into(), false)

@@ -45,7 +45,7 @@ fn answer(
     question: &str,
 ) -> Option<(String, Option<f64>, bool)> {
     let df = data
-        .long
+        .table()
         .clone()
         .lazy()
         .filter(
