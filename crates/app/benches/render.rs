@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use pokeval_app::prepare;
 use pokeval_model::NoProgress;
-use pokeval_report::{document, html::Templates, pdf, sources::ReportSources};
+use pokeval_report::{document, html::Templates, pdf};
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(|a, b| a.total_cmp(b));
@@ -22,7 +22,7 @@ fn median(mut xs: Vec<f64>) -> f64 {
 fn main() {
     let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/2024");
     let prepared = prepare(&project, &NoProgress).expect("the example prepares");
-    let sources = ReportSources::load(&prepared.project.config.report).expect("report sources");
+    let sources = pokeval_app::cmd::build::report_sources(&prepared).expect("report sources");
     let runs = 5;
 
     let mut html_times = Vec::new();

@@ -396,14 +396,22 @@ impl<'r> Resolver<'r> {
         field: &str,
         typed: &str,
     ) -> Result<&Municipality> {
-        self.accept(typed).map_err(|message| {
-            field_error(
-                file,
-                line,
-                field,
-                format!("{message}; correct the name, add it as an alias in the register's 'aliassen' column or settle it in the mapping file"),
-            )
-        })
+        self.accept(typed)
+            .map_err(|message| required(file, line, field, &message))
+    }
+
+    /// [`Resolver::accept_exact`] for a value that must name a
+    /// municipality (a story page's `gemeente`, read after the review list
+    /// was made): an error naming the file, line and field otherwise.
+    pub fn require_exact(
+        &self,
+        file: &Path,
+        line: Option<u64>,
+        field: &str,
+        typed: &str,
+    ) -> Result<&Municipality> {
+        self.accept_exact(typed)
+            .map_err(|message| required(file, line, field, &message))
     }
 
     /// The municipality for a code (for names in messages).
@@ -453,6 +461,16 @@ impl<'r> Resolver<'r> {
             })
             .collect()
     }
+}
+
+/// The error for a file's field that names no municipality.
+fn required(file: &Path, line: Option<u64>, field: &str, message: &str) -> Error {
+    field_error(
+        file,
+        line,
+        field,
+        format!("{message}; correct the name, add it as an alias in the register's 'aliassen' column or settle it in the mapping file"),
+    )
 }
 
 /// The review list as CSV bytes (`path` names it in an error).

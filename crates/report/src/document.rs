@@ -4,7 +4,6 @@
 //! [`Document`]; the HTML back-end renders it with tera templates.
 
 use pokeval_analysis::Analysis;
-use pokeval_model::register::Register;
 use pokeval_model::Municipality;
 use pulldown_cmark::{html, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
@@ -168,18 +167,24 @@ pub fn build_document(
     analysis: &Analysis,
     templates: &dyn BlockHtml,
 ) -> Result<Document> {
-    let mut register = Register::default();
-    for m in &analysis.municipalities {
-        register
-            .insert(m.clone())
-            .map_err(|e| Error::source(&src.dir, None, format!("municipality register: {e}")))?;
-    }
+    let by_code: std::collections::BTreeMap<&str, &Municipality> = analysis
+        .municipalities
+        .iter()
+        .map(|m| (m.code.as_str(), m))
+        .collect();
+    // A story's municipality, as settled by `ReportSources::resolve_stories`.
+    let story_municipality = |story: &crate::sources::StorySource| {
+        story
+            .municipality
+            .as_deref()
+            .and_then(|c| by_code.get(c).copied())
+    };
     let mut chapters = Vec::new();
     let mut charts = std::collections::BTreeMap::new();
     let mut ctx = Ctx::default();
     for ch in &src.chapters {
         for story in &ch.stories {
-            if let Some(m) = register.resolve(&story.gemeente) {
+            if let Some(m) = story_municipality(story) {
                 ctx.stories.push((
                     m.code.clone(),
                     m.name.clone(),
@@ -250,8 +255,7 @@ pub fn build_document(
             });
         }
         for story in &ch.stories {
-            let m = register
-                .resolve(&story.gemeente)
+            let m = story_municipality(story)
                 .ok_or_else(|| {
                     Error::source(
                         &story.file.path,

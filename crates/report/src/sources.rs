@@ -95,7 +95,10 @@ pub struct ChapterSource {
 /// A story page source.
 #[derive(Debug, Clone)]
 pub struct StorySource {
+    /// The municipality as the author wrote it.
     pub gemeente: String,
+    /// Its CBS code, once settled by [`ReportSources::resolve_stories`].
+    pub municipality: Option<String>,
     pub titel: String,
     pub file: MarkdownFile,
 }
@@ -109,6 +112,20 @@ pub struct ReportSources {
 }
 
 impl ReportSources {
+    /// Settles every story's `gemeente` to a CBS code with `resolve`,
+    /// which names the story file and field when it cannot: the app passes
+    /// the project's municipality resolver, so stories follow the one rule
+    /// that notes, survey answers and vouchers follow.
+    pub fn resolve_stories(
+        &mut self,
+        resolve: impl Fn(&Path, &str) -> pokeval_model::Result<String>,
+    ) -> Result<()> {
+        for story in self.chapters.iter_mut().flat_map(|c| c.stories.iter_mut()) {
+            story.municipality = Some(resolve(&story.file.path, &story.gemeente)?);
+        }
+        Ok(())
+    }
+
     /// Reads `report.toml` in `dir` and every file it names.
     pub fn load(dir: &Path) -> Result<ReportSources> {
         let path = dir.join(REPORT_FILE);
@@ -133,6 +150,7 @@ impl ReportSources {
                 let (sf, file): (StoryFront, _) = read_markdown(dir, s)?;
                 stories.push(StorySource {
                     gemeente: sf.gemeente,
+                    municipality: None,
                     titel: sf.titel,
                     file,
                 });

@@ -18,7 +18,7 @@ fn repo() -> PathBuf {
 
 /// All (value, label, missing) answers of one respondent to one question.
 fn answers(data: &Responses, respondent: &str, question: &str) -> Vec<(String, String, bool)> {
-    let l = &data.table();
+    let l = data.table();
     let s = |n: &str| pokeval_survey::text_column(l, n).unwrap();
     let (r, q, v, lab) = (s("respondent"), s("question"), s("value"), s("label"));
     let mis = l.column("missing").unwrap().bool().unwrap().clone();
@@ -74,7 +74,7 @@ fn the_same_question_lands_on_the_same_id_in_2024_qualtrics_and_2025_limesurvey(
     let a = example(2024);
     let b = example(2025);
     let questions = |d: &Responses| {
-        let q = pokeval_survey::text_column(&d.table(), "question").unwrap();
+        let q = pokeval_survey::text_column(d.table(), "question").unwrap();
         let mut v: Vec<String> = q.iter().flatten().map(str::to_string).collect();
         v.sort();
         v.dedup();
@@ -254,7 +254,7 @@ fn multiple_choice_in_every_encoding() {
         ("-1".into(), "Geen oordeel".into(), true)
     );
     let num = d.table().column("number").unwrap().f64().unwrap();
-    let q = pokeval_survey::text_column(&d.table(), "question").unwrap();
+    let q = pokeval_survey::text_column(d.table(), "question").unwrap();
     let sum: f64 = (0..d.table().height())
         .filter(|&i| q.get(i) == Some("oordeel"))
         .filter_map(|i| num.get(i))

@@ -21,7 +21,7 @@ fn repo() -> PathBuf {
 
 /// Every long-table row as one line of text, in table order.
 fn rows(d: &Responses) -> Vec<String> {
-    let l = &d.table();
+    let l = d.table();
     let t = |n: &str| text_column(l, n).unwrap();
     let (r, m, q, v, lab) = (
         t("respondent"),
@@ -291,7 +291,7 @@ fn a_file_of_several_blocks_reads_the_same_both_ways() {
     );
     assert_eq!(d.encoding, "UTF-8 (with BOM)");
     // The quotes and the second line of an open answer survive.
-    let l = &d.table();
+    let l = d.table();
     let q = text_column(l, "question").unwrap();
     let v = text_column(l, "value").unwrap();
     let open = (0..l.height())
@@ -339,7 +339,7 @@ fn a_stray_quote_or_another_encoding_late_in_the_file_still_reads_the_same() {
     std::fs::write(&p, &bytes).unwrap();
     let d = both(&p, &ins);
     assert_eq!(d.encoding, "windows-1252");
-    let v = text_column(&d.table(), "value").unwrap();
+    let v = text_column(d.table(), "value").unwrap();
     assert!(v.iter().flatten().any(|t| t.ends_with("Café")));
 }
 

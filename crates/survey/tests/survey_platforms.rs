@@ -55,7 +55,7 @@ fn answer(
     respondent: &str,
     question: &str,
 ) -> (String, String, Option<f64>, bool) {
-    let l = &data.table();
+    let l = data.table();
     let s = |n: &str| pokeval_survey::text_column(l, n).unwrap();
     let (r, q, v, lab) = (s("respondent"), s("question"), s("value"), s("label"));
     let num = l.column("number").unwrap().f64().unwrap().clone();
@@ -203,7 +203,7 @@ fn qualtrics_qsf_labels_codes_in_both_generations() {
     assert_eq!(c.choice.as_deref(), Some("Click to write Statement 1"));
     // One column per choice holding 1 or empty: "1" reads as the choice.
     let data = raw_long(&e, Wave::new(2024).unwrap()).unwrap();
-    let l = &data.table();
+    let l = data.table();
     let q = pokeval_survey::text_column(l, "question").unwrap();
     let lab = pokeval_survey::text_column(l, "label").unwrap();
     assert!((0..l.height())
@@ -270,7 +270,7 @@ fn surveymonkey_two_header_rows_and_mojibake() {
     assert_eq!(v, "Star Wars: Episode I  The Phantom Menace");
     assert_eq!(answer(&data, "3292879998", "Q4_1").2, Some(3.0));
     // "Unfamiliar (N/A)" is an explicit missing value.
-    let l = &data.table();
+    let l = data.table();
     let lab = pokeval_survey::text_column(l, "label").unwrap();
     let mis = l.column("missing").unwrap().bool().unwrap();
     assert!(
@@ -680,7 +680,7 @@ x = "kleur"
         answer(&data, &r(5), "kleur"),
         ("8".to_string(), "8".to_string(), None, true)
     );
-    let l = &data.table();
+    let l = data.table();
     let q = pokeval_survey::text_column(l, "question").unwrap();
     let resp = pokeval_survey::text_column(l, "respondent").unwrap();
     let set_rows = (0..l.height()).filter(|&i| q.get(i) == Some("set")).count();
@@ -723,7 +723,7 @@ options = [
     let cat = pokeval_survey::harmonise(&e, &ins, None).unwrap();
     let r_id = |n: usize| format!("pyreadstat_simple_alltypes_mrsets#{n}");
     let chosen = |n: usize| {
-        let l = &cat.table();
+        let l = cat.table();
         let q = pokeval_survey::text_column(l, "question").unwrap();
         let r = pokeval_survey::text_column(l, "respondent").unwrap();
         let v = pokeval_survey::text_column(l, "value").unwrap();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use pokeval_analysis::{Analysis, Prepared};
 use pokeval_ingest::project::Project;
 use pokeval_model::resolve::review_csv;
-use pokeval_model::Progress;
+use pokeval_model::{Progress, Resolver};
 use pokeval_report::ReportSources;
 
 use crate::error::{Error, Result};
@@ -53,7 +53,7 @@ pub struct Rendered {
 pub fn render(project: Project, progress: &dyn Progress, with_pdf: bool) -> Result<Rendered> {
     let prepared = crate::prepare_project(project, progress)?;
     progress.step("reading report sources");
-    let sources = ReportSources::load(&prepared.project.config.report)?;
+    let sources = report_sources(&prepared)?;
     progress.step(if with_pdf {
         "rendering the report (HTML and PDF)"
     } else {
@@ -71,6 +71,27 @@ pub fn render(project: Project, progress: &dyn Progress, with_pdf: bool) -> Resu
         json,
         pdf: rendered.pdf,
     })
+}
+
+/// The project's report sources, with each story page's `gemeente`
+/// settled by the project's municipality resolver (register, aliases,
+/// mapping file, mergers; not a fuzzy match, since the review list is
+/// already made).
+pub fn report_sources(prepared: &Prepared) -> Result<ReportSources> {
+    let cfg = &prepared.project.config;
+    let mut sources = ReportSources::load(&cfg.report)?;
+    let resolver = Resolver::with_files(
+        &prepared.inputs.register,
+        cfg.wave.year(),
+        cfg.register.mergers.as_deref(),
+        cfg.register.mapping.as_deref(),
+    )?;
+    sources.resolve_stories(|file, gemeente| {
+        resolver
+            .require_exact(file, None, "gemeente", gemeente)
+            .map(|m| m.code.clone())
+    })?;
+    Ok(sources)
 }
 
 /// Builds the report of the project at `project_path` (a folder or its
