@@ -8,7 +8,6 @@ use crate::segment::{paragraphs, sentences};
 use pokeval_ingest::project::CodingUnit;
 use pokeval_model::text::match_key;
 use pokeval_model::{Segment, SegmentUnit, Source, SourceKind, Span};
-use rayon::prelude::*;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
 
@@ -194,11 +193,20 @@ pub fn autocode(
     sources: &[Source],
     unit: CodingUnit,
 ) -> Result<(Vec<Segment>, Vec<Coding>)> {
+    autocode_counted(codebook, sources, unit, &pokeval_model::NoProgress)
+}
+
+/// [`autocode`], reporting `n of N` sources to `progress`.
+pub fn autocode_counted(
+    codebook: &Codebook,
+    sources: &[Source],
+    unit: CodingUnit,
+    progress: &dyn pokeval_model::Progress,
+) -> Result<(Vec<Segment>, Vec<Coding>)> {
     let coder = Autocoder::new(codebook)?;
     // sources in parallel, results concatenated in source order
-    let per_source: Vec<(Vec<Segment>, Vec<Coding>)> = sources
-        .par_iter()
-        .map(|source| {
+    let per_source: Vec<(Vec<Segment>, Vec<Coding>)> =
+        pokeval_model::par_map_counted(sources, progress, |source| {
             let folded = match_key(&source.text);
             let segs = segments_of(source, unit, &folded);
             let mut codings = Vec::new();
@@ -206,8 +214,7 @@ pub fn autocode(
                 coder.code_segment(seg, &folded, &mut codings);
             }
             (segs, codings)
-        })
-        .collect();
+        });
     let mut all_segments = Vec::new();
     let mut codings = Vec::new();
     for (s, c) in per_source {

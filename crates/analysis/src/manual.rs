@@ -377,7 +377,8 @@ pub fn rule_quality(
         .collect();
     let mut per_code = Vec::new();
     let mut disagreements = Vec::new();
-    let mut pseudo = pokeval_ingest::privacy::Pseudonymiser::new();
+    let guard = pokeval_ingest::privacy::Pseudonymiser::structured();
+    let mut pseudo = pokeval_ingest::privacy::Pseudonyms::default();
     let (mut tp_all, mut fp_all, mut fn_all) = (0, 0, 0);
     for code in &codebook.codes {
         let (mut tp, mut fp, mut fn_) = (0, 0, 0);
@@ -401,7 +402,7 @@ pub fn rule_quality(
                     segment: seg.id.clone(),
                     code: code.id.clone(),
                     rules_only: r,
-                    text: pseudo.apply(text),
+                    text: guard.apply(text, &mut pseudo),
                 });
             }
         }

@@ -9,7 +9,7 @@ use pokeval_model::{InputSummary, Progress, Reject};
 use pokeval_survey::QuestionType;
 use serde::Serialize;
 
-use crate::autocode::{autocode, Coding};
+use crate::autocode::Coding;
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::manual::{agreement, place_manual, rule_quality, AgreementReport, RuleQuality};
@@ -247,7 +247,8 @@ pub fn analyse(
 ) -> Result<Analysis> {
     let unit = inputs.coding_unit;
     progress.step("coding sources with the codebook");
-    let (segments, rule_codings) = autocode(codebook, &inputs.sources, unit)?;
+    let (segments, rule_codings) =
+        crate::autocode::autocode_counted(codebook, &inputs.sources, unit, progress)?;
     let (manual, manual_rejects, manual_summary) =
         place_manual(&inputs.manual, &inputs.sources, &segments, codebook);
     let agreement = agreement(codebook, &segments, &manual);

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pokeval_ingest::privacy::Pseudonymiser;
+use pokeval_ingest::privacy::{Pseudonymiser, Pseudonyms};
 use pokeval_model::{ActionLine, Municipality, Source, SourceKind, Span};
 use serde::Serialize;
 
@@ -472,7 +472,8 @@ pub fn quotes(
         .iter()
         .map(|m| (m.code.as_str(), m.name.as_str()))
         .collect();
-    let mut pseudo = Pseudonymiser::new();
+    let guard = Pseudonymiser::structured();
+    let mut pseudo = Pseudonyms::default();
     cats.iter()
         .map(|cat| {
             let mut hits: Vec<(&str, &CodedSegment)> = coded.matching(member, cat).collect();
@@ -504,7 +505,7 @@ pub fn quotes(
                     let s = by_id.get(seg.source)?;
                     let text = seg.span.slice(&s.text)?;
                     Some(Quote {
-                        text: pseudo.apply(&shorten(text, 320)),
+                        text: guard.apply(&shorten(text, 320), &mut pseudo),
                         source: s.id.clone(),
                         kind: s.kind,
                         municipality: s.municipality.clone(),

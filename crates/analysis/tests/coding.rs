@@ -299,6 +299,7 @@ fn turns_of_the_example_transcript() {
         &resolver,
         &display,
         &NotesOptions::default(),
+        &pokeval_model::NoProgress,
     )
     .unwrap();
     let by = |f: &str| notes.iter().find(|s| s.file == f).unwrap();

@@ -177,35 +177,83 @@ fn parse_wave(s: &str) -> Result<u16, String> {
     pokeval_model::Wave::new(year).map(|w| w.year())
 }
 
-/// Shows library progress steps on a spinner, with how far a large file
-/// is read.
-struct Spinner(ProgressBar, std::cell::RefCell<String>);
+/// Shows library progress: a spinner per step, turning into a bar with
+/// `n of N`, rate and time left when the step reports how far it is (bytes
+/// of a survey export, or notes, texts and sources).
+struct Spinner {
+    bar: ProgressBar,
+    mode: std::cell::Cell<Mode>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Step,
+    Bytes,
+    Items,
+}
+
+impl Spinner {
+    fn style(&self, mode: Mode) {
+        if self.mode.get() == mode {
+            return;
+        }
+        let template = match mode {
+            Mode::Step => "{spinner} [{elapsed}] {msg}",
+            Mode::Bytes => {
+                "{spinner} [{elapsed}] {msg} {bytes} of {total_bytes} ({bytes_per_sec}, {eta} left)"
+            }
+            Mode::Items => {
+                "{spinner} [{elapsed}] {msg} {human_pos} of {human_len} ({per_sec}, {eta} left)"
+            }
+        };
+        self.bar.set_style(
+            ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        self.mode.set(mode);
+    }
+
+    fn at(&self, mode: Mode, done: u64, total: u64) {
+        self.style(mode);
+        if self.bar.length() != Some(total) {
+            self.bar.set_length(total);
+            self.bar.reset_eta();
+        }
+        self.bar.set_position(done);
+    }
+}
 
 impl Progress for Spinner {
     fn step(&self, message: &str) {
-        self.0.set_message(message.to_string());
-        self.1.replace(message.to_string());
-        self.0.inc(1);
+        self.style(Mode::Step);
+        self.bar.set_message(message.to_string());
+        self.bar.set_position(0);
+        self.bar.reset_eta();
     }
 
     fn advance(&self, done: u64, total: u64) {
-        if let Some(pct) = done.saturating_mul(100).checked_div(total) {
-            self.0.set_message(format!("{} {pct}%", self.1.borrow()));
-        }
+        self.at(Mode::Bytes, done, total);
+    }
+
+    fn items(&self, done: u64, total: u64) {
+        self.at(Mode::Items, done, total);
     }
 }
 
 fn spinner(quiet: bool) -> Spinner {
-    if quiet {
-        return Spinner(ProgressBar::hidden(), Default::default());
-    }
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(120));
-    Spinner(bar, Default::default())
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new_spinner();
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    };
+    let s = Spinner {
+        bar,
+        mode: std::cell::Cell::new(Mode::Items),
+    };
+    s.style(Mode::Step);
+    s
 }
 
 fn main() -> ExitCode {
@@ -229,7 +277,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let progress = spinner(quiet);
             let options = cmd::build::BuildOptions { output: out };
             let result = cmd::build::build(&project, &options, &progress);
-            progress.0.finish_and_clear();
+            progress.bar.finish_and_clear();
             let outcome = result.map_err(|e| e.to_string())?;
             print_summary(&outcome);
             Ok(())
@@ -242,7 +290,7 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let progress = spinner(quiet);
             let result = cmd::export::export(&project, format.into(), out, &progress);
-            progress.0.finish_and_clear();
+            progress.bar.finish_and_clear();
             for f in result.map_err(|e| e.to_string())? {
                 println!("wrote {}", f.display());
             }
@@ -310,7 +358,7 @@ fn run(cli: Cli) -> Result<(), String> {
             };
             let progress = spinner(quiet);
             let result = cmd::ingest::ingest_surveys(&request, &progress);
-            progress.0.finish_and_clear();
+            progress.bar.finish_and_clear();
             let outcome = result.map_err(|e| e.to_string())?;
             for s in &outcome.surveys {
                 println!("{} ({}, {})", s.file, s.layout.describe(), s.encoding);

@@ -125,10 +125,23 @@ fn quotes(p: &Prepared) -> Sheet {
             e.0.push(who);
         }
     }
-    let mut pseudo = pokeval_ingest::privacy::Pseudonymiser::new();
+    let quotes: Vec<&str> = rows
+        .values()
+        .map(|(_, c)| {
+            sources
+                .get(c.source.as_str())
+                .and_then(|s| c.span.slice(&s.text))
+                .unwrap_or("")
+        })
+        .collect();
+    // Sources are pseudonymised when read; this second pass only guards
+    // against a quote that still holds structured data.
+    let (quotes, _) =
+        pokeval_ingest::privacy::pseudonymise(&[], &quotes, &pokeval_model::NoProgress);
     let out = rows
         .into_values()
-        .map(|(who, c)| {
+        .zip(quotes)
+        .map(|((who, c), quote)| {
             let src = sources.get(c.source.as_str());
             let muni = src
                 .and_then(|s| s.municipality.as_deref())
@@ -151,7 +164,7 @@ fn quotes(p: &Prepared) -> Sheet {
             let path = p.codebook.path_labels(&c.code);
             row.extend((0..depth).map(|i| Cell::text(path.get(i).cloned().unwrap_or_default())));
             row.push(Cell::text(who.join(", ")));
-            row.push(Cell::text(pseudo.apply(text)));
+            row.push(Cell::text(quote.unwrap_or_else(|| text.to_string())));
             row
         })
         .collect();

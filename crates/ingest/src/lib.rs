@@ -118,7 +118,7 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
             include: notes.include.clone(),
             exclude: notes.exclude.clone(),
         };
-        let read = notes::read_notes(&notes.path, cfg.wave, &resolver, &disp, &options)?;
+        let read = notes::read_notes(&notes.path, cfg.wave, &resolver, &disp, &options, progress)?;
         summary.push(InputSummary::new(
             "interviews",
             disp(&notes.path),
@@ -185,16 +185,31 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
     let mut pseudonyms = Vec::new();
     if cfg.privacy.pseudonymise {
         progress.step("pseudonymising notes and open answers");
-        let mut p = privacy::Pseudonymiser::with_names(&cfg.privacy.names);
-        for s in &mut sources {
-            s.text = p.apply(&s.text);
+        let (notes, answers) = {
+            let mut texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
+            let mut per_survey = Vec::with_capacity(surveys.len());
+            for survey in &surveys {
+                let open = survey.data.open_texts(&survey.instrument)?;
+                per_survey.push(open.len());
+                texts.extend(open);
+            }
+            let (mut out, mapping) = privacy::pseudonymise(&cfg.privacy.names, &texts, progress);
+            pseudonyms = mapping;
+            let answers: Vec<Vec<Option<String>>> = per_survey
+                .iter()
+                .rev()
+                .map(|&n| out.split_off(out.len() - n))
+                .collect();
+            (out, answers)
+        };
+        for (s, new) in sources.iter_mut().zip(notes) {
+            if let Some(t) = new {
+                s.text = t;
+            }
         }
-        for survey in &mut surveys {
-            survey
-                .data
-                .map_open_text(&survey.instrument, |t| p.apply(t))?;
+        for (survey, new) in surveys.iter_mut().zip(answers.into_iter().rev()) {
+            survey.data.set_open_texts(&survey.instrument, new)?;
         }
-        pseudonyms = p.mapping();
     }
     for survey in &surveys {
         sources.extend(

@@ -41,7 +41,7 @@ use serde::Deserialize;
 use pokeval_model::error::{Error, Result};
 use pokeval_model::front_matter::front_matter;
 use pokeval_model::table::CsvTable;
-use pokeval_model::Resolver;
+use pokeval_model::{Progress, Resolver};
 use pokeval_model::{Source, SourceKind, Span, Wave};
 
 /// The extensions read by default.
@@ -117,6 +117,7 @@ pub fn read_notes(
     resolver: &Resolver,
     display: &dyn Fn(&Path) -> String,
     options: &NotesOptions,
+    progress: &dyn Progress,
 ) -> Result<Vec<Source>> {
     let include = globset(dir, &options.include, "include")?;
     let exclude = globset(dir, &options.exclude, "exclude")?;
@@ -147,11 +148,16 @@ pub fn read_notes(
             files.push(p.to_path_buf());
         }
     }
-    let mut sources = Vec::new();
-    for path in files {
-        let rel = pokeval_model::fsio::relative_display(dir, &path);
-        sources.push(read_note(
-            &path,
+    // Files are read and parsed on all cores; the municipality is then
+    // resolved in file order (the resolver counts for the review list), and
+    // the first error in file order is the one shown.
+    let loaded = pokeval_model::par_map_counted(&files, progress, |p| load_note(p));
+    let mut sources = Vec::with_capacity(files.len());
+    for (path, loaded) in files.iter().zip(loaded) {
+        let rel = pokeval_model::fsio::relative_display(dir, path);
+        sources.push(finish_note(
+            path,
+            loaded?,
             wave,
             resolver,
             display,
@@ -159,6 +165,35 @@ pub fn read_notes(
         )?);
     }
     Ok(sources)
+}
+
+/// A note as read from its file, before its fields are merged.
+struct Loaded {
+    text: String,
+    body: String,
+    front: FrontMatter,
+    pages: Option<Vec<usize>>,
+    /// Speaker turns, when the note is a transcript.
+    turns: Option<usize>,
+}
+
+/// The part of reading a note that needs nothing shared: the file's text,
+/// its front matter and its speaker turns.
+fn load_note(path: &Path) -> Result<Loaded> {
+    let (text, pages) = file_text(path)?;
+    let (front, body) = match front_matter(path, &text)? {
+        Some((fm, body, kind)) => (parse_front_matter(path, fm, kind)?, body.to_string()),
+        None => (FrontMatter::default(), text.clone()),
+    };
+    // how many turns does not depend on who the interviewer is
+    let turns = speaker_turns(&body, None).map(|t| t.len());
+    Ok(Loaded {
+        text,
+        body,
+        front,
+        pages,
+        turns,
+    })
 }
 
 fn is_readme(p: &Path) -> bool {
@@ -260,18 +295,21 @@ fn file_text(path: &Path) -> Result<(String, Option<Vec<usize>>)> {
 }
 
 /// Reads one note.
-fn read_note(
+fn finish_note(
     path: &Path,
+    loaded: Loaded,
     wave: Wave,
     resolver: &Resolver,
     display: &dyn Fn(&Path) -> String,
     sidecar: Option<&BTreeMap<String, String>>,
 ) -> Result<Source> {
-    let (text, pages) = file_text(path)?;
-    let (fm, body) = match front_matter(path, &text)? {
-        Some((fm, body, kind)) => (parse_front_matter(path, fm, kind)?, body.to_string()),
-        None => (FrontMatter::default(), text.clone()),
-    };
+    let Loaded {
+        text,
+        body,
+        front: fm,
+        pages,
+        turns,
+    } = loaded;
     if let Some(w) = fm.wave {
         if w != wave {
             return Err(Error::Field {
@@ -365,8 +403,8 @@ fn read_note(
             .collect();
         meta.insert("pagina_start".into(), starts.join(","));
     }
-    if let Some(turns) = speaker_turns(&body, meta.get("interviewer").map(String::as_str)) {
-        meta.insert("transcript".into(), turns.len().to_string());
+    if let Some(turns) = turns {
+        meta.insert("transcript".into(), turns.to_string());
     }
     Ok(Source {
         id: format!("interview:{file}"),
@@ -390,9 +428,11 @@ pub struct Turn {
     pub span: Span,
 }
 
-fn speaker_line() -> regex::Regex {
-    regex::Regex::new(r"^[ \t]*(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?[ \t]+)?([\p{Lu}][\p{L}.'’ -]{0,30}?|[IR])[ \t]*:[ \t]*(\S.*)?$").expect("valid regex")
-}
+/// A line that starts with a speaker label, compiled once per process.
+static SPEAKER_LINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^[ \t]*(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?[ \t]+)?([\p{Lu}][\p{L}.'’ -]{0,30}?|[IR])[ \t]*:[ \t]*(\S.*)?$")
+        .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+});
 
 fn role_of(label: &str, interviewer: Option<&str>) -> &'static str {
     let l = label.trim().to_lowercase();
@@ -416,7 +456,7 @@ fn role_of(label: &str, interviewer: Option<&str>) -> &'static str {
 /// The speaker turns of a transcript, or `None` when the text is not one
 /// (fewer than two turns, or most paragraphs without a speaker label).
 pub fn speaker_turns(text: &str, interviewer: Option<&str>) -> Option<Vec<Turn>> {
-    let re = speaker_line();
+    let re = &*SPEAKER_LINE;
     let mut turns: Vec<Turn> = Vec::new();
     let mut cp = 0usize;
     let mut labelled = 0;

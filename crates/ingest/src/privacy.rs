@@ -14,26 +14,114 @@
 //! written only to a separate local file ([`mapping_csv`]),
 //! never into a report or export.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+//!
+//! # How it scales
+//!
+//! Everything that can be built once is built once per run: the label and
+//! greeting patterns and the structured patterns are compiled once per
+//! process (one multi-pattern regex for all structured kinds), and the
+//! names, those listed in the project and those found in label and
+//! greeting lines of any text, go into one Aho-Corasick automaton built
+//! once per batch ([`Pseudonymiser::new`]). Each text is then scanned in
+//! two linear passes (names, then the structured patterns) on all cores
+//! ([`Pseudonymiser::apply_all`]); the pseudonym numbers are handed out
+//! afterwards, text by text in input order, so the result does not depend
+//! on the number of threads.
+//!
+//! Within one text, names are numbered longest first (ties in list order),
+//! then e-mail addresses, IBANs, phone numbers, BSNs and addresses, each in
+//! text order: the numbering the earlier one-regex-per-name method gave.
+//! One intended difference from that method: a name found in the
+//! signature of any text is replaced in every text of the batch, also in
+//! the texts before it.
 
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use pokeval_model::Progress;
+use rayon::prelude::*;
 use regex::Regex;
 
-/// Replaces personal data by numbered pseudonyms, consistently.
-pub struct Pseudonymiser {
-    patterns: Vec<(&'static str, Regex)>,
-    names: Vec<String>,
-    label_line: Regex,
-    greeting: Regex,
-    seen: BTreeMap<(&'static str, String), usize>,
-    counts: BTreeMap<&'static str, usize>,
+/// What a pseudonym stands for; the label appears in the pseudonym.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Person,
+    Email,
+    Iban,
+    Phone,
+    Bsn,
+    Address,
 }
 
-impl Default for Pseudonymiser {
-    fn default() -> Self {
-        Self::new()
+impl Kind {
+    /// The Dutch label used in pseudonyms (`[telefoon 2]`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Person => "persoon",
+            Kind::Email => "e-mail",
+            Kind::Iban => "iban",
+            Kind::Phone => "telefoon",
+            Kind::Bsn => "bsn",
+            Kind::Address => "adres",
+        }
     }
 }
+
+/// The structured kinds in priority order: at one position the first kind
+/// that matches wins, as when each pattern ran over the text in turn.
+const STRUCTURED: [(Kind, &str); 5] = [
+    (
+        Kind::Email,
+        r"(?i:\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b)",
+    ),
+    (
+        Kind::Iban,
+        r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,3})?\b",
+    ),
+    (
+        Kind::Phone,
+        r"(?:\+31|\b0031|\b0)[\s-]?(?:\(0\))?[\s-]?[1-9](?:[\s-]?\d){8}\b",
+    ),
+    (
+        Kind::Bsn,
+        r"\b\d{9}\b|\b\d{4}\.\d{2}\.\d{3}\b|\b\d{3}\.\d{3}\.\d{3}\b",
+    ),
+    (
+        Kind::Address,
+        r"\b[A-Z][a-zà-ÿ'’-]+(?:straat|weg|laan|plein|kade|gracht|dijk|singel|hof|pad|steeg|dreef|markt|park)\s+\d{1,4}(?:\s?[a-zA-Z])?\b|\b[1-9]\d{3}\s?(?:[A-RT-Z][A-Z]|S[BCE-RT-Z])\b(?:\s+\d{1,4}[a-z]?\b)?",
+    ),
+];
+
+/// Compiled once per process: the structured kinds as one regex with one
+/// group per kind (group `i + 1` is kind `i`: the kind patterns use only
+/// non-capturing groups, checked by a test), and the two patterns that find
+/// names.
+struct Patterns {
+    structured: Regex,
+    label_line: Regex,
+    greeting: Regex,
+}
+
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
+    let alternation: Vec<String> = STRUCTURED
+        .iter()
+        .enumerate()
+        .map(|(i, (_, p))| format!("(?P<k{i}>{p})"))
+        .collect();
+    // The patterns are constants: a failure here is a bug caught by every test.
+    let re = |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern: {e}"));
+    Patterns {
+        structured: re(&alternation.join("|")),
+        label_line: re(
+            r"(?im)^[ \t]*(?:behandelaar|contactpersoon|naam|van|aan|geïnterviewde|respondent|opgesteld door|ondertekend)[ \t]*:[ \t]*([A-Z][\p{L}.'’-]*(?:[ \t]+(?:van|de|der|den|ter|te|het|\p{Lu}[\p{L}.'’-]*)){0,4})",
+        ),
+        greeting: re(
+            r"(?im)^[ \t]*met (?:vriendelijke|hartelijke) groet(?:en)?,?[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([A-Z][\p{L}.'’-]*(?:[ \t]+(?:van|de|der|den|ter|te|het|\p{Lu}[\p{L}.'’-]*)){0,4})",
+        ),
+    }
+});
 
 fn bsn_valid(digits: &str) -> bool {
     let d: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
@@ -56,7 +144,7 @@ fn iban_valid(iban: &str) -> bool {
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
         .to_uppercase();
-    if s.len() < 15 {
+    if s.len() < 15 || !s.is_char_boundary(4) {
         return false;
     }
     let rearranged = format!("{}{}", &s[4..], &s[..4]);
@@ -66,125 +154,324 @@ fn iban_valid(iban: &str) -> bool {
             Some(v) => v,
             None => return false,
         };
-        for digit in v.to_string().chars() {
-            rem = (rem * 10 + digit.to_digit(10).unwrap_or(0)) % 97;
-        }
+        rem = if v < 10 {
+            (rem * 10 + v) % 97
+        } else {
+            (rem * 100 + v) % 97
+        };
     }
     rem == 1
 }
 
+/// Names written in label lines ("Behandelaar: ...") and on the line after
+/// a closing greeting of `text`, in text order (labels first).
+fn names_in(text: &str) -> Vec<&str> {
+    let p = &*PATTERNS;
+    let mut found = Vec::new();
+    for re in [&p.label_line, &p.greeting] {
+        for c in re.captures_iter(text) {
+            if let Some(m) = c.get(1) {
+                let name = m.as_str().trim();
+                if name.chars().any(char::is_alphabetic) {
+                    found.push(name);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Stands in for a replaced name while the structured patterns run: a
+/// non-word character that no pattern's class contains, as the `[` and `]`
+/// of the pseudonym it becomes.
+const NAME_MARK: char = '\u{E000}';
+
+/// One text's personal data, found but not yet numbered.
+#[derive(Debug)]
+pub struct Scan {
+    /// The text with each name replaced by [`NAME_MARK`].
+    text: String,
+    /// What to write: kept ranges of `text` and found items.
+    parts: Vec<Part>,
+    /// Distinct items in numbering order.
+    items: Vec<(Kind, String)>,
+}
+
+#[derive(Debug)]
+enum Part {
+    Keep(usize, usize),
+    Item(usize),
+}
+
+/// Finds personal data; built once for a batch of texts and shared by all
+/// threads.
+pub struct Pseudonymiser {
+    /// Names to replace: the listed ones, then those found in the texts.
+    names: Vec<String>,
+    /// Rank of each name for numbering: longest first, ties in list order.
+    rank: Vec<u32>,
+    automaton: Option<AhoCorasick>,
+}
+
 impl Pseudonymiser {
-    pub fn new() -> Pseudonymiser {
-        Self::with_names(&[])
-    }
-
-    /// A pseudonymiser that also replaces the given person names.
-    pub fn with_names(names: &[String]) -> Pseudonymiser {
-        let re = |p: &str| Regex::new(p).expect("valid built-in regex");
-        let mut names: Vec<String> = names
-            .iter()
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .collect();
-        // longest first, so "Jan de Vries" wins over "Jan"
-        names.sort_by_key(|n| std::cmp::Reverse(n.len()));
-        Pseudonymiser {
-            patterns: vec![
-                (
-                    "e-mail",
-                    re(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b"),
-                ),
-                (
-                    "iban",
-                    re(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,3})?\b"),
-                ),
-                (
-                    "telefoon",
-                    re(r"(?:\+31|\b0031|\b0)[\s-]?(?:\(0\))?[\s-]?[1-9](?:[\s-]?\d){8}\b"),
-                ),
-                (
-                    "bsn",
-                    re(r"\b\d{9}\b|\b\d{4}\.\d{2}\.\d{3}\b|\b\d{3}\.\d{3}\.\d{3}\b"),
-                ),
-                (
-                    "adres",
-                    re(
-                        r"\b[A-Z][a-zà-ÿ'’-]+(?:straat|weg|laan|plein|kade|gracht|dijk|singel|hof|pad|steeg|dreef|markt|park)\s+\d{1,4}(?:\s?[a-zA-Z])?\b|\b[1-9]\d{3}\s?(?:[A-RT-Z][A-Z]|S[BCE-RT-Z])\b(?:\s+\d{1,4}[a-z]?\b)?",
-                    ),
-                ),
-            ],
-            names,
-            label_line: re(
-                r"(?im)^[ \t]*(?:behandelaar|contactpersoon|naam|van|aan|geïnterviewde|respondent|opgesteld door|ondertekend)[ \t]*:[ \t]*([A-Z][\p{L}.'’-]*(?:[ \t]+(?:van|de|der|den|ter|te|het|\p{Lu}[\p{L}.'’-]*)){0,4})",
-            ),
-            greeting: re(
-                r"(?im)^[ \t]*met (?:vriendelijke|hartelijke) groet(?:en)?,?[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([A-Z][\p{L}.'’-]*(?:[ \t]+(?:van|de|der|den|ter|te|het|\p{Lu}[\p{L}.'’-]*)){0,4})",
-            ),
-            seen: BTreeMap::new(),
-            counts: BTreeMap::new(),
-        }
-    }
-
-    fn pseudonym(&mut self, kind: &'static str, original: &str) -> String {
-        let key = (kind, original.to_string());
-        let n = match self.seen.get(&key) {
-            Some(n) => *n,
-            None => {
-                let c = self.counts.entry(kind).or_default();
-                *c += 1;
-                self.seen.insert(key, *c);
-                *c
+    /// A pseudonymiser for `texts`: it replaces the `listed` names and every
+    /// name that any of the texts gives in a label or greeting line.
+    pub fn new(listed: &[String], texts: &[&str]) -> Pseudonymiser {
+        let found: Vec<Vec<&str>> = texts.par_iter().map(|t| names_in(t)).collect();
+        let mut names: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let listed = listed.iter().map(|n| n.trim());
+        for name in listed.chain(found.iter().flatten().copied()) {
+            if !name.is_empty() && seen.insert(name.to_string()) {
+                names.push(name.to_string());
             }
+        }
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(names[i].len()), i));
+        let mut rank = vec![0u32; names.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i] = u32::try_from(r).unwrap_or(u32::MAX);
+        }
+        let automaton = if names.is_empty() {
+            None
+        } else {
+            // Overlapping matches: the selection below prefers the longer
+            // name and checks word boundaries itself.
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&names)
+                .ok()
         };
-        format!("[{kind} {n}]")
+        Pseudonymiser {
+            names,
+            rank,
+            automaton,
+        }
     }
 
-    /// Returns `text` with personal data replaced.
-    pub fn apply(&mut self, text: &str) -> String {
-        // names found in label and greeting lines join the list for this text and after
-        let mut found: Vec<String> = Vec::new();
-        for re in [&self.label_line, &self.greeting] {
-            for c in re.captures_iter(text) {
-                if let Some(m) = c.get(1) {
-                    let name = m.as_str().trim().to_string();
-                    if name.chars().any(char::is_alphabetic) && !self.names.contains(&name) {
-                        found.push(name);
+    /// The structured kinds only, no names: the second guard over text
+    /// that was pseudonymised when it was read (quotes in the report and
+    /// the analysis), with [`Pseudonymiser::apply`].
+    pub fn structured() -> Pseudonymiser {
+        Pseudonymiser::new(&[], &[])
+    }
+
+    /// One text, numbered on `pseudonyms`.
+    pub fn apply(&self, text: &str, pseudonyms: &mut Pseudonyms) -> String {
+        match self.scan(text) {
+            Some(scan) => pseudonyms.write(scan),
+            None => text.to_string(),
+        }
+    }
+
+    /// The names this pseudonymiser replaces, listed ones first.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Name occurrences to replace: `\bname\b` as the regex crate means it,
+    /// longer names first, no two overlapping.
+    fn name_spans(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        let Some(ac) = &self.automaton else {
+            return Vec::new();
+        };
+        let mut candidates: Vec<(u32, usize, usize, usize)> = ac
+            .find_overlapping_iter(text)
+            .filter(|m| word_bounded(text, m.start(), m.end()))
+            .map(|m| {
+                let id = m.pattern().as_usize();
+                (self.rank[id], m.start(), m.end(), id)
+            })
+            .collect();
+        if candidates.is_empty() {
+            return candidates
+                .into_iter()
+                .map(|(_, s, e, id)| (s, e, id))
+                .collect();
+        }
+        candidates.sort_unstable();
+        // accepted spans by start; a candidate is taken when it overlaps none
+        let mut taken: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+        for (_, s, e, id) in candidates {
+            let before = taken.range(..e).next_back();
+            if before.is_some_and(|(_, &(end, _))| end > s) {
+                continue;
+            }
+            taken.insert(s, (e, id));
+        }
+        taken.into_iter().map(|(s, (e, id))| (s, e, id)).collect()
+    }
+
+    /// Finds the personal data in `text`; `None` when there is none.
+    pub fn scan(&self, text: &str) -> Option<Scan> {
+        let names = self.name_spans(text);
+        // names first: the structured patterns run on the text with the
+        // names already taken out
+        let mut inter = String::with_capacity(text.len());
+        let mut parts = Vec::new();
+        let mut marks: Vec<(usize, usize)> = Vec::with_capacity(names.len());
+        let mut last = 0;
+        for &(s, e, id) in &names {
+            inter.push_str(&text[last..s]);
+            marks.push((inter.len(), id));
+            inter.push(NAME_MARK);
+            last = e;
+        }
+        inter.push_str(&text[last..]);
+
+        let structured = structured_matches(&inter);
+        if names.is_empty() && structured.is_empty() {
+            return None;
+        }
+        // numbering order: names by rank, then kinds in priority order,
+        // each in text order
+        let mut items: Vec<(Kind, String)> = Vec::new();
+        let mut index: HashMap<(Kind, &str), usize> = HashMap::new();
+        let mut name_ids: Vec<usize> = marks.iter().map(|&(_, id)| id).collect();
+        name_ids.sort_unstable_by_key(|&id| self.rank[id]);
+        name_ids.dedup();
+        for id in name_ids {
+            index.insert((Kind::Person, self.names[id].as_str()), items.len());
+            items.push((Kind::Person, self.names[id].clone()));
+        }
+        let mut by_kind: Vec<&(Kind, usize, usize)> = structured.iter().collect();
+        by_kind.sort_by_key(|&&(k, s, _)| (k, s));
+        for &&(k, s, e) in &by_kind {
+            let original = &inter[s..e];
+            if !index.contains_key(&(k, original)) {
+                index.insert((k, original), items.len());
+                items.push((k, original.to_string()));
+            }
+        }
+        // what to write, in text order
+        let mut events: Vec<(usize, usize, usize)> = marks
+            .iter()
+            .map(|&(at, id)| {
+                (
+                    at,
+                    at + NAME_MARK.len_utf8(),
+                    index[&(Kind::Person, self.names[id].as_str())],
+                )
+            })
+            .collect();
+        events.extend(
+            structured
+                .iter()
+                .map(|&(k, s, e)| (s, e, index[&(k, &inter[s..e])])),
+        );
+        events.sort_unstable();
+        let mut last = 0;
+        for (s, e, item) in events {
+            if s > last {
+                parts.push(Part::Keep(last, s));
+            }
+            parts.push(Part::Item(item));
+            last = e;
+        }
+        if last < inter.len() {
+            parts.push(Part::Keep(last, inter.len()));
+        }
+        drop(index);
+        Some(Scan {
+            text: inter,
+            parts,
+            items,
+        })
+    }
+
+    /// Pseudonymises a batch: scans every text on all cores, then numbers
+    /// the pseudonyms text by text in input order. `None` where a text has
+    /// no personal data and stays as it is.
+    pub fn apply_all(
+        &self,
+        texts: &[&str],
+        pseudonyms: &mut Pseudonyms,
+        progress: &dyn Progress,
+    ) -> Vec<Option<String>> {
+        let scans = pokeval_model::par_map_counted(texts, progress, |t| self.scan(t));
+        scans
+            .into_iter()
+            .map(|scan| scan.map(|s| pseudonyms.write(s)))
+            .collect()
+    }
+}
+
+/// The structured matches in `text` as (kind, start, end): one pass, the
+/// earliest match first, at one position the kind of highest priority;
+/// a BSN or IBAN that fails its check is not a match, and the search goes
+/// on from the next character.
+fn structured_matches(text: &str) -> Vec<(Kind, usize, usize)> {
+    let re = &PATTERNS.structured;
+    let mut out = Vec::new();
+    let mut locs = re.capture_locations();
+    let mut at = 0;
+    while at <= text.len() {
+        let Some(m) = re.captures_read_at(&mut locs, text, at) else {
+            break;
+        };
+        let kind = (0..STRUCTURED.len())
+            .find(|&i| locs.get(i + 1).is_some())
+            .map(|i| STRUCTURED[i].0);
+        let valid = match kind {
+            Some(Kind::Bsn) => bsn_valid(m.as_str()),
+            Some(Kind::Iban) => iban_valid(m.as_str()),
+            Some(_) => true,
+            None => false,
+        };
+        if let (true, Some(kind)) = (valid, kind) {
+            out.push((kind, m.start(), m.end()));
+            at = m.end().max(m.start() + 1);
+        } else {
+            at = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    out
+}
+
+/// `text[s..e]` is bounded as `\b...\b` requires: a word/non-word change at
+/// both ends, with Unicode word characters as the regex crate has them.
+fn word_bounded(text: &str, s: usize, e: usize) -> bool {
+    let is_word = |c: Option<char>| c.is_some_and(regex_syntax::is_word_character);
+    let first = text[s..e].chars().next();
+    let last = text[s..e].chars().next_back();
+    let before = text[..s].chars().next_back();
+    let after = text[e..].chars().next();
+    is_word(before) != is_word(first) && is_word(last) != is_word(after)
+}
+
+/// The pseudonyms handed out in a run: the same original always gets the
+/// same number.
+#[derive(Debug, Default)]
+pub struct Pseudonyms {
+    seen: HashMap<(Kind, String), usize>,
+    counts: HashMap<Kind, usize>,
+}
+
+impl Pseudonyms {
+    /// Numbers a scan's items and returns its text with the pseudonyms in.
+    pub fn write(&mut self, scan: Scan) -> String {
+        let labels: Vec<String> = scan
+            .items
+            .into_iter()
+            .map(|(kind, original)| {
+                let n = match self.seen.get(&(kind, original.clone())) {
+                    Some(n) => *n,
+                    None => {
+                        let c = self.counts.entry(kind).or_default();
+                        *c += 1;
+                        self.seen.insert((kind, original), *c);
+                        *c
                     }
-                }
-            }
-        }
-        if !found.is_empty() {
-            self.names.extend(found);
-            self.names.sort_by_key(|n| std::cmp::Reverse(n.len()));
-            self.names.dedup();
-        }
-        let mut out = text.to_string();
-        for name in self.names.clone() {
-            let re = Regex::new(&format!(r"\b{}\b", regex::escape(&name))).expect("escaped name");
-            if re.is_match(&out) {
-                let p = self.pseudonym("persoon", &name);
-                out = re.replace_all(&out, p.as_str()).into_owned();
-            }
-        }
-        let patterns = self.patterns.clone();
-        for (kind, re) in &patterns {
-            let mut result = String::with_capacity(out.len());
-            let mut last = 0;
-            for m in re.find_iter(&out) {
-                let valid = match *kind {
-                    "bsn" => bsn_valid(m.as_str()),
-                    "iban" => iban_valid(m.as_str()),
-                    _ => true,
                 };
-                if !valid {
-                    continue;
-                }
-                result.push_str(&out[last..m.start()]);
-                result.push_str(&self.pseudonym(kind, m.as_str()));
-                last = m.end();
+                format!("[{} {n}]", kind.label())
+            })
+            .collect();
+        let mut out = String::with_capacity(scan.text.len() + 16 * labels.len());
+        for part in scan.parts {
+            match part {
+                Part::Keep(s, e) => out.push_str(&scan.text[s..e]),
+                Part::Item(i) => out.push_str(&labels[i]),
             }
-            result.push_str(&out[last..]);
-            out = result;
         }
         out
     }
@@ -194,11 +481,24 @@ impl Pseudonymiser {
         let mut m: Vec<(String, String)> = self
             .seen
             .iter()
-            .map(|((k, orig), n)| (format!("[{k} {n}]"), orig.clone()))
+            .map(|((k, orig), n)| (format!("[{} {n}]", k.label()), orig.clone()))
             .collect();
         m.sort();
         m
     }
+}
+
+/// Pseudonymises `texts` in one batch with the `listed` names; returns the
+/// new texts (`None`: unchanged) and the mapping.
+pub fn pseudonymise(
+    listed: &[String],
+    texts: &[&str],
+    progress: &dyn Progress,
+) -> (Vec<Option<String>>, Vec<(String, String)>) {
+    let p = Pseudonymiser::new(listed, texts);
+    let mut pseudonyms = Pseudonyms::default();
+    let out = p.apply_all(texts, &mut pseudonyms, progress);
+    (out, pseudonyms.mapping())
 }
 
 /// A pseudonym mapping as CSV (pseudoniem, origineel), for the local file
@@ -222,58 +522,306 @@ pub fn mapping_csv(path: &Path, mapping: &[(String, String)]) -> crate::Result<V
 mod tests {
     use super::*;
 
+    /// The earlier method, kept as the oracle: one regex per name per text,
+    /// then each structured pattern over the text in turn, names found in a
+    /// text's label and greeting lines joining the list for that text and
+    /// the texts after it.
+    mod oracle {
+        use super::super::{bsn_valid, iban_valid, names_in, STRUCTURED};
+        use regex::Regex;
+        use std::collections::BTreeMap;
+
+        pub struct Old {
+            names: Vec<String>,
+            seen: BTreeMap<(&'static str, String), usize>,
+            counts: BTreeMap<&'static str, usize>,
+        }
+
+        impl Old {
+            pub fn new(names: &[String]) -> Old {
+                let mut names: Vec<String> = names
+                    .iter()
+                    .map(|n| n.trim().to_string())
+                    .filter(|n| !n.is_empty())
+                    .collect();
+                names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+                Old {
+                    names,
+                    seen: BTreeMap::new(),
+                    counts: BTreeMap::new(),
+                }
+            }
+
+            fn pseudonym(&mut self, kind: &'static str, original: &str) -> String {
+                let key = (kind, original.to_string());
+                let n = match self.seen.get(&key) {
+                    Some(n) => *n,
+                    None => {
+                        let c = self.counts.entry(kind).or_default();
+                        *c += 1;
+                        self.seen.insert(key, *c);
+                        *c
+                    }
+                };
+                format!("[{kind} {n}]")
+            }
+
+            pub fn apply(&mut self, text: &str) -> String {
+                let found: Vec<String> = names_in(text)
+                    .into_iter()
+                    .map(str::to_string)
+                    .filter(|n| !self.names.contains(n))
+                    .collect();
+                if !found.is_empty() {
+                    self.names.extend(found);
+                    self.names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+                    self.names.dedup();
+                }
+                let mut out = text.to_string();
+                for name in self.names.clone() {
+                    // (a shortcut that cannot change the result: no regex
+                    // for a name that is not in the text at all)
+                    if !out.contains(name.as_str()) {
+                        continue;
+                    }
+                    let re = Regex::new(&format!(r"\b{}\b", regex::escape(&name))).unwrap();
+                    if re.is_match(&out) {
+                        let p = self.pseudonym("persoon", &name);
+                        out = re.replace_all(&out, p.as_str()).into_owned();
+                    }
+                }
+                for (kind, pattern) in STRUCTURED {
+                    let re = Regex::new(pattern).unwrap();
+                    let kind = kind.label();
+                    let mut result = String::with_capacity(out.len());
+                    let mut last = 0;
+                    for m in re.find_iter(&out) {
+                        let valid = match kind {
+                            "bsn" => bsn_valid(m.as_str()),
+                            "iban" => iban_valid(m.as_str()),
+                            _ => true,
+                        };
+                        if !valid {
+                            continue;
+                        }
+                        result.push_str(&out[last..m.start()]);
+                        result.push_str(&self.pseudonym(kind, m.as_str()));
+                        last = m.end();
+                    }
+                    result.push_str(&out[last..]);
+                    out = result;
+                }
+                out
+            }
+
+            pub fn mapping(&self) -> Vec<(String, String)> {
+                let mut m: Vec<(String, String)> = self
+                    .seen
+                    .iter()
+                    .map(|((k, orig), n)| (format!("[{k} {n}]"), orig.clone()))
+                    .collect();
+                m.sort();
+                m
+            }
+        }
+    }
+
+    fn one(names: &[&str], texts: &[&str]) -> (Vec<String>, Vec<(String, String)>) {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let (out, mapping) = pseudonymise(&names, texts, &pokeval_model::NoProgress);
+        let out = out
+            .into_iter()
+            .zip(texts)
+            .map(|(o, t)| o.unwrap_or_else(|| t.to_string()))
+            .collect();
+        (out, mapping)
+    }
+
+    #[test]
+    fn one_group_per_kind() {
+        assert_eq!(PATTERNS.structured.captures_len(), STRUCTURED.len() + 1);
+    }
+
     #[test]
     fn replaces_emails_and_phones_stably_and_keeps_lookalikes() {
-        let mut p = Pseudonymiser::new();
-        let got = p.apply("Mail jan@voorbeeld.example of bel 06-12345678; ook 010 123 4567 en weer jan@voorbeeld.example.");
+        let kept = "EUR 150.000 op 14 december 2021 (14-12-2021), artikel 12 lid 3, 2024-2027, € 5.500.000, 0,58%, nummer 123456789.";
+        let (got, _) = one(
+            &[],
+            &[
+                "Mail jan@voorbeeld.example of bel 06-12345678; ook 010 123 4567 en weer jan@voorbeeld.example.",
+                kept,
+                "+31 6 12345678",
+            ],
+        );
         assert_eq!(
-            got,
+            got[0],
             "Mail [e-mail 1] of bel [telefoon 1]; ook [telefoon 2] en weer [e-mail 1]."
         );
-        let kept = "EUR 150.000 op 14 december 2021 (14-12-2021), artikel 12 lid 3, 2024-2027, € 5.500.000, 0,58%, nummer 123456789.";
-        assert_eq!(p.apply(kept), kept);
-        assert_eq!(p.apply("+31 6 12345678"), "[telefoon 3]");
+        assert_eq!(got[1], kept);
+        assert_eq!(got[2], "[telefoon 3]");
     }
 
     #[test]
     fn bsn_iban_and_addresses() {
-        let mut p = Pseudonymiser::new();
+        let (got, _) = one(
+            &[],
+            &[
+                "BSN 111222333, niet 123456789.",
+                "Rekening NL91 ABNA 0417 1643 00 graag.",
+                "NL91ABNA0417164300",
+                "NL91ABNA0417164301",
+                "Woont op Dorpsstraat 12a, 1234 AB Voorbeeldstad.",
+                "Postcode 7511 JN 4 is het gemeentehuis",
+            ],
+        );
         // 111222333 passes the 11-check; 123456789 does not
-        assert_eq!(
-            p.apply("BSN 111222333, niet 123456789."),
-            "BSN [bsn 1], niet 123456789."
-        );
-        assert_eq!(
-            p.apply("Rekening NL91 ABNA 0417 1643 00 graag."),
-            "Rekening [iban 1] graag."
-        );
-        assert_eq!(p.apply("NL91ABNA0417164300"), "[iban 2]");
-        assert_eq!(
-            p.apply("NL91ABNA0417164301"),
-            "NL91ABNA0417164301",
-            "a failing check digit stays"
-        );
-        assert_eq!(
-            p.apply("Woont op Dorpsstraat 12a, 1234 AB Voorbeeldstad."),
-            "Woont op [adres 1], [adres 2] Voorbeeldstad."
-        );
-        assert_eq!(
-            p.apply("Postcode 7511 JN 4 is het gemeentehuis"),
-            "Postcode [adres 3] is het gemeentehuis"
-        );
+        assert_eq!(got[0], "BSN [bsn 1], niet 123456789.");
+        assert_eq!(got[1], "Rekening [iban 1] graag.");
+        assert_eq!(got[2], "[iban 2]");
+        assert_eq!(got[3], "NL91ABNA0417164301", "a failing check digit stays");
+        assert_eq!(got[4], "Woont op [adres 1], [adres 2] Voorbeeldstad.");
+        assert_eq!(got[5], "Postcode [adres 3] is het gemeentehuis");
     }
 
     #[test]
     fn names_in_signature_and_label_lines_and_from_a_list() {
-        let mut p = Pseudonymiser::with_names(&["Piet Proef".to_string()]);
         let text = "Behandelaar : Karel van Voorbeeld\nOnderwerp: POK-middelen\n\nPiet Proef belde. Karel van Voorbeeld ook.\n\nMet vriendelijke groet,\n\nAnna Fictief\nBeleidsadviseur";
-        let got = p.apply(text);
+        let (got, m) = one(&["Piet Proef"], &[text]);
         assert_eq!(
-            got,
+            got[0],
             "Behandelaar : [persoon 1]\nOnderwerp: POK-middelen\n\n[persoon 3] belde. [persoon 1] ook.\n\nMet vriendelijke groet,\n\n[persoon 2]\nBeleidsadviseur"
         );
-        let m = p.mapping();
         assert!(m.contains(&("[persoon 1]".to_string(), "Karel van Voorbeeld".to_string())));
-        assert!(!got.contains("Anna"));
+        assert!(!got[0].contains("Anna"));
+    }
+
+    #[test]
+    fn a_name_from_a_later_signature_is_replaced_in_earlier_texts_too() {
+        let (got, _) = one(
+            &[],
+            &[
+                "Anna Fictief belde over de vouchers.",
+                "Met vriendelijke groet,\nAnna Fictief",
+            ],
+        );
+        assert_eq!(got[0], "[persoon 1] belde over de vouchers.");
+        assert_eq!(got[1], "Met vriendelijke groet,\n[persoon 1]");
+    }
+
+    #[test]
+    fn names_need_word_boundaries_and_the_longer_name_wins() {
+        let (got, _) = one(
+            &["Jan", "Jan de Vries", "Vries"],
+            &["Jan de Vries en Jansen, Jan en Vries.", "Oranje Jan"],
+        );
+        // numbered longest first: Jan de Vries, Vries, Jan
+        assert_eq!(got[0], "[persoon 1] en Jansen, [persoon 3] en [persoon 2].");
+        assert_eq!(got[1], "Oranje [persoon 3]");
+    }
+
+    /// Fictitious names: initials, tussenvoegsels, accents.
+    fn sample_names(n: usize) -> Vec<String> {
+        let first = [
+            "Anna", "Karel", "Piet", "Bram", "Sanne", "Joëlle", "Daan", "Fleur", "Ruben", "Noor",
+            "Teun", "Iris", "Sem", "Lotte", "Mila", "Jip", "Ilse", "Koen", "Femke", "Thijs", "Evi",
+            "Lars", "Sara", "Guus", "Nina",
+        ];
+        let prefix = ["", "van ", "de ", "van der ", "ter "];
+        let last = [
+            "Fictief",
+            "Voorbeeld",
+            "Proef",
+            "Testmans",
+            "Verzon",
+            "Bedacht",
+            "Nepstra",
+            "Schijn",
+            "Denkbeeld",
+            "Modelaar",
+        ];
+        (0..n)
+            .map(|i| {
+                let f = first[i % first.len()];
+                let p = prefix[(i / first.len()) % prefix.len()];
+                let l = last[(i / (first.len() * prefix.len())) % last.len()];
+                let initial = if (i / 1250) % 2 == 1 {
+                    format!("{}. ", &f[..1])
+                } else {
+                    String::new()
+                };
+                format!("{initial}{f} {p}{l}")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_thousand_listed_names_give_what_the_per_name_method_gave() {
+        let names = sample_names(1000);
+        let mut texts: Vec<String> = Vec::new();
+        for i in 0..120 {
+            let a = &names[(i * 37) % names.len()];
+            let b = &names[(i * 101 + 7) % names.len()];
+            texts.push(format!(
+                "Gesprek {i} over schuldhulp. {a} vertelde dat {b} het spreekuur draait; bel 06-1234{:04} of mail {}@voorbeeld.example.\n\
+                 Behandelaar: {b}\nBSN 111222333 en bedrag EUR 4.500 op 14-12-2021, postcode 7511 JN 4.\n\
+                 Met vriendelijke groet,\n\nMedewerker Fictief{}\nTeamleider",
+                i % 37,
+                a.split_whitespace().next().unwrap_or("x").to_lowercase(),
+                i % 5,
+            ));
+        }
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        // The oracle learns signature names text by text; give it every
+        // discovered name up front, as the batch method does.
+        let mut old = {
+            let mut all = names.clone();
+            for t in &refs {
+                all.extend(names_in(t).into_iter().map(str::to_string));
+            }
+            let mut dedup = Vec::new();
+            for n in all {
+                if !dedup.contains(&n) {
+                    dedup.push(n);
+                }
+            }
+            oracle::Old::new(&dedup)
+        };
+        let expected: Vec<String> = refs.iter().map(|t| old.apply(t)).collect();
+        let (got, mapping) = one(&names.iter().map(String::as_str).collect::<Vec<_>>(), &refs);
+        assert_eq!(got, expected);
+        assert_eq!(mapping, old.mapping());
+        assert!(mapping.len() > 200, "{}", mapping.len());
+    }
+
+    #[test]
+    fn the_example_kind_of_text_matches_the_oracle_text_by_text() {
+        // Without names found later, the per-name method and the batch agree
+        // text by text, including the order of discovery.
+        let texts = [
+            "Van: Anna Fictief\nAan: Karel van Voorbeeld\n\nBel mij op 010-1234567 of 06-12345678.",
+            "Karel van Voorbeeld en Anna Fictief spraken; anna.fictief@voorbeeldgemeente.example.",
+            "Geen persoonsgegevens hier, wel EUR 150.000 en 2024-2027.",
+        ];
+        let mut old = oracle::Old::new(&[]);
+        let expected: Vec<String> = texts.iter().map(|t| old.apply(t)).collect();
+        let (got, mapping) = one(&[], &texts);
+        assert_eq!(got, expected);
+        assert_eq!(mapping, old.mapping());
+    }
+
+    #[test]
+    fn numbering_does_not_depend_on_threads() {
+        let names = sample_names(300);
+        let texts: Vec<String> = (0..400)
+            .map(|i| format!("{} belde 06-1{:08}.", names[(i * 7) % 300], i * 13))
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let single = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| one(&names.iter().map(String::as_str).collect::<Vec<_>>(), &refs));
+        let many = one(&names.iter().map(String::as_str).collect::<Vec<_>>(), &refs);
+        assert_eq!(single, many);
     }
 }

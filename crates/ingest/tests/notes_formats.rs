@@ -28,7 +28,14 @@ fn display(p: &Path) -> String {
 fn read(dir: &Path) -> pokeval_ingest::Result<Vec<pokeval_model::Source>> {
     let register = register();
     let resolver = Resolver::new(&register, 2024);
-    read_notes(dir, wave(), &resolver, &display, &NotesOptions::default())
+    read_notes(
+        dir,
+        wave(),
+        &resolver,
+        &display,
+        &NotesOptions::default(),
+        &pokeval_model::NoProgress,
+    )
 }
 
 #[test]
@@ -142,7 +149,15 @@ fn metadata_comes_from_front_matter_sidecar_or_file_name() {
     };
     let register = register();
     let resolver = Resolver::new(&register, 2024);
-    let only = read_notes(d, wave(), &resolver, &display, &opts).unwrap();
+    let only = read_notes(
+        d,
+        wave(),
+        &resolver,
+        &display,
+        &opts,
+        &pokeval_model::NoProgress,
+    )
+    .unwrap();
     assert_eq!(
         only.iter().map(|s| s.file.as_str()).collect::<Vec<_>>(),
         vec!["a.md"]

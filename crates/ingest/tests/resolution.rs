@@ -68,6 +68,7 @@ fn a_merged_municipality_resolves_the_same_in_vouchers_surveys_and_notes() {
         &resolver,
         &display,
         &NotesOptions::default(),
+        &pokeval_model::NoProgress,
     )
     .unwrap();
     let note_code = sources[0].municipality.clone().unwrap();

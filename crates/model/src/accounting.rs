@@ -2,6 +2,7 @@
 //! ([`Reject`]), the read = accepted + rejected balance of each input
 //! ([`InputSummary`]) and progress ([`Progress`]).
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// An input record that was read but not accepted, with the reason.
@@ -56,6 +57,12 @@ pub trait Progress {
     /// How far the current step is: `done` of `total` bytes (reading a
     /// large survey export).
     fn advance(&self, _done: u64, _total: u64) {}
+
+    /// How far the current step is in the items its message names
+    /// ("reading interview notes": notes; "coding sources": sources):
+    /// `done` of `total`. Called with `done == 0` when the step knows its
+    /// total, and again as it goes.
+    fn items(&self, _done: u64, _total: u64) {}
 }
 
 /// A [`Progress`] that shows nothing.
@@ -63,4 +70,53 @@ pub struct NoProgress;
 
 impl Progress for NoProgress {
     fn step(&self, _message: &str) {}
+}
+
+/// Maps `items` with `f` on all cores and returns the results in input
+/// order, reporting `n of N` items to `progress` after each chunk. The
+/// progress receiver stays on the calling thread, so it needs no locking.
+pub fn par_map_counted<T: Sync, R: Send>(
+    items: &[T],
+    progress: &dyn Progress,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let total = items.len() as u64;
+    progress.items(0, total);
+    // about a hundred reports for a large batch, never chunks so small that
+    // the cores wait on each other
+    let chunk = (items.len() / 100).max(256);
+    let mut out = Vec::with_capacity(items.len());
+    for part in items.chunks(chunk) {
+        out.par_extend(part.par_iter().map(&f));
+        progress.items(out.len() as u64, total);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    struct Recorder(RefCell<Vec<(u64, u64)>>);
+
+    impl Progress for Recorder {
+        fn step(&self, _message: &str) {}
+        fn items(&self, done: u64, total: u64) {
+            self.0.borrow_mut().push((done, total));
+        }
+    }
+
+    #[test]
+    fn par_map_keeps_order_and_counts_up_to_the_total() {
+        let items: Vec<u64> = (0..70_000).collect();
+        let r = Recorder(RefCell::new(Vec::new()));
+        let out = par_map_counted(&items, &r, |x| x * 2);
+        assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
+        let seen = r.0.into_inner();
+        assert_eq!(seen.first(), Some(&(0, 70_000)));
+        assert_eq!(seen.last(), Some(&(70_000, 70_000)));
+        assert!(seen.windows(2).all(|w| w[0].0 < w[1].0 && w[1].1 == 70_000));
+        assert_eq!(seen.len(), 1 + 70_000_usize.div_ceil(700));
+    }
 }

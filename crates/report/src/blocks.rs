@@ -67,13 +67,22 @@ pub struct Shortcode {
 }
 
 /// The shortcode syntax: `{{ kind(key="value", ...) }}`.
-pub fn shortcode_regex() -> Regex {
-    Regex::new(r#"\{\{\s*([a-z_]+)\s*\(([^)]*)\)\s*\}\}"#).expect("valid regex")
+/// Compiled once per process.
+pub fn shortcode_regex() -> &'static Regex {
+    static SHORTCODE: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        Regex::new(r#"\{\{\s*([a-z_]+)\s*\(([^)]*)\)\s*\}\}"#)
+            .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+    });
+    &SHORTCODE
 }
 
 /// Parses the arguments `key="value", key2="value2"`.
 pub fn parse_args(text: &str) -> Result<BTreeMap<String, String>, String> {
-    let arg = Regex::new(r#"^\s*([a-z_]+)\s*=\s*"([^"]*)"\s*(?:,|$)"#).expect("valid regex");
+    static ARG: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        Regex::new(r#"^\s*([a-z_]+)\s*=\s*"([^"]*)"\s*(?:,|$)"#)
+            .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+    });
+    let arg = &*ARG;
     let mut args = BTreeMap::new();
     let mut rest = text.trim();
     while !rest.is_empty() {

@@ -46,9 +46,11 @@ pub struct Document {
 /// The action lines a page title names: "Actielijn 2: ..." gives [2],
 /// "Actielijn 4 & 5: ..." and "Actielijnen 4 en 5" give [4, 5].
 pub fn action_lines_in_title(title: &str) -> Vec<u8> {
-    let re = regex::Regex::new(r"^(?i)actielijn(?:en)?\s+([1-8])(?:\s*(?:&|en|,)\s*([1-8]))*")
-        .expect("valid regex");
-    let Some(m) = re.find(title.trim()) else {
+    static TITLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^(?i)actielijn(?:en)?\s+([1-8])(?:\s*(?:&|en|,)\s*([1-8]))*")
+            .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+    });
+    let Some(m) = TITLE.find(title.trim()) else {
         return Vec::new();
     };
     m.as_str()

@@ -827,26 +827,54 @@ pub fn sibling_structure(path: &Path) -> Option<std::path::PathBuf> {
 }
 
 impl Responses {
-    /// Rewrites the open answers (type `open` and `:other` texts) in the long
-    /// table, for pseudonymisation: each text is passed to `f` once.
-    pub fn map_open_text(
+    /// The open answers (type `open` and `:other` texts) of the long table
+    /// in table order: the texts [`Responses::set_open_texts`] replaces, for
+    /// pseudonymisation.
+    pub fn open_texts(&self, instrument: &Instrument) -> Result<Vec<&str>> {
+        let err = |e: PolarsError| {
+            Error::invalid(&self.file, format!("cannot read the response table: {e}"))
+        };
+        let q = text_column(&self.long, "question").map_err(err)?;
+        // the value column is a string column: borrowed, not copied
+        let v = self
+            .long
+            .column("value")
+            .and_then(|c| c.str())
+            .map_err(err)?;
+        Ok(q.iter()
+            .zip(v.iter())
+            .filter_map(|(q, v)| match (q, v) {
+                (Some(q), Some(v)) if instrument.open_question(q).is_some() => Some(v),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Replaces the texts [`Responses::open_texts`] gave, in the same order
+    /// (`None` keeps a text). Coded answers keep their values and labels.
+    pub fn set_open_texts(
         &mut self,
         instrument: &Instrument,
-        mut f: impl FnMut(&str) -> String,
+        texts: Vec<Option<String>>,
     ) -> Result<()> {
+        if texts.iter().all(Option::is_none) {
+            return Ok(());
+        }
         let err = |e: PolarsError| {
             Error::invalid(&self.file, format!("cannot update the response table: {e}"))
         };
         let l = &self.long;
         let q = text_column(l, "question").map_err(err)?;
         let v = text_column(l, "value").map_err(err)?;
-        // Open answers get the rewritten text (they have no label); coded
-        // answers keep theirs.
+        let mut new = texts.into_iter();
         let mut values = StringChunkedBuilder::new("value".into(), l.height());
         for (q, v) in q.iter().zip(v.iter()) {
             match (q, v) {
                 (Some(q), Some(v)) if instrument.open_question(q).is_some() => {
-                    values.append_value(f(v));
+                    match new.next().flatten() {
+                        Some(t) => values.append_value(t),
+                        None => values.append_value(v),
+                    }
                 }
                 (_, Some(v)) => values.append_value(v),
                 (_, None) => values.append_null(),

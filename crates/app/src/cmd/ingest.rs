@@ -102,10 +102,22 @@ pub fn ingest_surveys(req: &IngestRequest, progress: &dyn Progress) -> Result<In
     }
     if let Some(names) = &req.pseudonymise {
         progress.step("pseudonymising open answers");
-        let mut p = pokeval_ingest::privacy::Pseudonymiser::with_names(names);
+        let (out, _) = {
+            let mut texts: Vec<&str> = Vec::new();
+            for (data, instrument) in &read {
+                if let Some(ins) = instrument {
+                    texts.extend(data.open_texts(ins)?);
+                }
+            }
+            pokeval_ingest::privacy::pseudonymise(names, &texts, progress)
+        };
+        // hand each export its own texts back, in the same order
+        let mut rest = out.into_iter();
         for (data, instrument) in &mut read {
             if let Some(ins) = instrument {
-                data.map_open_text(ins, |t| p.apply(t))?;
+                let n = data.open_texts(ins)?.len();
+                let own: Vec<Option<String>> = rest.by_ref().take(n).collect();
+                data.set_open_texts(ins, own)?;
             }
         }
     }
