@@ -268,7 +268,7 @@ pub fn analyse(
     let member = Membership::new(codebook);
     let codes = code_categories(codebook);
     let lines = action_line_categories();
-    let muni_of: BTreeMap<&str, Option<&str>> = inputs
+    let muni_of: std::collections::HashMap<&str, Option<&str>> = inputs
         .sources
         .iter()
         .map(|s| (s.id.as_str(), s.municipality.as_deref()))

@@ -12,7 +12,7 @@
 //!   one source. Column percentages divide by the municipalities of that
 //!   category that have any source; row percentages by the code's total.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use pokeval_ingest::privacy::{Pseudonymiser, Pseudonyms};
 use pokeval_model::{ActionLine, Municipality, Source, SourceKind, Span};
@@ -28,9 +28,19 @@ pub struct CodedSegment<'a> {
     pub codes: BTreeSet<&'a str>,
 }
 
-/// The codes applied to each segment (union of all origins), by segment id.
+/// The codes applied to each segment (union of all origins), in segment-id
+/// order. Which segments count for each code and each action line is
+/// worked out in one pass on first use and kept: every table asks for the
+/// same categories.
 pub struct CodedSegments<'a> {
-    pub segments: BTreeMap<&'a str, CodedSegment<'a>>,
+    segments: Vec<(&'a str, CodedSegment<'a>)>,
+    index: std::cell::OnceCell<Index<'a>>,
+}
+
+/// Segment indices (ascending) per code and per action line.
+struct Index<'a> {
+    by_code: HashMap<&'a str, Vec<u32>>,
+    by_line: HashMap<ActionLine, Vec<u32>>,
 }
 
 impl<'a> CodedSegments<'a> {
@@ -47,24 +57,63 @@ impl<'a> CodedSegments<'a> {
                 .codes
                 .insert(c.code.as_str());
         }
-        CodedSegments { segments }
+        CodedSegments {
+            segments: segments.into_iter().collect(),
+            index: std::cell::OnceCell::new(),
+        }
     }
 
-    /// The segments with at least one code counting for `cat`.
+    /// Every coded segment, in segment-id order.
+    pub fn iter(&self) -> impl Iterator<Item = &CodedSegment<'a>> {
+        self.segments.iter().map(|(_, s)| s)
+    }
+
+    fn index(&self, member: &Membership) -> &Index<'a> {
+        self.index.get_or_init(|| {
+            let mut by_code: HashMap<&'a str, Vec<u32>> = HashMap::new();
+            let mut by_line: HashMap<ActionLine, Vec<u32>> = HashMap::new();
+            for (i, (_, seg)) in self.segments.iter().enumerate() {
+                let Ok(i) = u32::try_from(i) else { break };
+                for &code in &seg.codes {
+                    by_code.entry(code).or_default().push(i);
+                    if let Some(line) = member.line_of(code) {
+                        let list = by_line.entry(line).or_default();
+                        if list.last() != Some(&i) {
+                            list.push(i);
+                        }
+                    }
+                }
+            }
+            Index { by_code, by_line }
+        })
+    }
+
+    /// The segments with at least one code counting for `cat`, in
+    /// segment-id order. (One `Membership` per analysis: the first call's
+    /// membership builds the index.)
     fn matching<'s>(
         &'s self,
-        member: &'s Membership,
-        cat: &'s Category,
+        member: &Membership,
+        cat: &Category,
     ) -> impl Iterator<Item = (&'a str, &'s CodedSegment<'a>)> + 's {
-        self.segments
-            .iter()
-            .filter(move |(_, s)| s.codes.iter().any(|c| member.counts_for(cat, c)))
-            .map(|(id, s)| (*id, s))
+        let index = self.index(member);
+        let list: &'s [u32] = match cat.level {
+            Level::Code => index.by_code.get(cat.id.as_str()).map(Vec::as_slice),
+            Level::ActionLine => cat
+                .action_line
+                .and_then(|l| index.by_line.get(&l))
+                .map(Vec::as_slice),
+        }
+        .unwrap_or(&[]);
+        list.iter().map(move |&k| {
+            let (id, s) = &self.segments[k as usize];
+            (*id, s)
+        })
     }
 }
 
 /// Whether a category is one code or a whole action line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Code,
@@ -185,12 +234,25 @@ pub fn action_line_categories() -> Vec<Category> {
 
 /// Decides whether a code belongs to a category.
 pub struct Membership<'a> {
-    codebook: &'a Codebook,
+    /// Each code's action line (its own or the nearest ancestor's), looked
+    /// up once instead of walking the codebook for every segment.
+    line_of: HashMap<&'a str, Option<ActionLine>>,
 }
 
 impl<'a> Membership<'a> {
     pub fn new(codebook: &'a Codebook) -> Membership<'a> {
-        Membership { codebook }
+        Membership {
+            line_of: codebook
+                .codes
+                .iter()
+                .map(|c| (c.id.as_str(), codebook.action_line_of(&c.id)))
+                .collect(),
+        }
+    }
+
+    /// The action line a code counts for, if any.
+    pub fn line_of(&self, code: &str) -> Option<ActionLine> {
+        self.line_of.get(code).copied().flatten()
     }
 
     /// Whether `code` counts for `cat`: the code itself, or, for an
@@ -198,9 +260,7 @@ impl<'a> Membership<'a> {
     pub fn counts_for(&self, cat: &Category, code: &str) -> bool {
         match cat.level {
             Level::Code => cat.id == code,
-            Level::ActionLine => {
-                cat.action_line.is_some() && self.codebook.action_line_of(code) == cat.action_line
-            }
+            Level::ActionLine => cat.action_line.is_some() && self.line_of(code) == cat.action_line,
         }
     }
 }
@@ -210,13 +270,14 @@ pub fn frequencies(
     cats: &[Category],
     coded: &CodedSegments,
     member: &Membership,
-    muni_of: &BTreeMap<&str, Option<&str>>,
+    muni_of: &HashMap<&str, Option<&str>>,
 ) -> Vec<Frequency> {
     cats.iter()
         .map(|cat| {
             let mut segs = 0;
-            let mut srcs = BTreeSet::new();
-            let mut munis = BTreeSet::new();
+            // only counted: hash sets
+            let mut srcs = std::collections::HashSet::new();
+            let mut munis = std::collections::HashSet::new();
             for (_, seg) in coded.matching(member, cat) {
                 let src = seg.source;
                 segs += 1;
@@ -250,11 +311,11 @@ pub fn crosstab_municipalities(
     columns: &[String],
     group: impl Fn(&Municipality) -> String,
 ) -> CrossTab {
-    let by_code: BTreeMap<&str, &Municipality> = municipalities
+    let by_code: HashMap<&str, &Municipality> = municipalities
         .iter()
         .map(|m| (m.code.as_str(), m))
         .collect();
-    let muni_of: BTreeMap<&str, &Municipality> = sources
+    let muni_of: HashMap<&str, &Municipality> = sources
         .iter()
         .filter_map(|s| Some((s.id.as_str(), *by_code.get(s.municipality.as_deref()?)?)))
         .collect();
@@ -318,7 +379,7 @@ pub fn crosstab_segments_by_municipality(
     sources: &[Source],
     municipalities: &[Municipality],
 ) -> CrossTab {
-    let muni_of: BTreeMap<&str, &str> = sources
+    let muni_of: HashMap<&str, &str> = sources
         .iter()
         .filter_map(|s| Some((s.id.as_str(), s.municipality.as_deref()?)))
         .collect();
@@ -327,15 +388,17 @@ pub fn crosstab_segments_by_municipality(
         .iter()
         .filter(|m| present.contains(m.code.as_str()))
         .collect();
+    // the first column of each municipality code, as a linear search gave
+    let mut column_of: HashMap<&str, usize> = HashMap::new();
+    for (i, c) in columns.iter().enumerate() {
+        column_of.entry(c.code.as_str()).or_insert(i);
+    }
     let mut counts = Vec::new();
     for cat in cats {
         let mut row = vec![0; columns.len()];
         for (_, seg) in coded.matching(member, cat) {
             let src = seg.source;
-            if let Some(i) = muni_of
-                .get(src)
-                .and_then(|m| columns.iter().position(|c| c.code == *m))
-            {
+            if let Some(&i) = muni_of.get(src).and_then(|m| column_of.get(m)) {
                 row[i] += 1;
             }
         }
@@ -371,17 +434,29 @@ pub fn crosstab_segments_by_municipality(
 
 /// Co-occurrence of categories on segments.
 pub fn cooccurrence(cats: &[Category], coded: &CodedSegments, member: &Membership) -> Cooccurrence {
-    let sets: Vec<BTreeSet<&str>> = cats
-        .iter()
-        .map(|cat| coded.matching(member, cat).map(|(id, _)| id).collect())
-        .collect();
-    let totals: Vec<usize> = sets.iter().map(BTreeSet::len).collect();
+    // one pass over the segments: each adds one to every pair of the
+    // categories it counts for (n12 of i and j; the diagonal is the total)
     let mut counts = vec![vec![0; cats.len()]; cats.len()];
+    let mut hit: Vec<usize> = Vec::with_capacity(cats.len());
+    for seg in coded.iter() {
+        hit.clear();
+        hit.extend(
+            cats.iter()
+                .enumerate()
+                .filter(|(_, cat)| seg.codes.iter().any(|code| member.counts_for(cat, code)))
+                .map(|(k, _)| k),
+        );
+        for &i in &hit {
+            for &j in &hit {
+                counts[i][j] += 1;
+            }
+        }
+    }
+    let totals: Vec<usize> = (0..cats.len()).map(|i| counts[i][i]).collect();
     let mut c = vec![vec![None; cats.len()]; cats.len()];
     for i in 0..cats.len() {
         for j in 0..cats.len() {
-            let n12 = sets[i].intersection(&sets[j]).count();
-            counts[i][j] = n12;
+            let n12 = counts[i][j];
             let denom = totals[i] + totals[j] - n12;
             c[i][j] = (denom > 0).then(|| n12 as f64 / denom as f64);
         }
@@ -415,7 +490,13 @@ pub fn respondent_matrix(
     let codes: Vec<String> = codebook.codes.iter().map(|c| c.id.clone()).collect();
     let mut rows: Vec<RespondentRow> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut resp_of_source: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut resp_of_source: HashMap<&str, usize> = HashMap::new();
+    let code_index: HashMap<&str, usize> = codes
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(k, c)| (c.as_str(), k))
+        .collect();
     for s in sources {
         let key = respondent_of(s);
         let i = *index.entry(key.clone()).or_insert_with(|| {
@@ -429,10 +510,10 @@ pub fn respondent_matrix(
         });
         resp_of_source.insert(s.id.as_str(), i);
     }
-    for seg in coded.segments.values() {
+    for seg in coded.iter() {
         if let Some(&i) = resp_of_source.get(seg.source) {
             for code in &seg.codes {
-                if let Some(k) = codes.iter().position(|c| c == code) {
+                if let Some(&k) = code_index.get(code) {
                     rows[i].values[k] = 1;
                 }
             }
@@ -462,13 +543,15 @@ pub fn quotes(
     municipalities: &[Municipality],
     per_category: usize,
 ) -> Vec<Quotes> {
-    let by_id: BTreeMap<&str, &Source> = sources.iter().map(|s| (s.id.as_str(), s)).collect();
-    let order: BTreeMap<&str, usize> = sources
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i))
-        .collect();
-    let names: BTreeMap<&str, &str> = municipalities
+    // lookups only: hash maps (the order comes from `order`)
+    let mut by_id: HashMap<&str, &Source> = HashMap::new();
+    let mut order: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in sources.iter().enumerate() {
+        // the last source of an id wins, as collecting into a map did
+        by_id.insert(s.id.as_str(), s);
+        order.insert(s.id.as_str(), i);
+    }
+    let names: HashMap<&str, &str> = municipalities
         .iter()
         .map(|m| (m.code.as_str(), m.name.as_str()))
         .collect();
@@ -477,7 +560,7 @@ pub fn quotes(
     cats.iter()
         .map(|cat| {
             let mut hits: Vec<(&str, &CodedSegment)> = coded.matching(member, cat).collect();
-            hits.sort_by_key(|(id, seg)| {
+            hits.sort_by_cached_key(|(id, seg)| {
                 (
                     order.get(seg.source).copied().unwrap_or(usize::MAX),
                     seg.span.start,
@@ -489,10 +572,15 @@ pub fn quotes(
             // first one per municipality, then fill up
             for pass in 0..2 {
                 for (id, seg) in &hits {
-                    if picked.len() >= per_category || picked.iter().any(|(p, _)| p == id) {
+                    if picked.len() >= per_category {
+                        break;
+                    }
+                    if picked.iter().any(|(p, _)| p == id) {
                         continue;
                     }
-                    let muni = by_id.get(seg.source).and_then(|s| s.municipality.clone());
+                    let muni = by_id
+                        .get(seg.source)
+                        .and_then(|s| s.municipality.as_deref());
                     if pass == 0 && !used_munis.insert(muni) {
                         continue;
                     }

@@ -66,17 +66,17 @@ pub fn prepare_project(project: Project, progress: &dyn Progress) -> Result<Prep
 }
 
 /// Writes the pseudonym mapping of a prepared project (when pseudonyms
-/// were handed out), then `files`. Callers have built every file before,
-/// so a failing step leaves the mapping and the output as they were.
-pub(crate) fn write_with_mapping<B: AsRef<[u8]>>(
+/// were handed out), then renames the `staged` output into place. Callers
+/// have rendered every file before, so a failing step leaves the mapping
+/// and the output as they were.
+pub(crate) fn write_with_mapping(
     p: &Prepared,
-    files: &[(std::path::PathBuf, B)],
-) -> Result<()> {
+    staged: output::Staged,
+) -> Result<Vec<std::path::PathBuf>> {
     if !p.inputs.pseudonyms.is_empty() {
         let path = p.inputs.pseudonym_mapping.clone();
         let bytes = pokeval_ingest::privacy::mapping_csv(&path, &p.inputs.pseudonyms)?;
-        output::write_all(&[(path, bytes)])?;
+        output::write_atomic(&path, &bytes)?;
     }
-    output::write_all(files)?;
-    Ok(())
+    Ok(staged.commit()?)
 }

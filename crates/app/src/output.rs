@@ -1,52 +1,102 @@
 //! Writing outputs without leaving half-written files: everything is
-//! rendered in memory first, then each file goes to a temporary file in
-//! its folder and is renamed into place.
+//! rendered first (in memory, or streamed to a temporary file in its
+//! folder), then each file is renamed into place.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use pokeval_model::{Error, Result};
 
+/// Output files being written: each goes to a temporary file beside its
+/// target, and [`Staged::commit`] renames them all into place. Dropped
+/// without a commit (a later step failed), the temporary files are
+/// removed and the targets stay as they were. Large outputs (the analysis
+/// JSON) are streamed to their temporary file instead of being built in
+/// memory.
+#[derive(Default)]
+pub struct Staged {
+    files: Vec<(PathBuf, tempfile::NamedTempFile)>,
+}
+
+impl Staged {
+    /// Stages `contents` for `path`.
+    pub fn bytes(&mut self, path: &Path, contents: &[u8]) -> Result<()> {
+        self.with_writer(path, |w| w.write_all(contents))
+    }
+
+    /// Stages what `write` writes for `path` (buffered).
+    pub fn with_writer(
+        &mut self,
+        path: &Path,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| Error::Write {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
+        let werr = |e: std::io::Error| Error::Write {
+            path: path.to_path_buf(),
+            source: e,
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".pokeval-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(werr)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp);
+        write(&mut w).map_err(werr)?;
+        let tmp = w.into_inner().map_err(|e| werr(e.into_error()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // temporary files are private; outputs are ordinary files
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .map_err(werr)?;
+        }
+        tmp.as_file().sync_all().map_err(werr)?;
+        self.files.push((path.to_path_buf(), tmp));
+        Ok(())
+    }
+
+    /// The files staged so far.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.files.iter().map(|(p, _)| p.clone()).collect()
+    }
+
+    /// Renames every staged file into place, in the order staged.
+    pub fn commit(self) -> Result<Vec<PathBuf>> {
+        let mut done = Vec::with_capacity(self.files.len());
+        for (path, tmp) in self.files {
+            tmp.persist(&path).map_err(|e| Error::Write {
+                path: path.clone(),
+                source: e.error,
+            })?;
+            done.push(path);
+        }
+        Ok(done)
+    }
+}
+
 /// Writes `contents` to `path` atomically (temporary file + rename).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::Write {
-        path: dir.to_path_buf(),
-        source: e,
-    })?;
-    let werr = |e: std::io::Error| Error::Write {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".pokeval-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(werr)?;
-    tmp.write_all(contents).map_err(werr)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // temporary files are private; outputs are ordinary files
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(werr)?;
-    }
-    tmp.as_file().sync_all().map_err(werr)?;
-    tmp.persist(path).map_err(|e| werr(e.error))?;
-    Ok(())
+    let mut staged = Staged::default();
+    staged.bytes(path, contents)?;
+    staged.commit().map(drop)
 }
 
 /// Writes several files, each atomically. Callers build every file's
 /// contents before calling, so a failing step never leaves a partial set.
 pub fn write_all<B: AsRef<[u8]>>(files: &[(PathBuf, B)]) -> Result<()> {
+    let mut staged = Staged::default();
     for (path, contents) in files {
-        write_atomic(path, contents.as_ref())?;
+        staged.bytes(path, contents.as_ref())?;
     }
-    Ok(())
+    staged.commit().map(drop)
 }
 
 /// Removes a file left by an earlier run, if it is there.

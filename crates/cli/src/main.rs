@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -46,6 +46,10 @@ enum Command {
         /// Show no progress, only the summary and errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Print how long each step took and the peak memory (to stderr),
+        /// for finding where a large build spends its time.
+        #[arg(long)]
+        timings: bool,
     },
     /// Export the coded project for other tools.
     ///
@@ -183,6 +187,8 @@ fn parse_wave(s: &str) -> Result<u16, String> {
 struct Spinner {
     bar: ProgressBar,
     mode: std::cell::Cell<Mode>,
+    /// Each step's message and start, when `--timings` asks for them.
+    timings: Option<std::cell::RefCell<Vec<(String, Instant)>>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -223,8 +229,40 @@ impl Spinner {
     }
 }
 
+impl Spinner {
+    /// Prints each step's duration and the peak memory to stderr.
+    fn print_timings(&self) {
+        let Some(steps) = &self.timings else { return };
+        let steps = steps.borrow();
+        let end = Instant::now();
+        eprintln!("timings (seconds):");
+        for (i, (message, start)) in steps.iter().enumerate() {
+            let next = steps.get(i + 1).map_or(end, |s| s.1);
+            eprintln!("{:9.3}  {message}", (next - *start).as_secs_f64());
+        }
+        if let Some(first) = steps.first() {
+            eprintln!("{:9.3}  total", (end - first.1).as_secs_f64());
+        }
+        // Linux reports the peak resident memory of this process.
+        let peak = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.split_whitespace().next())
+                    .and_then(|v| v.parse::<u64>().ok())
+            });
+        if let Some(kb) = peak {
+            eprintln!("peak memory: {} MB", kb / 1024);
+        }
+    }
+}
+
 impl Progress for Spinner {
     fn step(&self, message: &str) {
+        if let Some(t) = &self.timings {
+            t.borrow_mut().push((message.to_string(), Instant::now()));
+        }
         self.style(Mode::Step);
         self.bar.set_message(message.to_string());
         self.bar.set_position(0);
@@ -241,6 +279,10 @@ impl Progress for Spinner {
 }
 
 fn spinner(quiet: bool) -> Spinner {
+    timed(quiet, false)
+}
+
+fn timed(quiet: bool, timings: bool) -> Spinner {
     let bar = if quiet {
         ProgressBar::hidden()
     } else {
@@ -251,6 +293,7 @@ fn spinner(quiet: bool) -> Spinner {
     let s = Spinner {
         bar,
         mode: std::cell::Cell::new(Mode::Items),
+        timings: timings.then(Default::default),
     };
     s.style(Mode::Step);
     s
@@ -273,11 +316,13 @@ fn run(cli: Cli) -> Result<(), String> {
             project,
             out,
             quiet,
+            timings,
         } => {
-            let progress = spinner(quiet);
+            let progress = timed(quiet, timings);
             let options = cmd::build::BuildOptions { output: out };
             let result = cmd::build::build(&project, &options, &progress);
             progress.bar.finish_and_clear();
+            progress.print_timings();
             let outcome = result.map_err(|e| e.to_string())?;
             print_summary(&outcome);
             Ok(())

@@ -71,26 +71,32 @@ impl Kind {
 
 /// The structured kinds in priority order: at one position the first kind
 /// that matches wins, as when each pattern ran over the text in turn.
+///
+/// Word boundaries are ASCII (`(?-u:\b)`) and digits `[0-9]`: a Unicode
+/// `\b` makes the regex engine leave its fast automaton for a slow one on
+/// any non-ASCII text (roughly 100x slower on Dutch text with "ë" or "ö").
+/// The difference only shows next to a non-ASCII letter ("é06-12345678"),
+/// where the ASCII rule masks and the Unicode rule would not.
 const STRUCTURED: [(Kind, &str); 5] = [
     (
         Kind::Email,
-        r"(?i:\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b)",
+        r"(?i:(?-u:\b)[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}(?-u:\b))",
     ),
     (
         Kind::Iban,
-        r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,3})?\b",
+        r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,3})?(?-u:\b)",
     ),
     (
         Kind::Phone,
-        r"(?:\+31|\b0031|\b0)[\s-]?(?:\(0\))?[\s-]?[1-9](?:[\s-]?\d){8}\b",
+        r"(?:\+31|(?-u:\b)0031|(?-u:\b)0)[\s-]?(?:\(0\))?[\s-]?[1-9](?:[\s-]?[0-9]){8}(?-u:\b)",
     ),
     (
         Kind::Bsn,
-        r"\b\d{9}\b|\b\d{4}\.\d{2}\.\d{3}\b|\b\d{3}\.\d{3}\.\d{3}\b",
+        r"(?-u:\b)[0-9]{9}(?-u:\b)|(?-u:\b)[0-9]{4}\.[0-9]{2}\.[0-9]{3}(?-u:\b)|(?-u:\b)[0-9]{3}\.[0-9]{3}\.[0-9]{3}(?-u:\b)",
     ),
     (
         Kind::Address,
-        r"\b[A-Z][a-zà-ÿ'’-]+(?:straat|weg|laan|plein|kade|gracht|dijk|singel|hof|pad|steeg|dreef|markt|park)\s+\d{1,4}(?:\s?[a-zA-Z])?\b|\b[1-9]\d{3}\s?(?:[A-RT-Z][A-Z]|S[BCE-RT-Z])\b(?:\s+\d{1,4}[a-z]?\b)?",
+        r"(?-u:\b)[A-Z][a-zà-ÿ'’-]+(?:straat|weg|laan|plein|kade|gracht|dijk|singel|hof|pad|steeg|dreef|markt|park)\s+[0-9]{1,4}(?:\s?[a-zA-Z])?(?-u:\b)|(?-u:\b)[1-9][0-9]{3}\s?(?:[A-RT-Z][A-Z]|S[BCE-RT-Z])(?-u:\b)(?:\s+[0-9]{1,4}[a-z]?(?-u:\b))?",
     ),
 ];
 
@@ -338,8 +344,8 @@ impl Pseudonymiser {
         by_kind.sort_by_key(|&&(k, s, _)| (k, s));
         for &&(k, s, e) in &by_kind {
             let original = &inter[s..e];
-            if !index.contains_key(&(k, original)) {
-                index.insert((k, original), items.len());
+            if let std::collections::hash_map::Entry::Vacant(e) = index.entry((k, original)) {
+                e.insert(items.len());
                 items.push((k, original.to_string()));
             }
         }

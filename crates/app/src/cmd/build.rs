@@ -11,8 +11,8 @@ use pokeval_model::resolve::review_csv;
 use pokeval_model::{Progress, Resolver};
 use pokeval_report::ReportSources;
 
-use crate::error::{Error, Result};
-use crate::output::remove_stale;
+use crate::error::Result;
+use crate::output::{remove_stale, Staged};
 
 /// The report file name in the output folder.
 pub const HTML_FILE: &str = "rapport.html";
@@ -39,38 +39,44 @@ pub struct BuildOutcome {
     pub files: Vec<PathBuf>,
 }
 
-/// A report rendered in memory, with what it was made from.
+/// A report rendered in memory, with what it was made from. The analysis
+/// JSON is not in memory: [`build`] streams it to its file.
 pub struct Rendered {
     pub prepared: Prepared,
     pub html: String,
-    pub json: String,
     /// The PDF, when asked for.
     pub pdf: Option<Vec<u8>>,
 }
 
-/// Runs the pipeline up to the rendered HTML, analysis JSON and (with
-/// `with_pdf`) PDF. Writes nothing.
+/// Runs the pipeline up to the rendered HTML and (with `with_pdf`) PDF.
+/// Writes nothing.
 pub fn render(project: Project, progress: &dyn Progress, with_pdf: bool) -> Result<Rendered> {
     let prepared = crate::prepare_project(project, progress)?;
+    let (html, pdf) = render_prepared(&prepared, progress, with_pdf)?;
+    Ok(Rendered {
+        prepared,
+        html,
+        pdf,
+    })
+}
+
+/// The report of a prepared project: reads the report sources again and
+/// renders the HTML and (with `with_pdf`) the PDF. The preview calls this
+/// alone after an edit to a chapter.
+pub fn render_prepared(
+    prepared: &Prepared,
+    progress: &dyn Progress,
+    with_pdf: bool,
+) -> Result<(String, Option<Vec<u8>>)> {
     progress.step("reading report sources");
-    let sources = report_sources(&prepared)?;
+    let sources = report_sources(prepared)?;
     progress.step(if with_pdf {
         "rendering the report (HTML and PDF)"
     } else {
         "rendering the report"
     });
     let rendered = pokeval_report::render(&sources, &prepared.analysis, with_pdf)?;
-    let json = serde_json::to_string_pretty(&prepared.analysis).map_err(|e| {
-        Error::Report(pokeval_report::Error::Template(format!(
-            "cannot serialise the analysis: {e}"
-        )))
-    })?;
-    Ok(Rendered {
-        prepared,
-        html: rendered.html,
-        json,
-        pdf: rendered.pdf,
-    })
+    Ok((rendered.html, rendered.pdf))
 }
 
 /// The project's report sources, with each story page's `gemeente`
@@ -113,33 +119,32 @@ pub fn build(
     let Rendered {
         prepared,
         html,
-        json,
         pdf,
     } = render(project, progress, true)?;
     let analysis = &prepared.analysis;
-    let pdf = pdf.unwrap_or_default();
-    let mut files: Vec<(PathBuf, &[u8])> = vec![
-        (output_dir.join(HTML_FILE), html.as_bytes()),
-        (output_dir.join(PDF_FILE), &pdf),
-        (output_dir.join(JSON_FILE), json.as_bytes()),
-    ];
+    progress.step("writing the output");
+    let mut staged = Staged::default();
+    staged.bytes(&output_dir.join(HTML_FILE), html.as_bytes())?;
+    staged.bytes(&output_dir.join(PDF_FILE), &pdf.unwrap_or_default())?;
+    staged.with_writer(&output_dir.join(JSON_FILE), |w| {
+        serde_json::to_writer_pretty(w, analysis).map_err(std::io::Error::other)
+    })?;
     // Municipality names that were matched fuzzily or could not be placed,
     // for the user to settle in the mapping file.
     let review_path = output_dir.join(REVIEW_FILE);
-    let review = review_csv(&analysis.municipality_review, &review_path)?;
     if !analysis.municipality_review.is_empty() {
-        files.push((review_path.clone(), &review));
+        let review = review_csv(&analysis.municipality_review, &review_path)?;
+        staged.bytes(&review_path, &review)?;
     }
-    progress.step("writing the output");
-    crate::write_with_mapping(&prepared, &files)?;
-    if analysis.municipality_review.is_empty() {
+    let files = crate::write_with_mapping(&prepared, staged)?;
+    if prepared.analysis.municipality_review.is_empty() {
         remove_stale(&review_path)?;
     }
     let Prepared {
         project, analysis, ..
     } = prepared;
     Ok(BuildOutcome {
-        files: files.into_iter().map(|(p, _)| p).collect(),
+        files,
         project,
         analysis,
         output_dir,

@@ -28,7 +28,9 @@ pub fn export(
 /// Builds the export of a prepared project in memory, then writes the
 /// pseudonym mapping and the export files; returns the export files.
 pub fn write_export(prepared: &Prepared, format: Format, out: &Path) -> Result<Vec<PathBuf>> {
-    let files = pokeval_exchange::export(prepared, format, out)?;
-    crate::write_with_mapping(prepared, &files)?;
-    Ok(files.into_iter().map(|(p, _)| p).collect())
+    let mut staged = crate::output::Staged::default();
+    for (path, bytes) in pokeval_exchange::export(prepared, format, out)? {
+        staged.bytes(&path, &bytes)?;
+    }
+    crate::write_with_mapping(prepared, staged)
 }
