@@ -116,38 +116,8 @@ const LAST: &[&str] = &[
     "Modelaar",
 ];
 
-const OPEN_WORDS: &[&str] = &[
-    "de",
-    "het",
-    "een",
-    "wijkteam",
-    "schuldhulp",
-    "gemeente",
-    "inwoners",
-    "met",
-    "voor",
-    "sociaal",
-    "raadslieden",
-    "bestaanszekerheid",
-    "en",
-    "in",
-    "vroegsignalering",
-    "loket",
-    "bereikbaar",
-    "ondersteuning",
-    "toeslagen",
-    "bezwaar",
-    "we",
-    "hebben",
-    "extra",
-    "capaciteit",
-    "ingezet",
-    "samenwerking",
-    "juridisch",
-    "advies",
-    "coördinatie",
-    "spreekuur",
-];
+/// Words of open answers, the survey benchmark's list.
+const OPEN_WORDS: &str = include_str!("../../survey/benches/open_words.txt");
 
 fn register(repo: &Path) -> (PathBuf, Vec<String>, bool) {
     let shared = std::env::var_os("POKEVAL_SHARED_DATA")
@@ -195,6 +165,7 @@ fn survey(
         .map_or(example.len(), |(i, _)| i + 1);
     w.write_all(&example.as_bytes()[..header_end])?;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let words: Vec<&str> = OPEN_WORDS.split_whitespace().collect();
     let mut line = String::with_capacity(1024);
     for r in 0..rows {
         line.clear();
@@ -233,7 +204,7 @@ fn survey(
                 if k > 0 {
                     text.push(' ');
                 }
-                text.push_str(rng.pick(OPEN_WORDS));
+                text.push_str(rng.pick(&words));
             }
             match rng.below(60) {
                 0 => {

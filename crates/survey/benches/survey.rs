@@ -41,40 +41,8 @@ const MULTI_OPTIONS: usize = 5;
 const NUMERIC: usize = 6;
 const OPEN: usize = 6;
 
-const WORDS: &[&str] = &[
-    "de",
-    "het",
-    "een",
-    "wijkteam",
-    "schuldhulp",
-    "gemeente",
-    "inwoners",
-    "met",
-    "voor",
-    "sociaal",
-    "raadslieden",
-    "bestaanszekerheid",
-    "en",
-    "in",
-    "vroegsignalering",
-    "loket",
-    "bereikbaar",
-    "ondersteuning",
-    "toeslagen",
-    "bezwaar",
-    "we",
-    "hebben",
-    "extra",
-    "capaciteit",
-    "ingezet",
-    "samenwerking",
-    "juridisch",
-    "advies",
-    "überhaupt",
-    "coördinatie",
-    "financiën",
-    "spreekuur",
-];
+/// Words of open answers, one per line (shared with the scale benchmark).
+const WORDS_TEXT: &str = include_str!("open_words.txt");
 
 /// The register's names as respondents type them: exact, lower case,
 /// "gemeente X", aliases and a few typos.
@@ -203,6 +171,7 @@ fn generate(dir: &Path, rows: usize) -> std::io::Result<(PathBuf, PathBuf)> {
             .join(",")
     )?;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let words: Vec<&str> = WORDS_TEXT.split_whitespace().collect();
     let mut line = String::with_capacity(4096);
     for r in 0..rows {
         line.clear();
@@ -240,7 +209,7 @@ fn generate(dir: &Path, rows: usize) -> std::io::Result<(PathBuf, PathBuf)> {
                 if k > 0 {
                     text.push(' ');
                 }
-                text.push_str(WORDS[rng.below(WORDS.len())]);
+                text.push_str(words[rng.below(words.len())]);
                 if k % 9 == 8 {
                     text.push(',');
                 }
