@@ -363,12 +363,15 @@ pub fn rule_quality(
 ) -> Option<RuleQuality> {
     let cov = Coverage::new(manual);
     let covered = cov.covered.get(gold)?;
+    // only the sources the gold coder covered are judged
     let text_of: HashMap<&str, &str> = sources
         .iter()
+        .filter(|s| covered.contains(s.id.as_str()))
         .map(|s| (s.id.as_str(), s.text.as_str()))
         .collect();
     let ruled: BTreeSet<(&str, &str)> = rules
         .iter()
+        .filter(|c| covered.contains(c.source.as_str()))
         .map(|c| (c.code.as_str(), c.segment.as_str()))
         .collect();
     let units: Vec<&Segment> = segments

@@ -422,7 +422,16 @@ pub fn funds_summary(funds: &FundsTable) -> FundsSummary {
 fn survey_frequencies(inputs: &Inputs) -> Result<Vec<QuestionFrequencies>> {
     let mut out = Vec::new();
     for survey in &inputs.surveys {
-        let by_key = survey.data.value_counts()?;
+        // open and municipality questions are not counted per value
+        let counted = |q: &str| {
+            survey
+                .instrument
+                .questions
+                .iter()
+                .find(|x| x.id == q)
+                .is_some_and(|x| !matches!(x.kind, QuestionType::Open | QuestionType::Municipality))
+        };
+        let by_key = survey.data.value_counts(counted)?;
         let mean_of = survey.data.means()?;
         for q in &survey.instrument.questions {
             if matches!(q.kind, QuestionType::Open | QuestionType::Municipality) {
@@ -499,7 +508,15 @@ fn voucher_summary(inputs: &Inputs) -> VoucherSummary {
 fn survey_by_size_class(inputs: &Inputs) -> Result<Vec<QuestionBySize>> {
     let mut out = Vec::new();
     for survey in &inputs.surveys {
-        let cells = survey.data.value_counts_by(|m| {
+        let single_or_likert = |q: &str| {
+            survey
+                .instrument
+                .questions
+                .iter()
+                .find(|x| x.id == q)
+                .is_some_and(|x| matches!(x.kind, QuestionType::Single | QuestionType::Likert))
+        };
+        let cells = survey.data.value_counts_by(single_or_likert, |m| {
             inputs
                 .register
                 .get(m)

@@ -109,8 +109,13 @@ impl Responses {
         Ok(out.into_iter())
     }
 
-    /// Answers per (question, value), counted with polars.
-    pub fn value_counts(&self) -> Result<BTreeMap<(String, String), usize>> {
+    /// Answers per (question, value), counted with polars, for the
+    /// questions `keep` accepts (closed questions, say: an open question
+    /// has as many values as answers).
+    pub fn value_counts(
+        &self,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<BTreeMap<(String, String), usize>> {
         let err = self.err("counts per value");
         let counts = self
             .long
@@ -130,7 +135,9 @@ impl Responses {
         let mut by_key = BTreeMap::new();
         for i in 0..counts.height() {
             if let (Some(q), Some(v), Some(n)) = (q_col.get(i), v_col.get(i), n_col.get(i)) {
-                by_key.insert((q.to_string(), v.to_string()), n as usize);
+                if keep(q) {
+                    by_key.insert((q.to_string(), v.to_string()), n as usize);
+                }
             }
         }
         Ok(by_key)
@@ -158,11 +165,13 @@ impl Responses {
             .collect())
     }
 
-    /// Answers per (question, group, value), where `group_of` puts a
-    /// municipality code in a group (a size class, say); answers without
-    /// a municipality or a group are not counted.
+    /// Answers per (question, group, value) for the questions `keep`
+    /// accepts, where `group_of` puts a municipality code in a group (a
+    /// size class, say); answers without a municipality or a group are not
+    /// counted.
     pub fn value_counts_by(
         &self,
+        keep: impl Fn(&str) -> bool,
         group_of: impl Fn(&str) -> Option<u32>,
     ) -> Result<BTreeMap<(String, u32, String), usize>> {
         let err = self.err("counts per group");
@@ -194,7 +203,9 @@ impl Responses {
         let mut cells = BTreeMap::new();
         for i in 0..with_group.height() {
             if let (Some(q), Some(g), Some(v), Some(n)) = (q.get(i), g.get(i), v.get(i), n.get(i)) {
-                cells.insert((q.to_string(), g, v.to_string()), n as usize);
+                if keep(q) {
+                    cells.insert((q.to_string(), g, v.to_string()), n as usize);
+                }
             }
         }
         Ok(cells)
