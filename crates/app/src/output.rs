@@ -109,3 +109,63 @@ pub fn remove_stale(path: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    }
+
+    #[test]
+    fn staged_files_appear_only_on_commit_and_vanish_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("analyse.json");
+        std::fs::write(&old, "oud").unwrap();
+
+        // dropped without a commit: the target keeps its content, no temporary file stays
+        {
+            let mut s = Staged::default();
+            s.bytes(&old, b"nieuw").unwrap();
+            s.with_writer(&dir.path().join("rapport.html"), |w| w.write_all(b"<html>"))
+                .unwrap();
+            assert_eq!(
+                names(dir.path()).len(),
+                3,
+                "two temporary files beside the old one"
+            );
+        }
+        assert_eq!(names(dir.path()), vec!["analyse.json"]);
+        assert_eq!(std::fs::read_to_string(&old).unwrap(), "oud");
+
+        // committed: both are in place, nothing else
+        let mut s = Staged::default();
+        s.bytes(&old, b"nieuw").unwrap();
+        s.with_writer(&dir.path().join("rapport.html"), |w| w.write_all(b"<html>"))
+            .unwrap();
+        let done = s.commit().unwrap();
+        assert_eq!(done.len(), 2);
+        assert_eq!(names(dir.path()), vec!["analyse.json", "rapport.html"]);
+        assert_eq!(std::fs::read_to_string(&old).unwrap(), "nieuw");
+    }
+
+    #[test]
+    fn a_failing_writer_stages_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Staged::default();
+        let err = s
+            .with_writer(&dir.path().join("analyse.json"), |_| {
+                Err(std::io::Error::other("serialisation failed"))
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("analyse.json"), "{err}");
+        drop(s);
+        assert!(names(dir.path()).is_empty());
+    }
+}
