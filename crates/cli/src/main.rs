@@ -209,12 +209,19 @@ impl Spinner {
                 "{spinner} [{elapsed}] {msg} {bytes} of {total_bytes} ({bytes_per_sec}, {eta} left)"
             }
             Mode::Items => {
-                "{spinner} [{elapsed}] {msg} {human_pos} of {human_len} ({per_sec}, {eta} left)"
+                "{spinner} [{elapsed}] {msg} {human_pos} of {human_len} ({rate}, {eta} left)"
             }
         };
         self.bar.set_style(
             ProgressStyle::with_template(template)
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                .unwrap_or_else(|_| ProgressStyle::default_spinner())
+                // whole items per second ("{per_sec}" prints four decimals)
+                .with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0}/s", state.per_sec());
+                    },
+                ),
         );
         self.mode.set(mode);
     }
