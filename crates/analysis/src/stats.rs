@@ -423,18 +423,17 @@ fn survey_frequencies(inputs: &Inputs) -> Result<Vec<QuestionFrequencies>> {
     let mut out = Vec::new();
     for survey in &inputs.surveys {
         // open and municipality questions are not counted per value
-        let counted = |q: &str| {
+        let counted =
+            |kind: QuestionType| !matches!(kind, QuestionType::Open | QuestionType::Municipality);
+        let by_key = survey.data.value_counts(|q| {
             survey
                 .instrument
-                .questions
-                .iter()
-                .find(|x| x.id == q)
-                .is_some_and(|x| !matches!(x.kind, QuestionType::Open | QuestionType::Municipality))
-        };
-        let by_key = survey.data.value_counts(counted)?;
+                .question(q)
+                .is_some_and(|x| counted(x.kind))
+        })?;
         let mean_of = survey.data.means()?;
         for q in &survey.instrument.questions {
-            if matches!(q.kind, QuestionType::Open | QuestionType::Municipality) {
+            if !counted(q.kind) {
                 continue;
             }
             let options: Vec<OptionCount> = q
@@ -511,9 +510,7 @@ fn survey_by_size_class(inputs: &Inputs) -> Result<Vec<QuestionBySize>> {
         let single_or_likert = |q: &str| {
             survey
                 .instrument
-                .questions
-                .iter()
-                .find(|x| x.id == q)
+                .question(q)
                 .is_some_and(|x| matches!(x.kind, QuestionType::Single | QuestionType::Likert))
         };
         let cells = survey.data.value_counts_by(single_or_likert, |m| {
