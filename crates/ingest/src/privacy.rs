@@ -323,27 +323,29 @@ impl Pseudonymiser {
     /// Finds the personal data in `text`; `None` when there is none.
     pub fn scan(&self, text: &str) -> Option<Scan> {
         let names = self.name_spans(text);
-        if names.is_empty() && structured_matches(text).is_empty() {
-            return None;
-        }
         // names first: the structured patterns run on the text with the
-        // names already taken out
-        let mut inter = String::with_capacity(text.len());
+        // names already taken out (without names, on the text itself)
+        let (inter, marks, structured) = if names.is_empty() {
+            let structured = structured_matches(text);
+            if structured.is_empty() {
+                return None;
+            }
+            (text.to_string(), Vec::new(), structured)
+        } else {
+            let mut inter = String::with_capacity(text.len());
+            let mut marks: Vec<(usize, usize)> = Vec::with_capacity(names.len());
+            let mut last = 0;
+            for &(s, e, id) in &names {
+                inter.push_str(&text[last..s]);
+                marks.push((inter.len(), id));
+                inter.push(NAME_MARK);
+                last = e;
+            }
+            inter.push_str(&text[last..]);
+            let structured = structured_matches(&inter);
+            (inter, marks, structured)
+        };
         let mut parts = Vec::new();
-        let mut marks: Vec<(usize, usize)> = Vec::with_capacity(names.len());
-        let mut last = 0;
-        for &(s, e, id) in &names {
-            inter.push_str(&text[last..s]);
-            marks.push((inter.len(), id));
-            inter.push(NAME_MARK);
-            last = e;
-        }
-        inter.push_str(&text[last..]);
-
-        let structured = structured_matches(&inter);
-        if names.is_empty() && structured.is_empty() {
-            return None;
-        }
         // numbering order: names by rank, then kinds in priority order,
         // each in text order
         let mut items: Vec<(Kind, String)> = Vec::new();
