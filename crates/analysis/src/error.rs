@@ -22,6 +22,15 @@ pub enum Error {
 
     #[error("cannot compute {what}: {message}")]
     Table { what: String, message: String },
+
+    /// Waves that cannot be compared: an earlier wave of the same or a
+    /// later year, or instruments whose question ids or types disagree.
+    #[error("{}, {field}: {message}", path.display())]
+    Comparison {
+        path: PathBuf,
+        field: String,
+        message: String,
+    },
 }
 
 impl Error {

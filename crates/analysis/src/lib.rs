@@ -22,6 +22,7 @@ pub mod manual;
 pub mod segment;
 pub mod stats;
 pub mod tables;
+pub mod waves;
 
 pub use autocode::{Coding, Origin};
 pub use codebook::Codebook;
@@ -38,4 +39,7 @@ pub struct Prepared {
     pub codebook: Codebook,
     pub inputs: Inputs,
     pub analysis: Analysis,
+    /// The earlier waves the project compares with (`[comparison]`),
+    /// oldest first, each prepared on its own (without comparisons).
+    pub earlier: Vec<Prepared>,
 }

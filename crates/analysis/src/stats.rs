@@ -68,6 +68,13 @@ pub struct Analysis {
     pub vouchers_by_province: Vec<ProvinceVouchers>,
     /// POK-middelen via the algemene uitkering per municipality.
     pub funds_per_municipality: Option<MunicipalFunds>,
+    /// Peers each municipality can learn from (`waves::learning_matches`).
+    pub learning: Vec<crate::waves::LearningMatch>,
+    /// This wave against the earlier waves the project names
+    /// (`[comparison]`); set by the application layer, which prepares
+    /// those waves too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<crate::waves::Comparison>,
     /// The municipality register, for names, provinces and size classes.
     pub municipalities: Vec<Municipality>,
     /// Municipality outlines for the map (not written to analyse.json).
@@ -327,6 +334,13 @@ pub fn analyse(
         response_by_size_class: response_by_size_class(inputs),
         vouchers_by_province: vouchers_by_province(inputs),
         funds_per_municipality: funds_per_municipality(inputs),
+        learning: crate::waves::learning_matches(
+            &coded,
+            &member,
+            &inputs.sources,
+            &inputs.register,
+        ),
+        comparison: None,
         project: project.to_string(),
         wave,
         inputs: inputs_summary,

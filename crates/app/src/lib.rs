@@ -28,7 +28,7 @@ pub mod output;
 
 use std::path::Path;
 
-use pokeval_analysis::{analyse, Codebook, Prepared};
+use pokeval_analysis::{analyse, waves, Codebook, Prepared};
 use pokeval_ingest::project::Project;
 use pokeval_model::Progress;
 
@@ -43,8 +43,50 @@ pub fn prepare(path: &Path, progress: &dyn Progress) -> Result<Prepared> {
     prepare_project(Project::load(path)?, progress)
 }
 
-/// [`prepare`] for a project already loaded.
+/// [`prepare`] for a project already loaded. A project that names earlier
+/// waves (`[comparison] earlier`) has them loaded, read, coded and
+/// analysed too (each on its own: an earlier wave's own comparison is not
+/// followed), checked against this wave (`waves::check_waves`) and
+/// compared with it into `analysis.comparison`.
 pub fn prepare_project(project: Project, progress: &dyn Progress) -> Result<Prepared> {
+    let earlier_paths = project
+        .config
+        .comparison
+        .as_ref()
+        .map(|c| c.earlier.clone())
+        .unwrap_or_default();
+    let mut earlier = Vec::new();
+    for path in &earlier_paths {
+        progress.step(&format!(
+            "reading the earlier wave {}",
+            project.display_path(path)
+        ));
+        let e = Project::load(path)?;
+        earlier.push(prepare_one(e, progress)?);
+    }
+    let mut prepared = prepare_one(project, progress)?;
+    if earlier_paths.is_empty() {
+        return Ok(prepared);
+    }
+    progress.step("comparing the waves");
+    earlier.sort_by_key(|p| p.project.config.wave);
+    waves::check_waves(&prepared, &earlier)?;
+    let cfg = &prepared.project.config;
+    let resolver = pokeval_model::Resolver::with_files(
+        &prepared.inputs.register,
+        cfg.wave.year(),
+        cfg.register.mergers.as_deref(),
+        cfg.register.mapping.as_deref(),
+    )?;
+    let successor = |code: &str| resolver.accept_exact(code).map(|m| m.code.clone());
+    let comparison = waves::compare(&prepared, &earlier, &successor)?;
+    prepared.analysis.comparison = Some(comparison);
+    prepared.earlier = earlier;
+    Ok(prepared)
+}
+
+/// One wave: codebook, inputs and analysis, without comparisons.
+fn prepare_one(project: Project, progress: &dyn Progress) -> Result<Prepared> {
     let codebook = match &project.config.codebook {
         Some(p) => Codebook::load(p)?,
         None => Codebook::default_codebook(),
@@ -62,6 +104,7 @@ pub fn prepare_project(project: Project, progress: &dyn Progress) -> Result<Prep
         codebook,
         inputs,
         analysis,
+        earlier: Vec::new(),
     })
 }
 
@@ -73,9 +116,17 @@ pub(crate) fn write_with_mapping(
     p: &Prepared,
     staged: output::Staged,
 ) -> Result<Vec<std::path::PathBuf>> {
-    if !p.inputs.pseudonyms.is_empty() {
-        let path = p.inputs.pseudonym_mapping.clone();
-        let bytes = pokeval_ingest::privacy::mapping_csv(&path, &p.inputs.pseudonyms)?;
+    // the earlier waves' mappings too: their pseudonyms appear in this
+    // wave's comparison (the same mapping building that wave writes)
+    let mut mappings = Vec::new();
+    for w in p.earlier.iter().chain(std::iter::once(p)) {
+        if !w.inputs.pseudonyms.is_empty() {
+            let path = w.inputs.pseudonym_mapping.clone();
+            let bytes = pokeval_ingest::privacy::mapping_csv(&path, &w.inputs.pseudonyms)?;
+            mappings.push((path, bytes));
+        }
+    }
+    for (path, bytes) in mappings {
         output::write_atomic(&path, &bytes)?;
     }
     Ok(staged.commit()?)

@@ -52,6 +52,20 @@ pub struct ProjectFile {
     /// Each municipality's share of the AU clusters, for money per municipality.
     #[serde(default)]
     pub allocation: Option<AllocationInput>,
+    /// The earlier waves this wave is compared with (`[comparison]`, or
+    /// `[vergelijking]` as the issue of the evaluation calls it).
+    #[serde(default, alias = "vergelijking")]
+    pub comparison: Option<ComparisonInput>,
+}
+
+/// The earlier waves of a multi-wave evaluation: their project folders
+/// (or project files), oldest first. Building this wave reads and codes
+/// their inputs too and compares them with this wave.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonInput {
+    #[serde(alias = "eerdere")]
+    pub earlier: Vec<PathBuf>,
 }
 
 /// The cluster-share table and the year to compute money per municipality for.
@@ -310,6 +324,17 @@ impl Project {
         if let Some(v) = &mut config.vouchers {
             v.path = abs(&v.path);
             check("vouchers.path", &v.path, false);
+        }
+        if let Some(c) = &mut config.comparison {
+            for (i, p) in c.earlier.iter_mut().enumerate() {
+                *p = abs(p);
+                let file = if p.is_dir() {
+                    p.join(PROJECT_FILE)
+                } else {
+                    p.clone()
+                };
+                check(&format!("comparison.earlier[{i}]"), &file, false);
+            }
         }
         if !missing.is_empty() {
             return Err(Error::invalid(

@@ -21,7 +21,12 @@
 //! `interview_municipalities`, `segments`, `codings`, `vouchers`,
 //! `voucher_amount`, `municipalities`, `funds_total` and
 //! `funds_difference` (both with `year="<year>"`), `action_line_segments`
-//! and `action_line_municipalities` (both with `line="<1-8>"`).
+//! and `action_line_municipalities` (both with `line="<1-8>"`), `waves`
+//! ("2024, 2025 en 2026"), `panel_all` and `panel_several` (municipalities
+//! that answered the survey in every wave, in two or more), and
+//! `learning_matches`.
+//!
+//! Comparisons of waves and learning matches: see [`crate::wave_blocks`].
 //!
 //! An unknown shortcode, name or argument is an error naming file and line.
 
@@ -113,11 +118,21 @@ fn take(args: &BTreeMap<String, String>, key: &str, allowed: &[&str]) -> Result<
 pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
     match sc.kind.as_str() {
         "table" => {
-            let name = take(&sc.args, "name", &["name", "question", "by", "level"])?;
+            let name = take(
+                &sc.args,
+                "name",
+                &["name", "question", "by", "level", "from", "gemeente"],
+            )?;
+            if let Some(t) = crate::wave_blocks::table(&name, &sc.args, a) {
+                return t.map(Block::Table);
+            }
             table(&name, &sc.args, a).map(Block::Table)
         }
         "chart" => {
-            let name = take(&sc.args, "name", &["name", "group", "level"])?;
+            let name = take(&sc.args, "name", &["name", "group", "level", "question"])?;
+            if let Some(c) = crate::wave_blocks::chart(&name, &sc.args, a) {
+                return c.map(Block::Chart);
+            }
             let chart = match name.as_str() {
                 "likert" => {
                     let group = sc.args.get("group").map(String::as_str);
@@ -148,7 +163,7 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
                 "vouchers_per_size_class" => charts::vouchers_per_size_class(&a.vouchers),
                 other => {
                     return Err(format!(
-                        "unknown chart '{other}' (charts: funds_per_year, codings_per_action_line, funds_per_1000, vouchers_per_size_class, likert, cooccurrence)"
+                        "unknown chart '{other}' (charts: funds_per_year, codings_per_action_line, funds_per_1000, vouchers_per_size_class, likert, cooccurrence, waves_survey, waves_codes)"
                     ))
                 }
             };
@@ -223,6 +238,9 @@ pub fn value(sc: &Shortcode, a: &Analysis) -> Result<String, String> {
             "€ {} miljoen",
             format_compact(a.funds.difference_from_planned[year_index()?])
         ),
+        "waves" | "panel_all" | "panel_several" | "learning_matches" => {
+            return crate::wave_blocks::value(&name, a)
+        }
         "action_line_segments" => n(line()?.segments),
         "action_line_municipalities" => n(line()?.municipalities),
         other => return Err(format!("unknown value '{other}'")),
@@ -481,7 +499,11 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                 note: None,
             })
         }
-        other => Err(format!("unknown table '{other}' (tables: {})", TABLES.join(", "))),
+        other => Err(format!(
+            "unknown table '{other}' (tables: {}, {})",
+            TABLES.join(", "),
+            crate::wave_blocks::TABLES.join(", ")
+        )),
     }
 }
 

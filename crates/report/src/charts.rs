@@ -757,3 +757,99 @@ fn tidy_svg_size(svg: String, w: u32, h: u32) -> String {
         format!("viewBox=\"0 0 {w} {h}\" aria-hidden=\"true\" focusable=\"false\" class=\"chart\"");
     svg.replacen(&fixed, &responsive, 1)
 }
+
+/// One series of [`grouped_bars`]: its legend label and a value per category.
+pub struct Series {
+    pub label: String,
+    pub values: Vec<f64>,
+}
+
+/// Grouped vertical bars: per category one bar per series (a wave, say),
+/// with value labels and a legend. Categories are labelled under the
+/// middle bar of their group.
+pub fn grouped_bars(
+    id: &str,
+    title: &str,
+    categories: &[String],
+    series: &[Series],
+    y_desc: &'static str,
+    value_label: &dyn Fn(f64) -> String,
+) -> Result<Chart> {
+    let k = series.len().max(1);
+    let slots = categories.len() * (k + 1);
+    if categories.is_empty() || slots < 2 {
+        return Err(Error::Chart(format!("nothing to draw for '{title}'")));
+    }
+    let top = series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .fold(0.0_f64, f64::max);
+    let y_max = (top * 1.35).ceil().max(1.0);
+    // x values 0..slots-1: per category k bars and one empty slot
+    let mut labels = vec![String::new(); slots];
+    for (c, name) in categories.iter().enumerate() {
+        labels[c * (k + 1) + (k - 1) / 2] = name.clone();
+    }
+    let frame = Frame {
+        x: 0..(slots as i32 - 2),
+        y_max,
+        y_desc,
+        x_desc: None,
+        legend: true,
+        labels,
+    };
+    let svg = frame.draw(|chart| {
+        for (si, s) in series.iter().enumerate() {
+            let color = PALETTE[si % PALETTE.len()];
+            let at = |c: usize| (c * (k + 1) + si) as i32;
+            chart
+                .draw_series(s.values.iter().enumerate().map(|(c, v)| {
+                    let mut r = Rectangle::new(
+                        [
+                            (SegmentValue::Exact(at(c)), 0.0),
+                            (SegmentValue::Exact(at(c) + 1), *v),
+                        ],
+                        color.filled(),
+                    );
+                    r.set_margin(0, 0, 1, 1);
+                    r
+                }))
+                .map_err(chart_err)?
+                .label(s.label.clone())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
+                });
+            // value labels only where they fit (the table and the text
+            // alternative carry every number)
+            if categories.len() * k <= 12 {
+                chart
+                    .draw_series(s.values.iter().enumerate().map(|(c, v)| {
+                        Text::new(
+                            value_label(*v),
+                            (SegmentValue::CenterOf(at(c)), *v + y_max * 0.06),
+                            (FONT, 14).into_font().color(&BLACK),
+                        )
+                    }))
+                    .map_err(chart_err)?;
+            }
+        }
+        Ok(())
+    })?;
+    let parts: Vec<String> = categories
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            let per: Vec<String> = series
+                .iter()
+                .map(|s| format!("{} {}", s.label, value_label(s.values[c])))
+                .collect();
+            format!("{name}: {}", per.join(", "))
+        })
+        .collect();
+    Ok(Chart {
+        id: id.to_string(),
+        title: title.to_string(),
+        alt: format!("Gegroepeerde staafgrafiek, {title}: {}.", parts.join("; ")),
+        svg,
+    })
+}

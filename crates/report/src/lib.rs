@@ -26,6 +26,7 @@ pub mod html;
 pub mod pdf;
 pub mod sources;
 pub mod typst_markup;
+pub mod wave_blocks;
 
 use pokeval_analysis::Analysis;
 

@@ -124,6 +124,13 @@ pub struct Question {
     /// Groups statements of one matrix question (for Likert charts).
     #[serde(default)]
     pub group: Option<String>,
+    /// Whether answers can be compared with earlier waves' answers to the
+    /// question with the same id. Left out, a question whose text and
+    /// options are the same as in the earlier wave is comparable, and one
+    /// that changed is an error until the instrument says `true` or
+    /// `false`: a change of wording is never guessed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparable: Option<bool>,
 }
 
 impl Question {

@@ -1,0 +1,1260 @@
+//! Comparing waves: the current wave's prepared project against the
+//! earlier waves' ([`compare`]), and the learning matches of the current
+//! wave ([`learning_matches`]).
+//!
+//! # What is compared, and by which rule
+//!
+//! - **Survey questions** are matched by their stable id. A question with
+//!   the same id in two waves must have the same type (otherwise the
+//!   instruments are in error). Its text and options may differ only when
+//!   the current instrument says `comparable = true` or `false`; left out,
+//!   a changed question is an error, never a guess. A question that is not
+//!   comparable, or asked in one wave only, is shown per wave but gets no
+//!   change.
+//! - **Counts per wave** are respondents: for a single or Likert question
+//!   the respondents per option, for a multiple-choice question the
+//!   respondents who chose each option; `n` is the respondents who
+//!   answered the question at all.
+//! - **The change test** (single and Likert questions, each earlier wave
+//!   against the current one) is Pearson's chi-square test of homogeneity
+//!   on the 2 x k table of substantive answers (options marked `missing`
+//!   left out, options chosen in neither wave dropped), without continuity
+//!   correction, df = k - 1. It is marked significant only when p < 0.05
+//!   **and** both waves have n >= 30, every expected count is at least 1
+//!   and at most a fifth of them below 5 (Cochran); otherwise the result
+//!   says why no star is given. Multiple-choice and numeric questions get
+//!   no test (their options are not exclusive; means are shown as they
+//!   are).
+//! - **The panel** follows municipalities across waves by CBS code. An
+//!   earlier wave's code that no longer exists in the current register is
+//!   followed to its successor through the current project's mergers file
+//!   (`successor`); a code that cannot be followed is listed, not dropped.
+//!   A municipality's answer in a wave is that of its first accepted
+//!   respondent in file order (others are counted in
+//!   `extra_respondents`).
+//! - **Codes per wave**: coded passages (segments with the code, any
+//!   origin) per code and action line, per wave and per source of that
+//!   wave; a code is *new* when it has passages now and none in any
+//!   earlier wave, *vanished* when it had passages in an earlier wave and
+//!   has none now.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use pokeval_model::{ActionLine, SizeClass, Span, Wave};
+use pokeval_survey::{Question, QuestionType};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::tables::{CodedSegments, Membership};
+use crate::Prepared;
+
+/// Significance level of the change test.
+pub const ALPHA: f64 = 0.05;
+/// Fewest respondents per wave for a change to be marked significant.
+pub const MIN_N: usize = 30;
+/// Most peers listed per municipality.
+pub const MAX_PEERS: usize = 3;
+/// Fewest passages a peer needs on an action line to be strong on it.
+pub const MIN_PEER_PASSAGES: usize = 2;
+/// Least cosine similarity of two action-line profiles for a peer to
+/// count as having a similar approach.
+pub const MIN_SIMILARITY: f64 = 0.25;
+/// Most passages quoted per strength.
+const MAX_PASSAGES: usize = 2;
+/// Longest excerpt of a backing passage, in characters.
+const EXCERPT_CHARS: usize = 240;
+
+/// Everything compared across waves (in `analyse.json` as `comparison`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// The waves, oldest first; the current wave is the last.
+    pub waves: Vec<WaveInfo>,
+    pub questions: Vec<QuestionTrend>,
+    pub panel: Panel,
+    /// Responding municipalities per wave, by size class and by province
+    /// (each wave with its own register).
+    pub response_by_size_class: Vec<WaveCountRow>,
+    pub response_by_province: Vec<WaveCountRow>,
+    /// Action lines first (1-8), then every code in codebook order.
+    pub codes: Vec<CodeTrend>,
+}
+
+/// One wave in a comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaveInfo {
+    pub wave: Wave,
+    pub project: String,
+    /// The project file, as given in `comparison.earlier` (the current
+    /// wave: its own file name).
+    pub file: String,
+    pub respondents: usize,
+    /// Municipalities with at least one accepted respondent.
+    pub municipalities: usize,
+    pub interviews: usize,
+    /// Every coded text (interviews, open answers, documents).
+    pub sources: usize,
+}
+
+/// One survey question across the waves.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionTrend {
+    pub question: String,
+    pub short: String,
+    pub text: String,
+    pub kind: QuestionType,
+    pub group: Option<String>,
+    /// Answers may be compared (and changes computed).
+    pub comparable: bool,
+    /// Why not, when not (asked in one wave, declared not comparable).
+    pub note: Option<String>,
+    /// The options in the current wave's order, then options only earlier
+    /// waves had.
+    pub options: Vec<TrendOption>,
+    /// Per wave (oldest first): `None` where the question was not asked.
+    pub waves: Vec<Option<QuestionWave>>,
+    /// Each earlier wave against the current one (single and Likert).
+    pub changes: Vec<ChangeTest>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendOption {
+    pub code: String,
+    pub label: String,
+    pub missing: bool,
+}
+
+/// A question's answers in one wave.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionWave {
+    pub wave: Wave,
+    /// Respondents who answered.
+    pub n: usize,
+    /// Respondents per option, in [`QuestionTrend::options`] order.
+    pub counts: Vec<usize>,
+    /// Respondents with a substantive answer (no `missing` option).
+    pub substantive: usize,
+    /// The mean of a numeric question over non-missing answers.
+    pub mean: Option<f64>,
+}
+
+/// The chi-square test of one change.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeTest {
+    pub from: Wave,
+    pub to: Wave,
+    pub chi_square: Option<f64>,
+    pub df: usize,
+    pub p_value: Option<f64>,
+    /// p < [`ALPHA`] and the rule for a meaningful test holds.
+    pub significant: bool,
+    /// Why no star can be given (n < 30, small expected counts, one option).
+    pub caveat: Option<String>,
+}
+
+/// Municipalities across waves.
+#[derive(Debug, Clone, Serialize)]
+pub struct Panel {
+    pub rows: Vec<PanelRow>,
+    /// Municipalities (current codes) per number of waves answered: index
+    /// 0 is one wave, the last is every wave.
+    pub by_waves_answered: Vec<usize>,
+    /// Per earlier wave and comparable single or Likert question: how each
+    /// municipality answering in both moved.
+    pub transitions: Vec<Transition>,
+    /// Earlier codes that could not be followed to a current municipality.
+    pub unfollowed: Vec<Unfollowed>,
+}
+
+/// One municipality of the panel (current register).
+#[derive(Debug, Clone, Serialize)]
+pub struct PanelRow {
+    pub code: String,
+    pub name: String,
+    /// Waves with at least one accepted respondent.
+    pub answered: Vec<Wave>,
+    /// Waves with at least one interview.
+    pub interviewed: Vec<Wave>,
+    /// Earlier codes merged into this one (`GM0003 (2024)`).
+    pub former: Vec<String>,
+    /// Respondents beyond the first, per wave (their answers are not in
+    /// the transitions).
+    pub extra_respondents: usize,
+    /// Per wave (oldest first): the first respondent's option code per
+    /// single-choice or Likert question.
+    pub answers: Vec<BTreeMap<String, String>>,
+    /// Per wave: coded passages per action line (index 0 is action line 1).
+    pub passages: Vec<[usize; 8]>,
+}
+
+/// A code of an earlier wave that names no current municipality.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unfollowed {
+    pub wave: Wave,
+    pub code: String,
+    pub reason: String,
+}
+
+/// How municipalities answering in two waves moved on one question.
+#[derive(Debug, Clone, Serialize)]
+pub struct Transition {
+    pub question: String,
+    pub short: String,
+    pub from: Wave,
+    pub to: Wave,
+    pub options: Vec<TrendOption>,
+    /// `counts[i][j]`: municipalities with option i then and option j now.
+    pub counts: Vec<Vec<usize>>,
+    pub municipalities: usize,
+    pub unchanged: usize,
+    /// The municipalities whose answer changed: (code, from code, to code).
+    pub changed: Vec<(String, String, String)>,
+}
+
+/// A row of per-wave counts (a size class or a province).
+#[derive(Debug, Clone, Serialize)]
+pub struct WaveCountRow {
+    pub label: String,
+    pub size_class: Option<SizeClass>,
+    pub counts: Vec<usize>,
+}
+
+/// Passages of one code or action line per wave.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeTrend {
+    pub id: String,
+    pub label: String,
+    pub action_line: Option<ActionLine>,
+    /// Whether this row is a whole action line rather than a code.
+    pub is_action_line: bool,
+    pub waves: Vec<CodeWave>,
+    pub status: CodeStatus,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeWave {
+    pub wave: Wave,
+    pub passages: usize,
+    pub sources: usize,
+    pub municipalities: usize,
+    /// Passages per coded text of the wave (`None` without sources).
+    pub per_source: Option<f64>,
+}
+
+/// How a code's presence changed from the earlier waves to the current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeStatus {
+    /// Passages now, none in any earlier wave.
+    New,
+    /// Passages in an earlier wave, none now.
+    Vanished,
+    /// Passages now and before.
+    Continued,
+    /// No passages in any wave.
+    Absent,
+}
+
+/// One wave's survey answers, counted per respondent.
+#[derive(Default)]
+struct WaveAnswers {
+    /// question -> value -> respondents.
+    counts: HashMap<String, HashMap<String, usize>>,
+    /// question -> respondents who answered it.
+    n: HashMap<String, usize>,
+    /// question -> (sum, count) of non-missing numbers.
+    sums: HashMap<String, (f64, usize)>,
+    /// municipality -> question -> values of its first respondent.
+    first: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// municipality -> respondents.
+    respondents: BTreeMap<String, usize>,
+    total: usize,
+}
+
+impl WaveAnswers {
+    fn get(&self, q: &str, value: &str) -> usize {
+        self.counts
+            .get(q)
+            .and_then(|m| m.get(value))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// Adds one to `map[key]`, allocating the key only the first time.
+fn bump(map: &mut HashMap<String, usize>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_string(), 1);
+        }
+    }
+}
+
+fn wave_answers(p: &Prepared) -> Result<WaveAnswers> {
+    let mut w = WaveAnswers::default();
+    for survey in &p.inputs.surveys {
+        let ins = &survey.instrument;
+        let index: HashMap<&str, usize> = ins
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.id.as_str(), i))
+            .collect();
+        let mut per_q: Vec<HashMap<String, usize>> = vec![HashMap::new(); ins.questions.len()];
+        let mut n_q = vec![0usize; ins.questions.len()];
+        let mut sum_q = vec![(0.0f64, 0usize); ins.questions.len()];
+        let mut seen = vec![false; ins.questions.len()];
+        let mut last_resp = String::new();
+        let mut first_of_muni = false;
+        survey.data.for_each_answer(|a| {
+            if a.respondent != last_resp {
+                last_resp.clear();
+                last_resp.push_str(a.respondent);
+                seen.iter_mut().for_each(|s| *s = false);
+                w.total += 1;
+                first_of_muni = false;
+                if let Some(m) = a.municipality {
+                    let n = match w.respondents.get_mut(m) {
+                        Some(n) => n,
+                        None => w.respondents.entry(m.to_string()).or_default(),
+                    };
+                    *n += 1;
+                    first_of_muni = *n == 1;
+                }
+            }
+            let Some(&qi) = index.get(a.question) else {
+                return;
+            };
+            let q = &ins.questions[qi];
+            if matches!(q.kind, QuestionType::Open | QuestionType::Municipality) {
+                return;
+            }
+            if !seen[qi] {
+                seen[qi] = true;
+                n_q[qi] += 1;
+            }
+            bump(&mut per_q[qi], a.value);
+            if q.kind == QuestionType::Numeric && !a.missing {
+                if let Some(x) = a.number {
+                    sum_q[qi].0 += x;
+                    sum_q[qi].1 += 1;
+                }
+            }
+            if first_of_muni {
+                if let Some(m) = a.municipality {
+                    w.first
+                        .entry(m.to_string())
+                        .or_default()
+                        .entry(q.id.clone())
+                        .or_default()
+                        .push(a.value.to_string());
+                }
+            }
+        })?;
+        for (((q, counts), n), (sum, k)) in ins.questions.iter().zip(per_q).zip(n_q).zip(sum_q) {
+            if n == 0 {
+                continue;
+            }
+            *w.n.entry(q.id.clone()).or_default() += n;
+            if k > 0 {
+                let e = w.sums.entry(q.id.clone()).or_default();
+                e.0 += sum;
+                e.1 += k;
+            }
+            let into = w.counts.entry(q.id.clone()).or_default();
+            for (v, k) in counts {
+                *into.entry(v).or_default() += k;
+            }
+        }
+    }
+    Ok(w)
+}
+
+/// The questions of a wave by id, with the instrument file each is from.
+fn questions_of(p: &Prepared) -> BTreeMap<&str, (&Question, PathBuf)> {
+    let mut out = BTreeMap::new();
+    for (s, cfg) in p.inputs.surveys.iter().zip(&p.project.config.survey) {
+        for q in &s.instrument.questions {
+            out.entry(q.id.as_str())
+                .or_insert((q, cfg.instrument.clone()));
+        }
+    }
+    out
+}
+
+fn same_question(a: &Question, b: &Question) -> bool {
+    let opts = |q: &Question| {
+        q.options
+            .iter()
+            .map(|o| (o.code.clone(), o.label.clone(), o.missing))
+            .collect::<Vec<_>>()
+    };
+    a.text.trim() == b.text.trim() && opts(a) == opts(b)
+}
+
+/// Checks that the waves can be compared: every earlier wave is of an
+/// earlier year than the current one and of a year of its own, the
+/// instruments share question ids, a shared id has one type, and a
+/// question that changed says whether it is comparable.
+pub fn check_waves(current: &Prepared, earlier: &[Prepared]) -> Result<()> {
+    let cur_file = &current.project.file;
+    let cur_wave = current.project.config.wave;
+    let mut years = BTreeSet::new();
+    for e in earlier {
+        let w = e.project.config.wave;
+        if w >= cur_wave {
+            return Err(Error::Comparison {
+                path: e.project.file.clone(),
+                field: "wave".into(),
+                message: format!(
+                    "wave {w} is not earlier than the wave it is compared with ({cur_wave}, {}); list only earlier waves in comparison.earlier",
+                    cur_file.display()
+                ),
+            });
+        }
+        if !years.insert(w) {
+            return Err(Error::Comparison {
+                path: cur_file.clone(),
+                field: "comparison.earlier".into(),
+                message: format!(
+                    "two earlier projects are both wave {w} (the second is {}); list each wave once",
+                    e.project.file.display()
+                ),
+            });
+        }
+    }
+    let cur_q = questions_of(current);
+    for e in earlier {
+        let e_q = questions_of(e);
+        if e_q.is_empty() || cur_q.is_empty() {
+            continue;
+        }
+        let closed = |q: &Question| !matches!(q.kind, QuestionType::Municipality);
+        let shared = e_q
+            .iter()
+            .filter(|(id, (q, _))| closed(q) && cur_q.contains_key(*id))
+            .count();
+        if shared == 0 {
+            let (_, (_, e_path)) = e_q.iter().next().expect("not empty");
+            let (_, (_, c_path)) = cur_q.iter().next().expect("not empty");
+            return Err(Error::Comparison {
+                path: c_path.clone(),
+                field: "question ids".into(),
+                message: format!(
+                    "no question id of the wave-{} instrument {} occurs in this instrument: the waves cannot be compared; give the same question the same id in every wave",
+                    e.project.config.wave,
+                    e_path.display()
+                ),
+            });
+        }
+        for (id, (q, c_path)) in &cur_q {
+            let Some((eq, e_path)) = e_q.get(id) else {
+                continue;
+            };
+            if q.kind != eq.kind {
+                return Err(Error::Comparison {
+                    path: c_path.clone(),
+                    field: format!("question '{id}'"),
+                    message: format!(
+                        "is {:?} here but {:?} in wave {} ({}); a question that changed type needs a new id",
+                        q.kind,
+                        eq.kind,
+                        e.project.config.wave,
+                        e_path.display()
+                    ),
+                });
+            }
+            if q.comparable.is_none() && !same_question(q, eq) {
+                return Err(Error::Comparison {
+                    path: c_path.clone(),
+                    field: format!("question '{id}'"),
+                    message: format!(
+                        "its text or options differ from wave {} ({}); say `comparable = true` or `comparable = false` for it in this instrument",
+                        e.project.config.wave,
+                        e_path.display()
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Compares the current wave with the earlier ones (oldest first).
+/// `successor` follows an earlier wave's municipality code to the current
+/// register (mergers): `Err(reason)` when it cannot. Call
+/// [`check_waves`] first.
+pub fn compare(
+    current: &Prepared,
+    earlier: &[Prepared],
+    successor: &dyn Fn(&str) -> std::result::Result<String, String>,
+) -> Result<Comparison> {
+    let mut all: Vec<&Prepared> = earlier.iter().collect();
+    all.sort_by_key(|p| p.project.config.wave);
+    all.push(current);
+    let answers: Vec<WaveAnswers> = all.iter().map(|p| wave_answers(p)).collect::<Result<_>>()?;
+    let waves: Vec<WaveInfo> = all
+        .iter()
+        .zip(&answers)
+        .map(|(p, a)| WaveInfo {
+            wave: p.project.config.wave,
+            project: p.project.config.name.clone(),
+            file: pokeval_model::fsio::relative_display(&current.project.root, &p.project.file),
+            respondents: a.total,
+            municipalities: a.respondents.len(),
+            interviews: p.analysis.sources.interviews,
+            sources: p.inputs.sources.len(),
+        })
+        .collect();
+    let questions = question_trends(&all, &answers);
+    let panel = panel(&all, &answers, &questions, successor);
+    let (response_by_size_class, response_by_province) = response_rows(&all, &answers);
+    let codes = code_trends(&all);
+    Ok(Comparison {
+        waves,
+        questions,
+        panel,
+        response_by_size_class,
+        response_by_province,
+        codes,
+    })
+}
+
+fn question_trends(all: &[&Prepared], answers: &[WaveAnswers]) -> Vec<QuestionTrend> {
+    let current = all[all.len() - 1];
+    let per_wave: Vec<BTreeMap<&str, (&Question, PathBuf)>> =
+        all.iter().map(|p| questions_of(p)).collect();
+    // current questions in instrument order, then ids only earlier waves had
+    let mut order: Vec<&Question> = Vec::new();
+    let mut ids = BTreeSet::new();
+    for s in current.inputs.surveys.iter() {
+        for q in &s.instrument.questions {
+            if ids.insert(q.id.as_str()) {
+                order.push(q);
+            }
+        }
+    }
+    for p in all.iter().rev().skip(1) {
+        for s in &p.inputs.surveys {
+            for q in &s.instrument.questions {
+                if ids.insert(q.id.as_str()) {
+                    order.push(q);
+                }
+            }
+        }
+    }
+    let n = all.len();
+    let mut out = Vec::new();
+    for q in order {
+        if matches!(q.kind, QuestionType::Open | QuestionType::Municipality) {
+            continue;
+        }
+        let asked: Vec<Option<&Question>> = per_wave
+            .iter()
+            .map(|m| m.get(q.id.as_str()).map(|(q, _)| *q))
+            .collect();
+        let in_waves = asked.iter().filter(|a| a.is_some()).count();
+        let declared = asked[n - 1].and_then(|c| c.comparable);
+        let (comparable, note) = if in_waves < 2 {
+            let only: Vec<String> = all
+                .iter()
+                .zip(&asked)
+                .filter(|(_, a)| a.is_some())
+                .map(|(p, _)| p.project.config.wave.to_string())
+                .collect();
+            (
+                false,
+                Some(format!("alleen gevraagd in {}", only.join(", "))),
+            )
+        } else if asked[n - 1].is_none() {
+            (false, Some("niet meer gevraagd".to_string()))
+        } else if declared == Some(false) {
+            (
+                false,
+                Some("tekst of antwoordopties gewijzigd; niet vergelijkbaar".to_string()),
+            )
+        } else {
+            (true, None)
+        };
+        let mut options: Vec<TrendOption> = Vec::new();
+        for a in asked.iter().rev().flatten() {
+            for o in &a.options {
+                if !options.iter().any(|t| t.code == o.code) {
+                    options.push(TrendOption {
+                        code: o.code.clone(),
+                        label: o.label.clone(),
+                        missing: o.missing,
+                    });
+                }
+            }
+        }
+        let waves: Vec<Option<QuestionWave>> = all
+            .iter()
+            .zip(answers)
+            .zip(&asked)
+            .map(|((p, a), asked)| {
+                asked.map(|_| {
+                    let counts: Vec<usize> =
+                        options.iter().map(|o| a.get(&q.id, &o.code)).collect();
+                    let substantive = match q.kind {
+                        QuestionType::Single | QuestionType::Likert => options
+                            .iter()
+                            .zip(&counts)
+                            .filter(|(o, _)| !o.missing)
+                            .map(|(_, c)| c)
+                            .sum(),
+                        _ => a.n.get(&q.id).copied().unwrap_or(0),
+                    };
+                    QuestionWave {
+                        wave: p.project.config.wave,
+                        n: a.n.get(&q.id).copied().unwrap_or(0),
+                        counts,
+                        substantive,
+                        mean: a
+                            .sums
+                            .get(&q.id)
+                            .filter(|(_, k)| *k > 0)
+                            .map(|(s, k)| s / *k as f64),
+                    }
+                })
+            })
+            .collect();
+        let mut changes = Vec::new();
+        if comparable && matches!(q.kind, QuestionType::Single | QuestionType::Likert) {
+            if let Some(now) = &waves[n - 1] {
+                for then in waves[..n - 1].iter().flatten() {
+                    changes.push(chi_square_change(&options, then, now));
+                }
+            }
+        }
+        out.push(QuestionTrend {
+            question: q.id.clone(),
+            short: q.short_label().to_string(),
+            text: asked[n - 1].unwrap_or(q).text.clone(),
+            kind: q.kind,
+            group: q.group.clone(),
+            comparable,
+            note,
+            options,
+            waves,
+            changes,
+        });
+    }
+    out
+}
+
+/// Pearson's chi-square test of homogeneity of two waves' substantive
+/// answers, with the rule for when a star may be shown (module docs).
+pub fn chi_square_change(
+    options: &[TrendOption],
+    then: &QuestionWave,
+    now: &QuestionWave,
+) -> ChangeTest {
+    let cols: Vec<(usize, usize)> = options
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| !o.missing)
+        .map(|(i, _)| (then.counts[i], now.counts[i]))
+        .filter(|(a, b)| a + b > 0)
+        .collect();
+    let (n1, n2): (usize, usize) = cols.iter().fold((0, 0), |(x, y), (a, b)| (x + a, y + b));
+    let mut test = ChangeTest {
+        from: then.wave,
+        to: now.wave,
+        chi_square: None,
+        df: cols.len().saturating_sub(1),
+        p_value: None,
+        significant: false,
+        caveat: None,
+    };
+    if cols.len() < 2 || n1 == 0 || n2 == 0 {
+        test.caveat =
+            Some("geen toets: minder dan twee antwoordcategorieën of een lege meting".into());
+        return test;
+    }
+    let total = (n1 + n2) as f64;
+    let mut chi = 0.0;
+    let mut small = 0;
+    let mut below_one = false;
+    for &(a, b) in &cols {
+        let col = (a + b) as f64;
+        for (obs, row) in [(a, n1), (b, n2)] {
+            let exp = row as f64 * col / total;
+            if exp < 1.0 {
+                below_one = true;
+            }
+            if exp < 5.0 {
+                small += 1;
+            }
+            chi += (obs as f64 - exp).powi(2) / exp;
+        }
+    }
+    let df = cols.len() - 1;
+    let p = puruspe::gammq(df as f64 / 2.0, chi / 2.0);
+    test.chi_square = Some(chi);
+    test.p_value = Some(p);
+    let cells = cols.len() * 2;
+    test.caveat = if n1 < MIN_N || n2 < MIN_N {
+        Some(format!("n < {MIN_N} in een meting"))
+    } else if below_one || small * 5 > cells {
+        Some("te kleine verwachte aantallen".into())
+    } else {
+        None
+    };
+    test.significant = test.caveat.is_none() && p < ALPHA;
+    test
+}
+
+fn panel(
+    all: &[&Prepared],
+    answers: &[WaveAnswers],
+    questions: &[QuestionTrend],
+    successor: &dyn Fn(&str) -> std::result::Result<String, String>,
+) -> Panel {
+    let n = all.len();
+    let current = all[n - 1];
+    let register = &current.inputs.register;
+    let mut unfollowed = Vec::new();
+    // per wave: earlier code -> current code
+    let mut maps: Vec<BTreeMap<String, String>> = Vec::new();
+    let mut rows: BTreeMap<String, PanelRow> = BTreeMap::new();
+    let profiles: Vec<BTreeMap<String, [usize; 8]>> =
+        all.iter().map(|p| line_profiles(p)).collect();
+    for (i, (p, a)) in all.iter().zip(answers).enumerate() {
+        let wave = p.project.config.wave;
+        let mut codes: BTreeSet<&str> = a.respondents.keys().map(String::as_str).collect();
+        let interviewed: BTreeSet<&str> = p
+            .inputs
+            .sources
+            .iter()
+            .filter(|s| s.kind == pokeval_model::SourceKind::Interview)
+            .filter_map(|s| s.municipality.as_deref())
+            .collect();
+        codes.extend(interviewed.iter().copied());
+        let mut map = BTreeMap::new();
+        for code in codes {
+            let now = if i == n - 1 || register.get(code).is_some() {
+                Ok(code.to_string())
+            } else {
+                successor(code)
+            };
+            let now = match now {
+                Ok(c) if register.get(&c).is_some() => c,
+                Ok(c) => {
+                    unfollowed.push(Unfollowed {
+                        wave,
+                        code: code.to_string(),
+                        reason: format!("{c} is not in the current register"),
+                    });
+                    continue;
+                }
+                Err(reason) => {
+                    unfollowed.push(Unfollowed {
+                        wave,
+                        code: code.to_string(),
+                        reason,
+                    });
+                    continue;
+                }
+            };
+            let row = rows.entry(now.clone()).or_insert_with(|| PanelRow {
+                code: now.clone(),
+                name: register
+                    .get(&now)
+                    .map(|m| m.name.clone())
+                    .unwrap_or_default(),
+                answered: Vec::new(),
+                interviewed: Vec::new(),
+                former: Vec::new(),
+                extra_respondents: 0,
+                answers: vec![BTreeMap::new(); n],
+                passages: vec![[0; 8]; n],
+            });
+            if now != code {
+                row.former.push(format!("{code} ({wave})"));
+            }
+            if let Some(k) = a.respondents.get(code) {
+                if !row.answered.contains(&wave) {
+                    row.answered.push(wave);
+                }
+                row.extra_respondents += k - 1;
+            }
+            if interviewed.contains(code) && !row.interviewed.contains(&wave) {
+                row.interviewed.push(wave);
+            }
+            if let Some(qs) = a.first.get(code) {
+                for (q, values) in qs {
+                    let single = questions.iter().any(|t| {
+                        t.question == *q
+                            && matches!(t.kind, QuestionType::Single | QuestionType::Likert)
+                    });
+                    if let (true, Some(v)) = (single, values.first()) {
+                        row.answers[i].entry(q.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+            }
+            if let Some(lines) = profiles[i].get(code) {
+                for (sum, x) in row.passages[i].iter_mut().zip(lines) {
+                    *sum += x;
+                }
+            }
+            map.insert(code.to_string(), now);
+        }
+        maps.push(map);
+    }
+    let mut by_waves_answered = vec![0; n];
+    for r in rows.values() {
+        if !r.answered.is_empty() {
+            by_waves_answered[r.answered.len() - 1] += 1;
+        }
+    }
+    // transitions: first answers, keyed by current code
+    let firsts: Vec<BTreeMap<&str, &BTreeMap<String, Vec<String>>>> = answers
+        .iter()
+        .zip(&maps)
+        .map(|(a, map)| {
+            let mut m = BTreeMap::new();
+            for (code, qs) in &a.first {
+                if let Some(now) = map.get(code) {
+                    // two former municipalities merged into one: the first
+                    // in code order stands for the successor
+                    m.entry(now.as_str()).or_insert(qs);
+                }
+            }
+            m
+        })
+        .collect();
+    let mut transitions = Vec::new();
+    for q in questions {
+        if !q.comparable || !matches!(q.kind, QuestionType::Single | QuestionType::Likert) {
+            continue;
+        }
+        let idx = |v: &str| q.options.iter().position(|o| o.code == v);
+        for (w, first) in firsts[..n - 1].iter().enumerate() {
+            if q.waves[w].is_none() {
+                continue;
+            }
+            let k = q.options.len();
+            let mut t = Transition {
+                question: q.question.clone(),
+                short: q.short.clone(),
+                from: all[w].project.config.wave,
+                to: current.project.config.wave,
+                options: q.options.clone(),
+                counts: vec![vec![0; k]; k],
+                municipalities: 0,
+                unchanged: 0,
+                changed: Vec::new(),
+            };
+            for (code, qs) in first {
+                let then = qs.get(&q.question).and_then(|v| v.first());
+                let now = firsts[n - 1]
+                    .get(code)
+                    .and_then(|qs| qs.get(&q.question))
+                    .and_then(|v| v.first());
+                let (Some(then), Some(now)) = (then, now) else {
+                    continue;
+                };
+                let (Some(i), Some(j)) = (idx(then), idx(now)) else {
+                    continue;
+                };
+                t.counts[i][j] += 1;
+                t.municipalities += 1;
+                if i == j {
+                    t.unchanged += 1;
+                } else {
+                    t.changed
+                        .push((code.to_string(), then.clone(), now.clone()));
+                }
+            }
+            transitions.push(t);
+        }
+    }
+    Panel {
+        rows: rows.into_values().collect(),
+        by_waves_answered,
+        transitions,
+        unfollowed,
+    }
+}
+
+/// Coded passages per action line per municipality of one wave.
+fn line_profiles(p: &Prepared) -> BTreeMap<String, [usize; 8]> {
+    let member = Membership::new(&p.codebook);
+    let coded = CodedSegments::new(&p.analysis.codings);
+    let muni: HashMap<&str, &str> = p
+        .inputs
+        .sources
+        .iter()
+        .filter_map(|s| Some((s.id.as_str(), s.municipality.as_deref()?)))
+        .collect();
+    let mut out: BTreeMap<String, [usize; 8]> = BTreeMap::new();
+    for seg in coded.iter() {
+        let Some(m) = muni.get(seg.source) else {
+            continue;
+        };
+        let lines: BTreeSet<ActionLine> =
+            seg.codes.iter().filter_map(|c| member.line_of(c)).collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let e = out.entry(m.to_string()).or_default();
+        for l in lines {
+            e[usize::from(l.number() - 1)] += 1;
+        }
+    }
+    out
+}
+
+fn response_rows(
+    all: &[&Prepared],
+    answers: &[WaveAnswers],
+) -> (Vec<WaveCountRow>, Vec<WaveCountRow>) {
+    let n = all.len();
+    let mut by_size: BTreeMap<SizeClass, Vec<usize>> = BTreeMap::new();
+    let mut by_prov: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, (p, a)) in all.iter().zip(answers).enumerate() {
+        for code in a.respondents.keys() {
+            let Some(m) = p.inputs.register.get(code) else {
+                continue;
+            };
+            by_size.entry(m.size_class).or_insert_with(|| vec![0; n])[i] += 1;
+            by_prov
+                .entry(m.province.clone())
+                .or_insert_with(|| vec![0; n])[i] += 1;
+        }
+    }
+    let sizes = SizeClass::all()
+        .filter_map(|c| {
+            by_size.get(&c).map(|counts| WaveCountRow {
+                label: c.label().to_string(),
+                size_class: Some(c),
+                counts: counts.clone(),
+            })
+        })
+        .collect();
+    let provs = by_prov
+        .into_iter()
+        .map(|(label, counts)| WaveCountRow {
+            label,
+            size_class: None,
+            counts,
+        })
+        .collect();
+    (sizes, provs)
+}
+
+fn code_trends(all: &[&Prepared]) -> Vec<CodeTrend> {
+    let current = all[all.len() - 1];
+    // (id, is line) -> per wave (passages, sources, municipalities)
+    let mut rows: Vec<CodeTrend> = Vec::new();
+    let mut lines: Vec<CodeTrend> = ActionLine::all()
+        .map(|l| CodeTrend {
+            id: format!("AL{}", l.number()),
+            label: l.name().to_string(),
+            action_line: Some(l),
+            is_action_line: true,
+            waves: Vec::new(),
+            status: CodeStatus::Absent,
+        })
+        .collect();
+    let mut seen = BTreeSet::new();
+    for p in std::iter::once(&current).chain(all.iter().rev().skip(1)) {
+        for c in &p.analysis.codebook.codes {
+            if seen.insert(c.id.clone()) {
+                rows.push(CodeTrend {
+                    id: c.id.clone(),
+                    label: c.label.clone(),
+                    action_line: c.action_line,
+                    is_action_line: false,
+                    waves: Vec::new(),
+                    status: CodeStatus::Absent,
+                });
+            }
+        }
+    }
+    for p in all {
+        let a = &p.analysis;
+        let sources = p.inputs.sources.len();
+        let wave = p.project.config.wave;
+        let per = |x: usize| (sources > 0).then(|| x as f64 / sources as f64);
+        for row in lines.iter_mut() {
+            let f = a
+                .action_line_frequencies
+                .iter()
+                .find(|f| f.category.action_line == row.action_line);
+            let (passages, s, m) =
+                f.map_or((0, 0, 0), |f| (f.segments, f.sources, f.municipalities));
+            row.waves.push(CodeWave {
+                wave,
+                passages,
+                sources: s,
+                municipalities: m,
+                per_source: per(passages),
+            });
+        }
+        for row in rows.iter_mut() {
+            let f = a.code_frequencies.iter().find(|f| f.category.id == row.id);
+            let (passages, s, m) =
+                f.map_or((0, 0, 0), |f| (f.segments, f.sources, f.municipalities));
+            row.waves.push(CodeWave {
+                wave,
+                passages,
+                sources: s,
+                municipalities: m,
+                per_source: per(passages),
+            });
+        }
+    }
+    lines.extend(rows);
+    for row in &mut lines {
+        let (now, before) = row.waves.split_last().expect("at least one wave");
+        let before = before.iter().any(|w| w.passages > 0);
+        row.status = match (now.passages > 0, before) {
+            (true, false) => CodeStatus::New,
+            (false, true) => CodeStatus::Vanished,
+            (true, true) => CodeStatus::Continued,
+            (false, false) => CodeStatus::Absent,
+        };
+    }
+    lines
+}
+
+/// A peer a municipality can learn from.
+#[derive(Debug, Clone, Serialize)]
+pub struct LearningMatch {
+    pub municipality: String,
+    pub municipality_name: String,
+    pub peer: String,
+    pub peer_name: String,
+    /// Cosine similarity of the two action-line profiles (0 to 1).
+    pub similarity: f64,
+    pub same_size_class: bool,
+    /// Action lines the peer works on (>= [`MIN_PEER_PASSAGES`] passages)
+    /// and the municipality has no passage on.
+    pub strengths: Vec<Strength>,
+    /// The reason in words (Dutch, for the report and the export).
+    pub reason: String,
+}
+
+/// An action line a peer is strong on, with the passages that show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Strength {
+    pub action_line: ActionLine,
+    pub peer_passages: usize,
+    pub passages: Vec<Passage>,
+}
+
+/// A backing passage: its source and (pseudonymised) text.
+#[derive(Debug, Clone, Serialize)]
+pub struct Passage {
+    pub source: String,
+    pub span: Span,
+    pub text: String,
+}
+
+/// Learning matches of the current wave: for each municipality with coded
+/// passages, up to [`MAX_PEERS`] peers of the same or a neighbouring size
+/// class, ranked by the cosine similarity of their action-line profiles
+/// (passages per action line; at least [`MIN_SIMILARITY`]), that have at least [`MIN_PEER_PASSAGES`]
+/// passages on an action line where the municipality has none. Ties go to
+/// the peer with the lower CBS code, so the result is deterministic.
+pub fn learning_matches(
+    coded: &CodedSegments,
+    member: &Membership,
+    sources: &[pokeval_model::Source],
+    register: &pokeval_model::Register,
+) -> Vec<LearningMatch> {
+    let source_of: HashMap<&str, &pokeval_model::Source> =
+        sources.iter().map(|s| (s.id.as_str(), s)).collect();
+    // municipality -> per action line (1-8) the passages, in segment order
+    let mut profiles: BTreeMap<&str, [Vec<(&str, Span)>; 8]> = BTreeMap::new();
+    for seg in coded.iter() {
+        let Some(m) = source_of
+            .get(seg.source)
+            .and_then(|s| s.municipality.as_deref())
+        else {
+            continue;
+        };
+        let lines: BTreeSet<ActionLine> =
+            seg.codes.iter().filter_map(|c| member.line_of(c)).collect();
+        let entry = profiles.entry(m).or_default();
+        for l in lines {
+            entry[usize::from(l.number() - 1)].push((seg.source, seg.span));
+        }
+    }
+    let vec_of = |prof: &[Vec<(&str, Span)>; 8]| -> [f64; 8] {
+        std::array::from_fn(|i| prof[i].len() as f64)
+    };
+    let cosine = |a: &[f64; 8], b: &[f64; 8]| {
+        let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+        let na = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let nb = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if na == 0.0 || nb == 0.0 {
+            0.0
+        } else {
+            dot / (na * nb)
+        }
+    };
+    let mut out = Vec::new();
+    for (&m, prof) in &profiles {
+        let Some(mm) = register.get(m) else { continue };
+        let mv = vec_of(prof);
+        let mut cands: Vec<(f64, &str, Vec<Strength>)> = Vec::new();
+        for (&peer, pprof) in &profiles {
+            if peer == m {
+                continue;
+            }
+            let Some(pm) = register.get(peer) else {
+                continue;
+            };
+            if mm.size_class.code().abs_diff(pm.size_class.code()) > 1 {
+                continue;
+            }
+            let strengths: Vec<Strength> = ActionLine::all()
+                .filter_map(|l| {
+                    let i = usize::from(l.number() - 1);
+                    (prof[i].is_empty() && pprof[i].len() >= MIN_PEER_PASSAGES).then(|| Strength {
+                        action_line: l,
+                        peer_passages: pprof[i].len(),
+                        passages: pprof[i]
+                            .iter()
+                            .take(MAX_PASSAGES)
+                            .map(|(src, span)| Passage {
+                                source: src.to_string(),
+                                span: *span,
+                                text: source_of
+                                    .get(src)
+                                    .and_then(|s| span.slice(&s.text))
+                                    .map(excerpt)
+                                    .unwrap_or_default(),
+                            })
+                            .collect(),
+                    })
+                })
+                .collect();
+            let sim = cosine(&mv, &vec_of(pprof));
+            if strengths.is_empty() || sim < MIN_SIMILARITY {
+                continue;
+            }
+            cands.push((sim, peer, strengths));
+        }
+        cands.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        for (sim, peer, strengths) in cands.into_iter().take(MAX_PEERS) {
+            let pm = register.get(peer).expect("checked above");
+            let same = pm.size_class == mm.size_class;
+            let lines: Vec<String> = strengths
+                .iter()
+                .map(|s| {
+                    format!(
+                        "actielijn {} ({})",
+                        s.action_line.number(),
+                        s.action_line.name().to_lowercase()
+                    )
+                })
+                .collect();
+            let reason = format!(
+                "{} is {} en heeft een {} aanpak; {} werkt aan {}, waarover uit {} nog geen passages zijn.",
+                pm.name,
+                if same {
+                    "even groot".to_string()
+                } else {
+                    "van een naburige grootteklasse".to_string()
+                },
+                if sim >= 0.5 { "vergelijkbare" } else { "deels vergelijkbare" },
+                pm.name,
+                join_dutch(&lines),
+                mm.name
+            );
+            out.push(LearningMatch {
+                municipality: m.to_string(),
+                municipality_name: mm.name.clone(),
+                peer: peer.to_string(),
+                peer_name: pm.name.clone(),
+                similarity: sim,
+                same_size_class: same,
+                strengths,
+                reason,
+            });
+        }
+    }
+    out
+}
+
+fn excerpt(text: &str) -> String {
+    let t = text.trim();
+    if t.chars().count() <= EXCERPT_CHARS {
+        return t.to_string();
+    }
+    let cut: String = t.chars().take(EXCERPT_CHARS).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+    format!("{cut} …")
+}
+
+fn join_dutch(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} en {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(codes: &[(&str, bool)]) -> Vec<TrendOption> {
+        codes
+            .iter()
+            .map(|(c, m)| TrendOption {
+                code: c.to_string(),
+                label: c.to_string(),
+                missing: *m,
+            })
+            .collect()
+    }
+
+    fn wave(year: u16, counts: &[usize]) -> QuestionWave {
+        QuestionWave {
+            wave: Wave::new(year).unwrap(),
+            n: counts.iter().sum(),
+            counts: counts.to_vec(),
+            substantive: 0,
+            mean: None,
+        }
+    }
+
+    #[test]
+    fn chi_square_matches_a_hand_computation() {
+        // 2x2: then 30 ja / 20 nee, now 45 ja / 5 nee. Expected 37.5/12.5
+        // per row; chi2 = 2 * (7.5^2/37.5 + 7.5^2/12.5) = 12.0; df 1;
+        // p = 0.000532 (scipy.stats.chi2.sf(12, 1)).
+        let o = opts(&[("1", false), ("2", false), ("3", true)]);
+        let t = chi_square_change(&o, &wave(2024, &[30, 20, 7]), &wave(2026, &[45, 5, 1]));
+        assert!((t.chi_square.unwrap() - 12.0).abs() < 1e-9);
+        assert_eq!(t.df, 1);
+        assert!((t.p_value.unwrap() - 0.000532).abs() < 1e-5, "{t:?}");
+        assert!(t.significant);
+        assert!(t.caveat.is_none());
+    }
+
+    #[test]
+    fn no_star_below_thirty_respondents() {
+        let o = opts(&[("1", false), ("2", false)]);
+        let t = chi_square_change(&o, &wave(2024, &[20, 0]), &wave(2025, &[0, 20]));
+        assert!(t.p_value.unwrap() < 0.001);
+        assert!(!t.significant);
+        assert_eq!(t.caveat.as_deref(), Some("n < 30 in een meting"));
+        // one category left: no test at all
+        let t = chi_square_change(&o, &wave(2024, &[20, 0]), &wave(2025, &[9, 0]));
+        assert!(t.p_value.is_none() && !t.significant);
+    }
+
+    #[test]
+    fn dutch_lists() {
+        let l = |v: &[&str]| join_dutch(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(l(&["a"]), "a");
+        assert_eq!(l(&["a", "b", "c"]), "a, b en c");
+    }
+}
