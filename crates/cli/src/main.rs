@@ -492,6 +492,25 @@ fn print_summary(outcome: &cmd::build::BuildOutcome) {
         a.sources.interviews + a.sources.survey_answers + a.sources.documents,
         a.codings.len()
     );
+    if let Some(c) = &a.comparison {
+        let (now, before) = c
+            .waves
+            .split_last()
+            .expect("a comparison has the current wave");
+        for w in before {
+            println!(
+                "compared with wave {} ({}): {} respondents from {} municipalities, {} interviews, {} sources",
+                w.wave, w.file, w.respondents, w.municipalities, w.interviews, w.sources
+            );
+        }
+        let several: usize = c.panel.by_waves_answered.iter().skip(1).sum();
+        println!(
+            "panel: {several} municipalities answered in more than one wave; {} questions compared across {} waves up to {}",
+            c.questions.iter().filter(|q| q.comparable).count(),
+            c.waves.len(),
+            now.wave
+        );
+    }
     for f in &outcome.files {
         println!("wrote {}", f.display());
     }
