@@ -493,7 +493,7 @@ fn municipality_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result
         .iter()
         .find(|r| r.code == *g || r.name.eq_ignore_ascii_case(g))
         .ok_or_else(|| format!("'{g}' took part in no wave (no survey answer or interview)"))?;
-    let mut headers = vec![String::new()];
+    let mut headers = vec!["Onderwerp".to_string()];
     headers.extend(wave_headers(c));
     let mut rows = Vec::new();
     let mut part = vec!["Deelname".to_string()];
