@@ -147,6 +147,12 @@ enum Command {
         /// The evaluation wave: 2024, 2025 or 2026.
         #[arg(long, value_parser = parse_wave)]
         wave: u16,
+        /// Scaffold the next wave from this earlier wave's project: its
+        /// instruments (question ids kept) and codebook copied, its
+        /// register, mergers and funds linked, the earlier waves listed in
+        /// [comparison] and a comparison chapter added.
+        #[arg(long)]
+        from: Option<PathBuf>,
     },
 }
 
@@ -433,8 +439,12 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Init { dir, wave } => {
-            let files = cmd::init::init(&dir, wave).map_err(|e| e.to_string())?;
+        Command::Init { dir, wave, from } => {
+            let files = match &from {
+                Some(prev) => cmd::init::init_from(&dir, wave, prev),
+                None => cmd::init::init(&dir, wave),
+            }
+            .map_err(|e| e.to_string())?;
             println!(
                 "Created an evaluation project for wave {wave} in {}:",
                 dir.display()

@@ -346,6 +346,59 @@ fn init_scaffolds_a_project_that_builds() {
     assert!(stderr(&o).contains("2023"));
 }
 
+#[test]
+fn init_from_scaffolds_the_next_wave_that_compares_with_the_earlier_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("eval2026");
+    let from = repo().join("reports/2025");
+    let o = pokeval(&[
+        "init",
+        dir.to_str().unwrap(),
+        "--wave",
+        "2026",
+        "--from",
+        from.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // the instrument keeps the question ids and gets the new wave
+    let ins = std::fs::read_to_string(dir.join("instrument.toml")).unwrap();
+    let old = std::fs::read_to_string(repo().join("surveys/2025/instrument.toml")).unwrap();
+    assert!(ins.contains("\nwave = 2026\n"));
+    assert_eq!(ins.replace("wave = 2026", "wave = 2025"), old);
+    let project = std::fs::read_to_string(dir.join("evaluatie.toml")).unwrap();
+    assert!(project.contains("[comparison]"), "{project}");
+    let out = tmp.path().join("uit");
+    let o = build_to(&dir, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("analyse.json")).unwrap()).unwrap();
+    let waves: Vec<u64> = json["comparison"]["waves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["wave"].as_u64().unwrap())
+        .collect();
+    assert_eq!(waves, [2024, 2025, 2026]);
+    let html = std::fs::read_to_string(out.join("rapport.html")).unwrap();
+    assert!(html.contains("Gemeenten per meting"));
+    // a "next" wave that is not later is refused, naming the earlier project
+    let o = pokeval(&[
+        "init",
+        tmp.path().join("x").to_str().unwrap(),
+        "--wave",
+        "2025",
+        "--from",
+        from.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("reports/2025/evaluatie.toml"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!tmp.path().join("x").exists());
+}
+
 /// Copies the example's report sources into `dir/rapport` and returns a
 /// project file that uses them.
 fn report_copy(dir: &std::path::Path) -> std::path::PathBuf {

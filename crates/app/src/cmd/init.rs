@@ -6,6 +6,13 @@
 //! with a description of the note format, and report sources whose text
 //! tells the author what to write. It names no survey export yet: add a
 //! `[[survey]]` table to `evaluatie.toml` when the export arrives.
+//!
+//! [`init_from`] scaffolds the next wave from a previous wave's project:
+//! the instruments copied with their question ids (so the answers stay
+//! comparable), the codebook copied, the register, mergers, funds and
+//! population tables linked (not copied: they are shared facts), the
+//! earlier waves listed in `[comparison] earlier`, and report sources with
+//! the comparison chapter.
 
 use std::path::{Path, PathBuf};
 
@@ -155,6 +162,229 @@ title = "Besteding middelen"
 
 {{ table(name="codings_per_action_line") }}
 "#;
+
+const CHAPTER_COMPARISON: &str = r#"+++
+title = "Ontwikkeling sinds de vorige metingen"
++++
+# Vergelijking van de metingen
+
+## Enquête
+
+### Schrijf hier wat er veranderde sinds {{ value(name="waves") }}
+
+{{ table(name="waves_questions") }}
+
+{{ table(name="waves_response", by="size_class") }}
+
+## Gecodeerde passages
+
+### Beschrijf hier welke onderwerpen vaker of minder vaak terugkomen
+
+{{ chart(name="waves_codes") }}
+
+{{ table(name="waves_codes", level="action_line") }}
+
+## Deelname
+
+### Welke gemeenten deden wanneer mee
+
+{{ table(name="waves_panel") }}
+
+# Leren van elkaar
+
+## Leerpartners
+
+### Beschrijf hier wat gemeenten van elkaar kunnen leren
+
+{{ table(name="learning") }}
+"#;
+
+/// `target` written relative to the folder `base` (both absolute or both
+/// relative to the same folder), with `/` separators, for a project file.
+fn relative(base: &Path, target: &Path) -> String {
+    let abs = |p: &Path| {
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
+        };
+        let mut out = PathBuf::new();
+        for c in p.components() {
+            match c {
+                std::path::Component::CurDir => {}
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    };
+    let (b, t) = (abs(base), abs(target));
+    let bc: Vec<_> = b.components().collect();
+    let tc: Vec<_> = t.components().collect();
+    let common = bc.iter().zip(&tc).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); bc.len() - common];
+    parts.extend(
+        tc[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// The instrument text for another wave: the `wave = ...` line changed,
+/// everything else (ids, options, column maps, comments) kept.
+fn instrument_for(text: &str, wave: Wave) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut done = false;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        if !done && t.starts_with("wave") && t[4..].trim_start().starts_with('=') {
+            out.push_str(&format!("wave = {wave}\n"));
+            done = true;
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// Creates the project for `wave` in `dir` from the previous wave's
+/// project at `from` (a folder or its `evaluatie.toml`), and returns the
+/// files written. Refuses when `dir` already holds a project, when `from`
+/// is not a project, or when its wave is not earlier than `wave`.
+pub fn init_from(dir: &Path, wave: u16, from: &Path) -> Result<Vec<PathBuf>> {
+    let wave = Wave::new(wave).map_err(|message| Error::Init {
+        path: dir.to_path_buf(),
+        message,
+    })?;
+    let prev = pokeval_ingest::project::Project::load(from)?;
+    let pc = &prev.config;
+    if pc.wave >= wave {
+        return Err(Error::Init {
+            path: prev.file.clone(),
+            message: format!(
+                "this is wave {}; a next wave scaffolded from it must be later, not {wave}",
+                pc.wave
+            ),
+        });
+    }
+    let project = dir.join(PROJECT_FILE);
+    if project.exists() {
+        return Err(Error::Init {
+            path: project,
+            message: "a project already exists here; choose another folder or edit this one"
+                .to_string(),
+        });
+    }
+    let rel = |p: &Path| relative(dir, p);
+    let mut files: Vec<(String, String)> = Vec::new();
+    let codebook = match &pc.codebook {
+        Some(p) => pokeval_model::text::read_text(p)?,
+        None => DEFAULT_CODEBOOK.to_string(),
+    };
+    files.push(("codebook.toml".into(), codebook));
+    let mut surveys = String::new();
+    for (i, s) in pc.survey.iter().enumerate() {
+        let name = if pc.survey.len() == 1 {
+            "instrument.toml".to_string()
+        } else {
+            format!("instrument-{}.toml", i + 1)
+        };
+        let text = pokeval_model::text::read_text(&s.instrument)?;
+        files.push((name.clone(), instrument_for(&text, wave)));
+        surveys.push_str(&format!(
+            "# [[survey]]\n# path = \"enquete.csv\"\n# instrument = \"{name}\"   # the {} instrument with its question ids\n",
+            pc.wave
+        ));
+    }
+    let mut earlier: Vec<String> = pc
+        .comparison
+        .as_ref()
+        .map(|c| c.earlier.iter().map(|p| rel(p)).collect())
+        .unwrap_or_default();
+    earlier.push(rel(&prev.root));
+    let opt = |key: &str, p: &Option<PathBuf>| {
+        p.as_ref()
+            .map(|p| format!("{key} = \"{}\"\n", rel(p)))
+            .unwrap_or_default()
+    };
+    let mut toml = format!(
+        r#"# pokeval evaluation project for wave {wave}, scaffolded from wave {prev_wave}
+# ({prev_file}). Paths are relative to this file.
+name = "Evaluatie besteding POK-middelen {wave}"
+wave = {wave}
+output = "out"
+report = "rapport"
+codebook = "codebook.toml"
+
+[register]
+path = "{register}"
+{mergers}{mapping}
+[notes]
+path = "interviews"
+
+[funds]
+path = "{funds}"
+
+# Add the survey export when it arrives; the instrument keeps the question
+# ids of {prev_wave}. A question whose text or options change must say
+# `comparable = true` or `comparable = false`.
+{surveys}"#,
+        prev_wave = pc.wave,
+        prev_file = rel(&prev.file),
+        register = rel(&pc.register.path),
+        mergers = opt("mergers", &pc.register.mergers),
+        mapping = opt("mapping", &pc.register.mapping),
+        funds = rel(&pc.funds.path),
+    );
+    if let Some(p) = &pc.population {
+        toml.push_str(&format!("\n[population]\npath = \"{}\"\n", rel(&p.path)));
+    }
+    let list: Vec<String> = earlier.iter().map(|e| format!("\"{e}\"")).collect();
+    toml.push_str(&format!(
+        "\n# The earlier waves, oldest first: building this wave compares with them.\n[comparison]\nearlier = [{}]\n",
+        list.join(", ")
+    ));
+    files.push(("interviews/README.md".into(), NOTES_README.to_string()));
+    files.push((
+        "rapport/report.toml".into(),
+        report_toml(wave).replace(
+            "[[chapter]]\nfile = \"hoofdstukken/03-besteding.md\"",
+            "[[chapter]]\nfile = \"hoofdstukken/03-besteding.md\"\n\n[[chapter]]\nfile = \"hoofdstukken/04-vergelijking.md\"",
+        ),
+    ));
+    files.push((
+        "rapport/hoofdstukken/01-inleiding.md".into(),
+        CHAPTER_1.to_string(),
+    ));
+    files.push((
+        "rapport/hoofdstukken/02-verdeling.md".into(),
+        CHAPTER_2.to_string(),
+    ));
+    files.push((
+        "rapport/hoofdstukken/03-besteding.md".into(),
+        CHAPTER_3.to_string(),
+    ));
+    files.push((
+        "rapport/hoofdstukken/04-vergelijking.md".into(),
+        CHAPTER_COMPARISON.to_string(),
+    ));
+    // the project file last: a failure part-way leaves no project that looks complete
+    files.push((PROJECT_FILE.into(), toml));
+    let mut written = Vec::new();
+    for (name, contents) in &files {
+        let path = dir.join(name);
+        write_atomic(&path, contents.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
 
 /// Creates a project for `wave` in `dir` and returns the files written.
 /// Refuses when `dir` already holds a project file.
