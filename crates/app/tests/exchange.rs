@@ -231,7 +231,8 @@ fn xlsx_opens_with_calamine_and_holds_the_tables() {
             "code_x_gemeente",
             "code_x_grootteklasse",
             "respondent_x_code",
-            "enquete"
+            "enquete",
+            "leerpartners"
         ]
     );
     let survey = wb.worksheet_range("enquete").unwrap();
@@ -277,8 +278,52 @@ fn csv_export_writes_one_file_per_table() {
     let p = example();
     let dir = tempfile::tempdir().unwrap();
     let files = export(&p, Format::Csv, &dir.path().join("t")).unwrap();
-    assert_eq!(files.len(), 5);
+    assert_eq!(files.len(), 6);
     let text = std::fs::read_to_string(dir.path().join("t/enquete.csv")).unwrap();
     assert!(text.starts_with("vraag,vraagtekst,code,antwoord"));
     assert!(text.contains("bestedingsplan,Heeft uw gemeente een bestedingsplan voor de POK-middelen opgesteld?,1,Ja,nee,6"));
+}
+
+#[test]
+fn the_xlsx_of_a_compared_wave_holds_the_comparison_and_the_learning_matches() {
+    let p = prepare(&repo().join("reports/2026"), &NoProgress).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.xlsx");
+    export(&p, Format::Xlsx, &path).unwrap();
+    let mut wb: Xlsx<_> =
+        open_workbook_from_rs(std::io::Cursor::new(std::fs::read(&path).unwrap())).unwrap();
+    let names = wb.sheet_names();
+    for want in [
+        "leerpartners",
+        "golven_vragen",
+        "golven_panel",
+        "golven_codes",
+    ] {
+        assert!(names.iter().any(|n| n == want), "{names:?}");
+    }
+    // bestedingsplan, 2025 (LimeSurvey Y): 3 respondents said "Ja"
+    let q = wb.worksheet_range("golven_vragen").unwrap();
+    let ja = q
+        .rows()
+        .find(|r| {
+            r[0] == Data::String("bestedingsplan".into())
+                && r[3] == Data::Float(2025.0)
+                && r[6] == Data::String("Ja".into())
+        })
+        .unwrap()
+        .to_vec();
+    assert_eq!(ja[7], Data::Float(3.0));
+    // one row per backing passage of every learning match
+    let l = wb.worksheet_range("leerpartners").unwrap();
+    let passages: usize = p
+        .analysis
+        .learning
+        .iter()
+        .flat_map(|m| &m.strengths)
+        .map(|s| s.passages.len())
+        .sum();
+    assert_eq!(l.rows().count() - 1, passages);
+    let panel = wb.worksheet_range("golven_panel").unwrap();
+    let c = p.analysis.comparison.as_ref().unwrap();
+    assert_eq!(panel.rows().count() - 1, c.panel.rows.len() * c.waves.len());
 }

@@ -5,7 +5,12 @@
 //! municipality, attributes, the code path split over columns and the text),
 //! `code_x_gemeente` (coded segments), `code_x_grootteklasse` (municipalities
 //! that mention a code), `respondent_x_code` (0/1) and `enquete` (answers
-//! per option). A cell that starts with `=`, `+`, `-`, `@`, a tab or a
+//! per option), `leerpartners` (learning matches with their reason and
+//! backing passages) and, for a wave compared with earlier waves,
+//! `golven_vragen` (respondents per option per wave, with the change
+//! test), `golven_panel` (participation and answers per municipality per
+//! wave) and `golven_codes` (passages per code and action line per wave).
+//! A cell that starts with `=`, `+`, `-`, `@`, a tab or a
 //! carriage return gets a leading `'` so spreadsheets show it as text
 //! instead of running it. Workbooks carry a fixed creation date, so the
 //! same project exports to the same bytes.
@@ -57,13 +62,203 @@ pub struct Sheet {
 
 /// Builds every table.
 pub fn sheets(p: &Prepared) -> Vec<Sheet> {
-    vec![
+    let mut out = vec![
         quotes(p),
         code_by_municipality(p),
         code_by_size_class(p),
         respondent_matrix(p),
         survey(p),
-    ]
+        learning(p),
+    ];
+    if let Some(c) = &p.analysis.comparison {
+        out.extend([wave_questions(c), wave_panel(c), wave_codes(c)]);
+    }
+    out
+}
+
+fn headers(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+fn learning(p: &Prepared) -> Sheet {
+    let rows = p
+        .analysis
+        .learning
+        .iter()
+        .flat_map(|m| {
+            m.strengths.iter().flat_map(move |s| {
+                let base = move |source: &str, text: &str| {
+                    vec![
+                        Cell::text(m.municipality.clone()),
+                        Cell::text(m.municipality_name.clone()),
+                        Cell::text(m.peer.clone()),
+                        Cell::text(m.peer_name.clone()),
+                        Cell::Number((m.similarity * 1000.0).round() / 1000.0),
+                        Cell::text(if m.same_size_class { "ja" } else { "nee" }),
+                        Cell::Number(f64::from(s.action_line.number())),
+                        Cell::Number(s.peer_passages as f64),
+                        Cell::text(m.reason.clone()),
+                        Cell::text(source.to_string()),
+                        Cell::text(text.to_string()),
+                    ]
+                };
+                s.passages.iter().map(move |x| base(&x.source, &x.text))
+            })
+        })
+        .collect();
+    Sheet {
+        name: "leerpartners",
+        headers: headers(&[
+            "gemeentecode",
+            "gemeente",
+            "leerpartner_code",
+            "leerpartner",
+            "gelijkenis",
+            "zelfde grootteklasse",
+            "actielijn",
+            "passages leerpartner",
+            "reden",
+            "bron",
+            "passage",
+        ]),
+        rows,
+    }
+}
+
+fn wave_questions(c: &pokeval_analysis::waves::Comparison) -> Sheet {
+    let mut rows = Vec::new();
+    for q in &c.questions {
+        for w in q.waves.iter().flatten() {
+            let test = q.changes.iter().find(|t| t.from == w.wave);
+            for (o, count) in q.options.iter().zip(&w.counts) {
+                rows.push(vec![
+                    Cell::text(q.question.clone()),
+                    Cell::text(q.short.clone()),
+                    Cell::text(if q.comparable { "ja" } else { "nee" }),
+                    Cell::Number(f64::from(w.wave.year())),
+                    Cell::Number(w.n as f64),
+                    Cell::text(o.code.clone()),
+                    Cell::text(o.label.clone()),
+                    Cell::Number(*count as f64),
+                    test.and_then(|t| t.p_value)
+                        .map_or(Cell::text(""), Cell::Number),
+                    Cell::text(test.map_or("", |t| if t.significant { "ja" } else { "nee" })),
+                    Cell::text(
+                        test.and_then(|t| t.caveat.clone())
+                            .or_else(|| q.note.clone())
+                            .unwrap_or_default(),
+                    ),
+                ]);
+            }
+        }
+    }
+    Sheet {
+        name: "golven_vragen",
+        headers: headers(&[
+            "vraag",
+            "kort",
+            "vergelijkbaar",
+            "meting",
+            "n",
+            "code",
+            "antwoord",
+            "aantal",
+            "p (tegen laatste meting)",
+            "significant",
+            "toelichting",
+        ]),
+        rows,
+    }
+}
+
+fn wave_panel(c: &pokeval_analysis::waves::Comparison) -> Sheet {
+    let mut rows = Vec::new();
+    for r in &c.panel.rows {
+        for (i, w) in c.waves.iter().enumerate() {
+            let lines = r.passages[i];
+            let mut row = vec![
+                Cell::text(r.code.clone()),
+                Cell::text(r.name.clone()),
+                Cell::Number(f64::from(w.wave.year())),
+                Cell::text(if r.answered.contains(&w.wave) {
+                    "ja"
+                } else {
+                    "nee"
+                }),
+                Cell::text(if r.interviewed.contains(&w.wave) {
+                    "ja"
+                } else {
+                    "nee"
+                }),
+                Cell::text(r.former.join(", ")),
+            ];
+            row.extend(lines.iter().map(|x| Cell::Number(*x as f64)));
+            let answers: Vec<String> = r.answers[i]
+                .iter()
+                .map(|(q, v)| format!("{q}={v}"))
+                .collect();
+            row.push(Cell::text(answers.join("; ")));
+            rows.push(row);
+        }
+    }
+    let mut h = headers(&[
+        "gemeentecode",
+        "gemeente",
+        "meting",
+        "enquête",
+        "interview",
+        "eerder als",
+    ]);
+    h.extend((1..=8).map(|l| format!("passages AL{l}")));
+    h.push("antwoorden (vraag=code)".into());
+    Sheet {
+        name: "golven_panel",
+        headers: h,
+        rows,
+    }
+}
+
+fn wave_codes(c: &pokeval_analysis::waves::Comparison) -> Sheet {
+    let mut rows = Vec::new();
+    for r in &c.codes {
+        for w in &r.waves {
+            rows.push(vec![
+                Cell::text(r.id.clone()),
+                Cell::text(r.label.clone()),
+                Cell::text(if r.is_action_line {
+                    "actielijn"
+                } else {
+                    "code"
+                }),
+                Cell::Number(f64::from(w.wave.year())),
+                Cell::Number(w.passages as f64),
+                Cell::Number(w.sources as f64),
+                Cell::Number(w.municipalities as f64),
+                w.per_source.map_or(Cell::text(""), Cell::Number),
+                Cell::text(match r.status {
+                    pokeval_analysis::waves::CodeStatus::New => "nieuw",
+                    pokeval_analysis::waves::CodeStatus::Vanished => "verdwenen",
+                    pokeval_analysis::waves::CodeStatus::Continued => "doorlopend",
+                    pokeval_analysis::waves::CodeStatus::Absent => "niet gecodeerd",
+                }),
+            ]);
+        }
+    }
+    Sheet {
+        name: "golven_codes",
+        headers: headers(&[
+            "code",
+            "naam",
+            "niveau",
+            "meting",
+            "passages",
+            "bronnen",
+            "gemeenten",
+            "passages per bron",
+            "ontwikkeling",
+        ]),
+        rows,
+    }
 }
 
 /// Sort key of a quote row: source order, span start, segment, code.

@@ -41,19 +41,7 @@ use serde::Serialize;
 use crate::charts::{self, Chart};
 use crate::format::{format_compact, format_eur, format_number, format_percent};
 
-/// A table ready for the template: every cell already formatted.
-#[derive(Debug, Clone, Serialize)]
-pub struct Table {
-    pub caption: String,
-    pub headers: Vec<String>,
-    /// Columns (by index) that hold numbers and are right-aligned.
-    pub numeric: Vec<usize>,
-    pub rows: Vec<Vec<String>>,
-    /// Rows in the table footer (totals).
-    pub footer: Vec<Vec<String>>,
-    /// A note under the table (source, unit).
-    pub note: Option<String>,
-}
+pub use crate::table::Table;
 
 /// A rendered block.
 #[derive(Debug, Clone, Serialize)]

@@ -25,6 +25,7 @@ pub mod format;
 pub mod html;
 pub mod pdf;
 pub mod sources;
+pub mod table;
 pub mod typst_markup;
 pub mod wave_blocks;
 

@@ -20,9 +20,9 @@ use pokeval_analysis::waves::{ChangeTest, CodeStatus, Comparison, QuestionTrend}
 use pokeval_analysis::Analysis;
 use pokeval_survey::QuestionType;
 
-use crate::blocks::Table;
 use crate::charts::{self, Chart, Series};
 use crate::format::{format_number, format_percent};
+use crate::table::Table;
 
 fn comparison(a: &Analysis) -> Result<&Comparison, String> {
     a.comparison.as_ref().ok_or_else(|| {
@@ -567,6 +567,7 @@ fn learning_table(a: &Analysis) -> Table {
             "Leerpartner".into(),
             "Gelijkenis".into(),
             "Waarom".into(),
+            "Uit de bronnen van de leerpartner".into(),
         ],
         numeric: vec![2],
         rows: a
@@ -578,6 +579,11 @@ fn learning_table(a: &Analysis) -> Table {
                     m.peer_name.clone(),
                     format_number(m.similarity, 2),
                     m.reason.clone(),
+                    m.strengths
+                        .first()
+                        .and_then(|s| s.passages.first())
+                        .map(|p| format!("‘{}’", shorten(&p.text, 160)))
+                        .unwrap_or_default(),
                 ]
             })
             .collect(),
@@ -610,6 +616,18 @@ pub fn value(name: &str, a: &Analysis) -> Result<String, String> {
         "panel_several" => n(by.iter().skip(1).sum()),
         other => return Err(format!("unknown value '{other}'")),
     })
+}
+
+/// `text` cut at a word boundary to at most `max` characters, with an
+/// ellipsis when cut.
+fn shorten(text: &str, max: usize) -> String {
+    let t: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if t.chars().count() <= max {
+        return t;
+    }
+    let cut: String = t.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+    format!("{cut} …")
 }
 
 /// A comparison chart, or `None` when `name` is not one.

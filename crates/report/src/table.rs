@@ -1,0 +1,17 @@
+//! The formatted table every table shortcode produces.
+
+use serde::Serialize;
+
+/// A table ready for the template: every cell already formatted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub caption: String,
+    pub headers: Vec<String>,
+    /// Columns (by index) that hold numbers and are right-aligned.
+    pub numeric: Vec<usize>,
+    pub rows: Vec<Vec<String>>,
+    /// Rows in the table footer (totals).
+    pub footer: Vec<Vec<String>>,
+    /// A note under the table (source, unit).
+    pub note: Option<String>,
+}
