@@ -75,6 +75,10 @@ pub struct Analysis {
     /// those waves too.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comparison: Option<crate::waves::Comparison>,
+    /// What a later wave needs to compare with this one
+    /// (`waves::WaveSummary`); set by the application layer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wave_summary: Option<crate::waves::WaveSummary>,
     /// The municipality register, for names, provinces and size classes.
     pub municipalities: Vec<Municipality>,
     /// Municipality outlines for the map (not written to analyse.json).
@@ -341,6 +345,7 @@ pub fn analyse(
             &inputs.register,
         ),
         comparison: None,
+        wave_summary: None,
         project: project.to_string(),
         wave,
         inputs: inputs_summary,

@@ -43,7 +43,7 @@ use std::path::PathBuf;
 
 use pokeval_model::{ActionLine, SizeClass, Span, Wave};
 use pokeval_survey::{Question, QuestionType};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::tables::{CodedSegments, Membership};
@@ -255,20 +255,75 @@ pub enum CodeStatus {
     Absent,
 }
 
+/// The version of the wave summary in `analyse.json`; a summary of
+/// another version is refused rather than misread.
+pub const SUMMARY_FORMAT: &str = "pokeval-wave-summary/1";
+
+/// What a wave contributes to a comparison: its questions, its answers
+/// counted per respondent and per municipality, its passages per code,
+/// action line and municipality, and the register entries of the
+/// municipalities that took part. Every build stores it in `analyse.json`
+/// (`wave_summary`), so a later wave can compare with this one from that
+/// file alone when its inputs are not at hand.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WaveSummary {
+    pub format: String,
+    pub wave: Wave,
+    pub project: String,
+    /// Where the wave came from (its project file or analyse.json), for
+    /// messages; not stored.
+    #[serde(skip)]
+    pub file: PathBuf,
+    /// Closed and open questions of every survey of the wave, each with the
+    /// instrument file it is from (relative to the wave's project).
+    pub questions: Vec<SummaryQuestion>,
+    pub answers: WaveAnswers,
+    pub interviews: usize,
+    /// Every coded text (interviews, open answers, documents).
+    pub sources: usize,
+    /// Municipalities with at least one interview.
+    pub interviewed: BTreeSet<String>,
+    /// The wave's register entries of every municipality that took part.
+    pub municipalities: Vec<pokeval_model::Municipality>,
+    /// Passages per action line and per code (codebook order).
+    pub codes: Vec<SummaryCode>,
+    /// Passages per action line (index 0 is action line 1) per municipality.
+    pub profiles: BTreeMap<String, [usize; 8]>,
+}
+
+/// A question of a wave and the instrument that defines it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SummaryQuestion {
+    pub question: Question,
+    pub instrument: String,
+}
+
+/// Passages of a code or an action line in one wave.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SummaryCode {
+    pub id: String,
+    pub label: String,
+    pub action_line: Option<ActionLine>,
+    pub is_action_line: bool,
+    pub passages: usize,
+    pub sources: usize,
+    pub municipalities: usize,
+}
+
 /// One wave's survey answers, counted per respondent.
-#[derive(Default)]
-struct WaveAnswers {
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct WaveAnswers {
     /// question -> value -> respondents.
-    counts: HashMap<String, HashMap<String, usize>>,
+    pub counts: BTreeMap<String, BTreeMap<String, usize>>,
     /// question -> respondents who answered it.
-    n: HashMap<String, usize>,
+    pub n: BTreeMap<String, usize>,
     /// question -> (sum, count) of non-missing numbers.
-    sums: HashMap<String, (f64, usize)>,
+    pub sums: BTreeMap<String, (f64, usize)>,
     /// municipality -> question -> values of its first respondent.
-    first: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    pub first: BTreeMap<String, BTreeMap<String, Vec<String>>>,
     /// municipality -> respondents.
-    respondents: BTreeMap<String, usize>,
-    total: usize,
+    pub respondents: BTreeMap<String, usize>,
+    pub total: usize,
 }
 
 impl WaveAnswers {
@@ -371,16 +426,151 @@ fn wave_answers(p: &Prepared) -> Result<WaveAnswers> {
     Ok(w)
 }
 
-/// The questions of a wave by id, with the instrument file each is from.
-fn questions_of(p: &Prepared) -> BTreeMap<&str, (&Question, PathBuf)> {
-    let mut out = BTreeMap::new();
-    for (s, cfg) in p.inputs.surveys.iter().zip(&p.project.config.survey) {
-        for q in &s.instrument.questions {
-            out.entry(q.id.as_str())
-                .or_insert((q, cfg.instrument.clone()));
+/// Coded passages per action line per municipality of one wave.
+fn line_profiles(p: &Prepared) -> BTreeMap<String, [usize; 8]> {
+    let member = Membership::new(&p.codebook);
+    let coded = CodedSegments::new(&p.analysis.codings);
+    let muni: HashMap<&str, &str> = p
+        .inputs
+        .sources
+        .iter()
+        .filter_map(|s| Some((s.id.as_str(), s.municipality.as_deref()?)))
+        .collect();
+    let mut out: BTreeMap<String, [usize; 8]> = BTreeMap::new();
+    for seg in coded.iter() {
+        let Some(m) = muni.get(seg.source) else {
+            continue;
+        };
+        let lines: BTreeSet<ActionLine> =
+            seg.codes.iter().filter_map(|c| member.line_of(c)).collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let e = out.entry(m.to_string()).or_default();
+        for l in lines {
+            e[usize::from(l.number() - 1)] += 1;
         }
     }
     out
+}
+
+/// The summary of a prepared wave (see [`WaveSummary`]).
+pub fn summarise(p: &Prepared) -> Result<WaveSummary> {
+    let answers = wave_answers(p)?;
+    let mut questions = Vec::new();
+    for (s, cfg) in p.inputs.surveys.iter().zip(&p.project.config.survey) {
+        let instrument = p.project.display_path(&cfg.instrument);
+        for q in &s.instrument.questions {
+            questions.push(SummaryQuestion {
+                question: q.clone(),
+                instrument: instrument.clone(),
+            });
+        }
+    }
+    let interviewed: BTreeSet<String> = p
+        .inputs
+        .sources
+        .iter()
+        .filter(|s| s.kind == pokeval_model::SourceKind::Interview)
+        .filter_map(|s| s.municipality.clone())
+        .collect();
+    let profiles = line_profiles(p);
+    let taking_part: BTreeSet<&str> = answers
+        .respondents
+        .keys()
+        .chain(&interviewed)
+        .chain(profiles.keys())
+        .map(String::as_str)
+        .collect();
+    let municipalities = taking_part
+        .into_iter()
+        .filter_map(|c| p.inputs.register.get(c).cloned())
+        .collect();
+    let a = &p.analysis;
+    let mut codes: Vec<SummaryCode> = a
+        .action_line_frequencies
+        .iter()
+        .map(|f| SummaryCode {
+            id: format!("AL{}", f.category.action_line.map_or(0, |l| l.number())),
+            label: f.category.label.clone(),
+            action_line: f.category.action_line,
+            is_action_line: true,
+            passages: f.segments,
+            sources: f.sources,
+            municipalities: f.municipalities,
+        })
+        .collect();
+    codes.extend(a.code_frequencies.iter().map(|f| SummaryCode {
+        id: f.category.id.clone(),
+        label: f.category.label.clone(),
+        action_line: f.category.action_line,
+        is_action_line: false,
+        passages: f.segments,
+        sources: f.sources,
+        municipalities: f.municipalities,
+    }));
+    Ok(WaveSummary {
+        format: SUMMARY_FORMAT.to_string(),
+        wave: p.project.config.wave,
+        project: p.project.config.name.clone(),
+        file: p.project.file.clone(),
+        questions,
+        answers,
+        interviews: a.sources.interviews,
+        sources: p.inputs.sources.len(),
+        interviewed,
+        municipalities,
+        codes,
+        profiles,
+    })
+}
+
+/// Reads the wave summary of an earlier wave's `analyse.json`, refusing a
+/// file without one or of another format version.
+pub fn read_summary(path: &std::path::Path) -> Result<WaveSummary> {
+    #[derive(Deserialize)]
+    struct Head {
+        wave_summary: Option<serde_json::Value>,
+    }
+    let bad = |message: String| Error::Comparison {
+        path: path.to_path_buf(),
+        field: "wave_summary".into(),
+        message,
+    };
+    let text = pokeval_model::text::read_text(path)?;
+    let head: Head = serde_json::from_str(&text)
+        .map_err(|e| bad(format!("not an analyse.json of pokeval: {e}")))?;
+    let value = head.wave_summary.ok_or_else(|| {
+        bad("no wave summary: rebuild that wave with this version of pokeval".into())
+    })?;
+    let format = value.get("format").and_then(|f| f.as_str()).unwrap_or("");
+    if format != SUMMARY_FORMAT {
+        return Err(bad(format!(
+            "the summary is of format '{format}', this pokeval reads '{SUMMARY_FORMAT}'; rebuild that wave with this version"
+        )));
+    }
+    let mut summary: WaveSummary = serde_json::from_value(value)
+        .map_err(|e| bad(format!("cannot read the wave summary: {e}")))?;
+    summary.file = path.to_path_buf();
+    Ok(summary)
+}
+
+/// The questions of a wave by id (first survey first).
+fn questions_of(w: &WaveSummary) -> BTreeMap<&str, &SummaryQuestion> {
+    let mut out = BTreeMap::new();
+    for q in &w.questions {
+        out.entry(q.question.id.as_str()).or_insert(q);
+    }
+    out
+}
+
+/// The instrument file of a question, for messages: relative to the
+/// wave's project file.
+fn instrument_path(w: &WaveSummary, q: &SummaryQuestion) -> PathBuf {
+    match w.file.parent() {
+        Some(dir) if w.file.extension().is_none_or(|e| e != "json") => dir.join(&q.instrument),
+        _ => PathBuf::from(format!("{} (from {})", q.instrument, w.file.display())),
+    }
 }
 
 fn same_question(a: &Question, b: &Question) -> bool {
@@ -397,15 +587,15 @@ fn same_question(a: &Question, b: &Question) -> bool {
 /// earlier year than the current one and of a year of its own, the
 /// instruments share question ids, a shared id has one type, and a
 /// question that changed says whether it is comparable.
-pub fn check_waves(current: &Prepared, earlier: &[Prepared]) -> Result<()> {
-    let cur_file = &current.project.file;
-    let cur_wave = current.project.config.wave;
+pub fn check_waves(current: &WaveSummary, earlier: &[WaveSummary]) -> Result<()> {
+    let cur_file = &current.file;
+    let cur_wave = current.wave;
     let mut years = BTreeSet::new();
     for e in earlier {
-        let w = e.project.config.wave;
+        let w = e.wave;
         if w >= cur_wave {
             return Err(Error::Comparison {
-                path: e.project.file.clone(),
+                path: e.file.clone(),
                 field: "wave".into(),
                 message: format!(
                     "wave {w} is not earlier than the wave it is compared with ({cur_wave}, {}); list only earlier waves in comparison.earlier",
@@ -419,7 +609,7 @@ pub fn check_waves(current: &Prepared, earlier: &[Prepared]) -> Result<()> {
                 field: "comparison.earlier".into(),
                 message: format!(
                     "two earlier projects are both wave {w} (the second is {}); list each wave once",
-                    e.project.file.display()
+                    e.file.display()
                 ),
             });
         }
@@ -427,51 +617,52 @@ pub fn check_waves(current: &Prepared, earlier: &[Prepared]) -> Result<()> {
     let cur_q = questions_of(current);
     for e in earlier {
         let e_q = questions_of(e);
-        if e_q.is_empty() || cur_q.is_empty() {
+        let (Some((_, e_first)), Some((_, c_first))) = (e_q.iter().next(), cur_q.iter().next())
+        else {
             continue;
-        }
+        };
         let closed = |q: &Question| !matches!(q.kind, QuestionType::Municipality);
         let shared = e_q
             .iter()
-            .filter(|(id, (q, _))| closed(q) && cur_q.contains_key(*id))
+            .filter(|(id, q)| closed(&q.question) && cur_q.contains_key(*id))
             .count();
         if shared == 0 {
-            let (_, (_, e_path)) = e_q.iter().next().expect("not empty");
-            let (_, (_, c_path)) = cur_q.iter().next().expect("not empty");
             return Err(Error::Comparison {
-                path: c_path.clone(),
+                path: instrument_path(current, c_first),
                 field: "question ids".into(),
                 message: format!(
                     "no question id of the wave-{} instrument {} occurs in this instrument: the waves cannot be compared; give the same question the same id in every wave",
-                    e.project.config.wave,
-                    e_path.display()
+                    e.wave,
+                    instrument_path(e, e_first).display()
                 ),
             });
         }
-        for (id, (q, c_path)) in &cur_q {
-            let Some((eq, e_path)) = e_q.get(id) else {
+        for (id, q) in &cur_q {
+            let Some(eq) = e_q.get(id) else {
                 continue;
             };
-            if q.kind != eq.kind {
+            let c_path = instrument_path(current, q);
+            let e_path = instrument_path(e, eq);
+            if q.question.kind != eq.question.kind {
                 return Err(Error::Comparison {
-                    path: c_path.clone(),
+                    path: c_path,
                     field: format!("question '{id}'"),
                     message: format!(
                         "is {:?} here but {:?} in wave {} ({}); a question that changed type needs a new id",
-                        q.kind,
-                        eq.kind,
-                        e.project.config.wave,
+                        q.question.kind,
+                        eq.question.kind,
+                        e.wave,
                         e_path.display()
                     ),
                 });
             }
-            if q.comparable.is_none() && !same_question(q, eq) {
+            if q.question.comparable.is_none() && !same_question(&q.question, &eq.question) {
                 return Err(Error::Comparison {
-                    path: c_path.clone(),
+                    path: c_path,
                     field: format!("question '{id}'"),
                     message: format!(
                         "its text or options differ from wave {} ({}); say `comparable = true` or `comparable = false` for it in this instrument",
-                        e.project.config.wave,
+                        e.wave,
                         e_path.display()
                     ),
                 });
@@ -481,35 +672,35 @@ pub fn check_waves(current: &Prepared, earlier: &[Prepared]) -> Result<()> {
     Ok(())
 }
 
-/// Compares the current wave with the earlier ones (oldest first).
-/// `successor` follows an earlier wave's municipality code to the current
-/// register (mergers): `Err(reason)` when it cannot. Call
-/// [`check_waves`] first.
+/// Compares the current wave with the earlier ones (any order).
+/// `register` is the current wave's register; `successor` follows an
+/// earlier wave's municipality code to it (mergers): `Err(reason)` when it
+/// cannot. Call [`check_waves`] first.
 pub fn compare(
-    current: &Prepared,
-    earlier: &[Prepared],
+    current: &WaveSummary,
+    register: &pokeval_model::Register,
+    earlier: &[WaveSummary],
     successor: &dyn Fn(&str) -> std::result::Result<String, String>,
 ) -> Result<Comparison> {
-    let mut all: Vec<&Prepared> = earlier.iter().collect();
-    all.sort_by_key(|p| p.project.config.wave);
+    let mut all: Vec<&WaveSummary> = earlier.iter().collect();
+    all.sort_by_key(|w| w.wave);
     all.push(current);
-    let answers: Vec<WaveAnswers> = all.iter().map(|p| wave_answers(p)).collect::<Result<_>>()?;
+    let root = current.file.parent().unwrap_or(std::path::Path::new("."));
     let waves: Vec<WaveInfo> = all
         .iter()
-        .zip(&answers)
-        .map(|(p, a)| WaveInfo {
-            wave: p.project.config.wave,
-            project: p.project.config.name.clone(),
-            file: pokeval_model::fsio::relative_display(&current.project.root, &p.project.file),
-            respondents: a.total,
-            municipalities: a.respondents.len(),
-            interviews: p.analysis.sources.interviews,
-            sources: p.inputs.sources.len(),
+        .map(|w| WaveInfo {
+            wave: w.wave,
+            project: w.project.clone(),
+            file: pokeval_model::fsio::relative_display(root, &w.file),
+            respondents: w.answers.total,
+            municipalities: w.answers.respondents.len(),
+            interviews: w.interviews,
+            sources: w.sources,
         })
         .collect();
-    let questions = question_trends(&all, &answers);
-    let panel = panel(&all, &answers, &questions, successor);
-    let (response_by_size_class, response_by_province) = response_rows(&all, &answers);
+    let questions = question_trends(&all);
+    let panel = panel(&all, register, &questions, successor);
+    let (response_by_size_class, response_by_province) = response_rows(&all);
     let codes = code_trends(&all);
     Ok(Comparison {
         waves,
@@ -521,26 +712,17 @@ pub fn compare(
     })
 }
 
-fn question_trends(all: &[&Prepared], answers: &[WaveAnswers]) -> Vec<QuestionTrend> {
-    let current = all[all.len() - 1];
-    let per_wave: Vec<BTreeMap<&str, (&Question, PathBuf)>> =
-        all.iter().map(|p| questions_of(p)).collect();
-    // current questions in instrument order, then ids only earlier waves had
+fn question_trends(all: &[&WaveSummary]) -> Vec<QuestionTrend> {
+    let per_wave: Vec<BTreeMap<&str, &SummaryQuestion>> =
+        all.iter().map(|w| questions_of(w)).collect();
+    // the current questions in instrument order, then ids only earlier
+    // waves had (latest first)
     let mut order: Vec<&Question> = Vec::new();
     let mut ids = BTreeSet::new();
-    for s in current.inputs.surveys.iter() {
-        for q in &s.instrument.questions {
-            if ids.insert(q.id.as_str()) {
-                order.push(q);
-            }
-        }
-    }
-    for p in all.iter().rev().skip(1) {
-        for s in &p.inputs.surveys {
-            for q in &s.instrument.questions {
-                if ids.insert(q.id.as_str()) {
-                    order.push(q);
-                }
+    for w in all.iter().rev() {
+        for q in &w.questions {
+            if ids.insert(q.question.id.as_str()) {
+                order.push(&q.question);
             }
         }
     }
@@ -552,7 +734,7 @@ fn question_trends(all: &[&Prepared], answers: &[WaveAnswers]) -> Vec<QuestionTr
         }
         let asked: Vec<Option<&Question>> = per_wave
             .iter()
-            .map(|m| m.get(q.id.as_str()).map(|(q, _)| *q))
+            .map(|m| m.get(q.id.as_str()).map(|s| &s.question))
             .collect();
         let in_waves = asked.iter().filter(|a| a.is_some()).count();
         let declared = asked[n - 1].and_then(|c| c.comparable);
@@ -561,7 +743,7 @@ fn question_trends(all: &[&Prepared], answers: &[WaveAnswers]) -> Vec<QuestionTr
                 .iter()
                 .zip(&asked)
                 .filter(|(_, a)| a.is_some())
-                .map(|(p, _)| p.project.config.wave.to_string())
+                .map(|(w, _)| w.wave.to_string())
                 .collect();
             (
                 false,
@@ -591,9 +773,9 @@ fn question_trends(all: &[&Prepared], answers: &[WaveAnswers]) -> Vec<QuestionTr
         }
         let waves: Vec<Option<QuestionWave>> = all
             .iter()
-            .zip(answers)
             .zip(&asked)
-            .map(|((p, a), asked)| {
+            .map(|(w, asked)| {
+                let a = &w.answers;
                 asked.map(|_| {
                     let counts: Vec<usize> =
                         options.iter().map(|o| a.get(&q.id, &o.code)).collect();
@@ -607,7 +789,7 @@ fn question_trends(all: &[&Prepared], answers: &[WaveAnswers]) -> Vec<QuestionTr
                         _ => a.n.get(&q.id).copied().unwrap_or(0),
                     };
                     QuestionWave {
-                        wave: p.project.config.wave,
+                        wave: w.wave,
                         n: a.n.get(&q.id).copied().unwrap_or(0),
                         counts,
                         substantive,
@@ -707,31 +889,21 @@ pub fn chi_square_change(
 }
 
 fn panel(
-    all: &[&Prepared],
-    answers: &[WaveAnswers],
+    all: &[&WaveSummary],
+    register: &pokeval_model::Register,
     questions: &[QuestionTrend],
     successor: &dyn Fn(&str) -> std::result::Result<String, String>,
 ) -> Panel {
     let n = all.len();
-    let current = all[n - 1];
-    let register = &current.inputs.register;
     let mut unfollowed = Vec::new();
-    // per wave: earlier code -> current code
+    // per wave: the wave's code -> current code
     let mut maps: Vec<BTreeMap<String, String>> = Vec::new();
     let mut rows: BTreeMap<String, PanelRow> = BTreeMap::new();
-    let profiles: Vec<BTreeMap<String, [usize; 8]>> =
-        all.iter().map(|p| line_profiles(p)).collect();
-    for (i, (p, a)) in all.iter().zip(answers).enumerate() {
-        let wave = p.project.config.wave;
+    for (i, w) in all.iter().enumerate() {
+        let a = &w.answers;
+        let wave = w.wave;
         let mut codes: BTreeSet<&str> = a.respondents.keys().map(String::as_str).collect();
-        let interviewed: BTreeSet<&str> = p
-            .inputs
-            .sources
-            .iter()
-            .filter(|s| s.kind == pokeval_model::SourceKind::Interview)
-            .filter_map(|s| s.municipality.as_deref())
-            .collect();
-        codes.extend(interviewed.iter().copied());
+        codes.extend(w.interviewed.iter().map(String::as_str));
         let mut map = BTreeMap::new();
         for code in codes {
             let now = if i == n - 1 || register.get(code).is_some() {
@@ -780,7 +952,7 @@ fn panel(
                 }
                 row.extra_respondents += k - 1;
             }
-            if interviewed.contains(code) && !row.interviewed.contains(&wave) {
+            if w.interviewed.contains(code) && !row.interviewed.contains(&wave) {
                 row.interviewed.push(wave);
             }
             if let Some(qs) = a.first.get(code) {
@@ -794,7 +966,7 @@ fn panel(
                     }
                 }
             }
-            if let Some(lines) = profiles[i].get(code) {
+            if let Some(lines) = w.profiles.get(code) {
                 for (sum, x) in row.passages[i].iter_mut().zip(lines) {
                     *sum += x;
                 }
@@ -810,12 +982,12 @@ fn panel(
         }
     }
     // transitions: first answers, keyed by current code
-    let firsts: Vec<BTreeMap<&str, &BTreeMap<String, Vec<String>>>> = answers
+    let firsts: Vec<BTreeMap<&str, &BTreeMap<String, Vec<String>>>> = all
         .iter()
         .zip(&maps)
-        .map(|(a, map)| {
+        .map(|(w, map)| {
             let mut m = BTreeMap::new();
-            for (code, qs) in &a.first {
+            for (code, qs) in &w.answers.first {
                 if let Some(now) = map.get(code) {
                     // two former municipalities merged into one: the first
                     // in code order stands for the successor
@@ -839,8 +1011,8 @@ fn panel(
             let mut t = Transition {
                 question: q.question.clone(),
                 short: q.short.clone(),
-                from: all[w].project.config.wave,
-                to: current.project.config.wave,
+                from: all[w].wave,
+                to: all[n - 1].wave,
                 options: q.options.clone(),
                 counts: vec![vec![0; k]; k],
                 municipalities: 0,
@@ -879,44 +1051,18 @@ fn panel(
     }
 }
 
-/// Coded passages per action line per municipality of one wave.
-fn line_profiles(p: &Prepared) -> BTreeMap<String, [usize; 8]> {
-    let member = Membership::new(&p.codebook);
-    let coded = CodedSegments::new(&p.analysis.codings);
-    let muni: HashMap<&str, &str> = p
-        .inputs
-        .sources
-        .iter()
-        .filter_map(|s| Some((s.id.as_str(), s.municipality.as_deref()?)))
-        .collect();
-    let mut out: BTreeMap<String, [usize; 8]> = BTreeMap::new();
-    for seg in coded.iter() {
-        let Some(m) = muni.get(seg.source) else {
-            continue;
-        };
-        let lines: BTreeSet<ActionLine> =
-            seg.codes.iter().filter_map(|c| member.line_of(c)).collect();
-        if lines.is_empty() {
-            continue;
-        }
-        let e = out.entry(m.to_string()).or_default();
-        for l in lines {
-            e[usize::from(l.number() - 1)] += 1;
-        }
-    }
-    out
-}
-
-fn response_rows(
-    all: &[&Prepared],
-    answers: &[WaveAnswers],
-) -> (Vec<WaveCountRow>, Vec<WaveCountRow>) {
+fn response_rows(all: &[&WaveSummary]) -> (Vec<WaveCountRow>, Vec<WaveCountRow>) {
     let n = all.len();
     let mut by_size: BTreeMap<SizeClass, Vec<usize>> = BTreeMap::new();
     let mut by_prov: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, (p, a)) in all.iter().zip(answers).enumerate() {
-        for code in a.respondents.keys() {
-            let Some(m) = p.inputs.register.get(code) else {
+    for (i, w) in all.iter().enumerate() {
+        let reg: HashMap<&str, &pokeval_model::Municipality> = w
+            .municipalities
+            .iter()
+            .map(|m| (m.code.as_str(), m))
+            .collect();
+        for code in w.answers.respondents.keys() {
+            let Some(m) = reg.get(code.as_str()) else {
                 continue;
             };
             by_size.entry(m.size_class).or_insert_with(|| vec![0; n])[i] += 1;
@@ -945,11 +1091,10 @@ fn response_rows(
     (sizes, provs)
 }
 
-fn code_trends(all: &[&Prepared]) -> Vec<CodeTrend> {
-    let current = all[all.len() - 1];
-    // (id, is line) -> per wave (passages, sources, municipalities)
-    let mut rows: Vec<CodeTrend> = Vec::new();
-    let mut lines: Vec<CodeTrend> = ActionLine::all()
+fn code_trends(all: &[&WaveSummary]) -> Vec<CodeTrend> {
+    // action lines 1-8 first, then codes: the current codebook's order,
+    // then codes only earlier codebooks had
+    let mut rows: Vec<CodeTrend> = ActionLine::all()
         .map(|l| CodeTrend {
             id: format!("AL{}", l.number()),
             label: l.name().to_string(),
@@ -960,8 +1105,8 @@ fn code_trends(all: &[&Prepared]) -> Vec<CodeTrend> {
         })
         .collect();
     let mut seen = BTreeSet::new();
-    for p in std::iter::once(&current).chain(all.iter().rev().skip(1)) {
-        for c in &p.analysis.codebook.codes {
+    for w in all.iter().rev() {
+        for c in w.codes.iter().filter(|c| !c.is_action_line) {
             if seen.insert(c.id.clone()) {
                 rows.push(CodeTrend {
                     id: c.id.clone(),
@@ -974,32 +1119,19 @@ fn code_trends(all: &[&Prepared]) -> Vec<CodeTrend> {
             }
         }
     }
-    for p in all {
-        let a = &p.analysis;
-        let sources = p.inputs.sources.len();
-        let wave = p.project.config.wave;
-        let per = |x: usize| (sources > 0).then(|| x as f64 / sources as f64);
-        for row in lines.iter_mut() {
-            let f = a
-                .action_line_frequencies
-                .iter()
-                .find(|f| f.category.action_line == row.action_line);
-            let (passages, s, m) =
-                f.map_or((0, 0, 0), |f| (f.segments, f.sources, f.municipalities));
-            row.waves.push(CodeWave {
-                wave,
-                passages,
-                sources: s,
-                municipalities: m,
-                per_source: per(passages),
-            });
-        }
+    for w in all {
+        let per = |x: usize| (w.sources > 0).then(|| x as f64 / w.sources as f64);
+        let of: HashMap<(&str, bool), &SummaryCode> = w
+            .codes
+            .iter()
+            .map(|c| ((c.id.as_str(), c.is_action_line), c))
+            .collect();
         for row in rows.iter_mut() {
-            let f = a.code_frequencies.iter().find(|f| f.category.id == row.id);
+            let f = of.get(&(row.id.as_str(), row.is_action_line));
             let (passages, s, m) =
-                f.map_or((0, 0, 0), |f| (f.segments, f.sources, f.municipalities));
+                f.map_or((0, 0, 0), |f| (f.passages, f.sources, f.municipalities));
             row.waves.push(CodeWave {
-                wave,
+                wave: w.wave,
                 passages,
                 sources: s,
                 municipalities: m,
@@ -1007,9 +1139,10 @@ fn code_trends(all: &[&Prepared]) -> Vec<CodeTrend> {
             });
         }
     }
-    lines.extend(rows);
-    for row in &mut lines {
-        let (now, before) = row.waves.split_last().expect("at least one wave");
+    for row in &mut rows {
+        let Some((now, before)) = row.waves.split_last() else {
+            continue;
+        };
         let before = before.iter().any(|w| w.passages > 0);
         row.status = match (now.passages > 0, before) {
             (true, false) => CodeStatus::New,
@@ -1018,7 +1151,7 @@ fn code_trends(all: &[&Prepared]) -> Vec<CodeTrend> {
             (false, false) => CodeStatus::Absent,
         };
     }
-    lines
+    rows
 }
 
 /// A peer a municipality can learn from.

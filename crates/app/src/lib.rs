@@ -56,21 +56,36 @@ pub fn prepare_project(project: Project, progress: &dyn Progress) -> Result<Prep
         .map(|c| c.earlier.clone())
         .unwrap_or_default();
     let mut earlier = Vec::new();
+    let mut summaries = Vec::new();
     for path in &earlier_paths {
         progress.step(&format!(
             "reading the earlier wave {}",
             project.display_path(path)
         ));
-        let e = Project::load(path)?;
-        earlier.push(prepare_one(e, progress)?);
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            summaries.push(waves::read_summary(path)?);
+        } else {
+            let e = prepare_one(Project::load(path)?, progress)?;
+            summaries.push(e.analysis.wave_summary.clone().ok_or_else(|| {
+                pokeval_model::Error::invalid(&e.project.file, "the wave has no summary")
+            })?);
+            earlier.push(e);
+        }
     }
     let mut prepared = prepare_one(project, progress)?;
     if earlier_paths.is_empty() {
         return Ok(prepared);
     }
     progress.step("comparing the waves");
-    earlier.sort_by_key(|p| p.project.config.wave);
-    waves::check_waves(&prepared, &earlier)?;
+    let current = prepared
+        .analysis
+        .wave_summary
+        .as_ref()
+        .ok_or_else(|| pokeval_model::Error::invalid(&prepared.project.file, "no summary"))?;
+    waves::check_waves(current, &summaries)?;
     let cfg = &prepared.project.config;
     let resolver = pokeval_model::Resolver::with_files(
         &prepared.inputs.register,
@@ -79,8 +94,9 @@ pub fn prepare_project(project: Project, progress: &dyn Progress) -> Result<Prep
         cfg.register.mapping.as_deref(),
     )?;
     let successor = |code: &str| resolver.accept_exact(code).map(|m| m.code.clone());
-    let comparison = waves::compare(&prepared, &earlier, &successor)?;
+    let comparison = waves::compare(current, &prepared.inputs.register, &summaries, &successor)?;
     prepared.analysis.comparison = Some(comparison);
+    earlier.sort_by_key(|p| p.project.config.wave);
     prepared.earlier = earlier;
     Ok(prepared)
 }
@@ -99,13 +115,15 @@ fn prepare_one(project: Project, progress: &dyn Progress) -> Result<Prepared> {
         &codebook,
         progress,
     )?;
-    Ok(Prepared {
+    let mut prepared = Prepared {
         project,
         codebook,
         inputs,
         analysis,
         earlier: Vec::new(),
-    })
+    };
+    prepared.analysis.wave_summary = Some(waves::summarise(&prepared)?);
+    Ok(prepared)
 }
 
 /// Writes the pseudonym mapping of a prepared project (when pseudonyms

@@ -436,3 +436,71 @@ fn a_failing_comparison_writes_nothing() {
     assert!(!d.join(".pokeval").exists());
     assert!(!tmp.path().join("eerder/.pokeval").exists());
 }
+
+/// The 2025 example project written to `dir` with absolute paths and
+/// `earlier` as given.
+fn example_2025_with_earlier(dir: &Path, earlier: &Path) -> PathBuf {
+    let repo = repo();
+    let text = std::fs::read_to_string(repo.join("reports/2025/evaluatie.toml")).unwrap();
+    let text = text
+        .replace("\"../../", &format!("\"{}/", repo.display()))
+        .replace(
+            "report = \".\"",
+            &format!("report = \"{}\"", repo.join("reports/2025").display()),
+        )
+        .replace(
+            "earlier = [\"../2024\"]",
+            &format!("earlier = [\"{}\"]", earlier.display()),
+        );
+    let path = dir.join("evaluatie.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn an_earlier_wave_compares_from_its_analyse_json_as_from_its_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("uit2024");
+    pokeval_app::cmd::build::build(
+        &repo().join("reports/2024"),
+        &pokeval_app::cmd::build::BuildOptions {
+            output: Some(out.clone()),
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let json = out.join("analyse.json");
+    let project = example_2025_with_earlier(tmp.path(), &json);
+    let from_json = prepare(&project, &NoProgress).unwrap();
+    assert!(
+        from_json.earlier.is_empty(),
+        "nothing of 2024 was read again"
+    );
+    let from_inputs = example(2025);
+    let strip = |p: &Prepared| {
+        let mut c = serde_json::to_value(comparison(p)).unwrap();
+        for w in c["waves"].as_array_mut().unwrap() {
+            w.as_object_mut().unwrap().remove("file");
+        }
+        c
+    };
+    assert_eq!(strip(&from_json), strip(&from_inputs));
+
+    // another format version, or a JSON without a summary, is refused
+    let text = std::fs::read_to_string(&json).unwrap();
+    let old = tmp.path().join("oud.json");
+    std::fs::write(
+        &old,
+        text.replace("pokeval-wave-summary/1", "pokeval-wave-summary/0"),
+    )
+    .unwrap();
+    let project = example_2025_with_earlier(tmp.path(), &old);
+    let e = prepare_err(&project);
+    assert!(e.contains("oud.json") && e.contains("format"), "{e}");
+    std::fs::write(&old, "{\"project\": \"x\"}").unwrap();
+    let e = prepare_err(&project);
+    assert!(
+        e.contains("oud.json") && e.contains("no wave summary"),
+        "{e}"
+    );
+}

@@ -59,8 +59,10 @@ pub struct ProjectFile {
 }
 
 /// The earlier waves of a multi-wave evaluation: their project folders
-/// (or project files), oldest first. Building this wave reads and codes
-/// their inputs too and compares them with this wave.
+/// (or project files), in any order. Building this wave reads and codes
+/// their inputs too and compares them with this wave. Where an earlier
+/// wave's inputs are not at hand, name the `analyse.json` its build wrote
+/// instead: its wave summary is read (with a format check).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ComparisonInput {
