@@ -78,6 +78,21 @@ pub struct Comparison {
     pub response_by_province: Vec<WaveCountRow>,
     /// Action lines first (1-8), then every code in codebook order.
     pub codes: Vec<CodeTrend>,
+    /// Per wave, the year money per municipality was computed for (`None`
+    /// for a wave without an `[allocation]` table).
+    pub funds_years: Vec<Option<u16>>,
+    /// Money per 1.000 inhabitants per municipality (current codes, former
+    /// municipalities added to their successor) per wave.
+    pub funds: Vec<FundsTrend>,
+}
+
+/// One municipality's POK-middelen via the algemene uitkering per wave.
+#[derive(Debug, Clone, Serialize)]
+pub struct FundsTrend {
+    pub code: String,
+    pub name: String,
+    /// Euros per 1.000 inhabitants per wave (oldest first).
+    pub per_1000: Vec<Option<f64>>,
 }
 
 /// One wave in a comparison.
@@ -289,6 +304,18 @@ pub struct WaveSummary {
     pub codes: Vec<SummaryCode>,
     /// Passages per action line (index 0 is action line 1) per municipality.
     pub profiles: BTreeMap<String, [usize; 8]>,
+    /// POK-middelen via the algemene uitkering per municipality, when the
+    /// wave's project has an `[allocation]` table.
+    #[serde(default)]
+    pub funds: Option<SummaryFunds>,
+}
+
+/// Money per municipality in one wave: the year and, per CBS code of that
+/// wave's register, inhabitants and euros.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SummaryFunds {
+    pub year: u16,
+    pub rows: Vec<(String, u64, f64)>,
 }
 
 /// A question of a wave and the instrument that defines it.
@@ -522,6 +549,14 @@ pub fn summarise(p: &Prepared) -> Result<WaveSummary> {
         municipalities,
         codes,
         profiles,
+        funds: a.funds_per_municipality.as_ref().map(|f| SummaryFunds {
+            year: f.year,
+            rows: f
+                .rows
+                .iter()
+                .map(|r| (r.municipality.clone(), r.inhabitants, r.euros))
+                .collect(),
+        }),
     })
 }
 
@@ -702,6 +737,7 @@ pub fn compare(
     let panel = panel(&all, register, &questions, successor);
     let (response_by_size_class, response_by_province) = response_rows(&all);
     let codes = code_trends(&all);
+    let (funds_years, funds) = funds_trends(&all, register, successor);
     Ok(Comparison {
         waves,
         questions,
@@ -709,6 +745,8 @@ pub fn compare(
         response_by_size_class,
         response_by_province,
         codes,
+        funds_years,
+        funds,
     })
 }
 
@@ -1089,6 +1127,58 @@ fn response_rows(all: &[&WaveSummary]) -> (Vec<WaveCountRow>, Vec<WaveCountRow>)
         })
         .collect();
     (sizes, provs)
+}
+
+/// Money per 1.000 inhabitants per municipality and wave, each wave with
+/// its own register's inhabitants; a former municipality's euros and
+/// inhabitants are added to its successor's.
+fn funds_trends(
+    all: &[&WaveSummary],
+    register: &pokeval_model::Register,
+    successor: &dyn Fn(&str) -> std::result::Result<String, String>,
+) -> (Vec<Option<u16>>, Vec<FundsTrend>) {
+    let n = all.len();
+    let years = all
+        .iter()
+        .map(|w| w.funds.as_ref().map(|f| f.year))
+        .collect();
+    // current code -> per wave (inhabitants, euros)
+    let mut sums: BTreeMap<String, Vec<Option<(u64, f64)>>> = BTreeMap::new();
+    for (i, w) in all.iter().enumerate() {
+        let Some(f) = &w.funds else { continue };
+        for (code, inhabitants, euros) in &f.rows {
+            let now = if register.get(code).is_some() {
+                code.clone()
+            } else {
+                match successor(code) {
+                    Ok(c) => c,
+                    Err(_) => continue,
+                }
+            };
+            let slot = &mut sums.entry(now).or_insert_with(|| vec![None; n])[i];
+            let (h, e) = slot.get_or_insert((0, 0.0));
+            *h += inhabitants;
+            *e += euros;
+        }
+    }
+    let rows = sums
+        .into_iter()
+        .map(|(code, per)| FundsTrend {
+            name: register
+                .get(&code)
+                .map(|m| m.name.clone())
+                .unwrap_or_default(),
+            code,
+            per_1000: per
+                .into_iter()
+                .map(|x| {
+                    x.filter(|(h, _)| *h > 0)
+                        .map(|(h, e)| e * 1000.0 / h as f64)
+                })
+                .collect(),
+        })
+        .collect();
+    (years, rows)
 }
 
 fn code_trends(all: &[&WaveSummary]) -> Vec<CodeTrend> {

@@ -853,3 +853,136 @@ pub fn grouped_bars(
         svg,
     })
 }
+
+/// One row of [`change_dots`]: a label and the value then and now.
+pub struct ChangeRow {
+    pub label: String,
+    pub then: f64,
+    pub now: f64,
+}
+
+/// A dot plot of change per row (a municipality, say): a dot for the value
+/// then, a dot for the value now, joined by a line; rows top to bottom in
+/// the given order. `scale` labels the integer positions of the x axis
+/// from `x.start` (the answer options of a Likert question).
+pub fn change_dots(
+    id: &str,
+    title: &str,
+    rows: &[ChangeRow],
+    x: std::ops::RangeInclusive<i32>,
+    scale: &[String],
+    legend: (&str, &str),
+) -> Result<Chart> {
+    if rows.is_empty() {
+        return Err(Error::Chart(format!("nothing to draw for '{title}'")));
+    }
+    let n = rows.len() as i32;
+    let height = 110 + 30 * n as u32;
+    let (lo, hi) = (*x.start(), *x.end());
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (W, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let (plot, strip) = root.split_vertically(height - 36);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .margin_right(28)
+            .x_label_area_size(40)
+            .y_label_area_size(170)
+            .build_cartesian_2d(
+                (f64::from(lo) - 0.3)..(f64::from(hi) + 0.3),
+                (0..n - 1).into_segmented(),
+            )
+            .map_err(chart_err)?;
+        let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+        let ylabel = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) => labels
+                .get((n - 1 - *i) as usize)
+                .cloned()
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let xlabel = |v: &f64| {
+            let r = v.round();
+            if (v - r).abs() < 1e-9 && r >= f64::from(lo) && r <= f64::from(hi) {
+                scale
+                    .get((r as i32 - lo) as usize)
+                    .cloned()
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_labels((hi - lo + 1) as usize)
+            .x_label_formatter(&xlabel)
+            .y_labels(rows.len())
+            .y_label_formatter(&ylabel)
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(chart_err)?;
+        let at = |i: usize| SegmentValue::CenterOf(n - 1 - i as i32);
+        chart
+            .draw_series(rows.iter().enumerate().map(|(i, r)| {
+                PathElement::new(
+                    vec![(r.then, at(i)), (r.now, at(i))],
+                    PALETTE[3].stroke_width(3),
+                )
+            }))
+            .map_err(chart_err)?;
+        chart
+            .draw_series(
+                rows.iter()
+                    .enumerate()
+                    .map(|(i, r)| Circle::new((r.then, at(i)), 6, PALETTE[3].filled())),
+            )
+            .map_err(chart_err)?;
+        chart
+            .draw_series(
+                rows.iter()
+                    .enumerate()
+                    .map(|(i, r)| Circle::new((r.now, at(i)), 6, PALETTE[0].filled())),
+            )
+            .map_err(chart_err)?;
+        for (k, (label, color)) in [(legend.0, PALETTE[3]), (legend.1, PALETTE[0])]
+            .into_iter()
+            .enumerate()
+        {
+            let x = 190 + 160 * k as i32;
+            strip
+                .draw(&Circle::new((x + 6, 16), 6, color.filled()))
+                .map_err(chart_err)?;
+            strip
+                .draw(&Text::new(
+                    label.to_string(),
+                    (x + 17, 9),
+                    (FONT, 13).into_font().color(&BLACK),
+                ))
+                .map_err(chart_err)?;
+        }
+        root.present().map_err(chart_err)?;
+    }
+    let label_of = |v: f64| {
+        scale
+            .get((v.round() as i32 - lo).max(0) as usize)
+            .cloned()
+            .unwrap_or_else(|| format_compact(v))
+    };
+    let parts: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{}: {} naar {}", r.label, label_of(r.then), label_of(r.now)))
+        .collect();
+    Ok(Chart {
+        id: id.to_string(),
+        title: title.to_string(),
+        alt: format!(
+            "Puntgrafiek van de verandering per gemeente, {} en {}. {}.",
+            legend.0,
+            legend.1,
+            parts.join("; ")
+        ),
+        svg: tidy_svg_size(svg, W, height),
+    })
+}

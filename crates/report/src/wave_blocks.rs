@@ -9,7 +9,9 @@
 //!   (`level="action_line"|"code"`), `waves_municipality`
 //!   (`gemeente="<name or code>"`: one municipality across the waves) and
 //!   `learning` (learning matches);
-//! - charts `waves_survey` (`question="<id>"`) and `waves_codes`.
+//! - charts `waves_survey` (`question="<id>"`), `waves_codes` and
+//!   `waves_change` (`question="<id>"`: per municipality its answer in the
+//!   first wave it answered and now, a dot plot).
 //!
 //! Changes are shown with a real minus sign; a change is starred only when
 //! the test's rule allows it (see `pokeval_analysis::waves`).
@@ -20,7 +22,7 @@ use pokeval_analysis::waves::{ChangeTest, CodeStatus, Comparison, QuestionTrend}
 use pokeval_analysis::Analysis;
 use pokeval_survey::QuestionType;
 
-use crate::charts::{self, Chart, Series};
+use crate::charts::{self, ChangeRow, Chart, Series};
 use crate::format::{format_number, format_percent};
 use crate::table::Table;
 
@@ -114,6 +116,7 @@ pub fn table(
         "waves_response" => comparison(a).and_then(|c| response_table(c, args)),
         "waves_codes" => comparison(a).and_then(|c| codes_table(c, args)),
         "waves_municipality" => comparison(a).and_then(|c| municipality_table(c, args)),
+        "waves_funds" => comparison(a).and_then(funds_table),
         "learning" => Ok(learning_table(a)),
         _ => return None,
     };
@@ -129,6 +132,7 @@ pub const TABLES: &[&str] = &[
     "waves_response",
     "waves_codes",
     "waves_municipality",
+    "waves_funds",
     "learning",
 ];
 
@@ -417,6 +421,56 @@ fn response_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Tab
     })
 }
 
+fn funds_table(c: &Comparison) -> Result<Table, String> {
+    let shown: Vec<usize> = (0..c.waves.len())
+        .filter(|i| c.funds_years[*i].is_some())
+        .collect();
+    if shown.is_empty() {
+        return Err(
+            "no wave has money per municipality: add an [allocation] table to the wave projects"
+                .into(),
+        );
+    }
+    let mut headers = vec!["Gemeente".to_string()];
+    headers.extend(shown.iter().map(|i| {
+        let w = c.waves[*i].wave;
+        match c.funds_years[*i] {
+            Some(y) if y != w.year() => format!("{w} (bedragen {y})"),
+            _ => w.to_string(),
+        }
+    }));
+    let two = shown.len() >= 2;
+    if two {
+        headers.push("Verschil".into());
+    }
+    let mut rows: Vec<&pokeval_analysis::waves::FundsTrend> = c.funds.iter().collect();
+    rows.sort_by_cached_key(|r| (sort_key(&r.name), r.code.clone()));
+    let eur = |v: Option<f64>| v.map_or("–".to_string(), crate::format::format_eur);
+    Ok(Table {
+        caption: "POK-middelen via de algemene uitkering per 1.000 inwoners, per meting".into(),
+        numeric: (1..headers.len()).collect(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                let mut row = vec![r.name.clone()];
+                row.extend(shown.iter().map(|i| eur(r.per_1000[*i])));
+                if two {
+                    let first = r.per_1000[shown[0]];
+                    let last = r.per_1000[*shown.last().unwrap_or(&0)];
+                    row.push(match (first, last) {
+                        (Some(a), Some(b)) => format!("€ {}", signed(b - a, 0)),
+                        _ => "–".into(),
+                    });
+                }
+                row
+            })
+            .collect(),
+        headers,
+        footer: vec![],
+        note: Some("Per meting met de inwonertallen van het register van die meting; een opgeheven gemeente telt mee bij haar opvolger. Verschil: laatste tegenover eerste meting, in euro per 1.000 inwoners.".into()),
+    })
+}
+
 fn status_text(s: CodeStatus) -> &'static str {
     match s {
         CodeStatus::New => "nieuw",
@@ -639,6 +693,7 @@ pub fn chart(
     let c = match name {
         "waves_survey" => comparison(a).and_then(|c| survey_chart(c, args)),
         "waves_codes" => comparison(a).and_then(codes_chart),
+        "waves_change" => comparison(a).and_then(|c| change_chart(c, args)),
         _ => return None,
     };
     Some(c)
@@ -681,6 +736,70 @@ fn survey_chart(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Chart
         &series,
         "% respondenten",
         &|v| format_percent(v, 0),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Per municipality that answered a single-choice or Likert question in an
+/// earlier wave and now: its answer then (the earliest such wave) and now,
+/// on the scale of the substantive options.
+fn change_chart(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Chart, String> {
+    let q = question(c, args)?;
+    if !q.comparable || !matches!(q.kind, QuestionType::Single | QuestionType::Likert) {
+        return Err(format!(
+            "'{}' has no change per municipality: it is not a comparable single-choice or Likert question",
+            q.question
+        ));
+    }
+    let scale: Vec<&pokeval_analysis::waves::TrendOption> =
+        q.options.iter().filter(|o| !o.missing).collect();
+    let pos = |code: &str| {
+        scale
+            .iter()
+            .position(|o| o.code == code)
+            .map(|i| i as f64 + 1.0)
+    };
+    let last = c.waves.len() - 1;
+    let mut from_waves = std::collections::BTreeSet::new();
+    let mut rows: Vec<(String, ChangeRow)> = Vec::new();
+    for r in &c.panel.rows {
+        let Some(now) = r.answers[last].get(&q.question).and_then(|v| pos(v)) else {
+            continue;
+        };
+        let then = r.answers[..last]
+            .iter()
+            .enumerate()
+            .find_map(|(i, a)| a.get(&q.question).and_then(|v| pos(v)).map(|p| (i, p)));
+        let Some((i, then)) = then else { continue };
+        from_waves.insert(c.waves[i].wave);
+        rows.push((
+            r.name.clone(),
+            ChangeRow {
+                label: r.name.clone(),
+                then,
+                now,
+            },
+        ));
+    }
+    rows.sort_by(|a, b| sort_key(&a.0).cmp(&sort_key(&b.0)));
+    let rows: Vec<ChangeRow> = rows.into_iter().map(|(_, r)| r).collect();
+    let labels: Vec<String> = scale.iter().map(|o| o.label.clone()).collect();
+    let then_label = format!(
+        "eerste meting ({})",
+        from_waves
+            .iter()
+            .map(|w| w.to_string())
+            .collect::<Vec<_>>()
+            .join(" of ")
+    );
+    let now_label = format!("{}", c.waves[last].wave);
+    charts::change_dots(
+        &format!("waves-change-{}", q.question),
+        &format!("{}: antwoord per gemeente, eerst en nu", q.short),
+        &rows,
+        1..=scale.len() as i32,
+        &labels,
+        (&then_label, &now_label),
     )
     .map_err(|e| e.to_string())
 }
