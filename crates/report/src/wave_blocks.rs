@@ -781,7 +781,7 @@ fn change_chart(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Chart
             },
         ));
     }
-    rows.sort_by(|a, b| sort_key(&a.0).cmp(&sort_key(&b.0)));
+    rows.sort_by_cached_key(|r| sort_key(&r.0));
     let rows: Vec<ChangeRow> = rows.into_iter().map(|(_, r)| r).collect();
     let labels: Vec<String> = scale.iter().map(|o| o.label.clone()).collect();
     let then_label = format!(
