@@ -151,7 +151,7 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
                 "vouchers_per_size_class" => charts::vouchers_per_size_class(&a.vouchers),
                 other => {
                     return Err(format!(
-                        "unknown chart '{other}' (charts: funds_per_year, codings_per_action_line, funds_per_1000, vouchers_per_size_class, likert, cooccurrence, waves_survey, waves_codes, waves_change)"
+                        "unknown chart '{other}' (charts: funds_per_year, codings_per_action_line, funds_per_1000, vouchers_per_size_class, likert, cooccurrence, waves_survey, waves_codes, waves_change, waves_map)"
                     ))
                 }
             };

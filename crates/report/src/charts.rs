@@ -567,33 +567,7 @@ pub fn story_map(
     stories: &[(String, String, String)],
 ) -> Result<Chart> {
     let is_story = |code: &str| stories.iter().any(|(c, _, _)| c == code);
-    // bounds of what is drawn
-    let points: Vec<(f64, f64)> = if boundaries.is_empty() {
-        municipalities.iter().filter_map(|m| m.location).collect()
-    } else {
-        boundaries
-            .iter()
-            .flat_map(|b| b.rings.iter().flatten().copied())
-            .collect()
-    };
-    if points.is_empty() {
-        return Err(Error::Chart(
-            "the map needs municipality outlines (register.boundaries) or lon/lat columns in the register".into(),
-        ));
-    }
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for (x, y) in &points {
-        x0 = x0.min(*x);
-        x1 = x1.max(*x);
-        y0 = y0.min(*y);
-        y1 = y1.max(*y);
-    }
-    // room on the right for the names
-    let (x0, x1, y0, y1) = (x0 - 0.15, x1 + 1.2, y0 - 0.15, y1 + 0.15);
-    // degrees of longitude are shorter than degrees of latitude at 52°N
-    let aspect = ((x1 - x0) * 52.2f64.to_radians().cos()) / (y1 - y0);
-    let h = 520u32;
-    let w = ((f64::from(h) * aspect).round() as u32).max(200);
+    let (x0, x1, y0, y1, w, h) = map_frame(municipalities, boundaries, 1.2)?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
@@ -673,6 +647,166 @@ pub fn story_map(
             names.join(", ")
         ),
         svg: tidy_svg_size(svg, w, h),
+    })
+}
+
+/// The extent of a map of `municipalities` (their outlines, or without
+/// outlines their points) with `right` degrees of room for names, and the
+/// pixel size that keeps the Netherlands' proportions: (x0, x1, y0, y1, w, h).
+fn map_frame(
+    municipalities: &[pokeval_model::Municipality],
+    boundaries: &[pokeval_model::Boundary],
+    right: f64,
+) -> Result<(f64, f64, f64, f64, u32, u32)> {
+    let points: Vec<(f64, f64)> = if boundaries.is_empty() {
+        municipalities.iter().filter_map(|m| m.location).collect()
+    } else {
+        boundaries
+            .iter()
+            .flat_map(|b| b.rings.iter().flatten().copied())
+            .collect()
+    };
+    if points.is_empty() {
+        return Err(Error::Chart(
+            "the map needs municipality outlines (register.boundaries) or lon/lat columns in the register".into(),
+        ));
+    }
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for (x, y) in &points {
+        x0 = x0.min(*x);
+        x1 = x1.max(*x);
+        y0 = y0.min(*y);
+        y1 = y1.max(*y);
+    }
+    let (x0, x1, y0, y1) = (x0 - 0.15, x1 + right, y0 - 0.15, y1 + 0.15);
+    // degrees of longitude are shorter than degrees of latitude at 52°N
+    let aspect = ((x1 - x0) * 52.2f64.to_radians().cos()) / (y1 - y0);
+    let h = 520u32;
+    let w = ((f64::from(h) * aspect).round() as u32).max(200);
+    Ok((x0, x1, y0, y1, w, h))
+}
+
+/// A municipality's direction of change on a map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Same,
+    Down,
+}
+
+/// Height of the legend strip under a change map.
+const LEGEND_H: u32 = 76;
+
+/// A map coloured by change: each municipality in `changes` in the colour
+/// of its direction (outline, or a dot without outlines), the others grey;
+/// a legend with `labels` (up, same, down) and the number of each.
+pub fn change_map(
+    id: &str,
+    title: &str,
+    municipalities: &[pokeval_model::Municipality],
+    boundaries: &[pokeval_model::Boundary],
+    changes: &[(String, Direction)],
+    labels: [&str; 3],
+) -> Result<Chart> {
+    let colour = |d: Direction| match d {
+        Direction::Up => PALETTE[1],
+        Direction::Same => PALETTE[3],
+        Direction::Down => PALETTE[2],
+    };
+    let of = |code: &str| changes.iter().find(|(c, _)| c == code).map(|(_, d)| *d);
+    let (x0, x1, y0, y1, w, h) = map_frame(municipalities, boundaries, 0.15)?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h + LEGEND_H)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let (plot, strip) = root.split_vertically(h);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(6)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(chart_err)?;
+        let grey = RGBColor(0xe6, 0xe9, 0xee);
+        for b in boundaries {
+            let fill = of(&b.code).map_or(grey, colour);
+            chart
+                .draw_series(
+                    b.rings
+                        .iter()
+                        .map(|r| Polygon::new(r.clone(), fill.filled())),
+                )
+                .map_err(chart_err)?;
+            chart
+                .draw_series(
+                    b.rings
+                        .iter()
+                        .map(|r| PathElement::new(r.clone(), WHITE.stroke_width(1))),
+                )
+                .map_err(chart_err)?;
+        }
+        if boundaries.is_empty() {
+            chart
+                .draw_series(municipalities.iter().filter_map(|m| {
+                    let p = m.location?;
+                    Some(match of(&m.code) {
+                        Some(d) => Circle::new(p, 8, colour(d).filled()),
+                        None => Circle::new(p, 4, grey.filled()),
+                    })
+                }))
+                .map_err(chart_err)?;
+        }
+        for (k, (label, d)) in labels
+            .iter()
+            .zip([Direction::Up, Direction::Same, Direction::Down])
+            .enumerate()
+        {
+            let n = changes.iter().filter(|(_, x)| *x == d).count();
+            // one legend line per direction: the map may be narrow
+            let y = 6 + 24 * k as i32;
+            strip
+                .draw(&Rectangle::new([(12, y), (28, y + 16)], colour(d).filled()))
+                .map_err(chart_err)?;
+            strip
+                .draw(&Text::new(
+                    format!("{label} ({n})"),
+                    (34, y - 1),
+                    (FONT, 19).into_font().color(&BLACK),
+                ))
+                .map_err(chart_err)?;
+        }
+        root.present().map_err(chart_err)?;
+    }
+    let name = |code: &str| {
+        municipalities
+            .iter()
+            .find(|m| m.code == code)
+            .map_or(code.to_string(), |m| m.name.clone())
+    };
+    let parts: Vec<String> = labels
+        .iter()
+        .zip([Direction::Up, Direction::Same, Direction::Down])
+        .map(|(label, d)| {
+            let names: Vec<String> = changes
+                .iter()
+                .filter(|(_, x)| *x == d)
+                .map(|(c, _)| name(c))
+                .collect();
+            format!(
+                "{label}: {}",
+                if names.is_empty() {
+                    "geen".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )
+        })
+        .collect();
+    Ok(Chart {
+        id: id.to_string(),
+        title: title.to_string(),
+        alt: format!(
+            "Kaart van Nederland, gemeenten gekleurd naar verandering. {}.",
+            parts.join("; ")
+        ),
+        svg: tidy_svg_size(svg, w, h + LEGEND_H),
     })
 }
 
@@ -918,6 +1052,7 @@ pub fn change_dots(
             .disable_y_mesh()
             .x_labels((hi - lo + 1) as usize)
             .x_label_formatter(&xlabel)
+            .light_line_style(WHITE)
             .y_labels(rows.len())
             .y_label_formatter(&ylabel)
             .label_style((FONT, 14))

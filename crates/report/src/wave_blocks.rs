@@ -11,7 +11,9 @@
 //!   `learning` (learning matches);
 //! - charts `waves_survey` (`question="<id>"`), `waves_codes` and
 //!   `waves_change` (`question="<id>"`: per municipality its answer in the
-//!   first wave it answered and now, a dot plot).
+//!   first wave it answered and now, a dot plot) and `waves_map`
+//!   (`question="<id>"`: the map with each such municipality coloured by
+//!   the direction of its change).
 //!
 //! Changes are shown with a real minus sign; a change is starred only when
 //! the test's rule allows it (see `pokeval_analysis::waves`).
@@ -22,9 +24,10 @@ use pokeval_analysis::waves::{ChangeTest, CodeStatus, Comparison, QuestionTrend}
 use pokeval_analysis::Analysis;
 use pokeval_survey::QuestionType;
 
-use crate::charts::{self, ChangeRow, Chart, Series};
+use crate::charts::{self, ChangeRow, Chart, Direction, Series};
 use crate::format::{format_number, format_percent};
 use crate::table::Table;
+use pokeval_model::Wave;
 
 fn comparison(a: &Analysis) -> Result<&Comparison, String> {
     a.comparison.as_ref().ok_or_else(|| {
@@ -694,6 +697,7 @@ pub fn chart(
         "waves_survey" => comparison(a).and_then(|c| survey_chart(c, args)),
         "waves_codes" => comparison(a).and_then(codes_chart),
         "waves_change" => comparison(a).and_then(|c| change_chart(c, args)),
+        "waves_map" => comparison(a).and_then(|c| change_map(c, a, args)),
         _ => return None,
     };
     Some(c)
@@ -744,46 +748,25 @@ fn survey_chart(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Chart
 /// earlier wave and now: its answer then (the earliest such wave) and now,
 /// on the scale of the substantive options.
 fn change_chart(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Chart, String> {
-    let q = question(c, args)?;
-    if !q.comparable || !matches!(q.kind, QuestionType::Single | QuestionType::Likert) {
-        return Err(format!(
-            "'{}' has no change per municipality: it is not a comparable single-choice or Likert question",
-            q.question
-        ));
-    }
-    let scale: Vec<&pokeval_analysis::waves::TrendOption> =
-        q.options.iter().filter(|o| !o.missing).collect();
-    let pos = |code: &str| {
-        scale
-            .iter()
-            .position(|o| o.code == code)
-            .map(|i| i as f64 + 1.0)
-    };
+    let q = comparable_scale(c, args)?;
+    let mut rows = then_and_now(c, q);
+    rows.sort_by_cached_key(|r| sort_key(&r.1));
+    let from_waves: std::collections::BTreeSet<Wave> = rows.iter().map(|r| r.4).collect();
+    let rows: Vec<ChangeRow> = rows
+        .into_iter()
+        .map(|(_, name, then, now, _)| ChangeRow {
+            label: name,
+            then,
+            now,
+        })
+        .collect();
+    let labels: Vec<String> = q
+        .options
+        .iter()
+        .filter(|o| !o.missing)
+        .map(|o| o.label.clone())
+        .collect();
     let last = c.waves.len() - 1;
-    let mut from_waves = std::collections::BTreeSet::new();
-    let mut rows: Vec<(String, ChangeRow)> = Vec::new();
-    for r in &c.panel.rows {
-        let Some(now) = r.answers[last].get(&q.question).and_then(|v| pos(v)) else {
-            continue;
-        };
-        let then = r.answers[..last]
-            .iter()
-            .enumerate()
-            .find_map(|(i, a)| a.get(&q.question).and_then(|v| pos(v)).map(|p| (i, p)));
-        let Some((i, then)) = then else { continue };
-        from_waves.insert(c.waves[i].wave);
-        rows.push((
-            r.name.clone(),
-            ChangeRow {
-                label: r.name.clone(),
-                then,
-                now,
-            },
-        ));
-    }
-    rows.sort_by_cached_key(|r| sort_key(&r.0));
-    let rows: Vec<ChangeRow> = rows.into_iter().map(|(_, r)| r).collect();
-    let labels: Vec<String> = scale.iter().map(|o| o.label.clone()).collect();
     let then_label = format!(
         "eerste meting ({})",
         from_waves
@@ -797,9 +780,83 @@ fn change_chart(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Chart
         &format!("waves-change-{}", q.question),
         &format!("{}: antwoord per gemeente, eerst en nu", q.short),
         &rows,
-        1..=scale.len() as i32,
+        1..=labels.len() as i32,
         &labels,
         (&then_label, &now_label),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Per municipality with an answer then and now: its position on the
+/// scale of substantive options, then (earliest wave) and now.
+fn then_and_now(c: &Comparison, q: &QuestionTrend) -> Vec<(String, String, f64, f64, Wave)> {
+    let scale: Vec<&pokeval_analysis::waves::TrendOption> =
+        q.options.iter().filter(|o| !o.missing).collect();
+    let pos = |code: &str| {
+        scale
+            .iter()
+            .position(|o| o.code == code)
+            .map(|i| i as f64 + 1.0)
+    };
+    let last = c.waves.len() - 1;
+    let mut out = Vec::new();
+    for r in &c.panel.rows {
+        let Some(now) = r.answers[last].get(&q.question).and_then(|v| pos(v)) else {
+            continue;
+        };
+        let then = r.answers[..last]
+            .iter()
+            .enumerate()
+            .find_map(|(i, a)| a.get(&q.question).and_then(|v| pos(v)).map(|p| (i, p)));
+        let Some((i, then)) = then else { continue };
+        out.push((r.code.clone(), r.name.clone(), then, now, c.waves[i].wave));
+    }
+    out
+}
+
+fn comparable_scale<'a>(
+    c: &'a Comparison,
+    args: &BTreeMap<String, String>,
+) -> Result<&'a QuestionTrend, String> {
+    let q = question(c, args)?;
+    if !q.comparable || !matches!(q.kind, QuestionType::Single | QuestionType::Likert) {
+        return Err(format!(
+            "'{}' has no change per municipality: it is not a comparable single-choice or Likert question",
+            q.question
+        ));
+    }
+    Ok(q)
+}
+
+fn change_map(
+    c: &Comparison,
+    a: &Analysis,
+    args: &BTreeMap<String, String>,
+) -> Result<Chart, String> {
+    let q = comparable_scale(c, args)?;
+    let changes: Vec<(String, Direction)> = then_and_now(c, q)
+        .into_iter()
+        .map(|(code, _, then, now, _)| {
+            let d = if now > then {
+                Direction::Up
+            } else if now < then {
+                Direction::Down
+            } else {
+                Direction::Same
+            };
+            (code, d)
+        })
+        .collect();
+    charts::change_map(
+        &format!("waves-map-{}", q.question),
+        &format!(
+            "{}: verandering per gemeente sinds de eerste meting",
+            q.short
+        ),
+        &a.municipalities,
+        &a.boundaries,
+        &changes,
+        ["hoger op de schaal", "gelijk", "lager op de schaal"],
     )
     .map_err(|e| e.to_string())
 }
