@@ -516,3 +516,24 @@ fn an_earlier_wave_compares_from_its_analyse_json_as_from_its_inputs() {
         "{e}"
     );
 }
+
+#[test]
+fn the_wave_three_report_shows_the_change_per_municipality() {
+    let p = example(2026);
+    let html = pokeval_app::cmd::build::render_prepared(&p, &NoProgress, false)
+        .unwrap()
+        .0;
+    // the dot plot and the map, with text alternatives that state the change
+    assert!(html.contains("grafiek-waves-change-stelling_vrijheid"));
+    assert!(
+        html.contains("Eemsdelta: Helemaal eens naar Eens"),
+        "dot plot alt"
+    );
+    assert!(html.contains("grafiek-waves-map-stelling_vrijheid"));
+    assert!(html.contains("lager op de schaal: Eemsdelta"), "map alt");
+    // money per 1.000 inhabitants per wave, a change with a real minus or plus
+    assert!(html.contains("per 1.000 inwoners, per meting"));
+    // the learning table and the panel
+    assert!(html.contains("Leerpartners"));
+    assert!(html.contains("Gemeenten per meting"));
+}
