@@ -5,7 +5,8 @@
 //! **Owns:** the codebook format and the default codebook ([`codebook`]),
 //! segmentation into coding units and rule-based autocoding ([`autocode`]),
 //! and the [`Analysis`] value: every table, count and figure the report shows,
-//! serialisable to JSON so it can be inspected and tested on its own.
+//! serialisable to JSON so it can be inspected and tested on its own; and
+//! the comparison of waves and the learning matches ([`waves`]).
 //!
 //! **Does not:** read raw files other than a codebook (that is
 //! `pokeval-ingest`), nor decide how anything looks on a page (that is

@@ -1365,7 +1365,9 @@ pub fn learning_matches(
         }
         cands.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
         for (sim, peer, strengths) in cands.into_iter().take(MAX_PEERS) {
-            let pm = register.get(peer).expect("checked above");
+            let Some(pm) = register.get(peer) else {
+                continue;
+            };
             let same = pm.size_class == mm.size_class;
             let lines: Vec<String> = strengths
                 .iter()

@@ -502,11 +502,11 @@ fn print_summary(outcome: &cmd::build::BuildOutcome) {
         a.sources.interviews + a.sources.survey_answers + a.sources.documents,
         a.codings.len()
     );
-    if let Some(c) = &a.comparison {
-        let (now, before) = c
-            .waves
-            .split_last()
-            .expect("a comparison has the current wave");
+    if let Some((c, (now, before))) = a
+        .comparison
+        .as_ref()
+        .and_then(|c| Some((c, c.waves.split_last()?)))
+    {
         for w in before {
             println!(
                 "compared with wave {} ({}): {} respondents from {} municipalities, {} interviews, {} sources",
