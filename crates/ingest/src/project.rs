@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use pokeval_model::error::{Error, Result};
-use pokeval_model::fsio::relative_display;
+use pokeval_model::fsio::{normalise, relative_display};
 use pokeval_model::Wave;
 
 /// The name of the project file in a project folder.
@@ -417,45 +417,5 @@ impl Project {
     /// messages and metadata that must not depend on where the project lives.
     pub fn display_path(&self, p: &Path) -> String {
         relative_display(&self.root, p)
-    }
-}
-
-/// `p` made absolute (from the current folder), with `.` and `..` taken
-/// out and the part that exists resolved through symbolic links, so two
-/// spellings of one folder compare equal.
-fn normalise(p: &Path) -> PathBuf {
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    };
-    let mut clean = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                clean.pop();
-            }
-            other => clean.push(other),
-        }
-    }
-    // resolve the longest existing ancestor, keep the rest as written
-    let mut rest = Vec::new();
-    let mut base = clean.as_path();
-    loop {
-        if let Ok(real) = base.canonicalize() {
-            let mut out = real;
-            for r in rest.iter().rev() {
-                out.push(r);
-            }
-            return out;
-        }
-        match (base.file_name(), base.parent()) {
-            (Some(name), Some(parent)) => {
-                rest.push(name.to_os_string());
-                base = parent;
-            }
-            _ => return clean,
-        }
     }
 }

@@ -577,23 +577,13 @@ pub fn story_map(
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(chart_err)?;
         let grey = RGBColor(0xd9, 0xde, 0xe5);
-        for b in boundaries {
-            let fill = if is_story(&b.code) { PALETTE[1] } else { grey };
-            chart
-                .draw_series(
-                    b.rings
-                        .iter()
-                        .map(|r| Polygon::new(r.clone(), fill.filled())),
-                )
-                .map_err(chart_err)?;
-            chart
-                .draw_series(
-                    b.rings
-                        .iter()
-                        .map(|r| PathElement::new(r.clone(), WHITE.stroke_width(1))),
-                )
-                .map_err(chart_err)?;
-        }
+        draw_outlines(&mut chart, boundaries, |code| {
+            if is_story(code) {
+                PALETTE[1]
+            } else {
+                grey
+            }
+        })?;
         if boundaries.is_empty() {
             chart
                 .draw_series(
@@ -694,6 +684,36 @@ pub enum Direction {
     Down,
 }
 
+type MapChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Draws each municipality's outline filled in `fill_of(code)`, with white
+/// borders.
+fn draw_outlines(
+    chart: &mut MapChart,
+    boundaries: &[pokeval_model::Boundary],
+    fill_of: impl Fn(&str) -> RGBColor,
+) -> Result<()> {
+    for b in boundaries {
+        let fill = fill_of(&b.code);
+        chart
+            .draw_series(
+                b.rings
+                    .iter()
+                    .map(|r| Polygon::new(r.clone(), fill.filled())),
+            )
+            .map_err(chart_err)?;
+        chart
+            .draw_series(
+                b.rings
+                    .iter()
+                    .map(|r| PathElement::new(r.clone(), WHITE.stroke_width(1))),
+            )
+            .map_err(chart_err)?;
+    }
+    Ok(())
+}
+
 /// Height of the legend strip under a change map.
 const LEGEND_H: u32 = 76;
 
@@ -725,23 +745,7 @@ pub fn change_map(
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(chart_err)?;
         let grey = RGBColor(0xe6, 0xe9, 0xee);
-        for b in boundaries {
-            let fill = of(&b.code).map_or(grey, colour);
-            chart
-                .draw_series(
-                    b.rings
-                        .iter()
-                        .map(|r| Polygon::new(r.clone(), fill.filled())),
-                )
-                .map_err(chart_err)?;
-            chart
-                .draw_series(
-                    b.rings
-                        .iter()
-                        .map(|r| PathElement::new(r.clone(), WHITE.stroke_width(1))),
-                )
-                .map_err(chart_err)?;
-        }
+        draw_outlines(&mut chart, boundaries, |code| of(code).map_or(grey, colour))?;
         if boundaries.is_empty() {
             chart
                 .draw_series(municipalities.iter().filter_map(|m| {

@@ -202,24 +202,7 @@ title = "Ontwikkeling sinds de vorige metingen"
 /// `target` written relative to the folder `base` (both absolute or both
 /// relative to the same folder), with `/` separators, for a project file.
 fn relative(base: &Path, target: &Path) -> String {
-    let abs = |p: &Path| {
-        let p = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            std::env::current_dir().unwrap_or_default().join(p)
-        };
-        let mut out = PathBuf::new();
-        for c in p.components() {
-            match c {
-                std::path::Component::CurDir => {}
-                std::path::Component::ParentDir => {
-                    out.pop();
-                }
-                other => out.push(other),
-            }
-        }
-        out
-    };
+    let abs = pokeval_model::fsio::normalise;
     let (b, t) = (abs(base), abs(target));
     let bc: Vec<_> = b.components().collect();
     let tc: Vec<_> = t.components().collect();
