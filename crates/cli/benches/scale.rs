@@ -8,7 +8,15 @@
 //! POKEVAL_SCALE=S,M cargo bench -p pokeval --bench scale   # skip the largest size
 //! POKEVAL_BENCH_PYTHON=0 ...                               # skip the pandas side
 //! POKEVAL_BENCH_DIR=/tmp/scale ...                         # keep the projects
+//! POKEVAL_BENCH_WAVES=1 ...                                # also three waves
 //! ```
+//!
+//! With `POKEVAL_BENCH_WAVES=1` each size is also built as wave 2026 of a
+//! three-wave evaluation: the same generated inputs, compared with the
+//! size's project as wave 2024 and a copy of it as wave 2025, once from the
+//! earlier waves' inputs and once from their `analyse.json`; beside it
+//! `scripts/check_waves.py` recomputes the per-wave frequencies and the
+//! panel with pandas and checks them against the comparison.
 //!
 //! Sizes (respondents + interview notes): S = 10,000 + 100, M = 100,000 +
 //! 1,000, L = 1,000,000 + 10,000. Each project has:
@@ -506,6 +514,116 @@ fn preview_latency(dir: &Path) -> Option<(f64, f64)> {
     result
 }
 
+/// Writes wave `year` of the size's project into `dir`: the project file
+/// of `base` with absolute input paths, the instrument copied with the new
+/// wave, and `earlier` as the earlier waves.
+fn wave_project(
+    repo: &Path,
+    base: &Path,
+    dir: &Path,
+    year: u16,
+    earlier: &[String],
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    copy_report(repo, dir)?;
+    let instrument = std::fs::read_to_string(repo.join("surveys/2024/instrument.toml"))?.replacen(
+        "wave = 2024",
+        &format!("wave = {year}"),
+        1,
+    );
+    std::fs::write(dir.join("instrument.toml"), instrument)?;
+    let abs = |name: &str| format!("{:?}", base.join(name).display().to_string());
+    let mut text = std::fs::read_to_string(base.join("evaluatie.toml"))?
+        .replacen("wave = 2024", &format!("wave = {year}"), 1)
+        .replace("\"enquete.csv\"", &abs("enquete.csv"))
+        .replace("\"interviews\"", &abs("interviews"))
+        .replace("\"gemeenten_mapping.csv\"", &abs("gemeenten_mapping.csv"))
+        .replace(
+            &format!(
+                "{:?}",
+                repo.join("surveys/2024/instrument.toml")
+                    .display()
+                    .to_string()
+            ),
+            "\"instrument.toml\"",
+        );
+    if !earlier.is_empty() {
+        let list: Vec<String> = earlier.iter().map(|e| format!("{e:?}")).collect();
+        let _ = write!(text, "\n[comparison]\nearlier = [{}]\n", list.join(", "));
+    }
+    std::fs::write(dir.join("evaluatie.toml"), text)
+}
+
+/// The three-wave builds of one size (see the module docs).
+fn waves(repo: &Path, base: &Path, root: &Path, size: &Size, single: &Run) {
+    let w25 = root.join(format!("scale-{}-2025", size.name));
+    let w26 = root.join(format!("scale-{}-2026", size.name));
+    let _ = std::fs::remove_dir_all(&w25);
+    let _ = std::fs::remove_dir_all(&w26);
+    let show = |p: &Path| p.display().to_string();
+    wave_project(repo, base, &w25, 2025, &[]).expect("write wave 2025");
+    wave_project(repo, base, &w26, 2026, &[show(base), show(&w25)]).expect("write wave 2026");
+    let run = build(&w26);
+    let comparing = run
+        .steps
+        .iter()
+        .filter(|(_, s)| s.starts_with("comparing"))
+        .map(|(t, _)| t)
+        .sum::<f64>();
+    println!(
+        "  three waves from their inputs: wall {:.2} s ({:.2}x the one-wave build), of which comparing {:.3} s; peak memory {:.0} MB",
+        run.wall,
+        run.wall / single.wall.max(1e-9),
+        comparing,
+        run.peak_mb
+    );
+    // the earlier waves from their analyse.json
+    build(&w25);
+    let json = |d: &Path| show(&d.join("out/analyse.json"));
+    wave_project(repo, base, &w26, 2026, &[json(base), json(&w25)]).expect("write wave 2026");
+    let run = build(&w26);
+    println!(
+        "  three waves from the earlier analyse.json: wall {:.2} s ({:.2}x the one-wave build); peak memory {:.0} MB",
+        run.wall,
+        run.wall / single.wall.max(1e-9),
+        run.peak_mb
+    );
+    let venv_py = std::env::var("POKEVAL_BENCH_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                .join(".cache/pokeval-bench-venv")
+        })
+        .join("bin/python");
+    if !venv_py.is_file() {
+        println!("  pandas recomputation of the comparison: skipped (no benchmark virtualenv)");
+        return;
+    }
+    // the peer reads the raw exports of every wave, as from the inputs
+    wave_project(repo, base, &w26, 2026, &[show(base), show(&w25)]).expect("write wave 2026");
+    let out = Command::new(venv_py)
+        .arg(repo.join("scripts/check_waves.py"))
+        .arg(&w26)
+        .arg(w26.join("out/analyse.json"))
+        .output();
+    match out {
+        Ok(o) => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            let secs: f64 = text
+                .lines()
+                .find_map(|l| l.strip_prefix("pandas seconds: "))
+                .and_then(|s| s.trim().parse().ok())
+                .unwrap_or(f64::NAN);
+            let first = text.lines().next().unwrap_or("").trim();
+            println!(
+                "  pandas recomputation of the per-wave frequencies and the panel: {secs:.2} s, pokeval's comparing step {comparing:.3} s ({:.0}x): {first}",
+                secs / comparing.max(1e-9)
+            );
+        }
+        Err(e) => println!("  pandas recomputation could not run: {e}"),
+    }
+}
+
 fn pandas(repo: &Path, csv: &Path, register: &Path) -> Option<(f64, String)> {
     let run = std::env::var("POKEVAL_BENCH_PYTHON").map_or(true, |v| v != "0");
     if !run {
@@ -638,6 +756,9 @@ fn main() {
                 run.wall
             ),
             None => println!("  preview: not measured at this size"),
+        }
+        if std::env::var("POKEVAL_BENCH_WAVES").is_ok_and(|v| v == "1") {
+            waves(&repo, &dir, &root, size, &run);
         }
         println!();
         runs.push((size, run, bytes));
