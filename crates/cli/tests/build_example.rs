@@ -307,6 +307,24 @@ fn building_twice_gives_identical_output() {
 }
 
 #[test]
+fn the_wave_three_example_builds_twice_to_identical_output() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    for d in [a.path(), b.path()] {
+        let o = build_to("reports/2026", d);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("compared with wave 2024"), "{}", stdout(&o));
+    }
+    for f in ["rapport.html", "rapport.pdf", "analyse.json"] {
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+}
+
+#[test]
 fn summary_counts_read_accepted_rejected() {
     let tmp = tempfile::tempdir().unwrap();
     let o = build_to("reports/2024", tmp.path());
