@@ -313,7 +313,11 @@ fn the_wave_three_example_builds_twice_to_identical_output() {
     for d in [a.path(), b.path()] {
         let o = build_to("reports/2026", d);
         assert!(o.status.success(), "{}", stderr(&o));
-        assert!(stdout(&o).contains("compared with wave 2024"), "{}", stdout(&o));
+        assert!(
+            stdout(&o).contains("compared with wave 2024"),
+            "{}",
+            stdout(&o)
+        );
     }
     for f in ["rapport.html", "rapport.pdf", "analyse.json"] {
         assert_eq!(
