@@ -1320,11 +1320,14 @@ pub fn learning_matches(
             dot / (na * nb)
         }
     };
+    // the passages of a peer's action line, cut out once
+    let mut passages: HashMap<(&str, usize), Vec<Passage>> = HashMap::new();
     let mut out = Vec::new();
     for (&m, prof) in &profiles {
         let Some(mm) = register.get(m) else { continue };
         let mv = vec_of(prof);
-        let mut cands: Vec<(f64, &str, Vec<Strength>)> = Vec::new();
+        // rank on counts alone; passages are cut out for the chosen peers
+        let mut cands: Vec<(f64, &str, Vec<ActionLine>)> = Vec::new();
         for (&peer, pprof) in &profiles {
             if peer == m {
                 continue;
@@ -1335,39 +1338,55 @@ pub fn learning_matches(
             if mm.size_class.code().abs_diff(pm.size_class.code()) > 1 {
                 continue;
             }
-            let strengths: Vec<Strength> = ActionLine::all()
-                .filter_map(|l| {
+            let gaps: Vec<ActionLine> = ActionLine::all()
+                .filter(|l| {
                     let i = usize::from(l.number() - 1);
-                    (prof[i].is_empty() && pprof[i].len() >= MIN_PEER_PASSAGES).then(|| Strength {
-                        action_line: l,
-                        peer_passages: pprof[i].len(),
-                        passages: pprof[i]
-                            .iter()
-                            .take(MAX_PASSAGES)
-                            .map(|(src, span)| Passage {
-                                source: src.to_string(),
-                                span: *span,
-                                text: source_of
-                                    .get(src)
-                                    .and_then(|s| span.slice(&s.text))
-                                    .map(excerpt)
-                                    .unwrap_or_default(),
-                            })
-                            .collect(),
-                    })
+                    prof[i].is_empty() && pprof[i].len() >= MIN_PEER_PASSAGES
                 })
                 .collect();
-            let sim = cosine(&mv, &vec_of(pprof));
-            if strengths.is_empty() || sim < MIN_SIMILARITY {
+            if gaps.is_empty() {
                 continue;
             }
-            cands.push((sim, peer, strengths));
+            let sim = cosine(&mv, &vec_of(pprof));
+            if sim < MIN_SIMILARITY {
+                continue;
+            }
+            cands.push((sim, peer, gaps));
         }
         cands.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-        for (sim, peer, strengths) in cands.into_iter().take(MAX_PEERS) {
-            let Some(pm) = register.get(peer) else {
+        for (sim, peer, gaps) in cands.into_iter().take(MAX_PEERS) {
+            let (Some(pm), Some(pprof)) = (register.get(peer), profiles.get(peer)) else {
                 continue;
             };
+            let strengths: Vec<Strength> = gaps
+                .into_iter()
+                .map(|l| {
+                    let i = usize::from(l.number() - 1);
+                    let passages = passages
+                        .entry((peer, i))
+                        .or_insert_with(|| {
+                            pprof[i]
+                                .iter()
+                                .take(MAX_PASSAGES)
+                                .map(|(src, span)| Passage {
+                                    source: src.to_string(),
+                                    span: *span,
+                                    text: source_of
+                                        .get(src)
+                                        .and_then(|s| span.slice(&s.text))
+                                        .map(excerpt)
+                                        .unwrap_or_default(),
+                                })
+                                .collect()
+                        })
+                        .clone();
+                    Strength {
+                        action_line: l,
+                        peer_passages: pprof[i].len(),
+                        passages,
+                    }
+                })
+                .collect();
             let same = pm.size_class == mm.size_class;
             let lines: Vec<String> = strengths
                 .iter()
