@@ -70,6 +70,10 @@ pub struct Analysis {
     pub funds_per_municipality: Option<MunicipalFunds>,
     /// Peers each municipality can learn from (`waves::learning_matches`).
     pub learning: Vec<crate::waves::LearningMatch>,
+    /// Coded passages per action line per municipality, for the wave
+    /// summary (in `analyse.json` there, not here).
+    #[serde(skip)]
+    pub line_profiles: BTreeMap<String, [usize; 8]>,
     /// This wave against the earlier waves the project names
     /// (`[comparison]`); set by the application layer, which prepares
     /// those waves too.
@@ -306,6 +310,7 @@ pub fn analyse(
     inputs_summary.extend(manual_summary);
     let mut rejects = inputs.rejects.clone();
     rejects.extend(manual_rejects);
+    let passages = crate::waves::municipality_passages(&coded, &member, &inputs.sources);
     let analysis = Analysis {
         code_frequencies: frequencies(&codes, &coded, &member, &muni_of),
         action_line_frequencies: frequencies(&lines, &coded, &member, &muni_of),
@@ -338,12 +343,8 @@ pub fn analyse(
         response_by_size_class: response_by_size_class(inputs),
         vouchers_by_province: vouchers_by_province(inputs),
         funds_per_municipality: funds_per_municipality(inputs),
-        learning: crate::waves::learning_matches(
-            &coded,
-            &member,
-            &inputs.sources,
-            &inputs.register,
-        ),
+        learning: crate::waves::learning_matches(&passages, &inputs.sources, &inputs.register),
+        line_profiles: crate::waves::line_counts(&passages),
         comparison: None,
         wave_summary: None,
         project: project.to_string(),

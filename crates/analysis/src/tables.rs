@@ -522,8 +522,9 @@ pub fn respondent_matrix(
     RespondentMatrix { codes, rows }
 }
 
-/// Shortens a quote to about `max` characters at a word boundary.
-fn shorten(text: &str, max: usize) -> String {
+/// Shortens a quote to about `max` characters at a word boundary, with
+/// its white space made single spaces.
+pub fn shorten(text: &str, max: usize) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() <= max {
         return flat;

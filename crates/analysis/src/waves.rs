@@ -46,7 +46,7 @@ use pokeval_survey::{Question, QuestionType};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::tables::{CodedSegments, Membership};
+use crate::tables::{shorten, CodedSegments, Membership};
 use crate::Prepared;
 
 /// Significance level of the change test.
@@ -453,34 +453,6 @@ fn wave_answers(p: &Prepared) -> Result<WaveAnswers> {
     Ok(w)
 }
 
-/// Coded passages per action line per municipality of one wave.
-fn line_profiles(p: &Prepared) -> BTreeMap<String, [usize; 8]> {
-    let member = Membership::new(&p.codebook);
-    let coded = CodedSegments::new(&p.analysis.codings);
-    let muni: HashMap<&str, &str> = p
-        .inputs
-        .sources
-        .iter()
-        .filter_map(|s| Some((s.id.as_str(), s.municipality.as_deref()?)))
-        .collect();
-    let mut out: BTreeMap<String, [usize; 8]> = BTreeMap::new();
-    for seg in coded.iter() {
-        let Some(m) = muni.get(seg.source) else {
-            continue;
-        };
-        let lines: BTreeSet<ActionLine> =
-            seg.codes.iter().filter_map(|c| member.line_of(c)).collect();
-        if lines.is_empty() {
-            continue;
-        }
-        let e = out.entry(m.to_string()).or_default();
-        for l in lines {
-            e[usize::from(l.number() - 1)] += 1;
-        }
-    }
-    out
-}
-
 /// The summary of a prepared wave (see [`WaveSummary`]).
 pub fn summarise(p: &Prepared) -> Result<WaveSummary> {
     let answers = wave_answers(p)?;
@@ -501,7 +473,7 @@ pub fn summarise(p: &Prepared) -> Result<WaveSummary> {
         .filter(|s| s.kind == pokeval_model::SourceKind::Interview)
         .filter_map(|s| s.municipality.clone())
         .collect();
-    let profiles = line_profiles(p);
+    let profiles = p.analysis.line_profiles.clone();
     let taking_part: BTreeSet<&str> = answers
         .respondents
         .keys()
@@ -937,6 +909,12 @@ fn panel(
     // per wave: the wave's code -> current code
     let mut maps: Vec<BTreeMap<String, String>> = Vec::new();
     let mut rows: BTreeMap<String, PanelRow> = BTreeMap::new();
+    // the questions whose first answer a panel row keeps
+    let single: BTreeSet<&str> = questions
+        .iter()
+        .filter(|t| matches!(t.kind, QuestionType::Single | QuestionType::Likert))
+        .map(|t| t.question.as_str())
+        .collect();
     for (i, w) in all.iter().enumerate() {
         let a = &w.answers;
         let wave = w.wave;
@@ -995,11 +973,7 @@ fn panel(
             }
             if let Some(qs) = a.first.get(code) {
                 for (q, values) in qs {
-                    let single = questions.iter().any(|t| {
-                        t.question == *q
-                            && matches!(t.kind, QuestionType::Single | QuestionType::Likert)
-                    });
-                    if let (true, Some(v)) = (single, values.first()) {
+                    if let (true, Some(v)) = (single.contains(q.as_str()), values.first()) {
                         row.answers[i].entry(q.clone()).or_insert_with(|| v.clone());
                     }
                 }
@@ -1244,6 +1218,48 @@ fn code_trends(all: &[&WaveSummary]) -> Vec<CodeTrend> {
     rows
 }
 
+/// Per municipality, the coded passages (source, span) on each action line
+/// (index 0 is action line 1), in segment order; only municipalities with
+/// at least one passage on an action line.
+pub type MunicipalityPassages<'a> = BTreeMap<&'a str, [Vec<(&'a str, Span)>; 8]>;
+
+/// The passages per action line of every municipality: a segment counts
+/// once for each action line any of its codes belongs to.
+pub fn municipality_passages<'a>(
+    coded: &CodedSegments<'a>,
+    member: &Membership,
+    sources: &'a [pokeval_model::Source],
+) -> MunicipalityPassages<'a> {
+    let muni: HashMap<&str, &'a str> = sources
+        .iter()
+        .filter_map(|s| Some((s.id.as_str(), s.municipality.as_deref()?)))
+        .collect();
+    let mut out: MunicipalityPassages<'a> = BTreeMap::new();
+    for seg in coded.iter() {
+        let Some(&m) = muni.get(seg.source) else {
+            continue;
+        };
+        let lines: BTreeSet<ActionLine> =
+            seg.codes.iter().filter_map(|c| member.line_of(c)).collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let entry = out.entry(m).or_default();
+        for l in lines {
+            entry[usize::from(l.number() - 1)].push((seg.source, seg.span));
+        }
+    }
+    out
+}
+
+/// The number of passages per action line of every municipality.
+pub fn line_counts(passages: &MunicipalityPassages) -> BTreeMap<String, [usize; 8]> {
+    passages
+        .iter()
+        .map(|(m, lines)| (m.to_string(), std::array::from_fn(|i| lines[i].len())))
+        .collect()
+}
+
 /// A peer a municipality can learn from.
 #[derive(Debug, Clone, Serialize)]
 pub struct LearningMatch {
@@ -1284,29 +1300,12 @@ pub struct Passage {
 /// passages on an action line where the municipality has none. Ties go to
 /// the peer with the lower CBS code, so the result is deterministic.
 pub fn learning_matches(
-    coded: &CodedSegments,
-    member: &Membership,
+    profiles: &MunicipalityPassages,
     sources: &[pokeval_model::Source],
     register: &pokeval_model::Register,
 ) -> Vec<LearningMatch> {
     let source_of: HashMap<&str, &pokeval_model::Source> =
         sources.iter().map(|s| (s.id.as_str(), s)).collect();
-    // municipality -> per action line (1-8) the passages, in segment order
-    let mut profiles: BTreeMap<&str, [Vec<(&str, Span)>; 8]> = BTreeMap::new();
-    for seg in coded.iter() {
-        let Some(m) = source_of
-            .get(seg.source)
-            .and_then(|s| s.municipality.as_deref())
-        else {
-            continue;
-        };
-        let lines: BTreeSet<ActionLine> =
-            seg.codes.iter().filter_map(|c| member.line_of(c)).collect();
-        let entry = profiles.entry(m).or_default();
-        for l in lines {
-            entry[usize::from(l.number() - 1)].push((seg.source, seg.span));
-        }
-    }
     let vec_of = |prof: &[Vec<(&str, Span)>; 8]| -> [f64; 8] {
         std::array::from_fn(|i| prof[i].len() as f64)
     };
@@ -1323,12 +1322,12 @@ pub fn learning_matches(
     // the passages of a peer's action line, cut out once
     let mut passages: HashMap<(&str, usize), Vec<Passage>> = HashMap::new();
     let mut out = Vec::new();
-    for (&m, prof) in &profiles {
+    for (&m, prof) in profiles {
         let Some(mm) = register.get(m) else { continue };
         let mv = vec_of(prof);
         // rank on counts alone; passages are cut out for the chosen peers
         let mut cands: Vec<(f64, &str, Vec<ActionLine>)> = Vec::new();
-        for (&peer, pprof) in &profiles {
+        for (&peer, pprof) in profiles {
             if peer == m {
                 continue;
             }
@@ -1374,7 +1373,7 @@ pub fn learning_matches(
                                     text: source_of
                                         .get(src)
                                         .and_then(|s| span.slice(&s.text))
-                                        .map(excerpt)
+                                        .map(|t| shorten(t, EXCERPT_CHARS))
                                         .unwrap_or_default(),
                                 })
                                 .collect()
@@ -1424,16 +1423,6 @@ pub fn learning_matches(
         }
     }
     out
-}
-
-fn excerpt(text: &str) -> String {
-    let t = text.trim();
-    if t.chars().count() <= EXCERPT_CHARS {
-        return t.to_string();
-    }
-    let cut: String = t.chars().take(EXCERPT_CHARS).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
-    format!("{cut} …")
 }
 
 fn join_dutch(items: &[String]) -> String {

@@ -68,8 +68,8 @@ pub fn prepare_project(project: Project, progress: &dyn Progress) -> Result<Prep
         {
             summaries.push(waves::read_summary(path)?);
         } else {
-            let e = prepare_one(Project::load(path)?, progress)?;
-            summaries.push(e.analysis.wave_summary.clone().ok_or_else(|| {
+            let mut e = prepare_one(Project::load(path)?, progress)?;
+            summaries.push(e.analysis.wave_summary.take().ok_or_else(|| {
                 pokeval_model::Error::invalid(&e.project.file, "the wave has no summary")
             })?);
             earlier.push(e);

@@ -39,7 +39,9 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::charts::{self, Chart};
-use crate::format::{format_compact, format_eur, format_number, format_percent};
+use crate::format::{
+    format_compact, format_count as count, format_eur, format_number, format_percent,
+};
 
 pub use crate::table::Table;
 
@@ -514,10 +516,6 @@ pub const TABLES: &[&str] = &[
     "inputs",
     "rejects",
 ];
-
-fn count(v: usize) -> String {
-    format_number(v as f64, 0)
-}
 
 fn pct(v: Option<f64>) -> String {
     v.map(|p| format_percent(p, 0))

@@ -29,6 +29,11 @@ pub fn format_number(value: f64, decimals: usize) -> String {
     out
 }
 
+/// A count: `4.500`.
+pub fn format_count(value: usize) -> String {
+    format_number(value as f64, 0)
+}
+
 /// A whole or fractional number without needless decimals: `150`, `2,5`.
 pub fn format_compact(value: f64) -> String {
     if (value - value.round()).abs() < 1e-9 {

@@ -20,12 +20,13 @@
 
 use std::collections::BTreeMap;
 
+use pokeval_analysis::tables::shorten;
 use pokeval_analysis::waves::{ChangeTest, CodeStatus, Comparison, QuestionTrend};
 use pokeval_analysis::Analysis;
 use pokeval_survey::QuestionType;
 
 use crate::charts::{self, ChangeRow, Chart, Direction, Series};
-use crate::format::{format_number, format_percent};
+use crate::format::{format_count as n, format_number, format_percent};
 use crate::table::Table;
 use pokeval_model::Wave;
 
@@ -33,10 +34,6 @@ fn comparison(a: &Analysis) -> Result<&Comparison, String> {
     a.comparison.as_ref().ok_or_else(|| {
         "this wave is not compared with earlier waves: name them in the project file ([comparison] earlier = [\"../2024\"])".to_string()
     })
-}
-
-fn n(v: usize) -> String {
-    format_number(v as f64, 0)
 }
 
 /// A signed number with a real minus sign (U+2212) and a plus for rises.
@@ -673,18 +670,6 @@ pub fn value(name: &str, a: &Analysis) -> Result<String, String> {
         "panel_several" => n(by.iter().skip(1).sum()),
         other => return Err(format!("unknown value '{other}'")),
     })
-}
-
-/// `text` cut at a word boundary to at most `max` characters, with an
-/// ellipsis when cut.
-fn shorten(text: &str, max: usize) -> String {
-    let t: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if t.chars().count() <= max {
-        return t;
-    }
-    let cut: String = t.chars().take(max).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
-    format!("{cut} …")
 }
 
 /// A comparison chart, or `None` when `name` is not one.
