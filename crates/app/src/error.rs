@@ -26,6 +26,14 @@ pub enum Error {
         message: String,
     },
 
+    /// An earlier wave named in `[comparison] earlier` could not be read,
+    /// coded or analysed: the error says which wave, then what failed.
+    #[error("earlier wave {} (comparison.earlier): {source}", project.display())]
+    EarlierWave {
+        project: std::path::PathBuf,
+        source: Box<Error>,
+    },
+
     /// The preview server could not start.
     #[error("cannot serve the preview on {addr}: {message}")]
     Serve { addr: String, message: String },

@@ -68,7 +68,13 @@ pub fn prepare_project(project: Project, progress: &dyn Progress) -> Result<Prep
         {
             summaries.push(waves::read_summary(path)?);
         } else {
-            let mut e = prepare_one(Project::load(path)?, progress)?;
+            let mut e = Project::load(path)
+                .map_err(Error::from)
+                .and_then(|p| prepare_one(p, progress))
+                .map_err(|e| Error::EarlierWave {
+                    project: path.clone(),
+                    source: Box::new(e),
+                })?;
             summaries.push(e.analysis.wave_summary.take().ok_or_else(|| {
                 pokeval_model::Error::invalid(&e.project.file, "the wave has no summary")
             })?);

@@ -537,3 +537,19 @@ fn the_wave_three_report_shows_the_change_per_municipality() {
     assert!(html.contains("Leerpartners"));
     assert!(html.contains("Gemeenten per meting"));
 }
+
+#[test]
+fn a_broken_input_of_an_earlier_wave_names_that_wave_and_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = two_waves(tmp.path(), 2024, "Plan?", "Plan?");
+    // the earlier export lost its Plan column
+    std::fs::write(
+        tmp.path().join("eerder/enquete.csv"),
+        "Id,Start time,Completion time,Email,Name,Gemeente\n1,3/1/2024 10:00,3/1/2024 10:05,anonymous,,Ede\n",
+    )
+    .unwrap();
+    let e = prepare_err(&d);
+    assert!(e.starts_with("earlier wave "), "{e}");
+    assert!(e.contains("eerder"), "{e}");
+    assert!(e.contains("enquete.csv") && e.contains("Plan"), "{e}");
+}
