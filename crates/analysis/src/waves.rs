@@ -709,7 +709,9 @@ pub fn compare(
     let panel = panel(&all, register, &questions, successor);
     let (response_by_size_class, response_by_province) = response_rows(&all);
     let codes = code_trends(&all);
-    let (funds_years, funds) = funds_trends(&all, register, successor);
+    let (funds_years, funds, unfollowed) = funds_trends(&all, register, successor);
+    let mut panel = panel;
+    panel.unfollowed.extend(unfollowed);
     Ok(Comparison {
         waves,
         questions,
@@ -1105,12 +1107,14 @@ fn response_rows(all: &[&WaveSummary]) -> (Vec<WaveCountRow>, Vec<WaveCountRow>)
 
 /// Money per 1.000 inhabitants per municipality and wave, each wave with
 /// its own register's inhabitants; a former municipality's euros and
-/// inhabitants are added to its successor's.
+/// inhabitants are added to its successor's; a code that cannot be
+/// followed is returned as unfollowed, not dropped.
 fn funds_trends(
     all: &[&WaveSummary],
     register: &pokeval_model::Register,
     successor: &dyn Fn(&str) -> std::result::Result<String, String>,
-) -> (Vec<Option<u16>>, Vec<FundsTrend>) {
+) -> (Vec<Option<u16>>, Vec<FundsTrend>, Vec<Unfollowed>) {
+    let mut unfollowed = Vec::new();
     let n = all.len();
     let years = all
         .iter()
@@ -1124,9 +1128,21 @@ fn funds_trends(
             let now = if register.get(code).is_some() {
                 code.clone()
             } else {
-                match successor(code) {
+                match successor(code).and_then(|c| {
+                    register
+                        .get(&c)
+                        .map(|_| c.clone())
+                        .ok_or_else(|| format!("{c} is not in the current register"))
+                }) {
                     Ok(c) => c,
-                    Err(_) => continue,
+                    Err(reason) => {
+                        unfollowed.push(Unfollowed {
+                            wave: w.wave,
+                            code: code.clone(),
+                            reason: format!("money per municipality: {reason}"),
+                        });
+                        continue;
+                    }
                 }
             };
             let slot = &mut sums.entry(now).or_insert_with(|| vec![None; n])[i];
@@ -1152,7 +1168,7 @@ fn funds_trends(
                 .collect(),
         })
         .collect();
-    (years, rows)
+    (years, rows, unfollowed)
 }
 
 fn code_trends(all: &[&WaveSummary]) -> Vec<CodeTrend> {
