@@ -10,6 +10,7 @@ use pokeval_model::text::match_key;
 use pokeval_model::{Segment, SegmentUnit, Source, SourceKind, Span};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 use crate::codebook::{rule_to_regex, Codebook};
 use crate::error::{Error, Result};
@@ -19,19 +20,24 @@ use crate::error::{Error, Result};
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Origin {
     /// Produced by a codebook rule.
-    Rule { rule: String },
+    Rule { rule: Arc<str> },
     /// Entered by a coder.
-    Manual { coder: String },
+    Manual { coder: Arc<str> },
 }
 
 /// A code applied to a segment.
+///
+/// The ids are shared (`Arc<str>`): a project of 100,000 respondents has
+/// close to a million codings, and one allocation per id per coding was
+/// most of a build's memory. All codings of a segment share its id and
+/// source id; all codings of a code or rule share that name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Coding {
-    pub segment: String,
-    pub source: String,
+    pub segment: Arc<str>,
+    pub source: Arc<str>,
     /// The coded unit, in code points of the source text.
     pub span: Span,
-    pub code: String,
+    pub code: Arc<str>,
     pub origin: Origin,
     /// For rule codings: the text the rule matched, in code points.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41,10 +47,10 @@ pub struct Coding {
 /// A compiled codebook.
 pub struct Autocoder {
     includes: RegexSet,
-    include_rules: Vec<(usize, String, Regex)>,
+    include_rules: Vec<(usize, Arc<str>, Regex)>,
     excludes: RegexSet,
     exclude_code: Vec<usize>,
-    code_ids: Vec<String>,
+    code_ids: Vec<Arc<str>>,
 }
 
 impl Autocoder {
@@ -66,7 +72,7 @@ impl Autocoder {
                     .unicode(false)
                     .build()
                     .map_err(|e| compile_err(&code.id, rule, e.to_string()))?;
-                include_rules.push((ci, rule.clone(), re));
+                include_rules.push((ci, Arc::from(rule.as_str()), re));
             }
             for rule in &code.exclude {
                 exclude_patterns
@@ -87,13 +93,24 @@ impl Autocoder {
             include_rules,
             excludes,
             exclude_code,
-            code_ids: codebook.codes.iter().map(|c| c.id.clone()).collect(),
+            code_ids: codebook
+                .codes
+                .iter()
+                .map(|c| Arc::from(c.id.as_str()))
+                .collect(),
         })
     }
 
     /// Codes one segment of `source`. `folded` is `match_key(&source.text)`:
     /// pure ASCII, so the regexes run without Unicode classes on the DFA.
-    pub fn code_segment(&self, segment: &Segment, folded: &str, out: &mut Vec<Coding>) {
+    /// `source` is the segment's source id, shared by its codings.
+    pub fn code_segment(
+        &self,
+        segment: &Segment,
+        source: &Arc<str>,
+        folded: &str,
+        out: &mut Vec<Coding>,
+    ) {
         // `folded` is ASCII: code points are bytes
         let Some(text) = folded.get(segment.span.start..segment.span.end) else {
             return;
@@ -105,6 +122,7 @@ impl Autocoder {
             .map(|i| self.exclude_code[i])
             .collect();
         let mut done: Vec<usize> = Vec::new();
+        let mut segment_id: Option<Arc<str>> = None;
         for i in self.includes.matches(text).into_iter() {
             let (ci, rule, re) = &self.include_rules[i];
             if excluded.contains(ci) || done.contains(ci) {
@@ -118,9 +136,12 @@ impl Autocoder {
                     segment.span.start + local.end,
                 )
             });
+            let segment_id = segment_id
+                .get_or_insert_with(|| Arc::from(segment.id.as_str()))
+                .clone();
             out.push(Coding {
-                segment: segment.id.clone(),
-                source: segment.source.clone(),
+                segment: segment_id,
+                source: source.clone(),
                 span: segment.span,
                 code: self.code_ids[*ci].clone(),
                 origin: Origin::Rule { rule: rule.clone() },
@@ -210,13 +231,14 @@ pub fn autocode_counted(
             let folded = match_key(&source.text);
             let segs = segments_of(source, unit, &folded);
             let mut codings = Vec::new();
+            let id: Arc<str> = Arc::from(source.id.as_str());
             for seg in &segs {
-                coder.code_segment(seg, &folded, &mut codings);
+                coder.code_segment(seg, &id, &folded, &mut codings);
             }
             (segs, codings)
         });
-    let mut all_segments = Vec::new();
-    let mut codings = Vec::new();
+    let mut all_segments = Vec::with_capacity(per_source.iter().map(|(s, _)| s.len()).sum());
+    let mut codings = Vec::with_capacity(per_source.iter().map(|(_, c)| c.len()).sum());
     for (s, c) in per_source {
         all_segments.extend(s);
         codings.extend(c);
@@ -263,7 +285,7 @@ mod tests {
         assert_eq!(segs.len(), 3, "the heading is not a segment");
         let got: Vec<(&str, &str)> = codings
             .iter()
-            .map(|c| (c.code.as_str(), c.matched.unwrap().slice(text).unwrap()))
+            .map(|c| (&*c.code, c.matched.unwrap().slice(text).unwrap()))
             .collect();
         assert_eq!(got, vec![("W", "Wijkteams"), ("G", "Geïnvesteerd")]);
         assert_eq!(

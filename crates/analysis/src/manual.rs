@@ -9,6 +9,7 @@
 //! at segment level, and overall on all (segment, code) decisions pooled.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use pokeval_ingest::manual::{Anchor, ManualRecord};
 use pokeval_model::{InputSummary, Reject};
@@ -134,12 +135,12 @@ pub fn place_manual(
                 continue;
             }
             fresh.push(Coding {
-                segment: seg.id.clone(),
-                source: seg.source.clone(),
+                segment: Arc::from(seg.id.as_str()),
+                source: Arc::from(seg.source.as_str()),
                 span: seg.span,
-                code: r.code.clone(),
+                code: Arc::from(r.code.as_str()),
                 origin: Origin::Manual {
-                    coder: r.coder.clone(),
+                    coder: Arc::from(r.coder.as_str()),
                 },
                 matched,
             });
@@ -219,11 +220,8 @@ impl<'a> Coverage<'a> {
         let mut applied = BTreeSet::new();
         for c in manual {
             if let Origin::Manual { coder } = &c.origin {
-                covered
-                    .entry(coder.as_str())
-                    .or_default()
-                    .insert(c.source.as_str());
-                applied.insert((coder.as_str(), c.code.as_str(), c.segment.as_str()));
+                covered.entry(&**coder).or_default().insert(&*c.source);
+                applied.insert((&**coder, &*c.code, &*c.segment));
             }
         }
         Coverage {
@@ -371,8 +369,8 @@ pub fn rule_quality(
         .collect();
     let ruled: BTreeSet<(&str, &str)> = rules
         .iter()
-        .filter(|c| covered.contains(c.source.as_str()))
-        .map(|c| (c.code.as_str(), c.segment.as_str()))
+        .filter(|c| covered.contains(&*c.source))
+        .map(|c| (&*c.code, &*c.segment))
         .collect();
     let units: Vec<&Segment> = segments
         .iter()

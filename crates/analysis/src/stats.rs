@@ -279,15 +279,10 @@ pub fn analyse(
     progress.step("computing statistics");
     let survey = survey_frequencies(inputs)?;
     let municipalities: Vec<Municipality> = inputs.register.iter().cloned().collect();
-    let coded = CodedSegments::new(&codings);
+    let coded = CodedSegments::new(&codings, &inputs.sources);
     let member = Membership::new(codebook);
     let codes = code_categories(codebook);
     let lines = action_line_categories();
-    let muni_of: std::collections::HashMap<&str, Option<&str>> = inputs
-        .sources
-        .iter()
-        .map(|s| (s.id.as_str(), s.municipality.as_deref()))
-        .collect();
     let size_columns: Vec<String> = SizeClass::all().map(|c| c.label().to_string()).collect();
     let provinces: Vec<String> = municipalities
         .iter()
@@ -312,8 +307,8 @@ pub fn analyse(
     rejects.extend(manual_rejects);
     let passages = crate::waves::municipality_passages(&coded, &member, &inputs.sources);
     let analysis = Analysis {
-        code_frequencies: frequencies(&codes, &coded, &member, &muni_of),
-        action_line_frequencies: frequencies(&lines, &coded, &member, &muni_of),
+        code_frequencies: frequencies(&codes, &coded, &member, &inputs.sources),
+        action_line_frequencies: frequencies(&lines, &coded, &member, &inputs.sources),
         action_lines_by_size_class: by_size(&lines),
         codes_by_size_class: by_size(&codes),
         codes_by_province: crosstab_municipalities(

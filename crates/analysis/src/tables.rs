@@ -12,7 +12,7 @@
 //!   one source. Column percentages divide by the municipalities of that
 //!   category that have any source; row percentages by the code's total.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use pokeval_ingest::privacy::{Pseudonymiser, Pseudonyms};
 use pokeval_model::{ActionLine, Municipality, Source, SourceKind, Span};
@@ -24,6 +24,9 @@ use crate::codebook::Codebook;
 /// A coded segment: its source, span and the codes applied to it.
 pub struct CodedSegment<'a> {
     pub source: &'a str,
+    /// Where the source is in the analysis's sources (the last source of
+    /// that id); `None` for a coding of a source that is not there.
+    pub source_index: Option<u32>,
     pub span: Span,
     pub codes: BTreeSet<&'a str>,
 }
@@ -32,6 +35,10 @@ pub struct CodedSegment<'a> {
 /// order. Which segments count for each code and each action line is
 /// worked out in one pass on first use and kept: every table asks for the
 /// same categories.
+///
+/// Every table works on indices: a segment knows its source's position,
+/// so no table looks a source up by its id string (with 100,000
+/// respondents that was most of the statistics step).
 pub struct CodedSegments<'a> {
     segments: Vec<(&'a str, CodedSegment<'a>)>,
     index: std::cell::OnceCell<Index<'a>>,
@@ -44,21 +51,43 @@ struct Index<'a> {
 }
 
 impl<'a> CodedSegments<'a> {
-    pub fn new(codings: &'a [Coding]) -> CodedSegments<'a> {
-        let mut segments: BTreeMap<&str, CodedSegment> = BTreeMap::new();
-        for c in codings {
-            segments
-                .entry(c.segment.as_str())
-                .or_insert_with(|| CodedSegment {
-                    source: c.source.as_str(),
-                    span: c.span,
-                    codes: BTreeSet::new(),
-                })
-                .codes
-                .insert(c.code.as_str());
+    /// Groups `codings` by segment; `sources` are the sources they were
+    /// made on (a segment points at the last source of its id).
+    pub fn new(codings: &'a [Coding], sources: &[Source]) -> CodedSegments<'a> {
+        let mut position: HashMap<&str, u32> = HashMap::with_capacity(sources.len());
+        for (i, s) in sources.iter().enumerate() {
+            if let Ok(i) = u32::try_from(i) {
+                position.insert(s.id.as_str(), i);
+            }
         }
+        // codings of one segment are mostly adjacent: look the segment up
+        // only when it changes
+        let mut slot: HashMap<&str, usize> = HashMap::new();
+        let mut segments: Vec<(&str, CodedSegment)> = Vec::new();
+        let mut last: Option<(&str, usize)> = None;
+        for c in codings {
+            let id: &str = &c.segment;
+            let k = match last {
+                Some((l, k)) if l == id => k,
+                _ => *slot.entry(id).or_insert_with(|| {
+                    segments.push((
+                        id,
+                        CodedSegment {
+                            source: &c.source,
+                            source_index: position.get(&*c.source).copied(),
+                            span: c.span,
+                            codes: BTreeSet::new(),
+                        },
+                    ));
+                    segments.len() - 1
+                }),
+            };
+            last = Some((id, k));
+            segments[k].1.codes.insert(&c.code);
+        }
+        segments.sort_unstable_by(|a, b| a.0.cmp(b.0));
         CodedSegments {
-            segments: segments.into_iter().collect(),
+            segments,
             index: std::cell::OnceCell::new(),
         }
     }
@@ -88,28 +117,47 @@ impl<'a> CodedSegments<'a> {
         })
     }
 
-    /// The segments with at least one code counting for `cat`, in
-    /// segment-id order. (One `Membership` per analysis: the first call's
+    /// The indices of the segments with at least one code counting for
+    /// `cat`, ascending. (One `Membership` per analysis: the first call's
     /// membership builds the index.)
-    fn matching<'s>(
-        &'s self,
-        member: &Membership,
-        cat: &Category,
-    ) -> impl Iterator<Item = (&'a str, &'s CodedSegment<'a>)> + 's {
+    fn indices(&self, member: &Membership, cat: &Category) -> &[u32] {
         let index = self.index(member);
-        let list: &'s [u32] = match cat.level {
+        match cat.level {
             Level::Code => index.by_code.get(cat.id.as_str()).map(Vec::as_slice),
             Level::ActionLine => cat
                 .action_line
                 .and_then(|l| index.by_line.get(&l))
                 .map(Vec::as_slice),
         }
-        .unwrap_or(&[]);
-        list.iter().map(move |&k| {
+        .unwrap_or(&[])
+    }
+
+    /// The segments with at least one code counting for `cat`, in
+    /// segment-id order.
+    fn matching<'s>(
+        &'s self,
+        member: &Membership,
+        cat: &Category,
+    ) -> impl Iterator<Item = (&'a str, &'s CodedSegment<'a>)> + 's {
+        self.indices(member, cat).iter().map(move |&k| {
             let (id, s) = &self.segments[k as usize];
             (*id, s)
         })
     }
+}
+
+/// Per source (by position), the position of its municipality in
+/// `municipalities`, if it has one that is there.
+fn municipality_positions(sources: &[Source], municipalities: &[Municipality]) -> Vec<Option<u32>> {
+    let by_code: HashMap<&str, u32> = municipalities
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| Some((m.code.as_str(), u32::try_from(i).ok()?)))
+        .collect();
+    sources
+        .iter()
+        .map(|s| by_code.get(s.municipality.as_deref()?).copied())
+        .collect()
 }
 
 /// Whether a category is one code or a whole action line.
@@ -270,26 +318,37 @@ pub fn frequencies(
     cats: &[Category],
     coded: &CodedSegments,
     member: &Membership,
-    muni_of: &HashMap<&str, Option<&str>>,
+    sources: &[Source],
 ) -> Vec<Frequency> {
+    // per source, the last category it was counted for: counts distinct
+    // sources in one pass without a set per category
+    let mut counted_for = vec![usize::MAX; sources.len()];
     cats.iter()
-        .map(|cat| {
+        .enumerate()
+        .map(|(k, cat)| {
             let mut segs = 0;
+            let mut srcs = 0;
             // only counted: hash sets
-            let mut srcs = std::collections::HashSet::new();
+            let mut elsewhere = std::collections::HashSet::new();
             let mut munis = std::collections::HashSet::new();
             for (_, seg) in coded.matching(member, cat) {
-                let src = seg.source;
                 segs += 1;
-                srcs.insert(src);
-                if let Some(Some(m)) = muni_of.get(src) {
-                    munis.insert(*m);
+                let Some(i) = seg.source_index.map(|i| i as usize) else {
+                    elsewhere.insert(seg.source);
+                    continue;
+                };
+                if counted_for[i] != k {
+                    counted_for[i] = k;
+                    srcs += 1;
+                    if let Some(m) = sources[i].municipality.as_deref() {
+                        munis.insert(m);
+                    }
                 }
             }
             Frequency {
                 category: cat.clone(),
                 segments: segs,
-                sources: srcs.len(),
+                sources: srcs + elsewhere.len(),
                 municipalities: munis.len(),
             }
         })
@@ -311,35 +370,39 @@ pub fn crosstab_municipalities(
     columns: &[String],
     group: impl Fn(&Municipality) -> String,
 ) -> CrossTab {
-    let by_code: HashMap<&str, &Municipality> = municipalities
+    let muni_of = municipality_positions(sources, municipalities);
+    let column_of: Vec<Option<usize>> = municipalities
         .iter()
-        .map(|m| (m.code.as_str(), m))
+        .map(|m| {
+            let g = group(m);
+            columns.iter().position(|c| *c == g)
+        })
         .collect();
-    let muni_of: HashMap<&str, &Municipality> = sources
-        .iter()
-        .filter_map(|s| Some((s.id.as_str(), *by_code.get(s.municipality.as_deref()?)?)))
-        .collect();
-    let col_idx = |m: &Municipality| columns.iter().position(|c| *c == group(m));
     let mut column_base = vec![0; columns.len()];
-    let with_sources: BTreeSet<&str> = muni_of.values().map(|m| m.code.as_str()).collect();
-    for code in &with_sources {
-        if let Some(i) = col_idx(by_code[code]) {
+    let mut with_sources = vec![false; municipalities.len()];
+    for m in muni_of.iter().flatten() {
+        with_sources[*m as usize] = true;
+    }
+    for (m, has) in with_sources.iter().enumerate() {
+        if let (true, Some(i)) = (*has, column_of[m]) {
             column_base[i] += 1;
         }
     }
+    // per municipality, the last category it was counted for
+    let mut counted_for = vec![usize::MAX; municipalities.len()];
     let mut counts = Vec::new();
-    for cat in cats {
-        let mut munis: BTreeSet<&str> = BTreeSet::new();
-        for (_, seg) in coded.matching(member, cat) {
-            let src = seg.source;
-            if let Some(m) = muni_of.get(src) {
-                munis.insert(m.code.as_str());
-            }
-        }
+    for (k, cat) in cats.iter().enumerate() {
         let mut row = vec![0; columns.len()];
-        for code in munis {
-            if let Some(i) = col_idx(by_code[code]) {
-                row[i] += 1;
+        for (_, seg) in coded.matching(member, cat) {
+            let Some(m) = seg.source_index.and_then(|i| muni_of[i as usize]) else {
+                continue;
+            };
+            let m = m as usize;
+            if counted_for[m] != k {
+                counted_for[m] = k;
+                if let Some(i) = column_of[m] {
+                    row[i] += 1;
+                }
             }
         }
         counts.push(row);
@@ -379,26 +442,25 @@ pub fn crosstab_segments_by_municipality(
     sources: &[Source],
     municipalities: &[Municipality],
 ) -> CrossTab {
-    let muni_of: HashMap<&str, &str> = sources
-        .iter()
-        .filter_map(|s| Some((s.id.as_str(), s.municipality.as_deref()?)))
-        .collect();
-    let present: BTreeSet<&str> = muni_of.values().copied().collect();
-    let columns: Vec<&Municipality> = municipalities
-        .iter()
-        .filter(|m| present.contains(m.code.as_str()))
-        .collect();
-    // the first column of each municipality code, as a linear search gave
-    let mut column_of: HashMap<&str, usize> = HashMap::new();
-    for (i, c) in columns.iter().enumerate() {
-        column_of.entry(c.code.as_str()).or_insert(i);
+    let muni_of = municipality_positions(sources, municipalities);
+    // a column per municipality with a source, in register order
+    let mut column_of: Vec<Option<usize>> = vec![None; municipalities.len()];
+    for m in muni_of.iter().flatten() {
+        column_of[*m as usize] = Some(0);
+    }
+    let mut columns: Vec<&Municipality> = Vec::new();
+    for (m, col) in column_of.iter_mut().enumerate() {
+        if col.is_some() {
+            *col = Some(columns.len());
+            columns.push(&municipalities[m]);
+        }
     }
     let mut counts = Vec::new();
     for cat in cats {
         let mut row = vec![0; columns.len()];
         for (_, seg) in coded.matching(member, cat) {
-            let src = seg.source;
-            if let Some(&i) = muni_of.get(src).and_then(|m| column_of.get(m)) {
+            let muni = seg.source_index.and_then(|i| muni_of[i as usize]);
+            if let Some(i) = muni.and_then(|m| column_of[m as usize]) {
                 row[i] += 1;
             }
         }
@@ -434,21 +496,20 @@ pub fn crosstab_segments_by_municipality(
 
 /// Co-occurrence of categories on segments.
 pub fn cooccurrence(cats: &[Category], coded: &CodedSegments, member: &Membership) -> Cooccurrence {
-    // one pass over the segments: each adds one to every pair of the
-    // categories it counts for (n12 of i and j; the diagonal is the total)
+    // (segment, category) for every category a segment counts for, from
+    // the index, grouped by segment: each segment then adds one to every
+    // pair of its categories (n12 of i and j; the diagonal is the total)
+    let mut hits: Vec<(u32, u32)> = Vec::new();
+    for (k, cat) in cats.iter().enumerate() {
+        let Ok(k) = u32::try_from(k) else { break };
+        hits.extend(coded.indices(member, cat).iter().map(|&seg| (seg, k)));
+    }
+    hits.sort_unstable();
     let mut counts = vec![vec![0; cats.len()]; cats.len()];
-    let mut hit: Vec<usize> = Vec::with_capacity(cats.len());
-    for seg in coded.iter() {
-        hit.clear();
-        hit.extend(
-            cats.iter()
-                .enumerate()
-                .filter(|(_, cat)| seg.codes.iter().any(|code| member.counts_for(cat, code)))
-                .map(|(k, _)| k),
-        );
-        for &i in &hit {
-            for &j in &hit {
-                counts[i][j] += 1;
+    for group in hits.chunk_by(|a, b| a.0 == b.0) {
+        for &(_, i) in group {
+            for &(_, j) in group {
+                counts[i as usize][j as usize] += 1;
             }
         }
     }
@@ -470,14 +531,10 @@ pub fn cooccurrence(cats: &[Category], coded: &CodedSegments, member: &Membershi
 }
 
 /// The respondent key of a source: the survey respondent, or the source itself.
-fn respondent_of(s: &Source) -> String {
+fn respondent_of(s: &Source) -> &str {
     match s.kind {
-        SourceKind::SurveyAnswer => s
-            .meta
-            .get("respondent")
-            .cloned()
-            .unwrap_or_else(|| s.id.clone()),
-        _ => s.id.clone(),
+        SourceKind::SurveyAnswer => s.meta.get("respondent").unwrap_or(&s.id),
+        _ => &s.id,
     }
 }
 
@@ -489,32 +546,35 @@ pub fn respondent_matrix(
 ) -> RespondentMatrix {
     let codes: Vec<String> = codebook.codes.iter().map(|c| c.id.clone()).collect();
     let mut rows: Vec<RespondentRow> = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut resp_of_source: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     let code_index: HashMap<&str, usize> = codes
         .iter()
         .enumerate()
         .rev()
         .map(|(k, c)| (c.as_str(), k))
         .collect();
-    for s in sources {
-        let key = respondent_of(s);
-        let i = *index.entry(key.clone()).or_insert_with(|| {
-            rows.push(RespondentRow {
-                respondent: key,
-                kind: s.kind,
-                municipality: s.municipality.clone(),
-                values: vec![0; codes.len()],
-            });
-            rows.len() - 1
-        });
-        resp_of_source.insert(s.id.as_str(), i);
-    }
+    // per source (by position), its row
+    let row_of: Vec<usize> = sources
+        .iter()
+        .map(|s| {
+            let key = respondent_of(s);
+            *index.entry(key).or_insert_with(|| {
+                rows.push(RespondentRow {
+                    respondent: key.to_string(),
+                    kind: s.kind,
+                    municipality: s.municipality.clone(),
+                    values: vec![0; codes.len()],
+                });
+                rows.len() - 1
+            })
+        })
+        .collect();
     for seg in coded.iter() {
-        if let Some(&i) = resp_of_source.get(seg.source) {
+        if let Some(i) = seg.source_index {
+            let row = &mut rows[row_of[i as usize]];
             for code in &seg.codes {
                 if let Some(&k) = code_index.get(code) {
-                    rows[i].values[k] = 1;
+                    row.values[k] = 1;
                 }
             }
         }
@@ -544,14 +604,6 @@ pub fn quotes(
     municipalities: &[Municipality],
     per_category: usize,
 ) -> Vec<Quotes> {
-    // lookups only: hash maps (the order comes from `order`)
-    let mut by_id: HashMap<&str, &Source> = HashMap::new();
-    let mut order: HashMap<&str, usize> = HashMap::new();
-    for (i, s) in sources.iter().enumerate() {
-        // the last source of an id wins, as collecting into a map did
-        by_id.insert(s.id.as_str(), s);
-        order.insert(s.id.as_str(), i);
-    }
     let names: HashMap<&str, &str> = municipalities
         .iter()
         .map(|m| (m.code.as_str(), m.name.as_str()))
@@ -561,13 +613,10 @@ pub fn quotes(
     cats.iter()
         .map(|cat| {
             let mut hits: Vec<(&str, &CodedSegment)> = coded.matching(member, cat).collect();
-            hits.sort_by_cached_key(|(id, seg)| {
-                (
-                    order.get(seg.source).copied().unwrap_or(usize::MAX),
-                    seg.span.start,
-                    *id,
-                )
+            hits.sort_unstable_by_key(|(id, seg)| {
+                (seg.source_index.unwrap_or(u32::MAX), seg.span.start, *id)
             });
+            let source_of = |seg: &CodedSegment| seg.source_index.map(|i| &sources[i as usize]);
             let mut used_munis = BTreeSet::new();
             let mut picked: Vec<(&str, &CodedSegment)> = Vec::new();
             // first one per municipality, then fill up
@@ -579,9 +628,7 @@ pub fn quotes(
                     if picked.iter().any(|(p, _)| p == id) {
                         continue;
                     }
-                    let muni = by_id
-                        .get(seg.source)
-                        .and_then(|s| s.municipality.as_deref());
+                    let muni = source_of(seg).and_then(|s| s.municipality.as_deref());
                     if pass == 0 && !used_munis.insert(muni) {
                         continue;
                     }
@@ -591,7 +638,7 @@ pub fn quotes(
             let quotes = picked
                 .into_iter()
                 .filter_map(|(_, seg)| {
-                    let s = by_id.get(seg.source)?;
+                    let s = source_of(seg)?;
                     let text = seg.span.slice(&s.text)?;
                     Some(Quote {
                         text: guard.apply(&shorten(text, 320), &mut pseudo),

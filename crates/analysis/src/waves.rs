@@ -1246,23 +1246,25 @@ pub fn municipality_passages<'a>(
     member: &Membership,
     sources: &'a [pokeval_model::Source],
 ) -> MunicipalityPassages<'a> {
-    let muni: HashMap<&str, &'a str> = sources
-        .iter()
-        .filter_map(|s| Some((s.id.as_str(), s.municipality.as_deref()?)))
-        .collect();
     let mut out: MunicipalityPassages<'a> = BTreeMap::new();
     for seg in coded.iter() {
-        let Some(&m) = muni.get(seg.source) else {
+        let source = seg.source_index.map(|i| &sources[i as usize]);
+        let Some(m) = source.and_then(|s| s.municipality.as_deref()) else {
             continue;
         };
-        let lines: BTreeSet<ActionLine> =
-            seg.codes.iter().filter_map(|c| member.line_of(c)).collect();
-        if lines.is_empty() {
+        // the action lines of the segment's codes, each once, in order
+        let mut lines = [false; 8];
+        for c in &seg.codes {
+            if let Some(l) = member.line_of(c) {
+                lines[usize::from(l.number() - 1)] = true;
+            }
+        }
+        if !lines.contains(&true) {
             continue;
         }
         let entry = out.entry(m).or_default();
-        for l in lines {
-            entry[usize::from(l.number() - 1)].push((seg.source, seg.span));
+        for (i, _) in lines.iter().enumerate().filter(|(_, on)| **on) {
+            entry[i].push((seg.source, seg.span));
         }
     }
     out

@@ -146,7 +146,7 @@ fn manual_rows_are_placed_or_rejected_with_a_reason() {
     ];
     let (codings, rejects, summary) = place_manual(&records, &srcs, &segs, &cb);
     assert_eq!(codings.len(), 2);
-    assert_eq!(codings[1].segment, "i:a#2");
+    assert_eq!(&*codings[1].segment, "i:a#2");
     assert_eq!(codings[1].matched.unwrap().slice(text), Some("raadslieden"));
     assert_eq!(codings[1].origin, Origin::Manual { coder: "A".into() });
     let reasons: Vec<(u64, &str)> = rejects
@@ -231,15 +231,11 @@ fn tables_count_segments_municipalities_and_cooccurrence() {
     let cb = codebook();
     let srcs = sources();
     let (_, rules) = autocode(&cb, &srcs, CodingUnit::Paragraph).unwrap();
-    let coded = CodedSegments::new(&rules);
+    let coded = CodedSegments::new(&rules, &srcs);
     let member = Membership::new(&cb);
     let lines = action_line_categories();
     let munis = municipalities();
-    let muni_of = srcs
-        .iter()
-        .map(|s| (s.id.as_str(), s.municipality.as_deref()))
-        .collect();
-    let freq = frequencies(&lines, &coded, &member, &muni_of);
+    let freq = frequencies(&lines, &coded, &member, &srcs);
     // action line 4: a#1, a#2, b#1 in two municipalities; action line 2 via its sub-code
     assert_eq!(
         (freq[3].segments, freq[3].sources, freq[3].municipalities),

@@ -124,14 +124,14 @@ fn qdpx_round_trip_keeps_codings_codes_and_variables() {
         .iter()
         .map(|c| {
             let (span, coder) = match &c.origin {
-                Origin::Manual { coder } => (c.matched.unwrap_or(c.span), coder.clone()),
+                Origin::Manual { coder } => (c.matched.unwrap_or(c.span), coder.to_string()),
                 Origin::Rule { .. } => (c.span, RULES_USER.to_string()),
             };
             (
-                c.source.clone(),
+                c.source.to_string(),
                 span.start,
                 span.end,
-                c.code.clone(),
+                c.code.to_string(),
                 coder,
             )
         })
@@ -263,7 +263,7 @@ fn xlsx_opens_with_calamine_and_holds_the_tables() {
         .analysis
         .codings
         .iter()
-        .map(|c| (c.segment.as_str(), c.code.as_str()))
+        .map(|c| (&*c.segment, &*c.code))
         .collect();
     assert_eq!(quotes.rows().count() - 1, n_codings.len());
     let matrix = wb.worksheet_range("respondent_x_code").unwrap();

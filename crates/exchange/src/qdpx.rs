@@ -312,11 +312,11 @@ pub fn project_qde(p: &Prepared) -> Result<(String, Vec<(String, String)>)> {
             .filter(|_| matches!(c.origin, Origin::Manual { .. }))
             .unwrap_or(c.span);
         by_source
-            .entry(c.source.as_str())
+            .entry(&*c.source)
             .or_default()
             .entry((span.start, span.end))
             .or_default()
-            .insert((c.code.as_str(), coder_of(c)));
+            .insert((&*c.code, coder_of(c)));
     }
     let mut files = Vec::new();
     x.push_str("  <Sources>\n");

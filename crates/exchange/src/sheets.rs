@@ -307,13 +307,13 @@ fn quotes(p: &Prepared) -> Sheet {
     for c in &p.analysis.codings {
         let who = match &c.origin {
             Origin::Rule { .. } => "regels",
-            Origin::Manual { coder } => coder.as_str(),
+            Origin::Manual { coder } => &**coder,
         };
         let key = (
-            order.get(c.source.as_str()).copied().unwrap_or(usize::MAX),
+            order.get(&*c.source).copied().unwrap_or(usize::MAX),
             c.span.start,
-            c.segment.as_str(),
-            c.code.as_str(),
+            &*c.segment,
+            &*c.code,
         );
         let e = rows.entry(key).or_insert_with(|| (Vec::new(), c));
         if !e.0.contains(&who) {
@@ -324,7 +324,7 @@ fn quotes(p: &Prepared) -> Sheet {
         .values()
         .map(|(_, c)| {
             sources
-                .get(c.source.as_str())
+                .get(&*c.source)
                 .and_then(|s| c.span.slice(&s.text))
                 .unwrap_or("")
         })
@@ -337,13 +337,13 @@ fn quotes(p: &Prepared) -> Sheet {
         .into_values()
         .zip(quotes)
         .map(|((who, c), quote)| {
-            let src = sources.get(c.source.as_str());
+            let src = sources.get(&*c.source);
             let muni = src
                 .and_then(|s| s.municipality.as_deref())
                 .and_then(|m| p.inputs.register.get(m));
             let text = src.and_then(|s| c.span.slice(&s.text)).unwrap_or("");
             let mut row = vec![
-                Cell::text(c.source.clone()),
+                Cell::text(&*c.source),
                 Cell::text(src.map_or("", |s| s.kind.label())),
                 Cell::text(muni.map_or(String::new(), |m| m.code.clone())),
                 Cell::text(muni.map_or(String::new(), |m| m.name.clone())),
@@ -354,7 +354,7 @@ fn quotes(p: &Prepared) -> Sheet {
                 Cell::text(c.segment.rsplit('#').next().unwrap_or("")),
                 Cell::Number(c.span.start as f64),
                 Cell::Number(c.span.end as f64),
-                Cell::text(c.code.clone()),
+                Cell::text(&*c.code),
             ];
             let path = p.codebook.path_labels(&c.code);
             row.extend((0..depth).map(|i| Cell::text(path.get(i).cloned().unwrap_or_default())));
