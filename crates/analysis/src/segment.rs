@@ -170,10 +170,7 @@ fn push_sentence(
 /// The turns of a source as segments (`<id>#t1`, ...), with the speaker's
 /// role; `None` when the source is not a transcript.
 pub fn turn_segments(source: &Source) -> Option<Vec<(Segment, &'static str)>> {
-    let turns = pokeval_ingest::notes::speaker_turns(
-        &source.text,
-        source.meta.get("interviewer").map(String::as_str),
-    )?;
+    let turns = pokeval_ingest::notes::speaker_turns(&source.text, source.meta.get("interviewer"))?;
     Some(
         turns
             .into_iter()

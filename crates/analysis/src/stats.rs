@@ -275,6 +275,9 @@ pub fn analyse(
         None => None,
     };
     let mut codings = rule_codings;
+    // exact: the rule codings fill their vector, and doubling it for a
+    // few manual codings would cost as much again
+    codings.reserve_exact(manual.len());
     codings.extend(manual);
     progress.step("computing statistics");
     let survey = survey_frequencies(inputs)?;

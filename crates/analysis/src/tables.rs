@@ -28,7 +28,8 @@ pub struct CodedSegment<'a> {
     /// that id); `None` for a coding of a source that is not there.
     pub source_index: Option<u32>,
     pub span: Span,
-    pub codes: BTreeSet<&'a str>,
+    /// The codes, sorted, each once.
+    pub codes: Vec<&'a str>,
 }
 
 /// The codes applied to each segment (union of all origins), in segment-id
@@ -76,14 +77,19 @@ impl<'a> CodedSegments<'a> {
                             source: &c.source,
                             source_index: position.get(&*c.source).copied(),
                             span: c.span,
-                            codes: BTreeSet::new(),
+                            codes: Vec::new(),
                         },
                     ));
                     segments.len() - 1
                 }),
             };
             last = Some((id, k));
-            segments[k].1.codes.insert(&c.code);
+            segments[k].1.codes.push(&c.code);
+        }
+        for (_, seg) in &mut segments {
+            seg.codes.sort_unstable();
+            seg.codes.dedup();
+            seg.codes.shrink_to_fit();
         }
         segments.sort_unstable_by(|a, b| a.0.cmp(b.0));
         CodedSegments {
@@ -651,8 +657,10 @@ pub fn quotes(
                             .and_then(|m| names.get(m))
                             .map(|n| n.to_string()),
                         context: match s.kind {
-                            SourceKind::SurveyAnswer => s.meta.get("question_text").cloned(),
-                            _ => s.meta.get("rol").cloned(),
+                            SourceKind::SurveyAnswer => {
+                                s.meta.get("question_text").map(str::to_string)
+                            }
+                            _ => s.meta.get("rol").map(str::to_string),
                         },
                     })
                 })

@@ -413,7 +413,7 @@ fn finish_note(
         wave,
         text: body,
         file,
-        meta,
+        meta: meta.into_iter().collect(),
     })
 }
 

@@ -47,7 +47,7 @@ fn the_example_notes_in_markdown_word_opendocument_and_pdf() {
     let huizen = by("12-huizen.docx");
     assert_eq!(huizen.municipality.as_deref(), Some("GM0406"));
     assert_eq!(
-        huizen.meta["datum"], "2024-04-02",
+        &huizen.meta["datum"], "2024-04-02",
         "TOML front matter inside a Word document"
     );
     assert!(huizen
@@ -59,7 +59,7 @@ fn the_example_notes_in_markdown_word_opendocument_and_pdf() {
     let soest = by("09-soest.odt");
     assert_eq!(soest.municipality.as_deref(), Some("GM0342"));
     assert_eq!(
-        soest.meta["rol"], "beleidsmedewerker wijkgericht werken",
+        &soest.meta["rol"], "beleidsmedewerker wijkgericht werken",
         "YAML front matter in an odt"
     );
     assert!(soest
@@ -72,7 +72,7 @@ fn the_example_notes_in_markdown_word_opendocument_and_pdf() {
         Some("GM1900"),
         "metadata from metadata.csv"
     );
-    assert_eq!(swf.meta["rol"], "teamleider gebiedsteams");
+    assert_eq!(&swf.meta["rol"], "teamleider gebiedsteams");
     let starts: Vec<usize> = swf.meta["pagina_start"]
         .split(',')
         .map(|s| s.parse().unwrap())
@@ -83,7 +83,7 @@ fn the_example_notes_in_markdown_word_opendocument_and_pdf() {
     assert!(swf.text.contains("Súdwest-Fryslân"));
 
     let wmw = by("11-west-maas-en-waal.md");
-    assert_eq!(wmw.meta["transcript"], "6");
+    assert_eq!(&wmw.meta["transcript"], "6");
     // its turns as coding segments: crates/analysis/tests/coding.rs
 }
 
@@ -128,9 +128,9 @@ fn metadata_comes_from_front_matter_sidecar_or_file_name() {
             ("den-bosch_2024-03-04_beleidsadviseur.txt", "GM0796")
         ]
     );
-    assert_eq!(notes[3].meta["datum"], "2024-03-04");
-    assert_eq!(notes[3].meta["rol"], "beleidsadviseur");
-    assert_eq!(notes[2].meta["rol"], "ambtenaar");
+    assert_eq!(&notes[3].meta["datum"], "2024-03-04");
+    assert_eq!(&notes[3].meta["rol"], "beleidsadviseur");
+    assert_eq!(&notes[2].meta["rol"], "ambtenaar");
 
     // a conflict between front matter and the sidecar is an error naming both
     write(d, "metadata.csv", "bestand,gemeente\na.md,Oss\n");

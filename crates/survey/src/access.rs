@@ -93,13 +93,24 @@ impl Responses {
         instrument: &Instrument,
     ) -> Result<impl Iterator<Item = OpenAnswer>> {
         let mut out = Vec::new();
+        // the question as asked, once per question
+        let mut asked: std::collections::HashMap<String, std::sync::Arc<str>> =
+            std::collections::HashMap::new();
         self.for_each_answer(|a| {
             if let Some(question) = instrument.open_question(a.question) {
+                let question_text = match asked.get(a.question) {
+                    Some(t) => t.clone(),
+                    None => {
+                        let t: std::sync::Arc<str> = question.text.as_str().into();
+                        asked.insert(a.question.to_string(), t.clone());
+                        t
+                    }
+                };
                 out.push(OpenAnswer {
                     respondent: a.respondent.to_string(),
                     municipality: a.municipality.map(str::to_string),
                     question: a.question.to_string(),
-                    question_text: question.text.clone(),
+                    question_text,
                     text: a.value.to_string(),
                     wave: instrument.wave,
                     file: self.file.clone(),

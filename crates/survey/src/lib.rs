@@ -661,8 +661,8 @@ pub struct OpenAnswer {
     pub municipality: Option<String>,
     /// The question id (`kanalen:other` for an "other" text).
     pub question: String,
-    /// The question as asked.
-    pub question_text: String,
+    /// The question as asked (shared by all answers to it).
+    pub question_text: std::sync::Arc<str>,
     pub text: String,
     pub wave: Wave,
     /// The export as shown in messages.
@@ -672,12 +672,13 @@ pub struct OpenAnswer {
 impl OpenAnswer {
     /// The answer as a codable source (`survey:<respondent>:<question>`).
     pub fn into_source(self) -> Source {
-        let mut meta = BTreeMap::new();
-        meta.insert("respondent".to_string(), self.respondent.clone());
-        meta.insert("question".to_string(), self.question.clone());
-        meta.insert("question_text".to_string(), self.question_text);
+        let mut meta = pokeval_model::Meta::default();
+        let id = format!("survey:{}:{}", self.respondent, self.question);
+        meta.insert("respondent", self.respondent);
+        meta.insert("question", self.question);
+        meta.insert("question_text", self.question_text);
         Source {
-            id: format!("survey:{}:{}", self.respondent, self.question),
+            id,
             kind: SourceKind::SurveyAnswer,
             municipality: self.municipality,
             wave: self.wave,
