@@ -261,6 +261,11 @@ pub fn analyse(
     progress: &dyn Progress,
 ) -> Result<Analysis> {
     let unit = inputs.coding_unit;
+    // The survey's tables first: polars' group-bys need memory of their
+    // own, and before coding it is not added to the codings'.
+    progress.step("computing survey statistics");
+    let survey = survey_frequencies(inputs)?;
+    let survey_by_size = survey_by_size_class(inputs)?;
     progress.step("coding sources with the codebook");
     let (segments, rule_codings) =
         crate::autocode::autocode_counted(codebook, &inputs.sources, unit, progress)?;
@@ -280,7 +285,6 @@ pub fn analyse(
     codings.reserve_exact(manual.len());
     codings.extend(manual);
     progress.step("computing statistics");
-    let survey = survey_frequencies(inputs)?;
     let municipalities: Vec<Municipality> = inputs.register.iter().cloned().collect();
     let coded = CodedSegments::new(&codings, &inputs.sources);
     let member = Membership::new(codebook);
@@ -337,7 +341,7 @@ pub fn analyse(
         code_quotes: quotes(&codes, &coded, &member, &inputs.sources, &municipalities, 3),
         agreement,
         rule_quality,
-        survey_by_size_class: survey_by_size_class(inputs)?,
+        survey_by_size_class: survey_by_size,
         response_by_size_class: response_by_size_class(inputs),
         vouchers_by_province: vouchers_by_province(inputs),
         funds_per_municipality: funds_per_municipality(inputs),
