@@ -211,6 +211,9 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
             survey.data.set_open_texts(&survey.instrument, new)?;
         }
     }
+    if !surveys.is_empty() {
+        progress.step("taking the open answers as sources");
+    }
     for survey in &surveys {
         sources.extend(
             survey

@@ -8,7 +8,7 @@ use polars::prelude::*;
 
 use pokeval_model::{Error, Result};
 
-use crate::{text_column, Instrument, OpenAnswer, Responses};
+use crate::{text_column, text_values, Instrument, OpenAnswer, Responses};
 
 /// One row of the long table, borrowed from it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,32 +55,34 @@ impl Responses {
     pub fn for_each_answer(&self, mut f: impl FnMut(Answer<'_>)) -> Result<()> {
         let err = self.err("answers");
         let l = &self.long;
-        let resp = text_column(l, "respondent").map_err(&err)?;
-        let muni = text_column(l, "municipality").map_err(&err)?;
-        let q = text_column(l, "question").map_err(&err)?;
-        let v = text_column(l, "value").map_err(&err)?;
-        let label = text_column(l, "label").map_err(&err)?;
-        let number = l
-            .column("number")
-            .and_then(|c| c.f64().cloned())
-            .map_err(&err)?;
-        let missing = l
-            .column("missing")
-            .and_then(|c| c.bool().cloned())
-            .map_err(&err)?;
-        for i in 0..l.height() {
-            let (Some(respondent), Some(question), Some(value)) = (resp.get(i), q.get(i), v.get(i))
+        let resp = text_values(l, "respondent").map_err(&err)?;
+        let muni = text_values(l, "municipality").map_err(&err)?;
+        let q = text_values(l, "question").map_err(&err)?;
+        let v = text_values(l, "value").map_err(&err)?;
+        let label = text_values(l, "label").map_err(&err)?;
+        let number = l.column("number").and_then(|c| c.f64()).map_err(&err)?;
+        let missing = l.column("missing").and_then(|c| c.bool()).map_err(&err)?;
+        // one pass down all columns together (no lookup of row i per column)
+        let rows = resp
+            .zip(muni)
+            .zip(q)
+            .zip(v)
+            .zip(label)
+            .zip(number.iter())
+            .zip(missing.iter());
+        for ((((((respondent, muni), question), value), label), number), missing) in rows {
+            let (Some(respondent), Some(question), Some(value)) = (respondent, question, value)
             else {
                 continue;
             };
             f(Answer {
                 respondent,
-                municipality: muni.get(i).filter(|m| !m.is_empty()),
+                municipality: muni.filter(|m| !m.is_empty()),
                 question,
                 value,
-                label: label.get(i),
-                number: number.get(i),
-                missing: missing.get(i).unwrap_or(false),
+                label,
+                number,
+                missing: missing.unwrap_or(false),
             });
         }
         Ok(())

@@ -599,12 +599,12 @@ fn wide(data: &Responses) -> Result<DataFrame> {
         .collect();
     let n = data.respondents.len();
     let l = &data.long;
-    let resp = text_column(l, "respondent").map_err(err)?;
-    let q = text_column(l, "question").map_err(err)?;
-    let v = text_column(l, "value").map_err(err)?;
+    let resp = text_values(l, "respondent").map_err(err)?;
+    let q = text_values(l, "question").map_err(err)?;
+    let v = text_values(l, "value").map_err(err)?;
     let mut order: Vec<String> = Vec::new();
     let mut cols: HashMap<String, Vec<Option<String>>> = HashMap::new();
-    for ((r, q), v) in resp.iter().zip(q.iter()).zip(v.iter()) {
+    for ((r, q), v) in resp.zip(q).zip(v) {
         let (Some(r), Some(q), Some(v)) = (r, q, v) else {
             continue;
         };
@@ -686,6 +686,24 @@ impl OpenAnswer {
             file: self.file,
             meta,
         }
+    }
+}
+
+/// The values of a text or categorical column, in row order, without
+/// making a string column of a categorical one ([`text_column`] casts,
+/// which for the long table of 100,000 respondents means millions of
+/// strings per column).
+pub fn text_values<'a>(
+    df: &'a DataFrame,
+    name: &str,
+) -> PolarsResult<Box<dyn Iterator<Item = Option<&'a str>> + 'a>> {
+    let c = df.column(name)?;
+    match c.dtype() {
+        DataType::Categorical(..) => Ok(Box::new(c.as_materialized_series().cat32()?.iter_str())),
+        DataType::String => Ok(Box::new(c.str()?.iter())),
+        other => Err(PolarsError::SchemaMismatch(
+            format!("column '{name}' holds {other}, not text").into(),
+        )),
     }
 }
 
@@ -842,15 +860,14 @@ impl Responses {
         let err = |e: PolarsError| {
             Error::invalid(&self.file, format!("cannot read the response table: {e}"))
         };
-        let q = text_column(&self.long, "question").map_err(err)?;
+        let q = text_values(&self.long, "question").map_err(err)?;
         // the value column is a string column: borrowed, not copied
         let v = self
             .long
             .column("value")
             .and_then(|c| c.str())
             .map_err(err)?;
-        Ok(q.iter()
-            .zip(v.iter())
+        Ok(q.zip(v.iter())
             .filter_map(|(q, v)| match (q, v) {
                 (Some(q), Some(v)) if instrument.open_question(q).is_some() => Some(v),
                 _ => None,
@@ -872,11 +889,11 @@ impl Responses {
             Error::invalid(&self.file, format!("cannot update the response table: {e}"))
         };
         let l = &self.long;
-        let q = text_column(l, "question").map_err(err)?;
-        let v = text_column(l, "value").map_err(err)?;
+        let q = text_values(l, "question").map_err(err)?;
+        let v = text_values(l, "value").map_err(err)?;
         let mut new = texts.into_iter();
         let mut values = StringChunkedBuilder::new("value".into(), l.height());
-        for (q, v) in q.iter().zip(v.iter()) {
+        for (q, v) in q.zip(v) {
             match (q, v) {
                 (Some(q), Some(v)) if instrument.open_question(q).is_some() => {
                     match new.next().flatten() {

@@ -126,8 +126,11 @@ pub fn build(
     let mut staged = Staged::default();
     staged.bytes(&output_dir.join(HTML_FILE), html.as_bytes())?;
     staged.bytes(&output_dir.join(PDF_FILE), &pdf.unwrap_or_default())?;
+    // Compact, not indented: with 100,000 respondents the file holds close
+    // to a million codings, and indentation made it 1.7 times as large
+    // and slower to write. `python -m json.tool` or `jq .` indent it.
     staged.with_writer(&output_dir.join(JSON_FILE), |w| {
-        serde_json::to_writer_pretty(w, analysis).map_err(std::io::Error::other)
+        serde_json::to_writer(w, analysis).map_err(std::io::Error::other)
     })?;
     // Municipality names that were matched fuzzily or could not be placed,
     // for the user to settle in the mapping file.
