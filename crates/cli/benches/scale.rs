@@ -411,6 +411,8 @@ year = 2023
 struct Run {
     steps: Vec<(f64, String)>,
     peak_mb: f64,
+    /// The step during which the peak memory was reached.
+    peak_step: String,
     wall: f64,
 }
 
@@ -428,18 +430,31 @@ fn build(dir: &Path) -> Run {
     assert!(out.status.success(), "pokeval build failed:\n{stderr}");
     let mut steps = Vec::new();
     let mut peak_mb = 0.0;
+    // the first step by whose end the peak was reached
+    let mut peak_step: (f64, String) = (0.0, String::new());
     for line in stderr.lines() {
         if let Some(mb) = line.strip_prefix("peak memory: ") {
             peak_mb = mb.trim_end_matches(" MB").parse().unwrap_or(0.0);
         } else if let Some((secs, msg)) = line.trim_start().split_once("  ") {
             if let Ok(s) = secs.parse::<f64>() {
-                steps.push((s, msg.trim().to_string()));
+                // "<message> [<peak so far> MB]"
+                let (msg, peak) = match msg.trim().rsplit_once(" [") {
+                    Some((m, p)) => (m, p.trim_end_matches(" MB]").parse().ok()),
+                    None => (msg.trim(), None),
+                };
+                if let Some(p) = peak {
+                    if p > peak_step.0 {
+                        peak_step = (p, msg.to_string());
+                    }
+                }
+                steps.push((s, msg.to_string()));
             }
         }
     }
     Run {
         steps,
         peak_mb,
+        peak_step: peak_step.1,
         wall,
     }
 }
@@ -712,11 +727,12 @@ fn main() {
             println!("  {secs:9.3} s  {step}");
         }
         println!(
-            "  wall {:.2} s; peak memory {:.0} MB = {:.2}x input + {:.0} MB (target: under 3x input + 500 MB)",
+            "  wall {:.2} s; peak memory {:.0} MB = {:.2}x input + {:.0} MB (target: under 3x input + 500 MB), reached in '{}'",
             run.wall,
             run.peak_mb,
             run.peak_mb / input_mb,
-            run.peak_mb - 3.0 * input_mb
+            run.peak_mb - 3.0 * input_mb,
+            run.peak_step
         );
         let survey_step = run
             .steps

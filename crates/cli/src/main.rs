@@ -194,7 +194,8 @@ struct Spinner {
     bar: ProgressBar,
     mode: std::cell::Cell<Mode>,
     /// Each step's message and start, when `--timings` asks for them.
-    timings: Option<std::cell::RefCell<Vec<(String, Instant)>>>,
+    /// Per step: its message, when it began and the peak memory then.
+    timings: Option<std::cell::RefCell<Vec<(String, Instant, Option<u64>)>>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -242,30 +243,36 @@ impl Spinner {
     }
 }
 
+/// The peak resident memory of this process so far, in kB (Linux reports
+/// it; elsewhere `None`).
+fn peak_resident_kb() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+}
+
 impl Spinner {
     /// Prints each step's duration and the peak memory to stderr.
     fn print_timings(&self) {
         let Some(steps) = &self.timings else { return };
         let steps = steps.borrow();
         let end = Instant::now();
-        eprintln!("timings (seconds):");
-        for (i, (message, start)) in steps.iter().enumerate() {
+        eprintln!("timings (seconds; the peak memory reached by the end of the step):");
+        for (i, (message, start, _)) in steps.iter().enumerate() {
             let next = steps.get(i + 1).map_or(end, |s| s.1);
-            eprintln!("{:9.3}  {message}", (next - *start).as_secs_f64());
+            let peak = steps.get(i + 1).map_or_else(peak_resident_kb, |s| s.2);
+            let peak = peak.map_or(String::new(), |kb| format!(" [{} MB]", kb / 1024));
+            eprintln!("{:9.3}  {message}{peak}", (next - *start).as_secs_f64());
         }
         if let Some(first) = steps.first() {
             eprintln!("{:9.3}  total", (end - first.1).as_secs_f64());
         }
-        // Linux reports the peak resident memory of this process.
-        let peak = std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
-                    .and_then(|v| v.split_whitespace().next())
-                    .and_then(|v| v.parse::<u64>().ok())
-            });
-        if let Some(kb) = peak {
+        if let Some(kb) = peak_resident_kb() {
             eprintln!("peak memory: {} MB", kb / 1024);
         }
     }
@@ -274,7 +281,8 @@ impl Spinner {
 impl Progress for Spinner {
     fn step(&self, message: &str) {
         if let Some(t) = &self.timings {
-            t.borrow_mut().push((message.to_string(), Instant::now()));
+            t.borrow_mut()
+                .push((message.to_string(), Instant::now(), peak_resident_kb()));
         }
         self.style(Mode::Step);
         self.bar.set_message(message.to_string());
