@@ -225,9 +225,14 @@ pub fn autocode_counted(
     progress: &dyn pokeval_model::Progress,
 ) -> Result<(Vec<Segment>, Vec<Coding>)> {
     let coder = Autocoder::new(codebook)?;
-    // sources in parallel, results concatenated in source order
-    let per_source: Vec<(Vec<Segment>, Vec<Coding>)> =
-        pokeval_model::par_map_counted(sources, progress, |source| {
+    // sources in parallel, results concatenated in source order: a chunk
+    // of sources at a time into one vector each, then moved into exactly
+    // sized vectors, so the codings never exist twice over
+    let mut chunks: Vec<(Vec<Segment>, Vec<Coding>)> = Vec::new();
+    pokeval_model::par_chunks_counted(
+        sources,
+        progress,
+        |source| {
             let folded = match_key(&source.text);
             let segs = segments_of(source, unit, &folded);
             let mut codings = Vec::new();
@@ -236,10 +241,21 @@ pub fn autocode_counted(
                 coder.code_segment(seg, &id, &folded, &mut codings);
             }
             (segs, codings)
-        });
-    let mut all_segments = Vec::with_capacity(per_source.iter().map(|(s, _)| s.len()).sum());
-    let mut codings = Vec::with_capacity(per_source.iter().map(|(_, c)| c.len()).sum());
-    for (s, c) in per_source {
+        },
+        |part| {
+            let segs = part.iter().map(|(s, _)| s.len()).sum();
+            let cods = part.iter().map(|(_, c)| c.len()).sum();
+            let mut chunk = (Vec::with_capacity(segs), Vec::with_capacity(cods));
+            for (s, c) in part {
+                chunk.0.extend(s);
+                chunk.1.extend(c);
+            }
+            chunks.push(chunk);
+        },
+    );
+    let mut all_segments = Vec::with_capacity(chunks.iter().map(|(s, _)| s.len()).sum());
+    let mut codings = Vec::with_capacity(chunks.iter().map(|(_, c)| c.len()).sum());
+    for (s, c) in chunks {
         all_segments.extend(s);
         codings.extend(c);
     }

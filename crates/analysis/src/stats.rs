@@ -279,6 +279,9 @@ pub fn analyse(
         })?),
         None => None,
     };
+    // the segments themselves are not needed past this point
+    let segment_count = segments.len();
+    drop(segments);
     let mut codings = rule_codings;
     // exact: the rule codings fill their vector, and doubling it for a
     // few manual codings would cost as much again
@@ -369,7 +372,7 @@ pub fn analyse(
                 .collect(),
         },
         sources: source_counts(inputs),
-        segments: segments.len(),
+        segments: segment_count,
         codings,
         funds: funds_summary(&inputs.funds),
         survey,

@@ -80,17 +80,34 @@ pub fn par_map_counted<T: Sync, R: Send>(
     progress: &dyn Progress,
     f: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
+    let mut out = Vec::with_capacity(items.len());
+    par_chunks_counted(items, progress, f, |part| out.extend(part));
+    out
+}
+
+/// [`par_map_counted`] that hands the results to `sink` a chunk at a time
+/// (in input order, on the calling thread) instead of keeping them all:
+/// for results that are folded into something smaller, or moved into a
+/// few large vectors, so that all of them never exist twice.
+pub fn par_chunks_counted<T: Sync, R: Send>(
+    items: &[T],
+    progress: &dyn Progress,
+    f: impl Fn(&T) -> R + Sync,
+    mut sink: impl FnMut(Vec<R>),
+) {
     let total = items.len() as u64;
     progress.items(0, total);
     // about a hundred reports for a large batch, never chunks so small that
     // the cores wait on each other
     let chunk = (items.len() / 100).max(256);
-    let mut out = Vec::with_capacity(items.len());
+    let mut done = 0;
     for part in items.chunks(chunk) {
+        let mut out = Vec::with_capacity(part.len());
         out.par_extend(part.par_iter().map(&f));
-        progress.items(out.len() as u64, total);
+        done += part.len() as u64;
+        sink(out);
+        progress.items(done, total);
     }
-    out
 }
 
 #[cfg(test)]

@@ -28,7 +28,9 @@ pub mod resolve;
 pub mod table;
 pub mod text;
 
-pub use accounting::{par_map_counted, InputSummary, NoProgress, Progress, Reject};
+pub use accounting::{
+    par_chunks_counted, par_map_counted, InputSummary, NoProgress, Progress, Reject,
+};
 pub use domain::*;
 pub use error::{Error, Result};
 pub use register::Register;

@@ -122,6 +122,18 @@ impl Responses {
         Ok(out.into_iter())
     }
 
+    /// The rows of the long table whose question `keep` accepts: the
+    /// counts group only these (grouping the open answers' texts too cost
+    /// as much memory as the table itself).
+    fn rows_of(&self, keep: &impl Fn(&str) -> bool) -> Result<DataFrame> {
+        let err = self.err("selecting questions");
+        let mask: BooleanChunked = text_values(&self.long, "question")
+            .map_err(&err)?
+            .map(|q| Some(q.is_some_and(keep)))
+            .collect();
+        self.long.filter(&mask).map_err(&err)
+    }
+
     /// Answers per (question, value), counted with polars, for the
     /// questions `keep` accepts (closed questions, say: an open question
     /// has as many values as answers).
@@ -131,8 +143,7 @@ impl Responses {
     ) -> Result<BTreeMap<(String, String), usize>> {
         let err = self.err("counts per value");
         let counts = self
-            .long
-            .clone()
+            .rows_of(&keep)?
             .lazy()
             .group_by([col("question"), col("value")])
             .agg([len().alias("n")])
@@ -188,14 +199,12 @@ impl Responses {
         group_of: impl Fn(&str) -> Option<u32>,
     ) -> Result<BTreeMap<(String, u32, String), usize>> {
         let err = self.err("counts per group");
-        let long = &self.long;
-        let group: Vec<Option<u32>> = text_column(long, "municipality")
+        let long = self.rows_of(&keep)?;
+        let group: Vec<Option<u32>> = text_values(&long, "municipality")
             .map_err(&err)?
-            .iter()
             .map(|m| m.and_then(&group_of))
             .collect();
         let with_group = long
-            .clone()
             .lazy()
             .with_column(lit(Series::new("group".into(), group)).alias("group"))
             .group_by([col("question"), col("group"), col("value")])
