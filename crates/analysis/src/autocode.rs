@@ -224,11 +224,46 @@ pub fn autocode_counted(
     unit: CodingUnit,
     progress: &dyn pokeval_model::Progress,
 ) -> Result<(Vec<Segment>, Vec<Coding>)> {
+    let coded = autocode_chunks(codebook, sources, unit, progress, &|_| true)?;
+    Ok((coded.segments, concat(coded.chunks, Vec::new())))
+}
+
+/// `chunks` and then `more` in one exactly sized vector; each chunk is
+/// freed once moved, so the codings never exist twice over.
+pub(crate) fn concat(chunks: Vec<Vec<Coding>>, more: Vec<Coding>) -> Vec<Coding> {
+    let mut all = Vec::with_capacity(chunks.iter().map(Vec::len).sum::<usize>() + more.len());
+    for c in chunks {
+        all.extend(c);
+    }
+    all.extend(more);
+    all
+}
+
+/// Segments and codings, as [`autocode_counted`] makes them, with the
+/// codings left in chunks of sources (in source order) for the caller to
+/// join with the manual codings, and the segments kept only of the sources
+/// `keep` accepts (with `count`, how many there were in all): the manual
+/// codings need the segments of the sources they name, and keeping those
+/// of every open answer cost as much memory as the codings.
+pub(crate) struct Coded {
+    pub segments: Vec<Segment>,
+    pub count: usize,
+    pub chunks: Vec<Vec<Coding>>,
+}
+
+pub(crate) fn autocode_chunks(
+    codebook: &Codebook,
+    sources: &[Source],
+    unit: CodingUnit,
+    progress: &dyn pokeval_model::Progress,
+    keep: &(dyn Fn(&Source) -> bool + Sync),
+) -> Result<Coded> {
     let coder = Autocoder::new(codebook)?;
     // sources in parallel, results concatenated in source order: a chunk
     // of sources at a time into one vector each, then moved into exactly
     // sized vectors, so the codings never exist twice over
     let mut chunks: Vec<(Vec<Segment>, Vec<Coding>)> = Vec::new();
+    let mut count = 0;
     pokeval_model::par_chunks_counted(
         sources,
         progress,
@@ -240,26 +275,33 @@ pub fn autocode_counted(
             for seg in &segs {
                 coder.code_segment(seg, &id, &folded, &mut codings);
             }
-            (segs, codings)
+            let n = segs.len();
+            let segs = if keep(source) { segs } else { Vec::new() };
+            (segs, n, codings)
         },
         |part| {
-            let segs = part.iter().map(|(s, _)| s.len()).sum();
-            let cods = part.iter().map(|(_, c)| c.len()).sum();
+            let segs = part.iter().map(|(s, _, _)| s.len()).sum();
+            let cods = part.iter().map(|(_, _, c)| c.len()).sum();
             let mut chunk = (Vec::with_capacity(segs), Vec::with_capacity(cods));
-            for (s, c) in part {
+            for (s, n, c) in part {
+                count += n;
                 chunk.0.extend(s);
                 chunk.1.extend(c);
             }
             chunks.push(chunk);
         },
     );
-    let mut all_segments = Vec::with_capacity(chunks.iter().map(|(s, _)| s.len()).sum());
-    let mut codings = Vec::with_capacity(chunks.iter().map(|(_, c)| c.len()).sum());
+    let mut segments = Vec::with_capacity(chunks.iter().map(|(s, _)| s.len()).sum());
+    let mut codings = Vec::with_capacity(chunks.len());
     for (s, c) in chunks {
-        all_segments.extend(s);
-        codings.extend(c);
+        segments.extend(s);
+        codings.push(c);
     }
-    Ok((all_segments, codings))
+    Ok(Coded {
+        segments,
+        count,
+        chunks: codings,
+    })
 }
 
 #[cfg(test)]

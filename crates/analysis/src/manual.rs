@@ -20,6 +20,26 @@ use crate::agreement::{cohen_kappa, krippendorff_alpha_nominal, percent_agreemen
 use crate::autocode::{Coding, Origin};
 use crate::codebook::Codebook;
 
+/// The ids of the sources manual records may refer to: by source id, or
+/// (for notes) by file name, as [`place_manual`] looks them up. Only these
+/// sources' segments are needed to place the records.
+pub fn named_sources<'a>(records: &[ManualRecord], sources: &'a [Source]) -> HashSet<&'a str> {
+    let wanted: HashSet<&str> = records.iter().map(|r| r.source.as_str()).collect();
+    let names: HashSet<&str> = records
+        .iter()
+        .map(|r| r.source.rsplit('/').next().unwrap_or(&r.source))
+        .collect();
+    sources
+        .iter()
+        .filter(|s| {
+            wanted.contains(s.id.as_str())
+                || (s.kind != pokeval_model::SourceKind::SurveyAnswer
+                    && names.contains(s.file.rsplit('/').next().unwrap_or(&s.file)))
+        })
+        .map(|s| s.id.as_str())
+        .collect()
+}
+
 /// Places manual records on segments. Returns the codings, the rejected
 /// rows with their reasons, and a summary line per file.
 pub fn place_manual(
@@ -36,8 +56,14 @@ pub fn place_manual(
             by_name.entry(name).or_default().push(s);
         }
     }
+    // the segments of the sources a record may name, not of every source:
+    // a survey has hundreds of thousands
+    let named = named_sources(records, sources);
     let mut segs_of: HashMap<&str, Vec<&Segment>> = HashMap::new();
-    for seg in segments {
+    for seg in segments
+        .iter()
+        .filter(|s| named.contains(s.source.as_str()))
+    {
         segs_of.entry(seg.source.as_str()).or_default().push(seg);
     }
     let mut codings = Vec::new();

@@ -267,26 +267,31 @@ pub fn analyse(
     let survey = survey_frequencies(inputs)?;
     let survey_by_size = survey_by_size_class(inputs)?;
     progress.step("coding sources with the codebook");
-    let (segments, rule_codings) =
-        crate::autocode::autocode_counted(codebook, &inputs.sources, unit, progress)?;
+    let named = crate::manual::named_sources(&inputs.manual, &inputs.sources);
+    let crate::autocode::Coded {
+        segments,
+        count: segment_count,
+        chunks: rule_chunks,
+    } = crate::autocode::autocode_chunks(codebook, &inputs.sources, unit, progress, &|s| {
+        named.contains(s.id.as_str())
+    })?;
     let (manual, manual_rejects, manual_summary) =
         place_manual(&inputs.manual, &inputs.sources, &segments, codebook);
     let agreement = agreement(codebook, &segments, &manual);
+    // the rule codings, then the manual ones, in one exactly sized vector
+    // (appending to a full vector of rule codings would copy it)
+    let rules = rule_chunks.iter().map(Vec::len).sum::<usize>();
+    let codings = crate::autocode::concat(rule_chunks, manual);
+    let (rule_codings, manual) = codings.split_at(rules);
     let rule_quality = match &inputs.gold {
-        Some(gold) => Some(rule_quality(codebook, &inputs.sources, &segments, &rule_codings, &manual, gold).ok_or_else(|| Error::Table {
+        Some(gold) => Some(rule_quality(codebook, &inputs.sources, &segments, rule_codings, manual, gold).ok_or_else(|| Error::Table {
             what: "the rule quality".into(),
             message: format!("the gold coder '{gold}' has no manual codings; check [coding] gold in the project file"),
         })?),
         None => None,
     };
     // the segments themselves are not needed past this point
-    let segment_count = segments.len();
     drop(segments);
-    let mut codings = rule_codings;
-    // exact: the rule codings fill their vector, and doubling it for a
-    // few manual codings would cost as much again
-    codings.reserve_exact(manual.len());
-    codings.extend(manual);
     progress.step("computing statistics");
     let municipalities: Vec<Municipality> = inputs.register.iter().cloned().collect();
     let coded = CodedSegments::new(&codings, &inputs.sources);

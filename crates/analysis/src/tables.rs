@@ -63,8 +63,13 @@ impl<'a> CodedSegments<'a> {
         }
         // codings of one segment are mostly adjacent: look the segment up
         // only when it changes
-        let mut slot: HashMap<&str, usize> = HashMap::new();
-        let mut segments: Vec<(&str, CodedSegment)> = Vec::new();
+        let runs = 1 + codings
+            .windows(2)
+            .filter(|w| !std::sync::Arc::ptr_eq(&w[0].segment, &w[1].segment))
+            .count();
+        let mut slot: HashMap<&str, usize> = HashMap::with_capacity(runs);
+        // at most one segment per run of codings: no doubling of a large vector
+        let mut segments: Vec<(&str, CodedSegment)> = Vec::with_capacity(runs);
         let mut last: Option<(&str, usize)> = None;
         for c in codings {
             let id: &str = &c.segment;

@@ -415,6 +415,11 @@ impl Meta {
         self.0.is_empty()
     }
 
+    /// Frees unused room (a map made field by field has room for four).
+    pub fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
+    }
+
     fn position(&self, field: &str) -> std::result::Result<usize, usize> {
         self.0.binary_search_by(|(k, _)| (**k).cmp(field))
     }

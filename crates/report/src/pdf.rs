@@ -231,6 +231,14 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
 }
 
 /// Renders the document to PDF bytes.
+/// Frees what Typst memoised while rendering. A one-shot build calls it
+/// once the PDF is made (the cache holds laid-out pages the rest of the
+/// build does not need); the preview server does not, so an edit re-renders
+/// from the cache.
+pub fn release_caches() {
+    typst::comemo::evict(0);
+}
+
 pub fn render(doc: &Document, date: (i32, u8, u8)) -> Result<Vec<u8>> {
     let source = typst_source(doc, date);
     let main_id = file_id("/main.typ")?;

@@ -3,6 +3,7 @@
 //! counts and means, never for a column by name.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -95,24 +96,31 @@ impl Responses {
         instrument: &Instrument,
     ) -> Result<impl Iterator<Item = OpenAnswer>> {
         let mut out = Vec::new();
-        // the question as asked, once per question
-        let mut asked: std::collections::HashMap<String, std::sync::Arc<str>> =
+        // the question id and text once per question, the respondent once
+        // per respondent (answers come respondent by respondent)
+        let mut asked: std::collections::HashMap<String, (Arc<str>, Arc<str>)> =
             std::collections::HashMap::new();
+        let mut last: Option<Arc<str>> = None;
         self.for_each_answer(|a| {
             if let Some(question) = instrument.open_question(a.question) {
-                let question_text = match asked.get(a.question) {
-                    Some(t) => t.clone(),
+                let (id, text) = match asked.get(a.question) {
+                    Some(shared) => shared.clone(),
                     None => {
-                        let t: std::sync::Arc<str> = question.text.as_str().into();
-                        asked.insert(a.question.to_string(), t.clone());
-                        t
+                        let shared: (Arc<str>, Arc<str>) =
+                            (a.question.into(), question.text.as_str().into());
+                        asked.insert(a.question.to_string(), shared.clone());
+                        shared
                     }
                 };
+                let respondent = match &last {
+                    Some(r) if **r == *a.respondent => r.clone(),
+                    _ => last.insert(a.respondent.into()).clone(),
+                };
                 out.push(OpenAnswer {
-                    respondent: a.respondent.to_string(),
+                    respondent,
                     municipality: a.municipality.map(str::to_string),
-                    question: a.question.to_string(),
-                    question_text,
+                    question: id,
+                    question_text: text,
                     text: a.value.to_string(),
                     wave: instrument.wave,
                     file: self.file.clone(),

@@ -656,11 +656,13 @@ fn wide(data: &Responses) -> Result<DataFrame> {
 /// namely" option (`question` ends in `:other`), with who gave it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpenAnswer {
-    pub respondent: String,
+    /// The respondent (shared by their answers).
+    pub respondent: std::sync::Arc<str>,
     /// CBS code of the respondent's municipality, when resolved.
     pub municipality: Option<String>,
-    /// The question id (`kanalen:other` for an "other" text).
-    pub question: String,
+    /// The question id (`kanalen:other` for an "other" text; shared by
+    /// all answers to it).
+    pub question: std::sync::Arc<str>,
     /// The question as asked (shared by all answers to it).
     pub question_text: std::sync::Arc<str>,
     pub text: String,
@@ -677,6 +679,7 @@ impl OpenAnswer {
         meta.insert("respondent", self.respondent);
         meta.insert("question", self.question);
         meta.insert("question_text", self.question_text);
+        meta.shrink_to_fit();
         Source {
             id,
             kind: SourceKind::SurveyAnswer,

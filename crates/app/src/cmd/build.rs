@@ -121,6 +121,7 @@ pub fn build(
         html,
         pdf,
     } = render(project, progress, true)?;
+    pokeval_report::pdf::release_caches();
     let analysis = &prepared.analysis;
     progress.step("writing the output");
     let mut staged = Staged::default();
