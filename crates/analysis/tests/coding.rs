@@ -227,6 +227,46 @@ fn agreement_uses_coverage_for_missing_values() {
 }
 
 #[test]
+fn coded_segments_join_a_segments_codings_and_count_unknown_sources() {
+    let cb = codebook();
+    let srcs = sources();
+    let (_, mut codings) = autocode(&cb, &srcs, CodingUnit::Paragraph).unwrap();
+    let first = codings[0].clone();
+    // a coder's coding of the first segment, after all rule codings (not
+    // adjacent to them), and one of a source that is not among the sources
+    codings.push(Coding {
+        code: "AL2".into(),
+        origin: Origin::Manual { coder: "A".into() },
+        ..first.clone()
+    });
+    codings.push(Coding {
+        segment: "i:elders#1".into(),
+        source: "i:elders".into(),
+        code: "AL2".into(),
+        ..first.clone()
+    });
+    let coded = CodedSegments::new(&codings, &srcs);
+    let seg: Vec<_> = coded.iter().collect();
+    assert_eq!(seg.len(), 6, "a#1-3, b#1-2 and the unknown source's one");
+    let a1 = seg
+        .iter()
+        .find(|s| s.span == first.span && s.source == &*first.source)
+        .unwrap();
+    assert!(a1.codes.contains(&"AL2") && a1.codes.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(a1.source_index, Some(0));
+    let elders = seg.iter().find(|s| s.source == "i:elders").unwrap();
+    assert_eq!(elders.source_index, None);
+    let member = Membership::new(&cb);
+    let freq = frequencies(&action_line_categories(), &coded, &member, &srcs);
+    // action line 2: a#1 (now), a#2 and b#2 (its sub-code) and the unknown
+    // source's segment; three sources, of which two with a municipality
+    assert_eq!(
+        (freq[1].segments, freq[1].sources, freq[1].municipalities),
+        (4, 3, 2)
+    );
+}
+
+#[test]
 fn tables_count_segments_municipalities_and_cooccurrence() {
     let cb = codebook();
     let srcs = sources();

@@ -513,6 +513,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn meta_is_a_sorted_map_that_serialises_like_one() {
+        let mut meta = Meta::default();
+        meta.insert("rol", "ambtenaar");
+        meta.insert("datum", String::from("2024-03-04"));
+        meta.insert("rol", "beleidsadviseur");
+        assert_eq!(meta.get("rol"), Some("beleidsadviseur"));
+        assert_eq!(meta.get("gemeente"), None);
+        assert_eq!(&meta["datum"], "2024-03-04");
+        let fields: Vec<&str> = meta.iter().map(|(k, _)| k).collect();
+        assert_eq!(fields, ["datum", "rol"]);
+        // the same JSON as the map it replaces, and back
+        let map: std::collections::BTreeMap<&str, &str> = meta.iter().collect();
+        let json = serde_json::to_string(&meta).unwrap();
+        assert_eq!(json, serde_json::to_string(&map).unwrap());
+        let back: Meta = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, meta);
+        let built: Meta = [("b".to_string(), "2".to_string()), ("a".into(), "1".into())]
+            .into_iter()
+            .collect();
+        assert_eq!(built.iter().collect::<Vec<_>>(), [("a", "1"), ("b", "2")]);
+    }
+
+    #[test]
     fn size_classes_follow_cbs_bounds() {
         assert_eq!(SizeClass::for_inhabitants(972).code(), 1);
         assert_eq!(SizeClass::for_inhabitants(5_000).code(), 2);

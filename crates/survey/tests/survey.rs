@@ -75,6 +75,26 @@ fn answer(
 }
 
 #[test]
+fn text_values_read_categorical_and_text_columns_as_text_column_does() {
+    let data = read(None);
+    let df = data.table();
+    for name in ["respondent", "municipality", "question", "value", "label"] {
+        let cast: Vec<Option<String>> = pokeval_survey::text_column(df, name)
+            .unwrap()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect();
+        let read: Vec<Option<String>> = pokeval_survey::text_values(df, name)
+            .unwrap()
+            .map(|v| v.map(str::to_string))
+            .collect();
+        assert_eq!(read, cast, "column {name}");
+        assert!(!read.is_empty());
+    }
+    assert!(pokeval_survey::text_values(df, "number").is_err());
+}
+
+#[test]
 fn example_export_gives_a_long_table_with_labels() {
     let data = read(None);
     assert_eq!(data.rows_read, 12);
