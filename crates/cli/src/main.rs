@@ -201,8 +201,7 @@ struct Spinner {
     bar: ProgressBar,
     mode: std::cell::Cell<Mode>,
     /// Each step's message and start, when `--timings` asks for them.
-    /// Per step: its message, when it began and the peak memory then.
-    timings: Option<std::cell::RefCell<Vec<(String, Instant, Option<u64>)>>>,
+    timings: Option<std::cell::RefCell<Vec<Step>>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -249,6 +248,10 @@ impl Spinner {
         self.bar.set_position(done);
     }
 }
+
+/// A step for `--timings`: its message, when it began and the peak memory
+/// (kB) by then.
+type Step = (String, Instant, Option<u64>);
 
 /// The peak resident memory of this process so far, in kB (Linux reports
 /// it; elsewhere `None`).
