@@ -12,7 +12,7 @@
 //!   one source. Column percentages divide by the municipalities of that
 //!   category that have any source; row percentages by the code's total.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use pokeval_ingest::privacy::{Pseudonymiser, Pseudonyms};
 use pokeval_model::{ActionLine, Municipality, Source, SourceKind, Span};
@@ -605,6 +605,16 @@ pub fn shorten(text: &str, max: usize) -> String {
     format!("{} …", cut[..at].trim_end_matches([',', ';', ':']))
 }
 
+/// The order quotes are chosen in: source position (sources not there
+/// last), then position in the source, then segment id.
+fn quote_order<'s>(hit: &(&'s str, &CodedSegment)) -> (u32, usize, &'s str) {
+    (
+        hit.1.source_index.unwrap_or(u32::MAX),
+        hit.1.span.start,
+        hit.0,
+    )
+}
+
 /// Up to `per_category` quotes per category, pseudonymised, preferring
 /// different municipalities, in source order.
 pub fn quotes(
@@ -623,32 +633,44 @@ pub fn quotes(
     let mut pseudo = Pseudonyms::default();
     cats.iter()
         .map(|cat| {
-            let mut hits: Vec<(&str, &CodedSegment)> = coded.matching(member, cat).collect();
-            hits.sort_unstable_by_key(|(id, seg)| {
-                (seg.source_index.unwrap_or(u32::MAX), seg.span.start, *id)
-            });
+            let hits: Vec<(&str, &CodedSegment)> = coded.matching(member, cat).collect();
             let source_of = |seg: &CodedSegment| seg.source_index.map(|i| &sources[i as usize]);
-            let mut used_munis = BTreeSet::new();
-            let mut picked: Vec<(&str, &CodedSegment)> = Vec::new();
-            // first one per municipality, then fill up
-            for pass in 0..2 {
-                for (id, seg) in &hits {
+            // In source order (then position, then id): first the earliest
+            // passage of each municipality, earliest first, then the
+            // earliest others. Found without sorting every passage (a
+            // category has up to a million; `per_category` are wanted).
+            let mut first: HashMap<Option<&str>, usize> = HashMap::new();
+            for (i, h) in hits.iter().enumerate() {
+                let muni = source_of(h.1).and_then(|s| s.municipality.as_deref());
+                let j = first.entry(muni).or_insert(i);
+                if quote_order(h) < quote_order(&hits[*j]) {
+                    *j = i;
+                }
+            }
+            let mut firsts: Vec<usize> = first.into_values().collect();
+            firsts.sort_unstable_by_key(|&i| quote_order(&hits[i]));
+            let mut picked: Vec<usize> = firsts.into_iter().take(per_category).collect();
+            if picked.len() < per_category {
+                let mut earliest: Vec<usize> = (0..hits.len()).collect();
+                let wanted = per_category + picked.len();
+                if wanted < earliest.len() {
+                    earliest.select_nth_unstable_by_key(wanted, |&i| quote_order(&hits[i]));
+                    earliest.truncate(wanted);
+                }
+                earliest.sort_unstable_by_key(|&i| quote_order(&hits[i]));
+                for i in earliest {
                     if picked.len() >= per_category {
                         break;
                     }
-                    if picked.iter().any(|(p, _)| p == id) {
-                        continue;
+                    if !picked.contains(&i) {
+                        picked.push(i);
                     }
-                    let muni = source_of(seg).and_then(|s| s.municipality.as_deref());
-                    if pass == 0 && !used_munis.insert(muni) {
-                        continue;
-                    }
-                    picked.push((*id, *seg));
                 }
             }
+            let picked: Vec<&CodedSegment> = picked.into_iter().map(|i| hits[i].1).collect();
             let quotes = picked
                 .into_iter()
-                .filter_map(|(_, seg)| {
+                .filter_map(|seg| {
                     let s = source_of(seg)?;
                     let text = seg.span.slice(&s.text)?;
                     Some(Quote {
