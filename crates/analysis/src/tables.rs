@@ -313,15 +313,6 @@ impl<'a> Membership<'a> {
     pub fn line_of(&self, code: &str) -> Option<ActionLine> {
         self.line_of.get(code).copied().flatten()
     }
-
-    /// Whether `code` counts for `cat`: the code itself, or, for an
-    /// action-line category, any code whose action line it is.
-    pub fn counts_for(&self, cat: &Category, code: &str) -> bool {
-        match cat.level {
-            Level::Code => cat.id == code,
-            Level::ActionLine => cat.action_line.is_some() && self.line_of(code) == cat.action_line,
-        }
-    }
 }
 
 /// Frequencies per category.
