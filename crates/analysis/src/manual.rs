@@ -377,11 +377,11 @@ pub struct RuleQuality {
 }
 
 /// Judges the rule codings against the manual codings of `gold`.
-pub fn rule_quality(
+pub fn rule_quality<'a>(
     codebook: &Codebook,
     sources: &[Source],
     segments: &[Segment],
-    rules: &[Coding],
+    rules: impl Iterator<Item = &'a Coding>,
     manual: &[Coding],
     gold: &str,
 ) -> Option<RuleQuality> {
@@ -394,7 +394,6 @@ pub fn rule_quality(
         .map(|s| (s.id.as_str(), s.text.as_str()))
         .collect();
     let ruled: BTreeSet<(&str, &str)> = rules
-        .iter()
         .filter(|c| covered.contains(&*c.source))
         .map(|c| (&*c.code, &*c.segment))
         .collect();

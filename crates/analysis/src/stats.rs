@@ -9,7 +9,6 @@ use pokeval_model::{InputSummary, Progress, Reject};
 use pokeval_survey::QuestionType;
 use serde::Serialize;
 
-use crate::autocode::Coding;
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::manual::{agreement, place_manual, rule_quality, AgreementReport, RuleQuality};
@@ -31,7 +30,7 @@ pub struct Analysis {
     pub sources: SourceCounts,
     pub segments: usize,
     /// Rule codings and manual codings, each with its origin.
-    pub codings: Vec<Coding>,
+    pub codings: crate::autocode::Codings,
     /// Frequencies per code (segments, sources, municipalities).
     pub code_frequencies: Vec<Frequency>,
     /// Frequencies per action line, sub-codes included.
@@ -260,6 +259,20 @@ pub fn analyse(
     codebook: &Codebook,
     progress: &dyn Progress,
 ) -> Result<Analysis> {
+    analyse_with(project, wave, inputs, codebook, progress, None).map(|(a, _)| a)
+}
+
+/// [`analyse`], taking the rule codings of unchanged sources from
+/// `previous` (see [`crate::autocode::Previous`]); also returns how many
+/// sources were coded with the rules.
+pub fn analyse_with(
+    project: &str,
+    wave: Wave,
+    inputs: &Inputs,
+    codebook: &Codebook,
+    progress: &dyn Progress,
+    previous: Option<&crate::autocode::Previous>,
+) -> Result<(Analysis, usize)> {
     let unit = inputs.coding_unit;
     // The survey's tables first: polars' group-bys need memory of their
     // own, and before coding it is not added to the codings'.
@@ -272,19 +285,20 @@ pub fn analyse(
         segments,
         count: segment_count,
         chunks: rule_chunks,
-    } = crate::autocode::autocode_chunks(codebook, &inputs.sources, unit, progress, &|s| {
-        named.contains(s.id.as_str())
-    })?;
+        coded: coded_sources,
+    } = crate::autocode::autocode_chunks(
+        codebook,
+        &inputs.sources,
+        unit,
+        progress,
+        &|s| named.contains(s.id.as_str()),
+        previous,
+    )?;
     let (manual, manual_rejects, manual_summary) =
         place_manual(&inputs.manual, &inputs.sources, &segments, codebook);
     let agreement = agreement(codebook, &segments, &manual);
-    // the rule codings, then the manual ones, in one exactly sized vector
-    // (appending to a full vector of rule codings would copy it)
-    let rules = rule_chunks.iter().map(Vec::len).sum::<usize>();
-    let codings = crate::autocode::concat(rule_chunks, manual);
-    let (rule_codings, manual) = codings.split_at(rules);
     let rule_quality = match &inputs.gold {
-        Some(gold) => Some(rule_quality(codebook, &inputs.sources, &segments, rule_codings, manual, gold).ok_or_else(|| Error::Table {
+        Some(gold) => Some(rule_quality(codebook, &inputs.sources, &segments, rule_chunks.iter().flatten(), &manual, gold).ok_or_else(|| Error::Table {
             what: "the rule quality".into(),
             message: format!("the gold coder '{gold}' has no manual codings; check [coding] gold in the project file"),
         })?),
@@ -292,6 +306,8 @@ pub fn analyse(
     };
     // the segments themselves are not needed past this point
     drop(segments);
+    // the rule codings, then the manual ones, in the chunks they were made in
+    let codings = crate::autocode::Codings::from_chunks(rule_chunks.into_iter().chain([manual]));
     progress.step("computing statistics");
     let municipalities: Vec<Municipality> = inputs.register.iter().cloned().collect();
     let coded = CodedSegments::new(&codings, &inputs.sources);
@@ -385,7 +401,7 @@ pub fn analyse(
         municipalities,
         boundaries: inputs.boundaries.clone(),
     };
-    Ok(analysis)
+    Ok((analysis, coded_sources))
 }
 
 fn source_counts(inputs: &Inputs) -> SourceCounts {

@@ -1234,10 +1234,19 @@ fn code_trends(all: &[&WaveSummary]) -> Vec<CodeTrend> {
     rows
 }
 
-/// Per municipality, the coded passages (source, span) on each action line
-/// (index 0 is action line 1), in segment order; only municipalities with
-/// at least one passage on an action line.
-pub type MunicipalityPassages<'a> = BTreeMap<&'a str, [Vec<(&'a str, Span)>; 8]>;
+/// One coded passage of a municipality: its segment id, the position of
+/// its source in the analysis's sources, and its span.
+#[derive(Debug, Clone, Copy)]
+pub struct PassageRef<'a> {
+    pub segment: &'a str,
+    pub source: u32,
+    pub span: Span,
+}
+
+/// Per municipality, the coded passages on each action line (index 0 is
+/// action line 1), in the order of [`CodedSegments::iter`]; only
+/// municipalities with at least one passage on an action line.
+pub type MunicipalityPassages<'a> = BTreeMap<&'a str, [Vec<PassageRef<'a>>; 8]>;
 
 /// The passages per action line of every municipality: a segment counts
 /// once for each action line any of its codes belongs to.
@@ -1247,9 +1256,9 @@ pub fn municipality_passages<'a>(
     sources: &'a [pokeval_model::Source],
 ) -> MunicipalityPassages<'a> {
     let mut out: MunicipalityPassages<'a> = BTreeMap::new();
-    for seg in coded.iter() {
-        let source = seg.source_index.map(|i| &sources[i as usize]);
-        let Some(m) = source.and_then(|s| s.municipality.as_deref()) else {
+    for (id, seg) in coded.iter() {
+        let Some(i) = seg.source_index else { continue };
+        let Some(m) = sources[i as usize].municipality.as_deref() else {
             continue;
         };
         // the action lines of the segment's codes, each once, in order
@@ -1263,11 +1272,27 @@ pub fn municipality_passages<'a>(
             continue;
         }
         let entry = out.entry(m).or_default();
-        for (i, _) in lines.iter().enumerate().filter(|(_, on)| **on) {
-            entry[i].push((seg.source, seg.span));
+        for (l, _) in lines.iter().enumerate().filter(|(_, on)| **on) {
+            entry[l].push(PassageRef {
+                segment: id,
+                source: i,
+                span: seg.span,
+            });
         }
     }
     out
+}
+
+/// The `n` passages of `all` with the lowest segment ids, in id order,
+/// found without sorting them all.
+fn first_by_id<'a>(all: &[PassageRef<'a>], n: usize) -> Vec<PassageRef<'a>> {
+    let mut first = all.to_vec();
+    if n < first.len() {
+        first.select_nth_unstable_by(n, |a, b| a.segment.cmp(b.segment));
+        first.truncate(n);
+    }
+    first.sort_unstable_by(|a, b| a.segment.cmp(b.segment));
+    first
 }
 
 /// The number of passages per action line of every municipality.
@@ -1322,11 +1347,8 @@ pub fn learning_matches(
     sources: &[pokeval_model::Source],
     register: &pokeval_model::Register,
 ) -> Vec<LearningMatch> {
-    let source_of: HashMap<&str, &pokeval_model::Source> =
-        sources.iter().map(|s| (s.id.as_str(), s)).collect();
-    let vec_of = |prof: &[Vec<(&str, Span)>; 8]| -> [f64; 8] {
-        std::array::from_fn(|i| prof[i].len() as f64)
-    };
+    let vec_of =
+        |prof: &[Vec<PassageRef>; 8]| -> [f64; 8] { std::array::from_fn(|i| prof[i].len() as f64) };
     let cosine = |a: &[f64; 8], b: &[f64; 8]| {
         let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
         let na = a.iter().map(|x| x * x).sum::<f64>().sqrt();
@@ -1382,17 +1404,19 @@ pub fn learning_matches(
                     let passages = passages
                         .entry((peer, i))
                         .or_insert_with(|| {
-                            pprof[i]
-                                .iter()
-                                .take(MAX_PASSAGES)
-                                .map(|(src, span)| Passage {
-                                    source: src.to_string(),
-                                    span: *span,
-                                    text: source_of
-                                        .get(src)
-                                        .and_then(|s| span.slice(&s.text))
-                                        .map(|t| shorten(t, EXCERPT_CHARS))
-                                        .unwrap_or_default(),
+                            first_by_id(&pprof[i], MAX_PASSAGES)
+                                .into_iter()
+                                .map(|p| {
+                                    let s = &sources[p.source as usize];
+                                    Passage {
+                                        source: s.id.clone(),
+                                        span: p.span,
+                                        text: p
+                                            .span
+                                            .slice(&s.text)
+                                            .map(|t| shorten(t, EXCERPT_CHARS))
+                                            .unwrap_or_default(),
+                                    }
                                 })
                                 .collect()
                         })

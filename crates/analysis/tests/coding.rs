@@ -207,7 +207,7 @@ fn agreement_uses_coverage_for_missing_values() {
 
     // rules against gold A on a and b: rules give AL4 on a#1, a#2, b#1,
     // AL2-SR on a#2, b#2, TH on a#3
-    let q = rule_quality(&cb, &srcs, &segs, &rules, &m, "A").unwrap();
+    let q = rule_quality(&cb, &srcs, &segs, rules.iter(), &m, "A").unwrap();
     let al4 = q.per_code.iter().find(|c| c.code == "AL4").unwrap();
     assert_eq!(
         (
@@ -223,7 +223,7 @@ fn agreement_uses_coverage_for_missing_values() {
         .disagreements
         .iter()
         .any(|d| d.segment == "i:b#1" && d.rules_only && d.text == "Geen wijkteam hier."));
-    assert!(rule_quality(&cb, &srcs, &segs, &rules, &m, "Z").is_none());
+    assert!(rule_quality(&cb, &srcs, &segs, rules.iter(), &m, "Z").is_none());
 }
 
 #[test]
@@ -245,8 +245,9 @@ fn coded_segments_join_a_segments_codings_and_count_unknown_sources() {
         code: "AL2".into(),
         ..first.clone()
     });
+    let codings = pokeval_analysis::autocode::Codings::from(codings);
     let coded = CodedSegments::new(&codings, &srcs);
-    let seg: Vec<_> = coded.iter().collect();
+    let seg: Vec<_> = coded.iter().map(|(_, s)| s).collect();
     assert_eq!(seg.len(), 6, "a#1-3, b#1-2 and the unknown source's one");
     let a1 = seg
         .iter()
@@ -271,6 +272,7 @@ fn tables_count_segments_municipalities_and_cooccurrence() {
     let cb = codebook();
     let srcs = sources();
     let (_, rules) = autocode(&cb, &srcs, CodingUnit::Paragraph).unwrap();
+    let rules = pokeval_analysis::autocode::Codings::from(rules);
     let coded = CodedSegments::new(&rules, &srcs);
     let member = Membership::new(&cb);
     let lines = action_line_categories();

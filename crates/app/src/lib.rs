@@ -28,7 +28,8 @@ pub mod output;
 
 use std::path::Path;
 
-use pokeval_analysis::{analyse, waves, Codebook, Prepared};
+use pokeval_analysis::autocode::Previous;
+use pokeval_analysis::{analyse_with, waves, Codebook, Prepared};
 use pokeval_ingest::project::Project;
 use pokeval_model::Progress;
 
@@ -49,6 +50,27 @@ pub fn prepare(path: &Path, progress: &dyn Progress) -> Result<Prepared> {
 /// followed), checked against this wave (`waves::check_waves`) and
 /// compared with it into `analysis.comparison`.
 pub fn prepare_project(project: Project, progress: &dyn Progress) -> Result<Prepared> {
+    prepare_again(project, progress, None)
+}
+
+/// [`prepare_project`] after an earlier preparation of the same project
+/// (the preview's rebuild after an input changed): a source whose id, kind
+/// and text are unchanged keeps its rule codings from `previous` instead
+/// of being coded again, in this wave and in each earlier wave, provided
+/// the codebook and the coding unit are the same. Everything else (inputs,
+/// pseudonyms, statistics) is made again.
+pub fn prepare_again(
+    project: Project,
+    progress: &dyn Progress,
+    previous: Option<Prepared>,
+) -> Result<Prepared> {
+    let (previous, mut previous_earlier) = match previous {
+        Some(mut p) => {
+            let earlier = std::mem::take(&mut p.earlier);
+            (Some(p), earlier)
+        }
+        None => (None, Vec::new()),
+    };
     let earlier_paths = project
         .config
         .comparison
@@ -70,7 +92,13 @@ pub fn prepare_project(project: Project, progress: &dyn Progress) -> Result<Prep
         } else {
             let mut e = Project::load(path)
                 .map_err(Error::from)
-                .and_then(|p| prepare_one(p, progress))
+                .and_then(|p| {
+                    let before = previous_earlier
+                        .iter()
+                        .position(|e| e.project.file == p.file)
+                        .map(|i| previous_earlier.swap_remove(i));
+                    prepare_one(p, progress, before.as_ref())
+                })
                 .map_err(|e| Error::EarlierWave {
                     project: path.clone(),
                     source: Box::new(e),
@@ -81,7 +109,9 @@ pub fn prepare_project(project: Project, progress: &dyn Progress) -> Result<Prep
             earlier.push(e);
         }
     }
-    let mut prepared = prepare_one(project, progress)?;
+    drop(previous_earlier);
+    let mut prepared = prepare_one(project, progress, previous.as_ref())?;
+    drop(previous);
     if earlier_paths.is_empty() {
         return Ok(prepared);
     }
@@ -107,26 +137,38 @@ pub fn prepare_project(project: Project, progress: &dyn Progress) -> Result<Prep
     Ok(prepared)
 }
 
-/// One wave: codebook, inputs and analysis, without comparisons.
-fn prepare_one(project: Project, progress: &dyn Progress) -> Result<Prepared> {
+/// One wave: codebook, inputs and analysis, without comparisons; with the
+/// rule codings of unchanged sources taken from `previous` when it was
+/// coded with the same codebook and coding unit.
+fn prepare_one(
+    project: Project,
+    progress: &dyn Progress,
+    previous: Option<&Prepared>,
+) -> Result<Prepared> {
     let codebook = match &project.config.codebook {
         Some(p) => Codebook::load(p)?,
         None => Codebook::default_codebook(),
     };
     let inputs = pokeval_ingest::ingest(&project, progress)?;
-    let analysis = analyse(
+    let previous = previous
+        .filter(|p| p.codebook == codebook && p.inputs.coding_unit == inputs.coding_unit)
+        .map(|p| Previous::new(&p.inputs.sources, &p.analysis.codings));
+    let (analysis, coded_sources) = analyse_with(
         &project.config.name,
         project.config.wave,
         &inputs,
         &codebook,
         progress,
+        previous.as_ref(),
     )?;
+    drop(previous);
     let mut prepared = Prepared {
         project,
         codebook,
         inputs,
         analysis,
         earlier: Vec::new(),
+        coded_sources,
     };
     prepared.analysis.wave_summary = Some(waves::summarise(&prepared)?);
     Ok(prepared)

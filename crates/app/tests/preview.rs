@@ -101,3 +101,75 @@ fn preview_serves_rebuilds_and_shows_errors() {
     );
     preview.stop();
 }
+
+/// [`project_copy`] with its own copy of the interview notes.
+fn project_with_notes(dir: &Path) -> PathBuf {
+    let project = project_copy(dir);
+    let notes = repo().join("fixtures/2024/interviews");
+    std::fs::create_dir_all(dir.join("interviews")).unwrap();
+    for e in std::fs::read_dir(&notes).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join("interviews").join(e.file_name())).unwrap();
+    }
+    let file = project.join("evaluatie.toml");
+    let notes = notes.canonicalize().unwrap();
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace(&format!("\"{}\"", notes.display()), "\"interviews\"");
+    assert!(text.contains("path = \"interviews\""), "{text}");
+    std::fs::write(&file, text).unwrap();
+    project
+}
+
+/// The analysis as JSON, to compare two preparations.
+fn analysis_json(p: &pokeval_analysis::Prepared) -> serde_json::Value {
+    serde_json::to_value(&p.analysis).unwrap()
+}
+
+#[test]
+fn a_note_change_codes_that_note_only_and_gives_the_full_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = project_with_notes(tmp.path());
+    let progress = pokeval_model::NoProgress;
+    let load = || pokeval_ingest::project::Project::load(&project).unwrap();
+    let first = pokeval_app::prepare_project(load(), &progress).unwrap();
+    let sources = first.inputs.sources.len();
+    assert_eq!(first.coded_sources, sources, "the first build codes all");
+
+    // nothing changed: nothing is coded again, and the result is the same
+    let json = analysis_json(&first);
+    let again = pokeval_app::prepare_again(load(), &progress, Some(first)).unwrap();
+    assert_eq!(again.coded_sources, 0);
+    assert_eq!(analysis_json(&again), json);
+
+    // one note changed: that note alone is coded, and the analysis is the
+    // one a build from scratch gives
+    let note = project.join("interviews/03-zaanstad.md");
+    let mut text = std::fs::read_to_string(&note).unwrap();
+    text.push_str("\nDe gemeente zet extra in op schuldhulpverlening en vroegsignalering.\n");
+    std::fs::write(&note, text).unwrap();
+    let changed = pokeval_app::prepare_again(load(), &progress, Some(again)).unwrap();
+    assert_eq!(changed.coded_sources, 1);
+    let fresh = pokeval_app::prepare_project(load(), &progress).unwrap();
+    assert_eq!(fresh.coded_sources, sources);
+    assert_eq!(analysis_json(&changed), analysis_json(&fresh));
+    assert_ne!(analysis_json(&changed), json, "the change shows");
+
+    // another codebook: every source is coded again
+    let codebook = pokeval_analysis::codebook::DEFAULT_CODEBOOK.replacen(
+        "name = \"",
+        "name = \"Eigen versie van ",
+        1,
+    );
+    std::fs::write(project.join("codeboek.toml"), codebook).unwrap();
+    let file = project.join("evaluatie.toml");
+    let text = std::fs::read_to_string(&file).unwrap().replace(
+        "# codebook = \"codebook.toml\"",
+        "codebook = \"codeboek.toml\"",
+    );
+    std::fs::write(&file, text).unwrap();
+    let recoded = pokeval_app::prepare_again(load(), &progress, Some(changed)).unwrap();
+    assert_eq!(recoded.coded_sources, sources);
+    let fresh = pokeval_app::prepare_project(load(), &progress).unwrap();
+    assert_eq!(analysis_json(&recoded), analysis_json(&fresh));
+}

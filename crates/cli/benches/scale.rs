@@ -305,12 +305,14 @@ fn copy_report(repo: &Path, dir: &Path) -> std::io::Result<()> {
     std::fs::copy(src.join("report.toml"), dir.join("report.toml")).map(drop)
 }
 
-/// A copy of the example project whose chapters can be edited (inputs stay
-/// where they are).
+/// A copy of the example project whose chapters and notes can be edited
+/// (the other inputs stay where they are).
 fn example_copy(repo: &Path, dir: &Path) -> std::io::Result<()> {
     copy_report(repo, dir)?;
+    notes(repo, dir, 0, &[])?;
     let src = repo.join("reports/2024");
     let text = std::fs::read_to_string(src.join("evaluatie.toml"))?
+        .replace("\"../../fixtures/2024/interviews\"", "\"interviews\"")
         .replace("\"../../", &format!("\"{}/", repo.display()));
     std::fs::write(dir.join("evaluatie.toml"), text)
 }
@@ -480,11 +482,36 @@ fn get(addr: &str, path: &str, timeout: Duration) -> Option<String> {
     out.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
 }
 
+/// Seconds from a preview's edit to the new version offered (what the
+/// open page waits for before it reloads).
+struct Latency {
+    chapter: f64,
+    /// An edit to an interview note (the project is prepared again, and
+    /// that note alone coded).
+    note: f64,
+    first_build: f64,
+}
+
+/// Appends `sentence` to `file` and returns the seconds until the preview
+/// at `addr` offers a version past `v`, and that version.
+fn edit_latency(addr: &str, v: &str, file: &Path, sentence: &str) -> Option<(f64, String)> {
+    let mut text = std::fs::read_to_string(file).ok()?;
+    text.push_str(sentence);
+    let edit = Instant::now();
+    std::fs::write(file, text).ok()?;
+    let after = get(
+        addr,
+        &format!("/__pokeval/version?after={v}"),
+        Duration::from_secs(120),
+    )?;
+    let after = after.trim().to_string();
+    (after != v).then(|| (edit.elapsed().as_secs_f64(), after))
+}
+
 /// Starts `pokeval preview` on the project, waits for its first build,
-/// appends a sentence to a chapter and returns the seconds until the
-/// server offers the new version (what the open page waits for before it
-/// reloads), and the seconds of the first build.
-fn preview_latency(dir: &Path) -> Option<(f64, f64)> {
+/// appends a sentence to a chapter and then to an interview note, and
+/// returns how soon each was served.
+fn preview_latency(dir: &Path) -> Option<Latency> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .ok()?
         .local_addr()
@@ -511,18 +538,23 @@ fn preview_latency(dir: &Path) -> Option<(f64, f64)> {
     }
     let result = first.and_then(|v| {
         let first_build = started.elapsed().as_secs_f64();
-        let chapter = dir.join("chapters/04-conclusie.md");
-        let mut text = std::fs::read_to_string(&chapter).ok()?;
-        text.push_str("\nEen zin die de schaaltest net heeft toegevoegd.\n");
-        let edit = Instant::now();
-        std::fs::write(&chapter, text).ok()?;
-        let after = get(
+        let (chapter, v) = edit_latency(
             &addr,
-            &format!("/__pokeval/version?after={v}"),
-            Duration::from_secs(60),
+            &v,
+            &dir.join("chapters/04-conclusie.md"),
+            "\nEen zin die de schaaltest net heeft toegevoegd.\n",
         )?;
-        let latency = edit.elapsed().as_secs_f64();
-        (after.trim() != v).then_some((latency, first_build))
+        let (note, _) = edit_latency(
+            &addr,
+            &v,
+            &dir.join("interviews/03-zaanstad.md"),
+            "\nDe gemeente zet extra in op schuldhulpverlening en vroegsignalering.\n",
+        )?;
+        Some(Latency {
+            chapter,
+            note,
+            first_build,
+        })
     });
     let _ = child.kill();
     let _ = child.wait();
@@ -699,10 +731,11 @@ fn main() {
     example_copy(&repo, &example).expect("copy the example");
     let run = build(&example);
     match preview_latency(&example) {
-        Some((latency, _)) => println!(
-            "example: build {:.2} s; preview: a chapter edit served {:.0} ms later (target under 300 ms)\n",
+        Some(l) => println!(
+            "example: build {:.2} s; preview: a chapter edit served {:.0} ms later (target under 300 ms), a note edit {:.0} ms later\n",
             run.wall,
-            latency * 1000.0
+            l.chapter * 1000.0,
+            l.note * 1000.0
         ),
         None => println!("example: build {:.2} s; preview could not be measured\n", run.wall),
     }
@@ -766,10 +799,12 @@ fn main() {
             None
         };
         match latency {
-            Some((latency, first)) => println!(
-                "  preview: first build {first:.2} s; a chapter edit served {:.0} ms later (target under 1 s; a full build: {:.2} s)",
-                latency * 1000.0,
-                run.wall
+            Some(l) => println!(
+                "  preview: first build {:.2} s; a chapter edit served {:.0} ms later (target under 1 s; a full build: {:.2} s); a note edit {:.2} s later",
+                l.first_build,
+                l.chapter * 1000.0,
+                run.wall,
+                l.note
             ),
             None => println!("  preview: not measured at this size"),
         }

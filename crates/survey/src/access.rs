@@ -53,9 +53,13 @@ impl Responses {
     }
 
     /// Calls `f` with every answer, respondent by respondent in file order.
-    pub fn for_each_answer(&self, mut f: impl FnMut(Answer<'_>)) -> Result<()> {
-        let err = self.err("answers");
-        let l = &self.long;
+    pub fn for_each_answer(&self, f: impl FnMut(Answer<'_>)) -> Result<()> {
+        self.for_each_row(&self.long, "answers", f)
+    }
+
+    /// [`Responses::for_each_answer`] over `l`, the long table or rows of it.
+    fn for_each_row(&self, l: &DataFrame, what: &str, mut f: impl FnMut(Answer<'_>)) -> Result<()> {
+        let err = self.err(what);
         let resp = text_values(l, "respondent").map_err(&err)?;
         let muni = text_values(l, "municipality").map_err(&err)?;
         let q = text_values(l, "question").map_err(&err)?;
@@ -101,7 +105,11 @@ impl Responses {
         let mut asked: std::collections::HashMap<String, (Arc<str>, Arc<str>)> =
             std::collections::HashMap::new();
         let mut last: Option<Arc<str>> = None;
-        self.for_each_answer(|a| {
+        // only the open answers' rows are gone through (a tenth of the
+        // table in the example's layout; which questions are open is
+        // decided once per question, not per row)
+        let open = self.rows_of(&|q| instrument.open_question(q).is_some())?;
+        self.for_each_row(&open, "open answers", |a| {
             if let Some(question) = instrument.open_question(a.question) {
                 let (id, text) = match asked.get(a.question) {
                     Some(shared) => shared.clone(),
@@ -135,10 +143,7 @@ impl Responses {
     /// as much memory as the table itself).
     fn rows_of(&self, keep: &impl Fn(&str) -> bool) -> Result<DataFrame> {
         let err = self.err("selecting questions");
-        let mask: BooleanChunked = text_values(&self.long, "question")
-            .map_err(&err)?
-            .map(|q| Some(q.is_some_and(keep)))
-            .collect();
+        let mask = crate::text_mask(&self.long, "question", keep).map_err(&err)?;
         self.long.filter(&mask).map_err(&err)
     }
 

@@ -710,6 +710,45 @@ pub fn text_values<'a>(
     }
 }
 
+/// A row mask of a text or categorical column: true where the value is
+/// there and `keep` accepts it. For a categorical column `keep` is asked
+/// once per category, not once per row (the question column of the long
+/// table has a few dozen categories and millions of rows).
+pub fn text_mask(
+    df: &DataFrame,
+    name: &str,
+    keep: &impl Fn(&str) -> bool,
+) -> PolarsResult<BooleanChunked> {
+    let c = df.column(name)?;
+    if let DataType::Categorical(..) = c.dtype() {
+        let cats = c.as_materialized_series().cat32()?;
+        let mapping = cats.get_mapping();
+        // per category: 0 not asked yet, 1 kept, 2 not kept
+        let mut decided = vec![0u8; mapping.num_cats_upper_bound()];
+        let mut kept = |cat: u32| match decided.get_mut(cat as usize) {
+            Some(d) => {
+                if *d == 0 {
+                    *d = if mapping.cat_to_str(cat).is_some_and(keep) {
+                        1
+                    } else {
+                        2
+                    };
+                }
+                *d == 1
+            }
+            None => mapping.cat_to_str(cat).is_some_and(keep),
+        };
+        return Ok(cats
+            .physical()
+            .iter()
+            .map(|cat| Some(cat.is_some_and(&mut kept)))
+            .collect());
+    }
+    Ok(text_values(df, name)?
+        .map(|v| Some(v.is_some_and(keep)))
+        .collect())
+}
+
 /// A text column of a table as plain strings. pokeval's long tables keep
 /// respondent, municipality, question, value and label as categoricals
 /// (see [`decode`]); this gives any of them, or a column that is already

@@ -12,8 +12,12 @@
 //! file is a report source (a chapter, a story page, `report.toml`: under
 //! the report folder and not an input), only the report is rendered again
 //! from it; any other change (an input, the codebook, the project file)
-//! prepares the project again. A note change therefore still reads and
-//! codes every input.
+//! prepares the project again, with the previous preparation at hand: a
+//! source whose text is unchanged keeps its rule codings, so a note
+//! change codes that note only (when the codebook is unchanged; the
+//! inputs are still read and pseudonymised again, since a new name in one
+//! note can change the pseudonyms of every text). Both preparations are
+//! held while the new one is made.
 //!
 //! The page asks `/__pokeval/version?after=N`, which answers as soon as
 //! the version is past `N` (or after 25 seconds), and reloads when it is.
@@ -240,7 +244,7 @@ impl Builder {
             });
         let prepared = match self.prepared.take() {
             Some(p) if report_only => p,
-            _ => crate::prepare_project(project, &NoProgress)?,
+            previous => crate::prepare_again(project, &NoProgress, previous)?,
         };
         let rendered = super::build::render_prepared(&prepared, &NoProgress, false);
         // a failing chapter keeps the prepared inputs for the next edit
