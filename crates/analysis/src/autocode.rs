@@ -306,9 +306,18 @@ pub(crate) struct Coded {
     pub segments: Vec<Segment>,
     pub count: usize,
     pub chunks: Vec<Vec<Coding>>,
-    /// How many sources were coded with the rules (the others' codings
-    /// were taken from a [`Previous`] analysis).
-    pub coded: usize,
+    pub run: CodingRun,
+}
+
+/// What a coding run leaves for the next one (the preview's rebuild),
+/// beside the codings.
+#[derive(Debug, Clone, Default)]
+pub struct CodingRun {
+    /// How many sources were coded with the rules; the others' codings
+    /// were taken over from a [`Previous`] analysis.
+    pub coded_sources: usize,
+    /// The number of segments of each source, in source order.
+    pub segments_per_source: Vec<u32>,
 }
 
 /// The rule codings of an earlier analysis of the same project with the
@@ -321,19 +330,33 @@ pub(crate) struct Coded {
 /// codebook and the coding unit are the same; a source id that occurs
 /// more than once in the earlier analysis is always coded again.
 pub struct Previous<'a> {
-    by_id: std::collections::HashMap<&'a str, Option<(&'a Source, &'a [Coding])>>,
+    by_id: std::collections::HashMap<&'a str, Option<Earlier<'a>>>,
+}
+
+/// One source of the earlier analysis: the source, its rule codings and
+/// its number of segments.
+#[derive(Clone, Copy)]
+struct Earlier<'a> {
+    source: &'a Source,
+    codings: &'a [Coding],
+    segments: u32,
 }
 
 impl<'a> Previous<'a> {
-    /// The codings `codings` made on `sources`.
-    pub fn new(sources: &'a [Source], codings: &'a Codings) -> Previous<'a> {
-        let mut by_id: std::collections::HashMap<&'a str, Option<(&'a Source, &'a [Coding])>> =
+    /// The codings `codings` made on `sources` in the coding run `run`.
+    pub fn new(sources: &'a [Source], codings: &'a Codings, run: &CodingRun) -> Previous<'a> {
+        let mut by_id: std::collections::HashMap<&'a str, Option<Earlier<'a>>> =
             std::collections::HashMap::with_capacity(sources.len());
-        for s in sources {
+        for (i, s) in sources.iter().enumerate() {
+            let earlier = run.segments_per_source.get(i).map(|&segments| Earlier {
+                source: s,
+                codings: &[],
+                segments,
+            });
             by_id
                 .entry(s.id.as_str())
                 .and_modify(|e| *e = None)
-                .or_insert(Some((s, &[])));
+                .or_insert(earlier);
         }
         // a source's rule codings are adjacent, in one chunk
         for chunk in &codings.chunks {
@@ -350,7 +373,8 @@ impl<'a> Previous<'a> {
                         .count()
                         .max(1);
                 if matches!(first.origin, Origin::Rule { .. }) {
-                    if let Some(Some((_, slot))) = by_id.get_mut(&*first.source) {
+                    if let Some(Some(Earlier { codings: slot, .. })) = by_id.get_mut(&*first.source)
+                    {
                         if slot.is_empty() {
                             *slot = &chunk[start..end];
                         } else {
@@ -365,10 +389,12 @@ impl<'a> Previous<'a> {
         Previous { by_id }
     }
 
-    /// The earlier rule codings of `source`, when it is unchanged.
-    fn of(&self, source: &Source) -> Option<&'a [Coding]> {
-        let (old, codings) = (*self.by_id.get(source.id.as_str())?)?;
-        (old.kind == source.kind && old.text == source.text).then_some(codings)
+    /// The earlier rule codings and segment count of `source`, when it is
+    /// unchanged.
+    fn of(&self, source: &Source) -> Option<(&'a [Coding], u32)> {
+        let e = (*self.by_id.get(source.id.as_str())?)?;
+        (e.source.kind == source.kind && e.source.text == source.text)
+            .then_some((e.codings, e.segments))
     }
 }
 
@@ -386,38 +412,60 @@ pub(crate) fn autocode_chunks(
     // sized vectors, so the codings never exist twice over
     let mut chunks: Vec<(Vec<Segment>, Vec<Coding>)> = Vec::new();
     let mut count = 0;
-    let mut coded = 0;
+    let mut run = CodingRun {
+        coded_sources: 0,
+        segments_per_source: Vec::with_capacity(sources.len()),
+    };
     pokeval_model::par_chunks_counted(
         sources,
         progress,
         |source| {
+            let earlier = previous.and_then(|p| p.of(source));
+            let kept = keep(source);
+            // codings taken over are cloned in order below, on one thread:
+            // cloning them here made both threads count up the same
+            // shared code and rule names, and cost as much as coding
+            if let (Some((codings, n)), false) = (earlier, kept) {
+                // unchanged, and its segments are not wanted: not even
+                // segmented again
+                return (Vec::new(), n as usize, Err(codings));
+            }
             let folded = match_key(&source.text);
             let segs = segments_of(source, unit, &folded);
-            let earlier = previous.and_then(|p| p.of(source));
             let codings = match earlier {
-                Some(earlier) => earlier.to_vec(),
+                Some((earlier, _)) => Err(earlier),
                 None => {
                     let mut codings = Vec::new();
                     let id: Arc<str> = Arc::from(source.id.as_str());
                     for seg in &segs {
                         coder.code_segment(seg, &id, &folded, &mut codings);
                     }
-                    codings
+                    Ok(codings)
                 }
             };
             let n = segs.len();
-            let segs = if keep(source) { segs } else { Vec::new() };
-            (segs, n, codings, earlier.is_none())
+            let segs = if kept { segs } else { Vec::new() };
+            (segs, n, codings)
         },
         |part| {
-            let segs = part.iter().map(|(s, _, _, _)| s.len()).sum();
-            let cods = part.iter().map(|(_, _, c, _)| c.len()).sum();
+            let segs = part.iter().map(|(s, _, _)| s.len()).sum();
+            let cods = part
+                .iter()
+                .map(|(_, _, c)| c.as_ref().map_or_else(|e| e.len(), Vec::len))
+                .sum();
             let mut chunk = (Vec::with_capacity(segs), Vec::with_capacity(cods));
-            for (s, n, c, afresh) in part {
+            for (s, n, c) in part {
                 count += n;
-                coded += usize::from(afresh);
+                run.segments_per_source
+                    .push(u32::try_from(n).unwrap_or(u32::MAX));
                 chunk.0.extend(s);
-                chunk.1.extend(c);
+                match c {
+                    Ok(coded) => {
+                        run.coded_sources += 1;
+                        chunk.1.extend(coded);
+                    }
+                    Err(earlier) => chunk.1.extend_from_slice(earlier),
+                }
             }
             chunks.push(chunk);
         },
@@ -432,7 +480,7 @@ pub(crate) fn autocode_chunks(
         segments,
         count,
         chunks: codings,
-        coded,
+        run,
     })
 }
 

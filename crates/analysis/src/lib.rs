@@ -43,8 +43,8 @@ pub struct Prepared {
     /// The earlier waves the project compares with (`[comparison]`),
     /// oldest first, each prepared on its own (without comparisons).
     pub earlier: Vec<Prepared>,
-    /// How many sources were coded with the rules in this preparation; the
-    /// others' codings were taken over from the previous one (the
-    /// preview's rebuild after an input changed).
-    pub coded_sources: usize,
+    /// How many sources the rules coded in this preparation (the others'
+    /// codings were taken over from the previous one: the preview's
+    /// rebuild after an input changed), and each source's segment count.
+    pub coding: autocode::CodingRun,
 }

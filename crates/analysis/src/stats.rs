@@ -263,8 +263,8 @@ pub fn analyse(
 }
 
 /// [`analyse`], taking the rule codings of unchanged sources from
-/// `previous` (see [`crate::autocode::Previous`]); also returns how many
-/// sources were coded with the rules.
+/// `previous` (see [`crate::autocode::Previous`]); also returns what the
+/// coding run leaves for the next one.
 pub fn analyse_with(
     project: &str,
     wave: Wave,
@@ -272,7 +272,7 @@ pub fn analyse_with(
     codebook: &Codebook,
     progress: &dyn Progress,
     previous: Option<&crate::autocode::Previous>,
-) -> Result<(Analysis, usize)> {
+) -> Result<(Analysis, crate::autocode::CodingRun)> {
     let unit = inputs.coding_unit;
     // The survey's tables first: polars' group-bys need memory of their
     // own, and before coding it is not added to the codings'.
@@ -285,7 +285,7 @@ pub fn analyse_with(
         segments,
         count: segment_count,
         chunks: rule_chunks,
-        coded: coded_sources,
+        run: coding_run,
     } = crate::autocode::autocode_chunks(
         codebook,
         &inputs.sources,
@@ -401,7 +401,7 @@ pub fn analyse_with(
         municipalities,
         boundaries: inputs.boundaries.clone(),
     };
-    Ok((analysis, coded_sources))
+    Ok((analysis, coding_run))
 }
 
 fn source_counts(inputs: &Inputs) -> SourceCounts {

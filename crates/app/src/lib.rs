@@ -111,7 +111,11 @@ pub fn prepare_again(
     }
     drop(previous_earlier);
     let mut prepared = prepare_one(project, progress, previous.as_ref())?;
-    drop(previous);
+    // hundreds of thousands of small allocations at national scale: freed
+    // beside the work that follows, not before it
+    if let Some(previous) = previous {
+        std::thread::spawn(move || drop(previous));
+    }
     if earlier_paths.is_empty() {
         return Ok(prepared);
     }
@@ -152,8 +156,8 @@ fn prepare_one(
     let inputs = pokeval_ingest::ingest(&project, progress)?;
     let previous = previous
         .filter(|p| p.codebook == codebook && p.inputs.coding_unit == inputs.coding_unit)
-        .map(|p| Previous::new(&p.inputs.sources, &p.analysis.codings));
-    let (analysis, coded_sources) = analyse_with(
+        .map(|p| Previous::new(&p.inputs.sources, &p.analysis.codings, &p.coding));
+    let (analysis, coding) = analyse_with(
         &project.config.name,
         project.config.wave,
         &inputs,
@@ -168,7 +172,7 @@ fn prepare_one(
         inputs,
         analysis,
         earlier: Vec::new(),
-        coded_sources,
+        coding,
     };
     prepared.analysis.wave_summary = Some(waves::summarise(&prepared)?);
     Ok(prepared)

@@ -134,12 +134,15 @@ fn a_note_change_codes_that_note_only_and_gives_the_full_result() {
     let load = || pokeval_ingest::project::Project::load(&project).unwrap();
     let first = pokeval_app::prepare_project(load(), &progress).unwrap();
     let sources = first.inputs.sources.len();
-    assert_eq!(first.coded_sources, sources, "the first build codes all");
+    assert_eq!(
+        first.coding.coded_sources, sources,
+        "the first build codes all"
+    );
 
     // nothing changed: nothing is coded again, and the result is the same
     let json = analysis_json(&first);
     let again = pokeval_app::prepare_again(load(), &progress, Some(first)).unwrap();
-    assert_eq!(again.coded_sources, 0);
+    assert_eq!(again.coding.coded_sources, 0);
     assert_eq!(analysis_json(&again), json);
 
     // one note changed: that note alone is coded, and the analysis is the
@@ -149,9 +152,9 @@ fn a_note_change_codes_that_note_only_and_gives_the_full_result() {
     text.push_str("\nDe gemeente zet extra in op schuldhulpverlening en vroegsignalering.\n");
     std::fs::write(&note, text).unwrap();
     let changed = pokeval_app::prepare_again(load(), &progress, Some(again)).unwrap();
-    assert_eq!(changed.coded_sources, 1);
+    assert_eq!(changed.coding.coded_sources, 1);
     let fresh = pokeval_app::prepare_project(load(), &progress).unwrap();
-    assert_eq!(fresh.coded_sources, sources);
+    assert_eq!(fresh.coding.coded_sources, sources);
     assert_eq!(analysis_json(&changed), analysis_json(&fresh));
     assert_ne!(analysis_json(&changed), json, "the change shows");
 
@@ -169,7 +172,7 @@ fn a_note_change_codes_that_note_only_and_gives_the_full_result() {
     );
     std::fs::write(&file, text).unwrap();
     let recoded = pokeval_app::prepare_again(load(), &progress, Some(changed)).unwrap();
-    assert_eq!(recoded.coded_sources, sources);
+    assert_eq!(recoded.coding.coded_sources, sources);
     let fresh = pokeval_app::prepare_project(load(), &progress).unwrap();
     assert_eq!(analysis_json(&recoded), analysis_json(&fresh));
 }

@@ -214,13 +214,16 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
     if !surveys.is_empty() {
         progress.step("taking the open answers as sources");
     }
+    sources.reserve(
+        surveys
+            .iter()
+            .map(|s| s.data.open_count(&s.instrument))
+            .sum(),
+    );
     for survey in &surveys {
-        sources.extend(
-            survey
-                .data
-                .open_answers(&survey.instrument)?
-                .map(|a| a.into_source()),
-        );
+        survey
+            .data
+            .for_each_open_answer(&survey.instrument, |a| sources.push(a.into_source()))?;
     }
 
     let population = match &cfg.population {

@@ -100,6 +100,18 @@ impl Responses {
         instrument: &Instrument,
     ) -> Result<impl Iterator<Item = OpenAnswer>> {
         let mut out = Vec::new();
+        self.for_each_open_answer(instrument, |a| out.push(a))?;
+        Ok(out.into_iter())
+    }
+
+    /// Calls `f` with each open answer (see [`Responses::open_answers`]),
+    /// without collecting them first (with a million respondents the
+    /// collected answers were 240 MB on top of the sources made of them).
+    pub fn for_each_open_answer(
+        &self,
+        instrument: &Instrument,
+        mut f: impl FnMut(OpenAnswer),
+    ) -> Result<()> {
         // the question id and text once per question, the respondent once
         // per respondent (answers come respondent by respondent)
         let mut asked: std::collections::HashMap<String, (Arc<str>, Arc<str>)> =
@@ -124,7 +136,7 @@ impl Responses {
                     Some(r) if **r == *a.respondent => r.clone(),
                     _ => last.insert(a.respondent.into()).clone(),
                 };
-                out.push(OpenAnswer {
+                f(OpenAnswer {
                     respondent,
                     municipality: a.municipality.map(str::to_string),
                     question: id,
@@ -134,8 +146,7 @@ impl Responses {
                     file: self.file.clone(),
                 });
             }
-        })?;
-        Ok(out.into_iter())
+        })
     }
 
     /// The rows of the long table whose question `keep` accepts: the

@@ -902,19 +902,33 @@ impl Responses {
         let err = |e: PolarsError| {
             Error::invalid(&self.file, format!("cannot read the response table: {e}"))
         };
-        let q = text_values(&self.long, "question").map_err(err)?;
+        let open = self.open_mask(instrument).map_err(err)?;
         // the value column is a string column: borrowed, not copied
         let v = self
             .long
             .column("value")
             .and_then(|c| c.str())
             .map_err(err)?;
-        Ok(q.zip(v.iter())
-            .filter_map(|(q, v)| match (q, v) {
-                (Some(q), Some(v)) if instrument.open_question(q).is_some() => Some(v),
-                _ => None,
-            })
+        Ok(open
+            .iter()
+            .zip(v.iter())
+            .filter_map(|(open, v)| v.filter(|_| open == Some(true)))
             .collect())
+    }
+
+    /// Which rows of the long table hold an open answer (an open
+    /// question's or an "other" text), decided once per question.
+    fn open_mask(&self, instrument: &Instrument) -> PolarsResult<BooleanChunked> {
+        text_mask(&self.long, "question", &|q| {
+            instrument.open_question(q).is_some()
+        })
+    }
+
+    /// About how many open answers there are (rows of open questions;
+    /// to reserve room for them).
+    pub fn open_count(&self, instrument: &Instrument) -> usize {
+        self.open_mask(instrument)
+            .map_or(0, |m| m.sum().unwrap_or(0) as usize)
     }
 
     /// Replaces the texts [`Responses::open_texts`] gave, in the same order
@@ -931,18 +945,16 @@ impl Responses {
             Error::invalid(&self.file, format!("cannot update the response table: {e}"))
         };
         let l = &self.long;
-        let q = text_values(l, "question").map_err(err)?;
+        let open = self.open_mask(instrument).map_err(err)?;
         let v = text_values(l, "value").map_err(err)?;
         let mut new = texts.into_iter();
         let mut values = StringChunkedBuilder::new("value".into(), l.height());
-        for (q, v) in q.zip(v) {
-            match (q, v) {
-                (Some(q), Some(v)) if instrument.open_question(q).is_some() => {
-                    match new.next().flatten() {
-                        Some(t) => values.append_value(t),
-                        None => values.append_value(v),
-                    }
-                }
+        for (open, v) in open.iter().zip(v) {
+            match (open, v) {
+                (Some(true), Some(v)) => match new.next().flatten() {
+                    Some(t) => values.append_value(t),
+                    None => values.append_value(v),
+                },
                 (_, Some(v)) => values.append_value(v),
                 (_, None) => values.append_null(),
             }
