@@ -126,13 +126,10 @@ pub fn prepare_again(
         .as_ref()
         .ok_or_else(|| pokeval_model::Error::invalid(&prepared.project.file, "no summary"))?;
     waves::check_waves(current, &summaries)?;
-    let cfg = &prepared.project.config;
-    let resolver = pokeval_model::Resolver::with_files(
+    let resolver = pokeval_model::Resolver::with_loaded(
         &prepared.inputs.register,
-        cfg.wave.year(),
-        cfg.register.mergers.as_deref(),
-        cfg.register.mapping.as_deref(),
-    )?;
+        &prepared.inputs.resolver_files,
+    );
     let successor = |code: &str| resolver.accept_exact(code).map(|m| m.code.clone());
     let comparison = waves::compare(current, &prepared.inputs.register, &summaries, &successor)?;
     prepared.analysis.comparison = Some(comparison);

@@ -77,6 +77,9 @@ pub struct Inputs {
     pub rejects: Vec<Reject>,
     /// Municipality texts that were fuzzy-matched or could not be placed.
     pub municipality_review: Vec<pokeval_model::ReviewItem>,
+    /// The project's mergers and mapping files as read for the inputs, for
+    /// every later resolver of the build (`Resolver::with_loaded`).
+    pub resolver_files: pokeval_model::ResolverFiles,
 }
 
 /// Reads every input a project names.
@@ -176,6 +179,7 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
     }
 
     let municipality_review = resolver.review();
+    let resolver_files = resolver.files();
     drop(resolver);
 
     // Pseudonymise every text before anything else sees it (on by
@@ -281,5 +285,6 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         summary,
         rejects,
         municipality_review,
+        resolver_files,
     })
 }

@@ -34,4 +34,4 @@ pub use accounting::{
 pub use domain::*;
 pub use error::{Error, Result};
 pub use register::Register;
-pub use resolve::{Resolution, Resolver, ReviewItem};
+pub use resolve::{Resolution, Resolver, ResolverFiles, ReviewItem};

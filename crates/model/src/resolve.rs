@@ -98,6 +98,17 @@ pub struct ReviewItem {
     pub reden: String,
 }
 
+/// The mergers and mapping files of a project as read by a [`Resolver`]:
+/// a build resolves names while reading its inputs, again when it compares
+/// waves and again for the story pages, and reads the files once
+/// ([`Resolver::files`], [`Resolver::with_loaded`]).
+#[derive(Debug, Clone, Default)]
+pub struct ResolverFiles {
+    year: u16,
+    mapping: HashMap<String, String>,
+    mergers: HashMap<String, Vec<Merger>>,
+}
+
 /// Resolves typed municipality names for one wave.
 #[derive(Debug, Clone)]
 pub struct Resolver<'r> {
@@ -146,6 +157,25 @@ impl<'r> Resolver<'r> {
             r = r.with_mapping(m)?;
         }
         Ok(r)
+    }
+
+    /// A resolver for `register` with the files another resolver read for
+    /// it (the same register and wave), without reading them again.
+    pub fn with_loaded(register: &'r Register, files: &ResolverFiles) -> Resolver<'r> {
+        let mut r = Resolver::new(register, files.year);
+        r.mapping = files.mapping.clone();
+        r.mergers = files.mergers.clone();
+        r
+    }
+
+    /// The mergers and mapping this resolver was given, for
+    /// [`Resolver::with_loaded`].
+    pub fn files(&self) -> ResolverFiles {
+        ResolverFiles {
+            year: self.year,
+            mapping: self.mapping.clone(),
+            mergers: self.mergers.clone(),
+        }
     }
 
     /// Adds the mapping file (`invoer,gemeentecode`); every code must be in

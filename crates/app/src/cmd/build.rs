@@ -86,12 +86,8 @@ pub fn render_prepared(
 pub fn report_sources(prepared: &Prepared) -> Result<ReportSources> {
     let cfg = &prepared.project.config;
     let mut sources = ReportSources::load(&cfg.report)?;
-    let resolver = Resolver::with_files(
-        &prepared.inputs.register,
-        cfg.wave.year(),
-        cfg.register.mergers.as_deref(),
-        cfg.register.mapping.as_deref(),
-    )?;
+    let resolver =
+        Resolver::with_loaded(&prepared.inputs.register, &prepared.inputs.resolver_files);
     sources.resolve_stories(|file, gemeente| {
         resolver
             .require_exact(file, None, "gemeente", gemeente)
