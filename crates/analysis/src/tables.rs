@@ -18,7 +18,7 @@ use pokeval_ingest::privacy::{Pseudonymiser, Pseudonyms};
 use pokeval_model::{ActionLine, Municipality, Source, SourceKind, Span};
 use serde::Serialize;
 
-use crate::autocode::Codings;
+use crate::autocode::{Codings, Origin};
 use crate::codebook::Codebook;
 
 /// A coded segment: its source, span and the codes applied to it.
@@ -57,43 +57,110 @@ struct Index<'a> {
 
 impl<'a> CodedSegments<'a> {
     /// Groups `codings` by segment; `sources` are the sources they were
-    /// made on (a segment points at the last source of its id).
+    /// made on.
+    ///
+    /// The rule codings are taken as [`crate::autocode`] makes them: source
+    /// by source in the order of `sources`, and the codings of a segment
+    /// adjacent. So no map of all segment or source ids is needed (with a
+    /// million respondents those maps were a third of the statistics step
+    /// and grew faster than the data): a rule coding's source is found by
+    /// walking `sources` forward, and a new run of codings is a new
+    /// segment. Manual codings (in any order) are placed through maps of
+    /// the few segments and sources they name; a rule coding whose source
+    /// is not ahead is looked up in a map of all sources, made only then.
+    /// A segment points at the source of that id (the last one, for an id
+    /// given twice, where the walk does not find it first).
     pub fn new(codings: &'a Codings, sources: &[Source]) -> CodedSegments<'a> {
-        let mut position: HashMap<&str, u32> = HashMap::with_capacity(sources.len());
-        for (i, s) in sources.iter().enumerate() {
-            if let Ok(i) = u32::try_from(i) {
-                position.insert(s.id.as_str(), i);
+        use std::collections::HashSet;
+        use std::sync::Arc;
+        let manual = || {
+            codings
+                .iter()
+                .filter(|c| matches!(c.origin, Origin::Manual { .. }))
+        };
+        // the segments and sources the manual codings name
+        let named_segments: HashSet<&str> = manual().map(|c| &*c.segment).collect();
+        let named_sources: HashSet<&str> = manual().map(|c| &*c.source).collect();
+        let mut named_position: HashMap<&str, u32> = HashMap::new();
+        if !named_sources.is_empty() {
+            for (i, s) in sources.iter().enumerate() {
+                if let (true, Ok(i)) = (named_sources.contains(s.id.as_str()), u32::try_from(i)) {
+                    named_position.insert(s.id.as_str(), i);
+                }
             }
         }
-        // codings of one segment are mostly adjacent: look the segment up
-        // only when it changes
+        // every source by id: only for a rule coding out of source order
+        let mut all_positions: Option<HashMap<&str, u32>> = None;
+        let mut position_of_all = |id: &str| {
+            all_positions
+                .get_or_insert_with(|| {
+                    sources
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, s)| Some((s.id.as_str(), u32::try_from(i).ok()?)))
+                        .collect()
+                })
+                .get(id)
+                .copied()
+        };
         let runs = 1 + codings
             .iter()
             .zip(codings.iter().skip(1))
-            .filter(|(a, b)| !std::sync::Arc::ptr_eq(&a.segment, &b.segment))
+            .filter(|(a, b)| !Arc::ptr_eq(&a.segment, &b.segment))
             .count();
-        let mut slot: HashMap<&str, usize> = HashMap::with_capacity(runs);
+        // the segments manual codings name, once made
+        let mut slot: HashMap<&str, usize> = HashMap::new();
         // at most one segment per run of codings: no doubling of a large vector
         let mut segments: Vec<(&str, CodedSegment)> = Vec::with_capacity(runs);
-        let mut last: Option<(&str, usize)> = None;
+        let mut cursor = 0;
+        let mut last_source: Option<(&Arc<str>, Option<u32>)> = None;
+        let mut last: Option<(&Arc<str>, usize)> = None;
         for c in codings {
-            let id: &str = &c.segment;
             let k = match last {
-                Some((l, k)) if l == id => k,
-                _ => *slot.entry(id).or_insert_with(|| {
-                    segments.push((
-                        id,
-                        CodedSegment {
-                            source: &c.source,
-                            source_index: position.get(&*c.source).copied(),
-                            span: c.span,
-                            codes: Vec::new(),
-                        },
-                    ));
-                    segments.len() - 1
-                }),
+                Some((l, k)) if Arc::ptr_eq(l, &c.segment) || **l == *c.segment => k,
+                _ => {
+                    let rule = matches!(c.origin, Origin::Rule { .. });
+                    let id: &str = &c.segment;
+                    let named = named_segments.contains(id);
+                    match slot.get(id) {
+                        Some(&k) if named => k,
+                        _ => {
+                            let source_index = match last_source {
+                                Some((s, i)) if Arc::ptr_eq(s, &c.source) => i,
+                                _ if !rule => named_position.get(&*c.source).copied(),
+                                _ => {
+                                    let ahead = sources[cursor.min(sources.len())..]
+                                        .iter()
+                                        .position(|s| s.id == *c.source);
+                                    match ahead {
+                                        Some(j) => {
+                                            cursor += j;
+                                            u32::try_from(cursor).ok()
+                                        }
+                                        None => position_of_all(&c.source),
+                                    }
+                                }
+                            };
+                            last_source = Some((&c.source, source_index));
+                            segments.push((
+                                id,
+                                CodedSegment {
+                                    source: &c.source,
+                                    source_index,
+                                    span: c.span,
+                                    codes: Vec::new(),
+                                },
+                            ));
+                            let k = segments.len() - 1;
+                            if named {
+                                slot.insert(id, k);
+                            }
+                            k
+                        }
+                    }
+                }
             };
-            last = Some((id, k));
+            last = Some((&c.segment, k));
             segments[k].1.codes.push(&c.code);
         }
         for (_, seg) in &mut segments {
