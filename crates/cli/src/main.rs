@@ -25,8 +25,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// 10 ms in v2). A build frees large buffers step after step (the parsed
 /// export, the coding chunks, the tables' working sets); held for the
 /// delay, they added to the peak. Measured on the scale benchmark's
-/// 100,000-respondent project (3 builds each, 2 December 2026): peak
-/// 694-726 MB with the default, 618-625 MB with 0, and no slower.
+/// 100,000-respondent project (2 December 2026): peak 693-748 MB with the
+/// default (7 builds), 615-636 MB with 0 (13 builds). It costs time where
+/// much memory is freed and taken again: at 100,000 respondents a build
+/// took 4.1-5.5 s against 3.7-4.0 s, at a million 40-46 s against 34 s.
+/// The memory target is the harder one; see the README's scale section.
 ///
 /// mimalloc reads its options from the environment when the process
 /// starts, before `main`; setting them from Rust needs an `unsafe` call
