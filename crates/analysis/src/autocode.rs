@@ -250,24 +250,24 @@ pub(crate) fn concat(chunks: Vec<Vec<Coding>>, more: Vec<Coding>) -> Vec<Coding>
 /// 112 bytes) that was up to 95 MB more at the build's peak.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Codings {
+    /// Never an empty chunk.
     chunks: Vec<Vec<Coding>>,
-    len: usize,
 }
 
 impl Codings {
     /// The codings of `chunks`, in order (empty chunks are dropped).
     pub fn from_chunks(chunks: impl IntoIterator<Item = Vec<Coding>>) -> Codings {
-        let chunks: Vec<Vec<Coding>> = chunks.into_iter().filter(|c| !c.is_empty()).collect();
-        let len = chunks.iter().map(Vec::len).sum();
-        Codings { chunks, len }
+        Codings {
+            chunks: chunks.into_iter().filter(|c| !c.is_empty()).collect(),
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        self.chunks.iter().map(Vec::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.chunks.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Coding> + Clone {

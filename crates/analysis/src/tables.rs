@@ -66,9 +66,11 @@ impl<'a> CodedSegments<'a> {
     /// and grew faster than the data): a rule coding's source is found by
     /// walking `sources` forward, and a new run of codings is a new
     /// segment. Manual codings (in any order) are placed through maps of
-    /// the few segments and sources they name; a rule coding whose source
-    /// is not ahead is looked up in a map of all sources, made only then.
-    /// A segment points at the source of that id (the last one, for an id
+    /// the few segments and sources they name. Once a rule coding's source
+    /// is not found ahead, the walk stops and every later rule coding's
+    /// source is looked up in a map of all sources, made only then (so
+    /// codings out of order cost a map, never a walk per coding). A
+    /// segment points at the source of that id (the last one, for an id
     /// given twice, where the walk does not find it first).
     pub fn new(codings: &'a Codings, sources: &[Source]) -> CodedSegments<'a> {
         use std::collections::HashSet;
@@ -112,7 +114,8 @@ impl<'a> CodedSegments<'a> {
         let mut slot: HashMap<&str, usize> = HashMap::new();
         // at most one segment per run of codings: no doubling of a large vector
         let mut segments: Vec<(&str, CodedSegment)> = Vec::with_capacity(runs);
-        let mut cursor = 0;
+        // where the walk is in `sources`; `None` once it has missed
+        let mut cursor = Some(0);
         let mut last_source: Option<(&Arc<str>, Option<u32>)> = None;
         let mut last: Option<(&Arc<str>, usize)> = None;
         for c in codings {
@@ -122,21 +125,21 @@ impl<'a> CodedSegments<'a> {
                     let rule = matches!(c.origin, Origin::Rule { .. });
                     let id: &str = &c.segment;
                     let named = named_segments.contains(id);
-                    match slot.get(id) {
-                        Some(&k) if named => k,
-                        _ => {
+                    match named.then(|| slot.get(id).copied()).flatten() {
+                        Some(k) => k,
+                        None => {
                             let source_index = match last_source {
                                 Some((s, i)) if Arc::ptr_eq(s, &c.source) => i,
                                 _ if !rule => named_position.get(&*c.source).copied(),
                                 _ => {
-                                    let ahead = sources[cursor.min(sources.len())..]
-                                        .iter()
-                                        .position(|s| s.id == *c.source);
+                                    let ahead = cursor.and_then(|at: usize| {
+                                        let j =
+                                            sources[at..].iter().position(|s| s.id == *c.source)?;
+                                        Some(at + j)
+                                    });
+                                    cursor = ahead;
                                     match ahead {
-                                        Some(j) => {
-                                            cursor += j;
-                                            u32::try_from(cursor).ok()
-                                        }
+                                        Some(at) => u32::try_from(at).ok(),
                                         None => position_of_all(&c.source),
                                     }
                                 }

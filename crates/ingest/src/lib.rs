@@ -218,16 +218,10 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
     if !surveys.is_empty() {
         progress.step("taking the open answers as sources");
     }
-    sources.reserve(
-        surveys
-            .iter()
-            .map(|s| s.data.open_count(&s.instrument))
-            .sum(),
-    );
     for survey in &surveys {
         survey
             .data
-            .for_each_open_answer(&survey.instrument, |a| sources.push(a.into_source()))?;
+            .push_open_sources(&survey.instrument, &mut sources)?;
     }
 
     let population = match &cfg.population {

@@ -99,16 +99,39 @@ impl Responses {
         &self,
         instrument: &Instrument,
     ) -> Result<impl Iterator<Item = OpenAnswer>> {
-        let mut out = Vec::new();
-        self.for_each_open_answer(instrument, |a| out.push(a))?;
+        let open = self.open_rows(instrument)?;
+        let mut out = Vec::with_capacity(open.height());
+        self.each_open_answer(&open, instrument, |a| out.push(a))?;
         Ok(out.into_iter())
     }
 
-    /// Calls `f` with each open answer (see [`Responses::open_answers`]),
-    /// without collecting them first (with a million respondents the
-    /// collected answers were 240 MB on top of the sources made of them).
-    pub fn for_each_open_answer(
+    /// Appends the open answers (see [`Responses::open_answers`]) to `out`
+    /// as sources, one by one: collected first, with a million
+    /// respondents, they were 240 MB on top of the sources made of them.
+    pub fn push_open_sources(
         &self,
+        instrument: &Instrument,
+        out: &mut Vec<pokeval_model::Source>,
+    ) -> Result<()> {
+        let open = self.open_rows(instrument)?;
+        out.reserve(open.height());
+        self.each_open_answer(&open, instrument, |a| out.push(a.into_source()))
+    }
+
+    /// The rows of the long table that hold open answers (a tenth of the
+    /// table in the example's layout; which questions are open is decided
+    /// once per question, not per row).
+    fn open_rows(&self, instrument: &Instrument) -> Result<DataFrame> {
+        let err = self.err("selecting the open answers");
+        let mask = self.open_mask(instrument).map_err(&err)?;
+        self.long.filter(&mask).map_err(&err)
+    }
+
+    /// Calls `f` with each open answer of `open` (rows of
+    /// [`Responses::open_rows`]).
+    fn each_open_answer(
+        &self,
+        open: &DataFrame,
         instrument: &Instrument,
         mut f: impl FnMut(OpenAnswer),
     ) -> Result<()> {
@@ -117,35 +140,32 @@ impl Responses {
         let mut asked: std::collections::HashMap<String, (Arc<str>, Arc<str>)> =
             std::collections::HashMap::new();
         let mut last: Option<Arc<str>> = None;
-        // only the open answers' rows are gone through (a tenth of the
-        // table in the example's layout; which questions are open is
-        // decided once per question, not per row)
-        let open = self.rows_of(&|q| instrument.open_question(q).is_some())?;
-        self.for_each_row(&open, "open answers", |a| {
-            if let Some(question) = instrument.open_question(a.question) {
-                let (id, text) = match asked.get(a.question) {
-                    Some(shared) => shared.clone(),
-                    None => {
-                        let shared: (Arc<str>, Arc<str>) =
-                            (a.question.into(), question.text.as_str().into());
-                        asked.insert(a.question.to_string(), shared.clone());
-                        shared
-                    }
-                };
-                let respondent = match &last {
-                    Some(r) if **r == *a.respondent => r.clone(),
-                    _ => last.insert(a.respondent.into()).clone(),
-                };
-                f(OpenAnswer {
-                    respondent,
-                    municipality: a.municipality.map(str::to_string),
-                    question: id,
-                    question_text: text,
-                    text: a.value.to_string(),
-                    wave: instrument.wave,
-                    file: self.file.clone(),
-                });
-            }
+        self.for_each_row(open, "open answers", |a| {
+            let (id, text) = match asked.get(a.question) {
+                Some(shared) => shared.clone(),
+                None => {
+                    let Some(question) = instrument.open_question(a.question) else {
+                        return;
+                    };
+                    let shared: (Arc<str>, Arc<str>) =
+                        (a.question.into(), question.text.as_str().into());
+                    asked.insert(a.question.to_string(), shared.clone());
+                    shared
+                }
+            };
+            let respondent = match &last {
+                Some(r) if **r == *a.respondent => r.clone(),
+                _ => last.insert(a.respondent.into()).clone(),
+            };
+            f(OpenAnswer {
+                respondent,
+                municipality: a.municipality.map(str::to_string),
+                question: id,
+                question_text: text,
+                text: a.value.to_string(),
+                wave: instrument.wave,
+                file: self.file.clone(),
+            });
         })
     }
 

@@ -924,13 +924,6 @@ impl Responses {
         })
     }
 
-    /// About how many open answers there are (rows of open questions;
-    /// to reserve room for them).
-    pub fn open_count(&self, instrument: &Instrument) -> usize {
-        self.open_mask(instrument)
-            .map_or(0, |m| m.sum().unwrap_or(0) as usize)
-    }
-
     /// Replaces the texts [`Responses::open_texts`] gave, in the same order
     /// (`None` keeps a text). Coded answers keep their values and labels.
     pub fn set_open_texts(
