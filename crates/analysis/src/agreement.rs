@@ -11,7 +11,7 @@
 //! - Precision, recall and F1 of the rules against a gold coder.
 //!
 //! The checks against scikit-learn and `krippendorff` are in
-//! `tests/agreement_reference.rs`, with the script that computed the
+//! `tests/it/agreement_reference.rs`, with the script that computed the
 //! expected values.
 
 use std::collections::BTreeMap;

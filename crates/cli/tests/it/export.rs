@@ -1,7 +1,7 @@
 //! `pokeval export` as a user runs it, and a REFI-QDA export read back into
 //! a project as manual codings.
 
-mod common;
+use crate::common;
 
 use common::*;
 

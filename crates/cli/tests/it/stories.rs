@@ -3,7 +3,7 @@
 //! successor's story; a name that places nowhere stops the build naming
 //! the story file and its field.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! Broken inputs give a clear error naming the file, a non-zero exit and no
 //! report.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

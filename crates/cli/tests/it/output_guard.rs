@@ -3,7 +3,7 @@
 //! folder that is (or contains) the project folder, or holds `.pokeval/`,
 //! is refused from the command line and from `evaluatie.toml` alike.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! End to end: the README's first command on the embedded example.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

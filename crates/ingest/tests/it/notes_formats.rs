@@ -84,7 +84,7 @@ fn the_example_notes_in_markdown_word_opendocument_and_pdf() {
 
     let wmw = by("11-west-maas-en-waal.md");
     assert_eq!(&wmw.meta["transcript"], "6");
-    // its turns as coding segments: crates/analysis/tests/coding.rs
+    // its turns as coding segments: crates/analysis/tests/it/coding.rs
 }
 
 fn write(dir: &Path, name: &str, text: &str) {

@@ -1,6 +1,6 @@
 //! `pokeval ingest` as a user runs it: on a project and on one export.
 
-mod common;
+use crate::common;
 
 use common::{example_project_in, pokeval, stderr, stdout};
 

@@ -1,0 +1,6 @@
+//! Integration tests of this crate, in one binary: every test binary links
+//! the whole dependency tree (polars among it), so one per crate keeps CI's
+//! disk use and link time down. Each module was once its own file of tests.
+
+mod agreement_reference;
+mod coding;
