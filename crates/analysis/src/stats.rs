@@ -28,6 +28,10 @@ pub struct Analysis {
     pub municipality_review: Vec<pokeval_model::resolve::ReviewItem>,
     pub codebook: CodebookSummary,
     pub sources: SourceCounts,
+    /// Per municipality (CBS code, in code order) how it took part: its
+    /// survey respondents and interviews. Municipalities that took no
+    /// part are not listed.
+    pub participation: Vec<Participation>,
     pub segments: usize,
     /// Rule codings and manual codings, each with its origin.
     pub codings: crate::autocode::Codings,
@@ -84,9 +88,10 @@ pub struct Analysis {
     pub wave_summary: Option<crate::waves::WaveSummary>,
     /// The municipality register, for names, provinces and size classes.
     pub municipalities: Vec<Municipality>,
-    /// Municipality outlines for the map (not written to analyse.json).
+    /// Municipality outlines for the maps, with their attribution (not
+    /// written to analyse.json).
     #[serde(skip)]
-    pub boundaries: Vec<pokeval_ingest::boundaries::Boundary>,
+    pub boundaries: pokeval_ingest::boundaries::Boundaries,
 }
 
 /// The codebook's name and codes (without rules).
@@ -115,6 +120,41 @@ pub struct SourceCounts {
     pub interview_municipalities: usize,
     pub survey_respondents: usize,
     pub survey_municipalities: usize,
+}
+
+/// How one municipality took part in the evaluation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Participation {
+    /// CBS code.
+    pub municipality: String,
+    pub respondents: usize,
+    pub interviews: usize,
+}
+
+/// Survey respondents and interviews per municipality ([`Participation`]).
+fn participation(inputs: &Inputs) -> Vec<Participation> {
+    let mut per: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for s in &inputs.surveys {
+        for m in s.data.respondents.values().filter(|m| !m.is_empty()) {
+            per.entry(m.as_str()).or_default().0 += 1;
+        }
+    }
+    for s in inputs
+        .sources
+        .iter()
+        .filter(|s| s.kind == SourceKind::Interview)
+    {
+        if let Some(m) = s.municipality.as_deref() {
+            per.entry(m).or_default().1 += 1;
+        }
+    }
+    per.into_iter()
+        .map(|(m, (respondents, interviews))| Participation {
+            municipality: m.to_string(),
+            respondents,
+            interviews,
+        })
+        .collect()
 }
 
 /// A row of the funds table with its action line's name.
@@ -393,6 +433,7 @@ pub fn analyse_with(
                 .collect(),
         },
         sources: source_counts(inputs),
+        participation: participation(inputs),
         segments: segment_count,
         codings,
         funds: funds_summary(&inputs.funds),

@@ -374,7 +374,12 @@ year = 2023
             .parent()
             .map(|d| d.join("gemeenten_2024_pdok.geojson"))
             .filter(|b| b.is_file())
-            .map(|b| format!("boundaries = {:?}", b.display().to_string()))
+            .map(|b| {
+                format!(
+                    "boundaries = {:?}\nboundaries_source = \"Bron: CBS / Kadaster, via PDOK\"",
+                    b.display().to_string()
+                )
+            })
             .unwrap_or_default(),
         mergers = f("fixtures/herindelingen_voorbeeld.csv"),
         csv = "enquete.csv",

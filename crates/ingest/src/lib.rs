@@ -55,7 +55,7 @@ pub struct Survey {
 pub struct Inputs {
     pub register: Register,
     /// Municipality outlines for the map, when the project names a file.
-    pub boundaries: Vec<boundaries::Boundary>,
+    pub boundaries: boundaries::Boundaries,
     pub surveys: Vec<Survey>,
     /// All codable sources: interview notes first, then open survey answers.
     pub sources: Vec<Source>,
@@ -98,12 +98,10 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         0,
     ));
 
+    progress.step("reading municipality boundaries");
     let boundaries = match &cfg.register.boundaries {
-        Some(b) => {
-            progress.step("reading municipality boundaries");
-            boundaries::load(b)?
-        }
-        None => Vec::new(),
+        Some(b) => boundaries::load(b, cfg.register.boundaries_source.as_deref())?,
+        None => boundaries::embedded(cfg.wave.year()),
     };
 
     // One resolver for every municipality name the inputs give (notes,

@@ -119,8 +119,16 @@ fn default_report() -> PathBuf {
 #[serde(deny_unknown_fields)]
 pub struct RegisterInput {
     pub path: PathBuf,
+    /// Municipality outlines for the maps (GeoJSON, WGS84). Absent: the
+    /// CBS boundaries embedded in pokeval, of the wave's year
+    /// ([`crate::boundaries::embedded`]).
     #[serde(default)]
     pub boundaries: Option<PathBuf>,
+    /// Where a project's own boundaries come from, printed under each map
+    /// (for example "Bron: CBS / Kadaster, via PDOK"). Absent, the map
+    /// names the file (its name, not its path) as the source.
+    #[serde(default)]
+    pub boundaries_source: Option<String>,
     /// Mergers (CBS herindelingen layout): former municipalities resolve to
     /// their successor.
     #[serde(default)]

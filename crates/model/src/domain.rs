@@ -508,6 +508,16 @@ pub struct Boundary {
     pub rings: Vec<Vec<(f64, f64)>>,
 }
 
+/// The municipality outlines a map is drawn from, with the attribution
+/// printed under it (the licence of the embedded CBS boundaries asks for
+/// it; a project's own file names its source in the project file).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Boundaries {
+    pub outlines: Vec<Boundary>,
+    /// "Bron: ..." as printed under the map (Dutch, like the report).
+    pub attribution: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,10 @@
 //! - `{{ table(name="funds") }}` and the other tables below, alone on a line;
 //! - `{{ chart(name="funds_per_year") }}`, alone on a line;
 //! - `{{ quotes(code="AL4") }}`: up to three quotes for a code or action line;
-//! - `{{ map() }}`: the map of the story municipalities, with links to their pages;
+//! - `{{ map() }}`: a map of the Netherlands with the story municipalities
+//!   as pins that link to their pages; `colour="participation"` colours the
+//!   municipalities by survey and interview, `colour="funds_per_1000"` by
+//!   POK-middelen per 1.000 inhabitants (see [`crate::map`]);
 //! - `{{ value(name="respondents") }}`, inline in a sentence;
 //! - `{{ page(ref="verhaal-enschede") }}`, inline: "pagina 12", linking to
 //!   that page (a chapter id, a page id or `bijlage` / `meer-weten`).

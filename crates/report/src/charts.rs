@@ -15,13 +15,32 @@ use crate::error::{Error, Result};
 use crate::format::{format_compact, format_number, format_percent};
 
 /// A rendered chart.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Chart {
     pub id: String,
     pub title: String,
     /// Text alternative: what the chart shows, with its numbers.
     pub alt: String,
     pub svg: String,
+    /// Links drawn on the chart (a map's story pins), in SVG pixels; the
+    /// PDF lays a link over each, the HTML has them in the SVG.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<MapLink>,
+    /// Where the chart's material comes from, printed under it ("Bron:
+    /// ..."), when that is not the evaluation's own data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// A link area on a chart: the page `target` (an id), and a box in the
+/// chart's SVG pixels.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MapLink {
+    pub target: String,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
 }
 
 /// Colours close to the AEF palette: dark blue, teal, orange, grey.
@@ -34,9 +53,9 @@ pub const PALETTE: [RGBColor; 4] = [
 
 const W: u32 = 640;
 const H: u32 = 360;
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
-fn chart_err(e: impl std::fmt::Display) -> Error {
+pub(crate) fn chart_err(e: impl std::fmt::Display) -> Error {
     Error::Chart(e.to_string())
 }
 
@@ -103,6 +122,7 @@ pub fn funds_per_year(funds: &FundsSummary) -> Result<Chart> {
             per_year.join("; ")
         ),
         svg,
+        ..Default::default()
     })
 }
 
@@ -163,6 +183,7 @@ pub fn codings_per_action_line(counts: &[Frequency]) -> Result<Chart> {
             parts.join("; ")
         ),
         svg,
+        ..Default::default()
     })
 }
 
@@ -268,6 +289,7 @@ pub fn funds_per_1000(f: &MunicipalFunds) -> Result<Chart> {
             parts.join("; ")
         ),
         svg,
+        ..Default::default()
     })
 }
 
@@ -309,6 +331,7 @@ pub fn vouchers_per_size_class(v: &VoucherSummary) -> Result<Chart> {
         title: "Percentage gemeenten met POK-vouchers van het totaal aantal gemeenten van die gemeentegrootte".into(),
         alt: format!("Staafgrafiek van het percentage gemeenten met een voucher per grootteklasse: {}.", parts.join("; ")),
         svg,
+        ..Default::default()
     })
 }
 
@@ -428,6 +451,7 @@ pub fn likert(questions: &[&QuestionFrequencies], id: &str) -> Result<Chart> {
         title: "Antwoorden op de stellingen (% van de inhoudelijke antwoorden)".into(),
         alt: format!("Gestapelde staven per stelling. {}.", parts.join("; ")),
         svg: tidy_svg_size(svg, W, height),
+        ..Default::default()
     })
 }
 
@@ -554,263 +578,7 @@ pub fn cooccurrence_heatmap(co: &Cooccurrence, id: &str) -> Result<Chart> {
             }
         ),
         svg: tidy_svg_size(svg, side, side),
-    })
-}
-
-/// A map of the Netherlands: municipality outlines from a boundaries file,
-/// or, without one, every municipality with coordinates as a dot. Story
-/// municipalities are highlighted and named; their links are given next to
-/// the map (SVG text is not a link target for assistive technology).
-pub fn story_map(
-    municipalities: &[pokeval_model::Municipality],
-    boundaries: &[pokeval_model::Boundary],
-    stories: &[(String, String, String)],
-) -> Result<Chart> {
-    let is_story = |code: &str| stories.iter().any(|(c, _, _)| c == code);
-    let (x0, x1, y0, y1, w, h) = map_frame(municipalities, boundaries, 1.2)?;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(6)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(chart_err)?;
-        let grey = RGBColor(0xd9, 0xde, 0xe5);
-        draw_outlines(&mut chart, boundaries, |code| {
-            if is_story(code) {
-                PALETTE[1]
-            } else {
-                grey
-            }
-        })?;
-        if boundaries.is_empty() {
-            chart
-                .draw_series(
-                    municipalities
-                        .iter()
-                        .filter_map(|m| m.location)
-                        .map(|p| Circle::new(p, 4, PALETTE[3].filled())),
-                )
-                .map_err(chart_err)?;
-        }
-        for (code, name, _) in stories {
-            let Some(m) = municipalities.iter().find(|m| &m.code == code) else {
-                continue;
-            };
-            let at = m.location.or_else(|| {
-                let b = boundaries.iter().find(|b| &b.code == code)?;
-                let pts: Vec<&(f64, f64)> = b.rings.iter().flatten().collect();
-                let n = pts.len() as f64;
-                (n > 0.0).then(|| {
-                    (
-                        pts.iter().map(|p| p.0).sum::<f64>() / n,
-                        pts.iter().map(|p| p.1).sum::<f64>() / n,
-                    )
-                })
-            });
-            let Some(at) = at else { continue };
-            chart
-                .draw_series([Circle::new(at, 7, PALETTE[2].filled())])
-                .map_err(chart_err)?;
-            chart
-                .draw_series([Text::new(
-                    name.clone(),
-                    (at.0 + 0.06, at.1 + 0.04),
-                    (FONT, 17).into_font().color(&BLACK),
-                )])
-                .map_err(chart_err)?;
-        }
-        root.present().map_err(chart_err)?;
-    }
-    let names: Vec<&str> = stories.iter().map(|(_, n, _)| n.as_str()).collect();
-    Ok(Chart {
-        id: "story_map".into(),
-        title: "Gemeenten waarvan een verhaal in dit rapport staat".into(),
-        alt: format!(
-            "Kaart van Nederland{} met de gemeenten waarvan een verhaal in dit rapport staat: {}.",
-            if boundaries.is_empty() {
-                " (punten per gemeente)"
-            } else {
-                " met gemeentegrenzen"
-            },
-            names.join(", ")
-        ),
-        svg: tidy_svg_size(svg, w, h),
-    })
-}
-
-/// The extent of a map of `municipalities` (their outlines, or without
-/// outlines their points) with `right` degrees of room for names, and the
-/// pixel size that keeps the Netherlands' proportions: (x0, x1, y0, y1, w, h).
-fn map_frame(
-    municipalities: &[pokeval_model::Municipality],
-    boundaries: &[pokeval_model::Boundary],
-    right: f64,
-) -> Result<(f64, f64, f64, f64, u32, u32)> {
-    let points: Vec<(f64, f64)> = if boundaries.is_empty() {
-        municipalities.iter().filter_map(|m| m.location).collect()
-    } else {
-        boundaries
-            .iter()
-            .flat_map(|b| b.rings.iter().flatten().copied())
-            .collect()
-    };
-    if points.is_empty() {
-        return Err(Error::Chart(
-            "the map needs municipality outlines (register.boundaries) or lon/lat columns in the register".into(),
-        ));
-    }
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for (x, y) in &points {
-        x0 = x0.min(*x);
-        x1 = x1.max(*x);
-        y0 = y0.min(*y);
-        y1 = y1.max(*y);
-    }
-    let (x0, x1, y0, y1) = (x0 - 0.15, x1 + right, y0 - 0.15, y1 + 0.15);
-    // degrees of longitude are shorter than degrees of latitude at 52°N
-    let aspect = ((x1 - x0) * 52.2f64.to_radians().cos()) / (y1 - y0);
-    let h = 520u32;
-    let w = ((f64::from(h) * aspect).round() as u32).max(200);
-    Ok((x0, x1, y0, y1, w, h))
-}
-
-/// A municipality's direction of change on a map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    Up,
-    Same,
-    Down,
-}
-
-type MapChart<'a, 'b> =
-    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-
-/// Draws each municipality's outline filled in `fill_of(code)`, with white
-/// borders.
-fn draw_outlines(
-    chart: &mut MapChart,
-    boundaries: &[pokeval_model::Boundary],
-    fill_of: impl Fn(&str) -> RGBColor,
-) -> Result<()> {
-    for b in boundaries {
-        let fill = fill_of(&b.code);
-        chart
-            .draw_series(
-                b.rings
-                    .iter()
-                    .map(|r| Polygon::new(r.clone(), fill.filled())),
-            )
-            .map_err(chart_err)?;
-        chart
-            .draw_series(
-                b.rings
-                    .iter()
-                    .map(|r| PathElement::new(r.clone(), WHITE.stroke_width(1))),
-            )
-            .map_err(chart_err)?;
-    }
-    Ok(())
-}
-
-/// Height of the legend strip under a change map.
-const LEGEND_H: u32 = 76;
-
-/// A map coloured by change: each municipality in `changes` in the colour
-/// of its direction (outline, or a dot without outlines), the others grey;
-/// a legend with `labels` (up, same, down) and the number of each.
-pub fn change_map(
-    id: &str,
-    title: &str,
-    municipalities: &[pokeval_model::Municipality],
-    boundaries: &[pokeval_model::Boundary],
-    changes: &[(String, Direction)],
-    labels: [&str; 3],
-) -> Result<Chart> {
-    let colour = |d: Direction| match d {
-        Direction::Up => PALETTE[1],
-        Direction::Same => PALETTE[3],
-        Direction::Down => PALETTE[2],
-    };
-    let of = |code: &str| changes.iter().find(|(c, _)| c == code).map(|(_, d)| *d);
-    let (x0, x1, y0, y1, w, h) = map_frame(municipalities, boundaries, 0.15)?;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (w, h + LEGEND_H)).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_err)?;
-        let (plot, strip) = root.split_vertically(h);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(6)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(chart_err)?;
-        let grey = RGBColor(0xe6, 0xe9, 0xee);
-        draw_outlines(&mut chart, boundaries, |code| of(code).map_or(grey, colour))?;
-        if boundaries.is_empty() {
-            chart
-                .draw_series(municipalities.iter().filter_map(|m| {
-                    let p = m.location?;
-                    Some(match of(&m.code) {
-                        Some(d) => Circle::new(p, 8, colour(d).filled()),
-                        None => Circle::new(p, 4, grey.filled()),
-                    })
-                }))
-                .map_err(chart_err)?;
-        }
-        for (k, (label, d)) in labels
-            .iter()
-            .zip([Direction::Up, Direction::Same, Direction::Down])
-            .enumerate()
-        {
-            let n = changes.iter().filter(|(_, x)| *x == d).count();
-            // one legend line per direction: the map may be narrow
-            let y = 6 + 24 * k as i32;
-            strip
-                .draw(&Rectangle::new([(12, y), (28, y + 16)], colour(d).filled()))
-                .map_err(chart_err)?;
-            strip
-                .draw(&Text::new(
-                    format!("{label} ({n})"),
-                    (34, y - 1),
-                    (FONT, 19).into_font().color(&BLACK),
-                ))
-                .map_err(chart_err)?;
-        }
-        root.present().map_err(chart_err)?;
-    }
-    let name = |code: &str| {
-        municipalities
-            .iter()
-            .find(|m| m.code == code)
-            .map_or(code.to_string(), |m| m.name.clone())
-    };
-    let parts: Vec<String> = labels
-        .iter()
-        .zip([Direction::Up, Direction::Same, Direction::Down])
-        .map(|(label, d)| {
-            let names: Vec<String> = changes
-                .iter()
-                .filter(|(_, x)| *x == d)
-                .map(|(c, _)| name(c))
-                .collect();
-            format!(
-                "{label}: {}",
-                if names.is_empty() {
-                    "geen".to_string()
-                } else {
-                    names.join(", ")
-                }
-            )
-        })
-        .collect();
-    Ok(Chart {
-        id: id.to_string(),
-        title: title.to_string(),
-        alt: format!(
-            "Kaart van Nederland, gemeenten gekleurd naar verandering. {}.",
-            parts.join("; ")
-        ),
-        svg: tidy_svg_size(svg, w, h + LEGEND_H),
+        ..Default::default()
     })
 }
 
@@ -889,7 +657,7 @@ fn tidy_svg(svg: String) -> String {
     tidy_svg_size(svg, W, H)
 }
 
-fn tidy_svg_size(svg: String, w: u32, h: u32) -> String {
+pub(crate) fn tidy_svg_size(svg: String, w: u32, h: u32) -> String {
     let fixed = format!("width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\"");
     let responsive =
         format!("viewBox=\"0 0 {w} {h}\" aria-hidden=\"true\" focusable=\"false\" class=\"chart\"");
@@ -989,6 +757,7 @@ pub fn grouped_bars(
         title: title.to_string(),
         alt: format!("Gegroepeerde staafgrafiek, {title}: {}.", parts.join("; ")),
         svg,
+        ..Default::default()
     })
 }
 
@@ -1123,5 +892,6 @@ pub fn change_dots(
             parts.join("; ")
         ),
         svg: tidy_svg_size(svg, W, height),
+        ..Default::default()
     })
 }

@@ -614,15 +614,32 @@ fn expand_shortcodes(
                 args: parse_args(&c[2]).map_err(err)?,
             };
             if sc.kind == "map" {
-                if !sc.args.is_empty() {
-                    return Err(err("map() takes no arguments".into()));
-                }
-                let chart = crate::charts::story_map(
-                    &analysis.municipalities,
-                    &analysis.boundaries,
-                    &ctx.stories,
-                )
-                .map_err(|e| err(e.to_string()))?;
+                let colour = match (sc.args.get("colour"), sc.args.len()) {
+                    (None, 0) => crate::map::MapColour::Stories,
+                    (Some(c), 1) => crate::map::MapColour::parse(c).ok_or_else(|| {
+                        err(format!(
+                            "map(colour=\"{c}\"): unknown; use one of {}",
+                            crate::map::MapColour::NAMES.join(", ")
+                        ))
+                    })?,
+                    _ => {
+                        return Err(err(format!(
+                            "map() takes one argument, colour (one of {})",
+                            crate::map::MapColour::NAMES.join(", ")
+                        )))
+                    }
+                };
+                let pins: Vec<crate::map::Pin> = ctx
+                    .stories
+                    .iter()
+                    .map(|(code, name, id)| crate::map::Pin {
+                        code,
+                        name,
+                        target: id,
+                    })
+                    .collect();
+                let chart =
+                    crate::map::map(analysis, colour, &pins).map_err(|e| err(e.to_string()))?;
                 out.push_str(&format!("\nPOKEVALBLOCK{}\n\n", blocks.len()));
                 blocks.push(Block::Chart(chart));
                 // the links, as text that assistive technology and the PDF can follow

@@ -23,6 +23,7 @@ pub mod document;
 pub mod error;
 pub mod format;
 pub mod html;
+pub mod map;
 pub mod pdf;
 pub mod sources;
 pub mod table;

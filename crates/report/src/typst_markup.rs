@@ -176,12 +176,46 @@ pub fn block_to_typst(block: &Block, chart_path: &dyn Fn(&str) -> String) -> Str
                 Some((w, h)) if h >= w * 0.8 => "height: 11cm",
                 _ => "width: 62%",
             };
-            format!(
-                "#figure(image({}, {size}, alt: {}), caption: [{}])\n",
+            let image = format!(
+                "image({}, {size}, alt: {})",
                 string(&chart_path(&c.id)),
-                string(&c.alt),
-                lit(&c.title)
-            )
+                string(&c.alt)
+            );
+            let body = match viewbox(&c.svg) {
+                // links over the chart (a map's story pins): the image in a
+                // box of known size, each link placed over its pin
+                Some((w, h)) if !c.links.is_empty() => {
+                    let height_cm = 11.0;
+                    let scale = height_cm / h;
+                    let width_cm = w * scale;
+                    let mut b = format!(
+                        "box(width: {width_cm:.2}cm, height: {height_cm:.2}cm)[#image({}, width: 100%, height: 100%, alt: {})",
+                        string(&chart_path(&c.id)),
+                        string(&c.alt)
+                    );
+                    for l in &c.links {
+                        b.push_str(&format!(
+                            "#place(top + left, dx: {:.2}cm, dy: {:.2}cm, link(<{}>, box(width: {:.2}cm, height: {:.2}cm)))",
+                            l.x * scale,
+                            l.y * scale,
+                            l.target,
+                            l.w * scale,
+                            l.h * scale
+                        ));
+                    }
+                    b.push(']');
+                    b
+                }
+                _ => image,
+            };
+            let mut out = format!("#figure({body}, caption: [{}])\n", lit(&c.title));
+            if let Some(source) = &c.source {
+                out.push_str(&format!(
+                    "#align(center, text(size: 8pt, fill: rgb(\"#5b6770\"))[{}])\n",
+                    lit(source)
+                ));
+            }
+            out
         }
         Block::Quotes(q) => {
             let mut s = format!(

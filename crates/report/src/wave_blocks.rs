@@ -25,8 +25,9 @@ use pokeval_analysis::waves::{ChangeTest, CodeStatus, Comparison, QuestionTrend}
 use pokeval_analysis::Analysis;
 use pokeval_survey::QuestionType;
 
-use crate::charts::{self, ChangeRow, Chart, Direction, Series};
+use crate::charts::{self, ChangeRow, Chart, Series};
 use crate::format::{format_count as n, format_number, format_percent};
+use crate::map::Direction;
 use crate::table::Table;
 use pokeval_model::Wave;
 
@@ -832,7 +833,7 @@ fn change_map(
             (code, d)
         })
         .collect();
-    charts::change_map(
+    crate::map::change_map(
         &format!("waves-map-{}", q.question),
         &format!(
             "{}: verandering per gemeente sinds de eerste meting",

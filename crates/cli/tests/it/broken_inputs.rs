@@ -167,3 +167,18 @@ fn a_page_reference_to_no_page_names_file_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn a_map_with_an_unknown_colour_names_file_line_and_the_choices() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tiny_report(
+        tmp.path(),
+        "+++\ntitle = \"Een\"\n+++\n# A\n\n## B\n\n{{ map(colour=\"inwoners\") }}\n",
+    );
+    let err = build_fails(&p);
+    assert!(
+        err.contains("1.md, line 8")
+            && err.contains("map(colour=\"inwoners\"): unknown; use one of stories, participation, funds_per_1000"),
+        "{err}"
+    );
+}

@@ -474,18 +474,22 @@ fn a_wave_can_override_the_templates() {
 }
 
 #[test]
-fn the_story_map_draws_real_boundaries_when_the_project_names_them() {
+fn the_maps_use_the_projects_own_boundaries_and_name_their_source() {
     let Some(shared) = std::env::var_os("POKEVAL_SHARED_DATA") else {
         eprintln!("note: POKEVAL_SHARED_DATA is not set; skipping the map with real boundaries");
         return;
     };
-    let geojson = std::path::PathBuf::from(shared).join("gemeenten/gemeenten_2025.geojson");
+    // the more detailed PDOK layer, not one of the embedded files
+    let geojson = std::path::PathBuf::from(shared).join("gemeenten/gemeenten_2024_pdok.geojson");
     assert!(geojson.is_file(), "{} is missing", geojson.display());
     let tmp = tempfile::tempdir().unwrap();
     let p = example_project_in(tmp.path(), |t| {
         t.replace(
             "[register]\n",
-            &format!("[register]\nboundaries = \"{}\"\n", geojson.display()),
+            &format!(
+                "[register]\nboundaries = \"{}\"\nboundaries_source = \"Bron: CBS Wijk- en buurtkaart 2024, via PDOK\"\n",
+                geojson.display()
+            ),
         )
     });
     let out = tmp.path().join("out");
@@ -499,4 +503,164 @@ fn the_story_map_draws_real_boundaries_when_the_project_names_them() {
         "every municipality is drawn"
     );
     assert!(html.contains("Kaart van Nederland met gemeentegrenzen"));
+    // its own source under the map, not the embedded files' one
+    let figure = &html[i..i + html[i..].find("</figure>").unwrap()];
+    assert!(figure.contains("Bron: CBS Wijk- en buurtkaart 2024, via PDOK"));
+    assert!(!figure.contains("CC BY 4.0"));
+    // a different outline than the embedded one: the detailed layer has
+    // more points
+    let points = |f: &str| f.matches(' ').count();
+    let (embedded, _) = build_example(&tmp.path().join("embedded"));
+    let j = embedded.find("id=\"grafiek-story_map\"").unwrap();
+    let embedded_figure = &embedded[j..j + embedded[j..].find("</figure>").unwrap()];
+    assert!(points(figure) > points(embedded_figure));
+}
+
+/// The page number (1-based) a PDF link annotation leads to: an explicit
+/// destination (`[page /XYZ ...]`) or a named one (looked up in the
+/// catalog's `/Dests` or `/Names` tree).
+fn link_target_page(doc: &pdf_extract::Document, annot: &pdf_extract::Dictionary) -> Option<u32> {
+    use pdf_extract::Object;
+    let pages: std::collections::HashMap<pdf_extract::ObjectId, u32> =
+        doc.get_pages().into_iter().map(|(n, id)| (id, n)).collect();
+    let deref = |o: &Object| -> Option<Object> {
+        match o {
+            Object::Reference(id) => doc.get_object(*id).ok().cloned(),
+            other => Some(other.clone()),
+        }
+    };
+    let mut dest = match annot.get(b"Dest") {
+        Ok(d) => deref(d)?,
+        Err(_) => {
+            let action = deref(annot.get(b"A").ok()?)?;
+            deref(action.as_dict().ok()?.get(b"D").ok()?)?
+        }
+    };
+    if let Ok(name) = dest
+        .as_str()
+        .map(|s| s.to_vec())
+        .or_else(|_| dest.as_name().map(|n| n.to_vec()))
+    {
+        // a named destination: search the name tree
+        let catalog = doc.catalog().ok()?;
+        let names = deref(catalog.get(b"Names").ok()?)?;
+        let tree = deref(names.as_dict().ok()?.get(b"Dests").ok()?)?;
+        fn find(
+            doc: &pdf_extract::Document,
+            node: &pdf_extract::Dictionary,
+            name: &[u8],
+        ) -> Option<Object> {
+            let get = |o: &Object| match o {
+                Object::Reference(id) => doc.get_object(*id).ok().cloned(),
+                other => Some(other.clone()),
+            };
+            if let Ok(Object::Array(pairs)) = node.get(b"Names") {
+                for pair in pairs.chunks(2) {
+                    if pair[0].as_str().ok() == Some(name) {
+                        return get(&pair[1]);
+                    }
+                }
+            }
+            if let Ok(Object::Array(kids)) = node.get(b"Kids") {
+                for k in kids {
+                    let kid = get(k)?;
+                    if let Some(found) = find(doc, kid.as_dict().ok()?, name) {
+                        return Some(found);
+                    }
+                }
+            }
+            None
+        }
+        dest = find(doc, tree.as_dict().ok()?, &name)?;
+        if let Ok(d) = dest.as_dict() {
+            dest = deref(d.get(b"D").ok()?)?;
+        }
+    }
+    let first = dest.as_array().ok()?.first()?.as_reference().ok()?;
+    pages.get(&first).copied()
+}
+
+#[test]
+fn every_map_link_leads_to_its_story_page_in_both_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (html, _) = build_example(tmp.path());
+    // HTML: the maps are drawn from the embedded CBS boundaries (342
+    // municipalities) with their source, and every pin links to a page
+    // that exists
+    let mut maps = 0;
+    for id in ["story_map", "participation_map", "funds_map"] {
+        let i = html
+            .find(&format!("id=\"grafiek-{id}\""))
+            .unwrap_or_else(|| panic!("the {id} map"));
+        let figure = &html[i..i + html[i..].find("</figure>").unwrap()];
+        assert!(
+            figure.matches("<polygon").count() >= 342,
+            "{id}: every municipality is drawn"
+        );
+        // (tera escapes the slash as &#x2F;)
+        assert!(
+            figure.contains("Bron gemeentegrenzen: CBS") && figure.contains("via PDOK (CC BY 4.0)"),
+            "{id}: the source of the boundaries"
+        );
+        let hrefs: Vec<&str> = figure
+            .split("<a href=\"#")
+            .skip(1)
+            .map(|s| &s[..s.find('"').unwrap()])
+            .collect();
+        assert_eq!(hrefs.len(), 2, "{id}: one link per story");
+        for h in hrefs {
+            assert!(
+                html.contains(&format!("id=\"{h}\"")),
+                "{id}: #{h} leads nowhere"
+            );
+        }
+        maps += 1;
+    }
+    assert_eq!(maps, 3);
+    // PDF: the story map's page has a link over each pin, to the page its
+    // story starts on
+    let bytes = std::fs::read(tmp.path().join("rapport.pdf")).unwrap();
+    let pages = pdf_extract::extract_text_from_mem_by_pages(&bytes).unwrap();
+    let flat = |p: &str| p.split_whitespace().collect::<Vec<_>>().join(" ");
+    let map_page = pages
+        .iter()
+        .position(|p| flat(p).contains("Gemeenten waarvan een verhaal in dit rapport staat"))
+        .expect("the story map in the PDF")
+        + 1;
+    let story_page = |title: &str| {
+        pages
+            .iter()
+            .position(|p| flat(p).contains(title))
+            .unwrap_or_else(|| panic!("story {title}")) as u32
+            + 1
+    };
+    let expected: std::collections::BTreeSet<u32> = [
+        story_page("De POK-middelen als smeerolie"),
+        story_page("Een interne scan als vertrekpunt"),
+    ]
+    .into();
+    let doc = pdf_extract::Document::load_mem(&bytes).unwrap();
+    let page_id = doc.get_pages()[&(map_page as u32)];
+    let page = doc.get_dictionary(page_id).unwrap();
+    let annots = match page.get(b"Annots").unwrap() {
+        pdf_extract::Object::Reference(id) => {
+            doc.get_object(*id).unwrap().as_array().unwrap().clone()
+        }
+        o => o.as_array().unwrap().clone(),
+    };
+    let targets: Vec<u32> = annots
+        .iter()
+        .filter_map(|a| {
+            let d = doc.get_dictionary(a.as_reference().ok()?).ok()?;
+            (d.get(b"Subtype").ok()?.as_name().ok()? == b"Link").then_some(d)
+        })
+        .filter_map(|d| link_target_page(&doc, d))
+        .collect();
+    // twice each: the pin on the map and the name in the line under it
+    for page in &expected {
+        assert!(
+            targets.iter().filter(|t| *t == page).count() >= 2,
+            "map page {map_page} links to {targets:?}, the stories start on {expected:?}"
+        );
+    }
 }
