@@ -74,31 +74,76 @@ impl World for ReportWorld {
     }
 }
 
-/// The chapter bar as Typst markup, with `current` highlighted.
-fn chapter_bar(doc: &Document, current: &str) -> String {
-    let mut items: Vec<String> = doc
+/// The page frame as Typst markup: `pokeval-bar(current)`, the chapter
+/// bar with `current` (a chapter id) highlighted, and a page header that
+/// draws the bar on every page and, on a page that continues the logical
+/// page before it, that page's header with "(vervolg)".
+///
+/// Each logical page starts with a `<pokeval-page>` marker holding its
+/// chapter and header ([`page_marker`]). A page's header looks for a
+/// marker on its own page (a page that starts there) or else takes the
+/// last one before it (a continuation). The line under the bar is always
+/// the same height, so the bar does not move between the two.
+fn page_frame(doc: &Document) -> String {
+    let items: Vec<String> = doc
         .chapters
         .iter()
         .map(|c| (c.id.clone(), format!("{}. {}", c.number, c.title)))
         .chain([("bijlage".to_string(), "Bijlage".to_string()), ("meer-weten".to_string(), "Meer weten?".to_string())])
         .map(|(id, label)| {
-            if id == current {
-                format!("box(fill: rgb(\"#1f3a5f\"), inset: (x: 5pt, y: 3pt), link(<{id}>, text(fill: white)[{}]))", lit(&label))
-            } else {
-                format!("box(inset: (x: 5pt, y: 3pt), link(<{id}>, text(fill: rgb(\"#1f3a5f\"))[{}]))", lit(&label))
-            }
+            format!(
+                "if current == {} {{ box(fill: rgb(\"#1f3a5f\"), inset: (x: 5pt, y: 3pt), link(<{id}>, text(fill: white)[{l}])) }} else {{ box(inset: (x: 5pt, y: 3pt), link(<{id}>, text(fill: rgb(\"#1f3a5f\"))[{l}])) }}",
+                string(&id),
+                l = lit(&label)
+            )
         })
         .collect();
-    items.insert(
-        0,
-        format!(
-            "text(size: 7pt, fill: rgb(\"#5b6472\"))[{}]",
-            lit("Klik op de balk om te navigeren tussen hoofdstukken")
-        ),
-    );
-    format!(
-        "#block(width: 100%, stroke: (bottom: 2pt + rgb(\"#1f3a5f\")), inset: (bottom: 3pt))[#set text(size: 8pt); #stack(dir: ltr, spacing: 4pt, {})]\n",
+    let mut t = format!(
+        "#let pokeval-bar(current) = block(width: 100%, stroke: (bottom: 2pt + rgb(\"#1f3a5f\")), inset: (bottom: 3pt))[#set text(size: 8pt); #stack(dir: ltr, spacing: 4pt, text(size: 7pt, fill: rgb(\"#5b6472\"))[{}], {})]\n",
+        lit("Klik op de balk om te navigeren tussen hoofdstukken"),
         items.join(", ")
+    );
+    t.push_str(concat!(
+        "#let pokeval-header = context {\n",
+        "  let marks = query(<pokeval-page>)\n",
+        "  let p = here().page()\n",
+        "  let on = marks.filter(m => m.location().page() == p)\n",
+        "  let before = marks.filter(m => m.location().page() < p)\n",
+        "  let cur = if on.len() > 0 { on.first() } else if before.len() > 0 { before.last() } else { none }\n",
+        "  if cur != none {\n",
+        "    pokeval-bar(cur.value.chapter)\n",
+        "    v(4pt)\n",
+        "    if on.len() == 0 and cur.value.header != none {\n",
+        "      box(height: 14pt, text(size: 12pt, weight: \"bold\", fill: rgb(\"#5b6472\"))[#cur.value.header (vervolg)])\n",
+        "    } else { box(height: 14pt) }\n",
+        "  }\n",
+        "}\n",
+    ));
+    t
+}
+
+/// A page header without its "(1/2)": a continuation says "(vervolg)".
+fn without_part(header: &str) -> &str {
+    match header.rsplit_once(" (") {
+        Some((head, part))
+            if part.ends_with(')')
+                && part[..part.len() - 1]
+                    .split('/')
+                    .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            head
+        }
+        _ => header,
+    }
+}
+
+/// Starts a logical page: its chapter (for the bar) and its header (for
+/// continuation pages; `None` on pages without one, such as a divider).
+fn page_marker(chapter: &str, header: Option<&str>) -> String {
+    format!(
+        "#metadata((chapter: {}, header: {})) <pokeval-page>\n",
+        string(chapter),
+        header.map_or("none".to_string(), string)
     )
 }
 
@@ -113,7 +158,8 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
         date.1,
         date.2
     ));
-    t.push_str("#set page(paper: \"a4\", flipped: true, margin: (x: 14mm, top: 12mm, bottom: 14mm), footer: context align(right, text(size: 8pt, fill: rgb(\"#5b6472\"), counter(page).display())))\n");
+    t.push_str(&page_frame(doc));
+    t.push_str("#set page(paper: \"a4\", flipped: true, margin: (x: 14mm, top: 24mm, bottom: 14mm), header: pokeval-header, header-ascent: 4mm, footer: context align(right, text(size: 8pt, fill: rgb(\"#5b6472\"), counter(page).display())))\n");
     t.push_str("#set text(font: \"Source Sans 3\", size: 10pt, lang: \"nl\")\n");
     t.push_str("#set par(leading: 0.6em, spacing: 0.9em)\n");
     t.push_str("#set list(marker: text(fill: rgb(\"#1d7a6f\"), size: 7pt)[▶])\n");
@@ -125,7 +171,7 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
     t.push_str("#show link: it => it\n");
     // cover
     t.push_str(&format!(
-        "#page(fill: rgb(\"#1f3a5f\"), footer: none)[#set text(fill: white)\n#v(1fr)\n#text(size: 14pt, weight: \"bold\")[{}]\n\n#text(size: 30pt, weight: \"bold\")[{}]\n\n#text(size: 16pt, style: \"italic\")[{}]\n\n{}\n\n{}\n#v(1fr)]\n",
+        "#page(fill: rgb(\"#1f3a5f\"), header: none, footer: none)[#set text(fill: white)\n#v(1fr)\n#text(size: 14pt, weight: \"bold\")[{}]\n\n#text(size: 30pt, weight: \"bold\")[{}]\n\n#text(size: 16pt, style: \"italic\")[{}]\n\n{}\n\n{}\n#v(1fr)]\n",
         lit(&doc.bureau),
         lit(&doc.title),
         lit(&doc.subtitle),
@@ -133,13 +179,13 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
         lit(&format!("In opdracht van {}", doc.commissioned_by))
     ));
     if let Some(n) = &doc.notice {
-        t.push_str(&chapter_bar(doc, ""));
+        t.push_str(&page_marker("", Some("Over dit rapport")));
         t.push_str(&format!("== {}\n\n#block(stroke: (left: 4pt + rgb(\"#b4530f\")), inset: 8pt)[{}]\n#pagebreak()\n", lit("Over dit rapport"), lit(n)));
     }
     for ch in &doc.chapters {
-        t.push_str(&chapter_bar(doc, &ch.id));
+        t.push_str(&page_marker(&ch.id, None));
         t.push_str(&format!(
-            "#v(18mm)\n= {} <{}>\n\n",
+            "#v(12mm)\n= {} <{}>\n\n",
             lit(&format!("{}. {}", ch.number, ch.title)),
             ch.id
         ));
@@ -148,7 +194,7 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
         }
         for p in &ch.pages {
             t.push_str("#pagebreak()\n");
-            t.push_str(&chapter_bar(doc, &ch.id));
+            t.push_str(&page_marker(&ch.id, Some(without_part(&p.header))));
             match p.kind {
                 PageKind::Story => {
                     let name = p
@@ -195,7 +241,10 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
         t.push_str("#pagebreak()\n");
     }
     // appendix and closing page
-    t.push_str(&chapter_bar(doc, "bijlage"));
+    t.push_str(&page_marker(
+        "bijlage",
+        Some("Bijlage | Verantwoording van de invoer"),
+    ));
     t.push_str(&format!(
         "= {} <bijlage>\n\n",
         lit("Bijlage | Verantwoording van de invoer")
@@ -208,7 +257,7 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
         }));
     }
     t.push_str("#pagebreak()\n");
-    t.push_str(&chapter_bar(doc, "meer-weten"));
+    t.push_str(&page_marker("meer-weten", None));
     t.push_str(&format!("= {} <meer-weten>\n\n", lit("Meer weten?")));
     if !doc.team.is_empty() {
         t.push_str(&format!(
@@ -282,4 +331,21 @@ pub fn render(doc: &Document, date: (i32, u8, u8)) -> Result<Vec<u8>> {
         let msgs: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
         Error::Pdf(format!("the PDF cannot be written: {}", msgs.join("; ")))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_continued_header_drops_its_part_number() {
+        assert_eq!(without_part("Respons | Bereik (1/2)"), "Respons | Bereik");
+        assert_eq!(without_part("Respons | Bereik (12/13)"), "Respons | Bereik");
+        assert_eq!(
+            without_part("Respons | Bereik (Zeeland)"),
+            "Respons | Bereik (Zeeland)"
+        );
+        assert_eq!(without_part("Respons | 1/2 (/2)"), "Respons | 1/2 (/2)");
+        assert_eq!(without_part("Geen deel"), "Geen deel");
+    }
 }

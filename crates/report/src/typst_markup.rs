@@ -259,6 +259,11 @@ fn viewbox(svg: &str) -> Option<(f64, f64)> {
     Some((*nums.get(2)?, *nums.get(3)?))
 }
 
+/// The width and height of a page's body in the PDF (A4 landscape less
+/// the margins that `pdf::typst_source` sets).
+pub(crate) const BODY_WIDTH: &str = "269mm";
+pub(crate) const BODY_HEIGHT: &str = "172mm";
+
 fn table(t: &Table) -> String {
     let n = t.headers.len().max(1);
     let align: Vec<&str> = (0..n)
@@ -270,8 +275,13 @@ fn table(t: &Table) -> String {
             }
         })
         .collect();
+    // A table that fits on a page never breaks: caption, rows, total and
+    // note stay together, so no page holds a lone total row or note. Only
+    // a table taller than a page's body breaks, with its header row
+    // repeated on every page and its total in a footer (which Typst does
+    // not place alone).
     let mut s = format!(
-        "#block(breakable: true)[#text(weight: \"bold\", fill: rgb(\"#1f3a5f\"))[{}]\n#table(columns: {n}, align: ({},), inset: 3pt, stroke: (x, y) => if y == 0 {{ none }} else {{ (bottom: 0.3pt + luma(200)) }}, fill: (x, y) => if y == 0 {{ rgb(\"#1f3a5f\") }},\n",
+        "#context {{ let t = [#block(sticky: true, text(weight: \"bold\", fill: rgb(\"#1f3a5f\"))[{}])\n#table(columns: {n}, align: ({},), inset: 3pt, stroke: (x, y) => if y == 0 {{ none }} else {{ (bottom: 0.3pt + luma(200)) }}, fill: (x, y) => if y == 0 {{ rgb(\"#1f3a5f\") }},\n",
         lit(&t.caption),
         align.join(", ")
     );
@@ -286,11 +296,15 @@ fn table(t: &Table) -> String {
         }
         s.push('\n');
     }
-    for row in &t.footer {
-        for cell in row {
-            s.push_str(&format!("strong[{}],", lit(cell)));
+    if !t.footer.is_empty() {
+        s.push_str("table.footer(repeat: false, ");
+        for row in &t.footer {
+            for cell in row {
+                s.push_str(&format!("strong[{}],", lit(cell)));
+            }
+            s.push('\n');
         }
-        s.push('\n');
+        s.push_str("),\n");
     }
     s.push_str(")\n");
     if let Some(note) = &t.note {
@@ -299,7 +313,9 @@ fn table(t: &Table) -> String {
             lit(note)
         ));
     }
-    s.push_str("]\n");
+    s.push_str(&format!(
+        "]; block(breakable: measure(t, width: {BODY_WIDTH}).height > {BODY_HEIGHT}, t) }}\n"
+    ));
     s
 }
 

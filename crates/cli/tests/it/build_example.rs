@@ -664,3 +664,38 @@ fn every_map_link_leads_to_its_story_page_in_both_outputs() {
         );
     }
 }
+
+#[test]
+fn every_pdf_page_carries_the_chapter_bar_and_none_holds_only_a_remnant() {
+    let tmp = tempfile::tempdir().unwrap();
+    build_example(tmp.path());
+    let bytes = std::fs::read(tmp.path().join("rapport.pdf")).unwrap();
+    let pages = pdf_extract::extract_text_from_mem_by_pages(&bytes).unwrap();
+    let mut continued = 0;
+    for (i, page) in pages.iter().enumerate().skip(1) {
+        let lines: Vec<&str> = page
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let n = i + 1;
+        assert!(
+            lines.first().is_some_and(
+                |l| l.starts_with("Klik op de balk om te navigeren tussen hoofdstukken")
+            ),
+            "page {n} does not start with the chapter bar: {:?}",
+            lines.first()
+        );
+        // a page continuing the one before names it, with "(vervolg)"
+        if lines.iter().take(4).any(|l| l.ends_with("(vervolg)")) {
+            continued += 1;
+        }
+        // bar, header or title, and at least two lines of content: no
+        // page holds only a table's total row or a note
+        assert!(lines.len() >= 4, "page {n} holds only {lines:?}");
+    }
+    assert!(
+        continued >= 3,
+        "the example has pages that continue the one before ({continued})"
+    );
+}
