@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use pokeval_ingest::manual::{Anchor, ManualRecord};
 use pokeval_model::{InputSummary, Reject};
-use pokeval_model::{Segment, Source, Span};
+use pokeval_model::{Segment, Source, SourceKind, Span};
 use serde::Serialize;
 
 use crate::agreement::{cohen_kappa, krippendorff_alpha_nominal, percent_agreement, Quality};
@@ -348,6 +348,13 @@ pub fn agreement(
 #[derive(Debug, Clone, Serialize)]
 pub struct Disagreement {
     pub segment: String,
+    /// Where the passage comes from, for people: the source's kind,
+    /// municipality (CBS code), the respondent's role or the question, and
+    /// the interview's date (ISO), as far as the source has them.
+    pub kind: SourceKind,
+    pub municipality: Option<String>,
+    pub context: Option<String>,
+    pub date: Option<String>,
     pub code: String,
     /// `true`: the rules applied the code and the gold coder did not.
     pub rules_only: bool,
@@ -388,10 +395,10 @@ pub fn rule_quality<'a>(
     let cov = Coverage::new(manual);
     let covered = cov.covered.get(gold)?;
     // only the sources the gold coder covered are judged
-    let text_of: HashMap<&str, &str> = sources
+    let source_of: HashMap<&str, &Source> = sources
         .iter()
         .filter(|s| covered.contains(s.id.as_str()))
-        .map(|s| (s.id.as_str(), s.text.as_str()))
+        .map(|s| (s.id.as_str(), s))
         .collect();
     let ruled: BTreeSet<(&str, &str)> = rules
         .filter(|c| covered.contains(&*c.source))
@@ -420,12 +427,18 @@ pub fn rule_quality<'a>(
                 (false, false) => {}
             }
             if r != g {
-                let text = text_of
-                    .get(seg.source.as_str())
-                    .and_then(|t| seg.span.slice(t))
-                    .unwrap_or("");
+                let source = source_of.get(seg.source.as_str()).copied();
+                let text = source.and_then(|s| seg.span.slice(&s.text)).unwrap_or("");
+                let kind = source.map_or(SourceKind::Interview, |s| s.kind);
                 disagreements.push(Disagreement {
                     segment: seg.id.clone(),
+                    kind,
+                    municipality: source.and_then(|s| s.municipality.clone()),
+                    context: source.and_then(|s| match kind {
+                        SourceKind::SurveyAnswer => s.meta.get("question_text").map(str::to_string),
+                        _ => s.meta.get("rol").map(str::to_string),
+                    }),
+                    date: source.and_then(|s| s.meta.get("datum").map(str::to_string)),
                     code: code.id.clone(),
                     rules_only: r,
                     text: guard.apply(text, &mut pseudo),

@@ -436,16 +436,18 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                 .rule_quality
                 .as_ref()
                 .ok_or("there are no rule disagreements to show: name a gold coder in [coding] gold of the project file")?;
+            let names: std::collections::HashMap<&str, &str> =
+                a.municipalities.iter().map(|m| (m.code.as_str(), m.name.as_str())).collect();
             Ok(Table {
                 caption: format!("Passages waarover de codeerregels en {} verschillen", q.gold),
-                headers: vec!["Passage".into(), "Code".into(), "Toegekend door".into(), "Tekst".into()],
+                headers: vec!["Bron".into(), "Code".into(), "Toegekend door".into(), "Tekst".into()],
                 numeric: vec![],
                 rows: q
                     .disagreements
                     .iter()
                     .map(|d| {
                         vec![
-                            d.segment.rsplit('/').next().unwrap_or(&d.segment).to_string(),
+                            source_label(d, &names),
                             d.code.clone(),
                             if d.rules_only { "alleen de regels".into() } else { format!("alleen {}", q.gold) },
                             d.text.split_whitespace().collect::<Vec<_>>().join(" "),
@@ -463,7 +465,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
             rows: a
                 .inputs
                 .iter()
-                .map(|i| vec![i.input.clone(), i.file.clone(), n(i.read), n(i.accepted), n(i.rejected)])
+                .map(|i| vec![i.input.clone(), file_name(&i.file), n(i.read), n(i.accepted), n(i.rejected)])
                 .collect(),
             footer: vec![],
             note: None,
@@ -472,7 +474,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
             caption: "Afgewezen invoer en de reden".into(),
             headers: vec!["Bestand".into(), "Regel".into(), "Reden".into()],
             numeric: vec![1],
-            rows: a.rejects.iter().map(|r| vec![r.file.clone(), r.line.to_string(), r.reason.clone()]).collect(),
+            rows: a.rejects.iter().map(|r| vec![file_name(&r.file), r.line.to_string(), r.reason.clone()]).collect(),
             footer: vec![],
             note: a.rejects.is_empty().then(|| "Er is geen invoer afgewezen.".to_string()),
         }),
@@ -498,6 +500,41 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
             crate::wave_blocks::TABLES.join(", ")
         )),
     }
+}
+
+/// A file as the report names it: its name, never the path on the
+/// author's machine (`../../fixtures/2024/enquete.csv` -> `enquete.csv`).
+fn file_name(path: &str) -> String {
+    path.rsplit(['/', '\\']).next().unwrap_or(path).to_string()
+}
+
+/// Where a passage comes from, in words: "Gemeente Amersfoort,
+/// programmamanager, 4 maart 2024" for an interview, "Gemeente Ede,
+/// enquête: <question>" for a survey answer.
+fn source_label(
+    d: &pokeval_analysis::manual::Disagreement,
+    names: &std::collections::HashMap<&str, &str>,
+) -> String {
+    let mut parts = vec![match d.municipality.as_deref() {
+        Some(code) => format!("Gemeente {}", names.get(code).copied().unwrap_or(code)),
+        None => "Onbekende gemeente".to_string(),
+    }];
+    match d.kind {
+        pokeval_model::SourceKind::SurveyAnswer => parts.push(match &d.context {
+            Some(q) => format!("enquête: {q}"),
+            None => "enquête".to_string(),
+        }),
+        pokeval_model::SourceKind::Document => parts.push("document".to_string()),
+        pokeval_model::SourceKind::Interview => {
+            if let Some(role) = &d.context {
+                parts.push(role.clone());
+            }
+            if let Some(date) = &d.date {
+                parts.push(crate::format::format_date(date));
+            }
+        }
+    }
+    parts.join(", ")
 }
 
 /// The table names `table(name=...)` accepts.

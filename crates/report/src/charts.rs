@@ -12,7 +12,7 @@ use pokeval_analysis::{FundsSummary, MunicipalFunds, QuestionFrequencies, Vouche
 use pokeval_model::Route;
 
 use crate::error::{Error, Result};
-use crate::format::{format_compact, format_number, format_percent};
+use crate::format::{format_compact, format_count, format_number, format_percent};
 
 /// A rendered chart.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -126,54 +126,91 @@ pub fn funds_per_year(funds: &FundsSummary) -> Result<Chart> {
     })
 }
 
-/// Bars: coded segments per action line.
+/// Horizontal bars: coded segments per action line, each bar labelled with
+/// the action line's number and name (action line 1 on top).
 pub fn codings_per_action_line(counts: &[Frequency]) -> Result<Chart> {
-    let max = counts.iter().map(|c| c.segments).max().unwrap_or(0) as f64;
-    let y_max = (max * 1.15).ceil().max(5.0);
-    let frame = Frame {
-        x: 1..8,
-        y_max,
-        y_desc: "Gecodeerde passages",
-        x_desc: Some("Actielijn"),
-        legend: false,
-        labels: Vec::new(),
-    };
-    let svg = frame.draw(|chart| {
+    let rows: Vec<(String, usize)> = pokeval_model::ActionLine::all()
+        .map(|al| {
+            let segments = counts
+                .iter()
+                .find(|c| c.category.action_line == Some(al))
+                .map_or(0, |c| c.segments);
+            (format!("{} {}", al.number(), al.name()), segments)
+        })
+        .collect();
+    let n = rows.len() as i32;
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0) as f64;
+    let x_max = (max * 1.15).ceil().max(5.0);
+    let width = 820u32;
+    let height = 90 + 40 * n as u32;
+    let longest = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(10) as f64;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .margin_right(24)
+            .x_label_area_size(54)
+            .y_label_area_size((longest * 16.0 * 0.52) as u32 + 20)
+            .build_cartesian_2d(0.0..x_max, (0..n - 1).into_segmented())
+            .map_err(chart_err)?;
+        // row 0 at the top: action line 1 first, as in the report's tables
+        let label = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) => rows
+                .get((n - 1 - *i) as usize)
+                .map(|r| r.0.clone())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
         chart
-            .draw_series(counts.iter().map(|c| {
-                let x = i32::from(c.category.action_line.map_or(0, |a| a.number()));
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(WHITE)
+            .x_labels(6)
+            .x_label_formatter(&|v| format_compact(*v))
+            .y_labels(rows.len())
+            .y_label_formatter(&label)
+            .x_desc("Gecodeerde passages")
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 16))
+            .draw()
+            .map_err(chart_err)?;
+        chart
+            .draw_series(rows.iter().enumerate().map(|(i, (_, v))| {
+                let y = n - 1 - i as i32;
                 let mut r = Rectangle::new(
                     [
-                        (SegmentValue::Exact(x), 0.0),
-                        (SegmentValue::Exact(x + 1), c.segments as f64),
+                        (0.0, SegmentValue::Exact(y)),
+                        (*v as f64, SegmentValue::Exact(y + 1)),
                     ],
                     PALETTE[1].filled(),
                 );
-                r.set_margin(0, 0, 8, 8);
+                r.set_margin(7, 7, 0, 0);
                 r
             }))
             .map_err(chart_err)?;
+        let left_middle = plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Left,
+            plotters::style::text_anchor::VPos::Center,
+        );
         chart
-            .draw_series(counts.iter().map(|c| {
-                let x = i32::from(c.category.action_line.map_or(0, |a| a.number()));
+            .draw_series(rows.iter().enumerate().map(|(i, (_, v))| {
                 Text::new(
-                    c.segments.to_string(),
-                    (SegmentValue::CenterOf(x), c.segments as f64 + y_max * 0.05),
-                    (FONT, 18).into_font().color(&BLACK),
+                    format_count(*v),
+                    (
+                        *v as f64 + x_max * 0.01,
+                        SegmentValue::CenterOf(n - 1 - i as i32),
+                    ),
+                    (FONT, 16).into_font().color(&BLACK).pos(left_middle),
                 )
             }))
             .map_err(chart_err)?;
-        Ok(())
-    })?;
-    let parts: Vec<String> = counts
+        root.present().map_err(chart_err)?;
+    }
+    let parts: Vec<String> = rows
         .iter()
-        .map(|c| {
-            format!(
-                "actielijn {}: {}",
-                c.category.action_line.map_or(0, |a| a.number()),
-                c.segments
-            )
-        })
+        .map(|(label, v)| format!("actielijn {label}: {v}"))
         .collect();
     Ok(Chart {
         id: "codings_per_action_line".into(),
@@ -182,7 +219,7 @@ pub fn codings_per_action_line(counts: &[Frequency]) -> Result<Chart> {
             "Staafgrafiek van het aantal gecodeerde passages per actielijn: {}.",
             parts.join("; ")
         ),
-        svg,
+        svg: tidy_svg_size(svg, width, height),
         ..Default::default()
     })
 }
@@ -365,21 +402,47 @@ pub fn likert(questions: &[&QuestionFrequencies], id: &str) -> Result<Chart> {
             .y_label_area_size(250)
             .build_cartesian_2d(0.0..100.0, (0..n - 1).into_segmented())
             .map_err(chart_err)?;
-        let labels: Vec<String> = questions.iter().map(|q| q.short.clone()).collect();
-        let ylabel = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
-            _ => String::new(),
-        };
+        // substantive answers per statement: the n of its bar
+        let totals: Vec<usize> = questions
+            .iter()
+            .map(|q| {
+                q.options
+                    .iter()
+                    .filter(|o| !o.missing)
+                    .map(|o| o.count)
+                    .sum()
+            })
+            .collect();
+        let labels: Vec<String> = questions
+            .iter()
+            .zip(&totals)
+            .map(|(q, n)| format!("{} (n = {})", q.short, format_count(*n)))
+            .collect();
         chart
             .configure_mesh()
             .disable_y_mesh()
             .x_labels(6)
             .x_label_formatter(&|v| format_percent(*v, 0))
             .y_labels(questions.len())
-            .y_label_formatter(&ylabel)
+            .y_label_formatter(&|_| String::new())
             .label_style((FONT, 15))
             .draw()
             .map_err(chart_err)?;
+        // the statements beside their bars, drawn here: plotters' axis
+        // labels leave out the only label of a one-bar chart
+        let right_middle = plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Right,
+            plotters::style::text_anchor::VPos::Center,
+        );
+        for (i, label) in labels.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(0.0, SegmentValue::CenterOf(i as i32)));
+            plot.draw(&Text::new(
+                label.clone(),
+                (x - 8, y),
+                (FONT, 15).into_font().color(&BLACK).pos(right_middle),
+            ))
+            .map_err(chart_err)?;
+        }
         let options: Vec<(String, usize)> = questions[0]
             .options
             .iter()
@@ -387,8 +450,12 @@ pub fn likert(questions: &[&QuestionFrequencies], id: &str) -> Result<Chart> {
             .filter(|(_, o)| !o.missing)
             .map(|(i, o)| (o.label.clone(), i))
             .collect();
+        let mut legend_x = 12;
+        let mut shares: Vec<(f64, f64, i32, bool)> = Vec::new();
         for (k, (label, oi)) in options.iter().enumerate() {
             let color = LIKERT[k.min(LIKERT.len() - 1)];
+            // dark segments get white percentages
+            let on_dark = matches!(k, 0) || k + 1 == options.len();
             let bars: Vec<Rectangle<(f64, SegmentValue<i32>)>> = questions
                 .iter()
                 .enumerate()
@@ -409,6 +476,7 @@ pub fn likert(questions: &[&QuestionFrequencies], id: &str) -> Result<Chart> {
                         .sum();
                     let width = pct(q.options.get(*oi).map_or(0, |o| o.count));
                     let y = qi as i32;
+                    shares.push((before + width / 2.0, width, y, on_dark));
                     let mut r = Rectangle::new(
                         [
                             (before, SegmentValue::Exact(y)),
@@ -421,18 +489,42 @@ pub fn likert(questions: &[&QuestionFrequencies], id: &str) -> Result<Chart> {
                 })
                 .collect();
             chart.draw_series(bars).map_err(chart_err)?;
-            let x = 12 + 122 * k as i32;
+            // legend items side by side, each as wide as its label
+            let x = legend_x;
             strip
-                .draw(&Rectangle::new([(x, 10), (x + 12, 22)], color.filled()))
+                .draw(&Rectangle::new([(x, 10), (x + 14, 24)], color.filled()))
                 .map_err(chart_err)?;
             strip
                 .draw(&Text::new(
                     label.clone(),
-                    (x + 17, 9),
-                    (FONT, 13).into_font().color(&BLACK),
+                    (x + 19, 9),
+                    (FONT, 15).into_font().color(&BLACK),
                 ))
                 .map_err(chart_err)?;
+            legend_x += 19 + (label.chars().count() as f64 * 15.0 * 0.55) as i32 + 16;
         }
+        // the percentage in each segment wide enough to hold it
+        let centred = plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Center,
+        );
+        chart
+            .draw_series(
+                shares
+                    .iter()
+                    .filter(|(_, w, _, _)| *w >= 7.0)
+                    .map(|&(x, w, y, dark)| {
+                        Text::new(
+                            format_percent(w, 0),
+                            (x, SegmentValue::CenterOf(y)),
+                            (FONT, 14)
+                                .into_font()
+                                .color(if dark { &WHITE } else { &BLACK })
+                                .pos(centred),
+                        )
+                    }),
+            )
+            .map_err(chart_err)?;
         root.present().map_err(chart_err)?;
     }
     let parts: Vec<String> = questions
@@ -455,8 +547,15 @@ pub fn likert(questions: &[&QuestionFrequencies], id: &str) -> Result<Chart> {
     })
 }
 
-/// A heat map of co-occurrence: cell colour from the c-coefficient, the
-/// number of shared segments written in the cell.
+/// A heat map of co-occurrence: each cell off the diagonal is coloured by
+/// the number of passages coded with both topics, and that number is
+/// written in it, so colour and number show the same quantity; a legend
+/// strip gives the scale. The diagonal (a topic with itself) is not part of
+/// the scale: its cells are outlined and hold the topic's own number of
+/// passages, in grey.
+///
+/// Sizes grow with the number of topics, and text grows with the picture,
+/// so that at the printed height (11 cm) no label is under 8 pt.
 pub fn cooccurrence_heatmap(co: &Cooccurrence, id: &str) -> Result<Chart> {
     let n = co.categories.len() as i32;
     if n == 0 {
@@ -470,15 +569,51 @@ pub fn cooccurrence_heatmap(co: &Cooccurrence, id: &str) -> Result<Chart> {
             _ => c.id.clone(),
         })
         .collect();
-    let side = 560u32;
+    let longest = short.iter().map(|s| s.chars().count()).max().unwrap_or(2) as u32;
+    // the plot is square; the legend strip is under it
+    let cell = 44u32;
+    // plotters writes a font size of s / 1.24 px; printed 11 cm high, the
+    // whole picture (about 1.2 x side) gives 8 pt from about 0.04 x side
+    let font = |side: u32| ((f64::from(side) * 0.043).round() as u32).max(24);
+    let mut side = 560u32.max(140 + cell * n as u32);
+    // the y labels need room for the longest label at the font size
+    let label_w = |side: u32| (f64::from(longest * font(side)) * 0.6) as u32 + 16;
+    side = side.max(label_w(side) + 60 + cell * n as u32);
+    let fs = font(side);
+    let legend_h = fs * 4 + 24;
+    let height = side + legend_h;
+    let max = (0..n as usize)
+        .flat_map(|i| {
+            (0..n as usize)
+                .filter(move |&j| j != i)
+                .map(move |j| (i, j))
+        })
+        .map(|(i, j)| co.counts[i][j])
+        .max()
+        .unwrap_or(0);
+    let teal = PALETTE[1];
+    let mix = |share: f64| {
+        let f = |a: u8| (255.0 - (255.0 - f64::from(a)) * share).round() as u8;
+        RGBColor(f(teal.0), f(teal.1), f(teal.2))
+    };
+    // white numbers on dark cells
+    let dark = |share: f64| share > 0.55;
+    let share = |count: usize| {
+        if max == 0 {
+            0.0
+        } else {
+            count as f64 / max as f64
+        }
+    };
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (side, side)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (side, height)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_err)?;
-        let mut chart = ChartBuilder::on(&root)
+        let (plot, strip) = root.split_vertically(side);
+        let mut chart = ChartBuilder::on(&plot)
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
+            .x_label_area_size(fs * 2 + 8)
+            .y_label_area_size(label_w(side))
             .build_cartesian_2d((0..n - 1).into_segmented(), (0..n - 1).into_segmented())
             .map_err(chart_err)?;
         let label = |v: &SegmentValue<i32>| match v {
@@ -492,63 +627,96 @@ pub fn cooccurrence_heatmap(co: &Cooccurrence, id: &str) -> Result<Chart> {
             .y_labels(n as usize)
             .x_label_formatter(&label)
             .y_label_formatter(&label)
-            .label_style((FONT, 15))
+            .label_style((FONT, fs))
             .draw()
             .map_err(chart_err)?;
-        let cell = |i: i32, j: i32| -> (f64, usize) {
-            let (i, j) = (i as usize, j as usize);
-            let count = co.counts[i][j];
-            let c = if i == j {
-                if count > 0 {
-                    1.0
-                } else {
-                    0.0
-                }
-            } else {
-                co.c[i][j].unwrap_or(0.0)
-            };
-            (c, count)
-        };
-        let teal = PALETTE[1];
-        let mix = |c: f64| {
-            let f = |a: u8| (255.0 - (255.0 - f64::from(a)) * c).round() as u8;
-            RGBColor(f(teal.0), f(teal.1), f(teal.2))
-        };
         let cells: Vec<(i32, i32)> = (0..n).flat_map(|i| (0..n).map(move |j| (i, j))).collect();
+        let rect = |i: i32, j: i32| {
+            [
+                (SegmentValue::Exact(i), SegmentValue::Exact(j)),
+                (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
+            ]
+        };
         chart
             .draw_series(cells.iter().map(|&(i, j)| {
-                let (c, _) = cell(i, j);
-                let mut r = Rectangle::new(
-                    [
-                        (SegmentValue::Exact(i), SegmentValue::Exact(j)),
-                        (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
-                    ],
-                    mix(c).filled(),
-                );
-                r.set_margin(1, 1, 1, 1);
+                let style = if i == j {
+                    RGBColor(0x8d, 0x99, 0xae).stroke_width(1)
+                } else {
+                    mix(share(co.counts[i as usize][j as usize])).filled()
+                };
+                let mut r = Rectangle::new(rect(i, j), style);
+                r.set_margin(2, 2, 2, 2);
                 r
             }))
             .map_err(chart_err)?;
+        let centred = plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Center,
+        );
         chart
-            .draw_series(
-                cells
-                    .iter()
-                    .filter(|&&(i, j)| cell(i, j).1 > 0)
-                    .map(|&(i, j)| {
-                        let (c, count) = cell(i, j);
-                        let color = if c > 0.5 { WHITE } else { BLACK };
-                        Text::new(
-                            count.to_string(),
-                            (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j)),
-                            (FONT, 14).into_font().color(&color).pos(
-                                plotters::style::text_anchor::Pos::new(
-                                    plotters::style::text_anchor::HPos::Center,
-                                    plotters::style::text_anchor::VPos::Center,
-                                ),
-                            ),
-                        )
-                    }),
-            )
+            .draw_series(cells.iter().filter_map(|&(i, j)| {
+                let (a, b) = (i as usize, j as usize);
+                let (count, colour) = if a == b {
+                    (co.totals[a], RGBColor(0x5b, 0x67, 0x70))
+                } else if dark(share(co.counts[a][b])) {
+                    (co.counts[a][b], WHITE)
+                } else {
+                    (co.counts[a][b], BLACK)
+                };
+                // an empty cell stays empty: white is the colour of 0
+                (count > 0 || a == b).then(|| {
+                    Text::new(
+                        count.to_string(),
+                        (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j)),
+                        (FONT, fs).into_font().color(&colour).pos(centred),
+                    )
+                })
+            }))
+            .map_err(chart_err)?;
+        // the legend: "0", the colour scale, the largest count; then what
+        // the numbers are, on lines of their own (the map may be narrow)
+        let x0 = 12i32;
+        let steps = 5;
+        let h = fs as i32;
+        let box_w = h * 2;
+        let text =
+            |s: String, x: i32, y: i32| Text::new(s, (x, y), (FONT, fs).into_font().color(&BLACK));
+        strip.draw(&text("0".into(), x0, 4)).map_err(chart_err)?;
+        let bx = x0 + h;
+        for k in 0..=steps {
+            let v = (max as f64 * f64::from(k) / f64::from(steps)).round();
+            let x = bx + k * (box_w + 2);
+            let r = [(x, 4), (x + box_w, 4 + h)];
+            strip
+                .draw(&Rectangle::new(r, mix(share(v as usize)).filled()))
+                .map_err(chart_err)?;
+            strip
+                .draw(&Rectangle::new(
+                    r,
+                    RGBColor(0x8d, 0x99, 0xae).stroke_width(1),
+                ))
+                .map_err(chart_err)?;
+        }
+        strip
+            .draw(&text(
+                format_count(max),
+                bx + (steps + 1) * (box_w + 2) + 6,
+                4,
+            ))
+            .map_err(chart_err)?;
+        strip
+            .draw(&text(
+                "passages met beide onderwerpen".into(),
+                x0,
+                4 + h + 8,
+            ))
+            .map_err(chart_err)?;
+        strip
+            .draw(&text(
+                "omlijnd: passages per onderwerp".into(),
+                x0,
+                4 + 2 * (h + 8),
+            ))
             .map_err(chart_err)?;
         root.present().map_err(chart_err)?;
     }
@@ -557,27 +725,28 @@ pub fn cooccurrence_heatmap(co: &Cooccurrence, id: &str) -> Result<Chart> {
         for j in i + 1..n as usize {
             if co.counts[i][j] > 0 {
                 pairs.push(format!(
-                    "{} en {}: {} passages (c = {})",
-                    short[i],
-                    short[j],
-                    co.counts[i][j],
-                    format_number(co.c[i][j].unwrap_or(0.0), 2)
+                    "{} en {}: {} passages",
+                    short[i], short[j], co.counts[i][j]
                 ));
             }
         }
     }
+    let own: Vec<String> = (0..n as usize)
+        .map(|i| format!("{} {}", short[i], co.totals[i]))
+        .collect();
     Ok(Chart {
         id: id.to_string(),
-        title: "Samen voorkomen van onderwerpen op dezelfde passage".into(),
+        title: "Passages waarop twee onderwerpen samen voorkomen".into(),
         alt: format!(
-            "Heatmap: hoe donkerder een vak, hoe vaker twee onderwerpen samen voorkomen. {}.",
+            "Heatmap: hoe donkerder een vak, hoe meer passages beide onderwerpen hebben; het getal in het vak is dat aantal. {}. Passages per onderwerp: {}.",
             if pairs.is_empty() {
                 "Geen onderwerpen komen samen voor".to_string()
             } else {
                 pairs.join("; ")
-            }
+            },
+            own.join(", ")
         ),
-        svg: tidy_svg_size(svg, side, side),
+        svg: tidy_svg_size(svg, side, height),
         ..Default::default()
     })
 }
@@ -894,4 +1063,106 @@ pub fn change_dots(
         svg: tidy_svg_size(svg, W, height),
         ..Default::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pokeval_analysis::tables::Category;
+    use pokeval_analysis::{OptionCount, QuestionFrequencies};
+
+    fn category(n: u8) -> Category {
+        let al = pokeval_model::ActionLine::new(n).ok();
+        Category {
+            level: Level::ActionLine,
+            id: format!("AL{n}"),
+            label: String::new(),
+            path: Vec::new(),
+            action_line: al,
+        }
+    }
+
+    /// The fill colours of the cells of a heat map, in drawing order.
+    fn fills(svg: &str) -> Vec<String> {
+        svg.split("<rect ")
+            .skip(1)
+            .filter_map(|r| {
+                let i = r.find("fill=\"")? + 6;
+                Some(r[i..i + r[i..].find('"')?].to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_heat_map_colours_by_the_number_it_prints() {
+        // AL1-AL2 and AL2-AL3 share 2 passages each, with very different
+        // c-coefficients: their cells must look the same
+        let co = Cooccurrence {
+            categories: vec![category(1), category(2), category(3)],
+            totals: vec![2, 40, 3],
+            counts: vec![vec![2, 2, 0], vec![2, 40, 2], vec![0, 2, 3]],
+            c: vec![
+                vec![Some(1.0), Some(0.05), None],
+                vec![Some(0.05), Some(1.0), Some(0.049)],
+                vec![None, Some(0.049), Some(1.0)],
+            ],
+        };
+        let chart = cooccurrence_heatmap(&co, "t").unwrap();
+        let f = fills(&chart.svg);
+        // cells are drawn column by column: (0,0) (0,1) (0,2) (1,0) ...
+        let cell = |i: usize, j: usize| f[1 + i * 3 + j].clone();
+        assert_eq!(cell(0, 1), cell(1, 2), "same count, same colour");
+        assert_eq!(cell(0, 1), cell(1, 0));
+        assert_ne!(cell(0, 1), cell(0, 2), "2 passages are darker than none");
+        // the diagonal is outlined, not filled, and holds the topic's total
+        assert_eq!(cell(1, 1), "none");
+        assert!(chart.svg.contains(">\n40\n<"));
+        assert!(chart.alt.contains("AL1 en AL2: 2 passages"));
+        assert!(chart
+            .alt
+            .contains("Passages per onderwerp: AL1 2, AL2 40, AL3 3"));
+    }
+
+    #[test]
+    fn likert_bars_carry_their_n_and_percentages() {
+        let option = |code: &str, count: usize, missing: bool| OptionCount {
+            code: code.into(),
+            label: format!("optie {code}"),
+            missing,
+            count,
+        };
+        let q = QuestionFrequencies {
+            question: "s1".into(),
+            text: "Stelling".into(),
+            short: "Stelling een".into(),
+            kind: pokeval_survey::QuestionType::Likert,
+            group: None,
+            options: vec![
+                option("1", 1, false),
+                option("2", 0, false),
+                option("3", 1, false),
+                option("4", 2, false),
+                option("5", 0, false),
+                option("9", 3, true),
+            ],
+            answered: 7,
+            mean: None,
+        };
+        let chart = likert(&[&q], "l").unwrap();
+        // n counts the substantive answers only ("weet niet" left out)
+        assert!(chart.svg.contains("Stelling een (n = 4)"), "{}", chart.svg);
+        for pct in [">\n25%\n<", ">\n50%\n<"] {
+            assert!(chart.svg.contains(pct), "{pct}");
+        }
+    }
+
+    #[test]
+    fn action_lines_are_named_on_the_axis() {
+        let chart = codings_per_action_line(&[]).unwrap();
+        for al in pokeval_model::ActionLine::all() {
+            assert!(chart
+                .svg
+                .contains(&format!("{} {}", al.number(), al.name())));
+        }
+    }
 }

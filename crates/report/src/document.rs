@@ -34,8 +34,9 @@ pub struct Document {
     pub wave_ordinal: u16,
     pub notice: Option<String>,
     pub chapters: Vec<Chapter>,
-    /// Blocks for the appendix on the inputs.
-    pub appendix: Vec<Block>,
+    /// The appendix "Verantwoording": what was read and rejected, and how
+    /// the sources were coded (method material, kept out of the chapters).
+    pub appendix: Vec<AppendixSection>,
     /// The 1-8 selector shown on action-line pages.
     pub action_line_selector: Vec<SelectorLink>,
     /// Every chart's SVG by chart id (the PDF back-end embeds them as files).
@@ -113,6 +114,49 @@ pub struct Chapter {
     pub title: String,
     pub sections: Vec<SectionRef>,
     pub pages: Vec<Page>,
+}
+
+/// A section of the appendix: a heading, a paragraph, and its tables.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppendixSection {
+    pub heading: String,
+    pub text: String,
+    pub blocks: Vec<Block>,
+}
+
+/// The appendix: the inputs and rejects always; the agreement between
+/// coders, the quality of the coding rules and the passages on which rules
+/// and gold coder differ when the project has manual codings.
+fn appendix(analysis: &Analysis, ctx: &mut Ctx) -> Result<Vec<AppendixSection>> {
+    let mut table = |name: &str| -> Result<Block> {
+        let sc = Shortcode {
+            kind: "table".into(),
+            args: [("name".to_string(), name.to_string())].into(),
+        };
+        let mut b = blocks::block(&sc, analysis).map_err(Error::Template)?;
+        ctx.number(&mut b);
+        Ok(b)
+    };
+    let mut out = vec![AppendixSection {
+        heading: "Gelezen en gebruikte invoer".into(),
+        text: "Welke invoer voor dit rapport is gelezen, hoeveel daarvan is gebruikt en wat is afgewezen, met de reden. Alle getallen, tabellen en grafieken in dit rapport zijn uit deze invoer berekend.".into(),
+        blocks: vec![table("inputs")?, table("rejects")?],
+    }];
+    if analysis.agreement.is_some() {
+        out.push(AppendixSection {
+            heading: "Overeenstemming tussen codeurs".into(),
+            text: "Twee of meer onderzoekers codeerden een deel van de bronnen onafhankelijk van elkaar met hetzelfde codeboek. Een kappa of alfa boven 0,8 geldt als goed, tussen 0,67 en 0,8 als voldoende voor voorzichtige conclusies.".into(),
+            blocks: vec![table("agreement")?],
+        });
+    }
+    if let Some(q) = &analysis.rule_quality {
+        out.push(AppendixSection {
+            heading: "Kwaliteit van de codeerregels".into(),
+            text: format!("De automatische codeerregels zijn vergeleken met de codering van {}. Een lage precisie betekent dat de regels een onderwerp toekennen dat de codeur niet zag; een lage recall dat de regels een onderwerp missen. De tweede tabel noemt de passages waarop regels en codeur verschillen: zo is te zien welke regels het codeboek kan aanscherpen.", q.gold),
+            blocks: vec![table("rule_quality")?, table("rule_disagreements")?],
+        });
+    }
+    Ok(out)
 }
 
 /// A section as listed on the divider page, linking to its first page.
@@ -301,16 +345,7 @@ pub fn build_document(
             pages,
         });
     }
-    let appendix = ["inputs", "rejects"]
-        .iter()
-        .map(|name| {
-            let sc = Shortcode {
-                kind: "table".into(),
-                args: [("name".to_string(), name.to_string())].into(),
-            };
-            blocks::block(&sc, analysis).map_err(Error::Template)
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let appendix = appendix(analysis, &mut ctx)?;
     resolve_page_refs(&mut chapters, src.config.notice.is_some(), &ctx.refs)?;
     let action_line_selector = pokeval_model::ActionLine::all()
         .map(|al| SelectorLink {
@@ -348,6 +383,29 @@ pub struct Ctx {
     refs: Vec<PageRef>,
     /// Story pages: (CBS code, municipality name, page id).
     stories: Vec<(String, String, String)>,
+    /// Tables and figures numbered so far.
+    tables: usize,
+    figures: usize,
+}
+
+impl Ctx {
+    /// Numbers a table or figure in document order, once for both
+    /// back-ends: the number is part of its caption ("Tabel 3: ...",
+    /// "Figuur 2: ..."), so the HTML and the PDF print the same one (the
+    /// PDF turns Typst's own figure numbering off).
+    fn number(&mut self, b: &mut Block) {
+        match b {
+            Block::Table(t) => {
+                self.tables += 1;
+                t.caption = format!("Tabel {}: {}", self.tables, t.caption);
+            }
+            Block::Chart(c) => {
+                self.figures += 1;
+                c.title = format!("Figuur {}: {}", self.figures, c.title);
+            }
+            Block::Quotes(_) => {}
+        }
+    }
 }
 
 /// A `page(ref="...")` shortcode: where it stands and what it points at.
@@ -452,6 +510,153 @@ fn split_pages(
 /// Renders Markdown with shortcodes. With `split_depth` 1, `#` starts a new
 /// section and `##` a new page; with 0 the whole file is one page and its
 /// headings are shifted down to stay below the page header.
+/// Whether a block fits the figure column beside a text column: any
+/// chart, a table of at most four columns whose cells are short. Quotes
+/// and wide tables stay in the full width.
+fn fits_column(b: &Block) -> bool {
+    match b {
+        Block::Chart(_) => true,
+        Block::Table(t) => {
+            t.headers.len() <= 4
+                && t.rows
+                    .iter()
+                    .chain(&t.footer)
+                    .flatten()
+                    .all(|c| c.chars().count() <= 40)
+        }
+        Block::Quotes(_) => false,
+    }
+}
+
+/// The block a paragraph stands for, when it is only a block marker.
+fn marker(events: &[Event]) -> Option<usize> {
+    match events {
+        [Event::Start(Tag::Paragraph), Event::Text(t), Event::End(TagEnd::Paragraph)] => {
+            t.trim().strip_prefix("POKEVALBLOCK")?.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+/// Lays out one page's events as AEF does: each finding (a heading with
+/// what follows it up to the next heading) with one or two blocks that all
+/// fit a column becomes a pair, its text on the left and its tables and figures on the
+/// right; other findings keep the full width. Reading order is kept: the
+/// text of a finding comes before its figures in both outputs. Returns
+/// the page as (Typst, HTML); the HTML still holds the block markers.
+///
+/// Footnote definitions are given to every finding's Typst, so that a
+/// reference in one finding prints a note defined in another.
+fn compose(
+    events: &[Event],
+    blocks: &[Block],
+    typst_full: &[String],
+    typst_column: &[String],
+    heading_offset: usize,
+) -> (String, String) {
+    // the page's footnote definitions, with their contents
+    let mut notes: Vec<Event> = Vec::new();
+    let mut depth = 0;
+    for e in events {
+        match e {
+            Event::Start(Tag::FootnoteDefinition(_)) => depth += 1,
+            Event::End(TagEnd::FootnoteDefinition) => {
+                notes.push(e.clone());
+                depth -= 1;
+                continue;
+            }
+            _ => {}
+        }
+        if depth > 0 {
+            notes.push(e.clone());
+        }
+    }
+    // findings: split before every heading
+    let mut starts: Vec<usize> = events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e, Event::Start(Tag::Heading { .. })))
+        .map(|(i, _)| i)
+        .collect();
+    if starts.first() != Some(&0) {
+        starts.insert(0, 0);
+    }
+    starts.push(events.len());
+    let mut typst = String::new();
+    let mut out = String::new();
+    for w in starts.windows(2) {
+        let group = &events[w[0]..w[1]];
+        // the group's top-level paragraphs that are block markers
+        let mut text: Vec<Event> = Vec::with_capacity(group.len());
+        let mut found: Vec<usize> = Vec::new();
+        let mut i = 0;
+        let mut nesting = 0usize;
+        while i < group.len() {
+            if nesting == 0 && i + 3 <= group.len() {
+                if let Some(n) = marker(&group[i..i + 3]) {
+                    found.push(n);
+                    i += 3;
+                    continue;
+                }
+            }
+            match &group[i] {
+                Event::Start(_) => nesting += 1,
+                Event::End(_) => nesting = nesting.saturating_sub(1),
+                _ => {}
+            }
+            text.push(group[i].clone());
+            i += 1;
+        }
+        let has_text = text.iter().any(|e| {
+            matches!(
+                e,
+                Event::Start(Tag::Paragraph | Tag::List(_) | Tag::BlockQuote(_))
+            )
+        });
+        // one or two blocks: more would make the figure column run on
+        // over pages beside a short text
+        let pair = has_text
+            && (1..=2).contains(&found.len())
+            && found
+                .iter()
+                .all(|&n| blocks.get(n).is_some_and(fits_column));
+        if pair {
+            out.push_str("<div class=\"pair\">\n<div class=\"pair-text\">\n");
+            html::push_html(&mut out, text.iter().cloned());
+            out.push_str("</div>\n<div class=\"pair-figure\">\n");
+            for n in &found {
+                out.push_str(&format!("<p>POKEVALBLOCK{n}</p>\n"));
+            }
+            out.push_str("</div>\n</div>\n");
+            let with_notes: Vec<Event> = text.into_iter().chain(notes.iter().cloned()).collect();
+            typst.push_str("#grid(columns: (1fr, 1.25fr), column-gutter: 9mm, [\n");
+            typst.push_str(&crate::typst_markup::events_to_typst(
+                &with_notes,
+                typst_full,
+                heading_offset,
+            ));
+            typst.push_str("], [\n");
+            for n in &found {
+                if let Some(b) = typst_column.get(*n) {
+                    typst.push_str(b);
+                    typst.push('\n');
+                }
+            }
+            typst.push_str("])\n\n");
+        } else {
+            html::push_html(&mut out, group.iter().cloned());
+            let with_notes: Vec<Event> =
+                group.iter().cloned().chain(notes.iter().cloned()).collect();
+            typst.push_str(&crate::typst_markup::events_to_typst(
+                &with_notes,
+                typst_full,
+                heading_offset,
+            ));
+        }
+    }
+    (typst, out)
+}
+
 fn render_markdown(
     file: &MarkdownFile,
     analysis: &Analysis,
@@ -469,6 +674,12 @@ fn render_markdown(
     let typst_blocks: Vec<String> = blocks
         .iter()
         .map(|b| crate::typst_markup::block_to_typst(b, &|id| format!("/charts/{id}.svg")))
+        .collect();
+    let typst_column: Vec<String> = blocks
+        .iter()
+        .map(|b| {
+            crate::typst_markup::block_to_typst_at(b, &|id| format!("/charts/{id}.svg"), "100%")
+        })
         .collect();
     for b in &blocks {
         if let Block::Chart(c) = b {
@@ -491,13 +702,14 @@ fn render_markdown(
         if current.is_empty() && topic.is_none() {
             return;
         }
-        let typst = crate::typst_markup::events_to_typst(
+        let (typst, out) = compose(
             current,
+            &blocks,
             &typst_blocks,
+            &typst_column,
             if split_depth > 0 { 0 } else { 2 },
         );
-        let mut out = String::new();
-        html::push_html(&mut out, current.drain(..));
+        current.clear();
         pages.push(RawPage {
             section: section.clone(),
             topic: topic.clone(),
@@ -641,7 +853,9 @@ fn expand_shortcodes(
                 let chart =
                     crate::map::map(analysis, colour, &pins).map_err(|e| err(e.to_string()))?;
                 out.push_str(&format!("\nPOKEVALBLOCK{}\n\n", blocks.len()));
-                blocks.push(Block::Chart(chart));
+                let mut b = Block::Chart(chart);
+                ctx.number(&mut b);
+                blocks.push(b);
                 // the links, as text that assistive technology and the PDF can follow
                 let links: Vec<String> = ctx
                     .stories
@@ -656,7 +870,8 @@ fn expand_shortcodes(
                 }
                 continue;
             }
-            let b = blocks::block(&sc, analysis).map_err(err)?;
+            let mut b = blocks::block(&sc, analysis).map_err(err)?;
+            ctx.number(&mut b);
             out.push_str(&format!("\nPOKEVALBLOCK{}\n\n", blocks.len()));
             blocks.push(b);
             continue;
@@ -727,6 +942,54 @@ fn unique_id(used: &mut std::collections::BTreeSet<String>, base: &str) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn chart(id: &str) -> Block {
+        Block::Chart(crate::charts::Chart {
+            id: id.into(),
+            title: "Figuur".into(),
+            alt: "alt".into(),
+            svg: "<svg viewBox=\"0 0 640 360\"></svg>".into(),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn a_finding_with_its_figure_is_a_pair_and_keeps_its_footnote() {
+        let md = "### Eerste bevinding\n\nTekst met een noot.[^1]\n\nPOKEVALBLOCK0\n\n### Tweede bevinding\n\nAlleen tekst.\n\n[^1]: De noot staat onderaan.\n";
+        let events: Vec<Event> = Parser::new_ext(md, Options::ENABLE_FOOTNOTES).collect();
+        let blocks = vec![chart("c")];
+        let typst_blocks = vec!["#figure-c".to_string()];
+        let (typst, html) = compose(&events, &blocks, &typst_blocks, &typst_blocks, 0);
+        // the first finding: text left, its figure right, in reading order
+        let pair = &html[html.find("<div class=\"pair\">").expect("a pair")..];
+        let text_at = pair.find("Tekst met een noot").unwrap();
+        let figure_at = pair.find("pair-figure").unwrap();
+        assert!(text_at < figure_at && pair[figure_at..].contains("POKEVALBLOCK0"));
+        assert_eq!(
+            html.matches("<div class=\"pair\">").count(),
+            1,
+            "the second finding has no figure"
+        );
+        // the note is defined after the second finding, and still printed
+        // with the reference in the first
+        assert!(typst.starts_with("#grid("), "{typst}");
+        let grid = &typst[..typst.find("])").unwrap()];
+        assert!(
+            grid.contains("#footnote[#\"De noot staat onderaan.\"]"),
+            "{typst}"
+        );
+        assert!(grid.contains("#figure-c"));
+    }
+
+    #[test]
+    fn quotes_and_more_than_two_blocks_keep_the_full_width() {
+        let md = "### Drie figuren\n\nTekst.\n\nPOKEVALBLOCK0\n\nPOKEVALBLOCK1\n\nPOKEVALBLOCK2\n";
+        let events: Vec<Event> = Parser::new(md).collect();
+        let blocks = vec![chart("a"), chart("b"), chart("c")];
+        let t: Vec<String> = ["#a", "#b", "#c"].map(String::from).to_vec();
+        let (typst, html) = compose(&events, &blocks, &t, &t, 0);
+        assert!(!html.contains("class=\"pair\"") && !typst.contains("#grid("));
+    }
 
     #[test]
     fn action_line_titles() {

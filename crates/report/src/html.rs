@@ -60,10 +60,23 @@ impl Templates {
 
     /// Renders the whole report.
     pub fn render(&self, doc: &Document) -> Result<String> {
+        // one HTML string per appendix section: its heading, its text and
+        // its tables
         let appendix: Vec<String> = doc
             .appendix
             .iter()
-            .map(|b| self.render_block(b))
+            .map(|section| {
+                let mut html = format!(
+                    "<h3>{}</h3>\n<p>{}</p>\n",
+                    tera::escape_html(&section.heading),
+                    tera::escape_html(&section.text)
+                );
+                for b in &section.blocks {
+                    html.push_str(&self.render_block(b)?);
+                    html.push('\n');
+                }
+                Ok(html)
+            })
             .collect::<Result<_>>()?;
         let mut ctx = Context::new();
         ctx.insert("doc", doc);

@@ -67,7 +67,7 @@ const PIN_FONT: u32 = 17;
 /// Radius of a pin's dot.
 const PIN_R: f64 = 7.0;
 /// Height of one legend line.
-const LEGEND_LINE: u32 = 26;
+const LEGEND_LINE: u32 = 28;
 
 /// The map of `colour` for `analysis`, with `pins` linking to story pages.
 pub fn map(analysis: &Analysis, colour: MapColour, pins: &[Pin]) -> Result<Chart> {
@@ -335,7 +335,7 @@ pub(crate) fn draw(
                 .draw(&Text::new(
                     label.clone(),
                     (38, y),
-                    (FONT, 19).into_font().color(&BLACK),
+                    (FONT, 21).into_font().color(&BLACK),
                 ))
                 .map_err(chart_err)?;
         }

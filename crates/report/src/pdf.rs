@@ -169,6 +169,12 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
     t.push_str("#show heading.where(level: 3): set heading(bookmarked: false, outlined: false)\n");
     t.push_str("#show heading.where(level: 4): set heading(bookmarked: false, outlined: false)\n");
     t.push_str("#show link: it => it\n");
+    // tables and figures are numbered in the document model, the same in
+    // both back-ends; their captions carry the number
+    t.push_str("#set figure(numbering: none)\n");
+    // a table row is not split over two pages (its first cell would be
+    // empty on the second)
+    t.push_str("#set table.cell(breakable: false)\n");
     // cover
     t.push_str(&format!(
         "#page(fill: rgb(\"#1f3a5f\"), header: none, footer: none)[#set text(fill: white)\n#v(1fr)\n#text(size: 14pt, weight: \"bold\")[{}]\n\n#text(size: 30pt, weight: \"bold\")[{}]\n\n#text(size: 16pt, style: \"italic\")[{}]\n\n{}\n\n{}\n#v(1fr)]\n",
@@ -241,20 +247,24 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
         t.push_str("#pagebreak()\n");
     }
     // appendix and closing page
-    t.push_str(&page_marker(
-        "bijlage",
-        Some("Bijlage | Verantwoording van de invoer"),
-    ));
+    t.push_str(&page_marker("bijlage", Some("Bijlage | Verantwoording")));
     t.push_str(&format!(
         "= {} <bijlage>\n\n",
-        lit("Bijlage | Verantwoording van de invoer")
+        lit("Bijlage | Verantwoording")
     ));
-    t.push_str(&lit("Deze bijlage laat zien welke invoer voor dit rapport is gelezen, hoeveel daarvan is gebruikt en wat is afgewezen, met de reden. Alle getallen, tabellen en grafieken in dit rapport zijn uit deze invoer berekend."));
+    t.push_str(&lit("Deze bijlage verantwoordt de invoer van dit rapport en de manier waarop de bronnen zijn gecodeerd."));
     t.push_str("\n\n");
-    for b in &doc.appendix {
-        t.push_str(&crate::typst_markup::block_to_typst(b, &|id| {
-            format!("/charts/{id}.svg")
-        }));
+    for section in &doc.appendix {
+        t.push_str(&format!(
+            "=== {}\n\n{}\n\n",
+            lit(&section.heading),
+            lit(&section.text)
+        ));
+        for b in &section.blocks {
+            t.push_str(&crate::typst_markup::block_to_typst(b, &|id| {
+                format!("/charts/{id}.svg")
+            }));
+        }
     }
     t.push_str("#pagebreak()\n");
     t.push_str(&page_marker("meer-weten", None));

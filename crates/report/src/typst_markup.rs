@@ -167,14 +167,24 @@ fn inline(events: &[Event], blocks: &[String]) -> String {
 /// A data block as Typst markup; `chart_path` gives the virtual file of a
 /// chart's SVG.
 pub fn block_to_typst(block: &Block, chart_path: &dyn Fn(&str) -> String) -> String {
+    block_to_typst_at(block, chart_path, "62%")
+}
+
+/// [`block_to_typst`] with wide charts `width` wide (`"100%"` in the
+/// figure column of a page that pairs text with a figure).
+pub fn block_to_typst_at(
+    block: &Block,
+    chart_path: &dyn Fn(&str) -> String,
+    width: &str,
+) -> String {
     match block {
         Block::Table(t) => table(t),
         Block::Chart(c) => {
             // wide charts take most of the width; square and portrait ones
             // (heat map, map) a fixed height, so they stay on their page
             let size = match viewbox(&c.svg) {
-                Some((w, h)) if h >= w * 0.8 => "height: 11cm",
-                _ => "width: 62%",
+                Some((w, h)) if h >= w * 0.8 => "height: 11cm".to_string(),
+                _ => format!("width: {width}"),
             };
             let image = format!(
                 "image({}, {size}, alt: {})",

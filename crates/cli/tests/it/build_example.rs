@@ -33,7 +33,7 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
         vec![150.0, 150.0, 151.0, 148.0, 148.0, 130.0, 130.0]
     );
     let funds_table = html
-        .split("<caption>Verdeling POK-middelen over de actielijnen per jaar")
+        .split(": Verdeling POK-middelen over de actielijnen per jaar")
         .nth(1)
         .expect("funds table");
     let tfoot = funds_table
@@ -698,4 +698,82 @@ fn every_pdf_page_carries_the_chapter_bar_and_none_holds_only_a_remnant() {
         continued >= 3,
         "the example has pages that continue the one before ({continued})"
     );
+}
+
+#[test]
+fn tables_and_figures_have_the_same_numbers_in_html_and_pdf() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (html, _) = build_example(tmp.path());
+    let bytes = std::fs::read(tmp.path().join("rapport.pdf")).unwrap();
+    let pdf = pdf_extract::extract_text_from_mem(&bytes).unwrap();
+    let pdf = pdf.split_whitespace().collect::<Vec<_>>().join(" ");
+    // "Tabel 3: Codeerregels" -> ("Tabel", 3, "Codeerregels")
+    let labels = |text: &str, open: &str| -> Vec<(String, usize, String)> {
+        let mut out = Vec::new();
+        for kind in ["Tabel", "Figuur"] {
+            for part in text.split(&format!("{open}{kind} ")).skip(1) {
+                let Some((n, rest)) = part.split_once(": ") else {
+                    continue;
+                };
+                let Ok(n) = n.parse::<usize>() else { continue };
+                let word: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '-')
+                    .collect();
+                out.push((kind.to_string(), n, word));
+            }
+        }
+        out.sort();
+        out
+    };
+    let in_html: Vec<_> = [labels(&html, "<caption>"), labels(&html, "<figcaption>")].concat();
+    let mut in_html = in_html;
+    in_html.sort();
+    let in_pdf = labels(&pdf, "");
+    // findings stand beside their figures (AEF's composition)
+    assert!(html.matches("<div class=\"pair\">").count() >= 4);
+    assert!(in_html.len() >= 20, "{in_html:?}");
+    assert_eq!(
+        in_html, in_pdf,
+        "the same tables and figures under the same numbers"
+    );
+    // numbered 1, 2, 3, ... without gaps, per kind
+    for kind in ["Tabel", "Figuur"] {
+        let numbers: Vec<usize> = in_html
+            .iter()
+            .filter(|l| l.0 == kind)
+            .map(|l| l.1)
+            .collect();
+        assert_eq!(numbers, (1..=numbers.len()).collect::<Vec<_>>(), "{kind}");
+    }
+}
+
+#[test]
+fn method_material_is_in_the_appendix_with_readable_sources() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (html, _) = build_example(tmp.path());
+    let appendix_at = html.find("id=\"bijlage\"").expect("the appendix");
+    let (body, appendix) = html.split_at(appendix_at);
+    for caption in [
+        "Overeenstemming tussen codeurs (Codeur A, Codeur B)",
+        "Codeerregels vergeleken met de codering van Codeur A",
+        "Passages waarover de codeerregels en Codeur A verschillen",
+        "Verwerkte invoer",
+    ] {
+        assert!(
+            appendix.contains(caption),
+            "{caption} is not in the appendix"
+        );
+        assert!(!body.contains(caption), "{caption} is in a chapter");
+    }
+    // sources by municipality, role and date; no file paths or segment ids
+    assert!(
+        appendix.contains("Gemeente Amersfoort, programmamanager sociaal domein, 26 maart 2024")
+    );
+    let bytes = std::fs::read(tmp.path().join("rapport.pdf")).unwrap();
+    let pdf = pdf_extract::extract_text_from_mem(&bytes).unwrap();
+    for text in [&html, &pdf] {
+        assert!(!text.contains("fixtures/"), "a file path in the report");
+        assert!(!text.contains(".md#"), "a segment id in the report");
+    }
 }
