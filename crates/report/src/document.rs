@@ -37,6 +37,9 @@ pub struct Document {
     /// The appendix "Verantwoording": what was read and rejected, and how
     /// the sources were coded (method material, kept out of the chapters).
     pub appendix: Vec<AppendixSection>,
+    /// Whether the report has exactly one story map (`{{ map() }}`), so
+    /// that story pages can link back to it (`#grafiek-story_map`).
+    pub story_map: bool,
     /// The 1-8 selector shown on action-line pages.
     pub action_line_selector: Vec<SelectorLink>,
     /// Every chart's SVG by chart id (the PDF back-end embeds them as files).
@@ -374,6 +377,7 @@ pub fn build_document(
         notice: c.notice.clone(),
         chapters,
         appendix,
+        story_map: ctx.story_maps == 1,
     })
 }
 
@@ -386,6 +390,8 @@ pub struct Ctx {
     /// Tables and figures numbered so far.
     tables: usize,
     figures: usize,
+    /// Story maps placed so far.
+    story_maps: usize,
 }
 
 impl Ctx {
@@ -852,6 +858,9 @@ fn expand_shortcodes(
                     .collect();
                 let chart =
                     crate::map::map(analysis, colour, &pins).map_err(|e| err(e.to_string()))?;
+                if colour == crate::map::MapColour::Stories {
+                    ctx.story_maps += 1;
+                }
                 out.push_str(&format!("\nPOKEVALBLOCK{}\n\n", blocks.len()));
                 let mut b = Block::Chart(chart);
                 ctx.number(&mut b);

@@ -2,7 +2,8 @@
 //! `4.500`, `€ 4.500`, `1,02%`, `€ 150 miljoen`, `14 december 2021`.
 
 /// Formats `value` with `decimals` decimals, a comma as decimal separator and
-/// dots between thousands: `format_number(4500.0, 0)` is `"4.500"`.
+/// dots between thousands: `format_number(4500.0, 0)` is `"4.500"`, and a
+/// negative value with a real minus sign: `"−20"`.
 pub fn format_number(value: f64, decimals: usize) -> String {
     let s = format!("{:.*}", decimals, value.abs());
     let (int, frac) = match s.split_once('.') {
@@ -19,7 +20,8 @@ pub fn format_number(value: f64, decimals: usize) -> String {
     let negative = value < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0');
     let mut out = String::new();
     if negative {
-        out.push('-');
+        // a real minus sign (U+2212), as Dutch typesetting wants, not a hyphen
+        out.push('\u{2212}');
     }
     out.push_str(&grouped);
     if let Some(f) = frac {
@@ -93,7 +95,8 @@ mod tests {
     fn dutch_formats() {
         assert_eq!(format_number(4500.0, 0), "4.500");
         assert_eq!(format_number(5_500_000.0, 0), "5.500.000");
-        assert_eq!(format_number(-2.0, 0), "-2");
+        assert_eq!(format_number(-2.0, 0), "\u{2212}2");
+        assert_eq!(format_eur(-20_000.0), "€ \u{2212}20.000");
         assert_eq!(format_number(-0.001, 0), "0");
         assert_eq!(format_eur(8500.0), "€ 8.500");
         assert_eq!(format_percent(1.02, 2), "1,02%");

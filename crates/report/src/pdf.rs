@@ -223,6 +223,26 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
                             lit(title)
                         ));
                     }
+                    // the meta line, as in the HTML, with the way back to the map
+                    if let Some(m) = &p.municipality {
+                        let mut meta = format!(
+                            "#text(size: 9pt, fill: rgb(\"#5b6472\"))[{}",
+                            lit(&format!(
+                                "Gemeente {}, provincie {}, {}",
+                                m.name,
+                                m.province,
+                                p.size_label.as_deref().unwrap_or("")
+                            ))
+                        );
+                        if doc.story_map {
+                            meta.push_str(&format!(
+                                " · #link(<grafiek-story_map>)[{}]",
+                                lit("terug naar de kaart")
+                            ));
+                        }
+                        meta.push_str("]\n\n");
+                        t.push_str(&meta);
+                    }
                 }
                 _ => t.push_str(&format!("== {} <{}>\n\n", lit(&p.header), p.id)),
             }

@@ -218,7 +218,13 @@ pub fn block_to_typst_at(
                 }
                 _ => image,
             };
-            let mut out = format!("#figure({body}, caption: [{}])\n", lit(&c.title));
+            // the story map is a link target (story pages link back to it)
+            let label = if c.id == "story_map" {
+                " <grafiek-story_map>"
+            } else {
+                ""
+            };
+            let mut out = format!("#figure({body}, caption: [{}]){label}\n", lit(&c.title));
             if let Some(source) = &c.source {
                 out.push_str(&format!(
                     "#align(center, text(size: 8pt, fill: rgb(\"#5b6770\"))[{}])\n",

@@ -663,6 +663,30 @@ fn every_map_link_leads_to_its_story_page_in_both_outputs() {
             "map page {map_page} links to {targets:?}, the stories start on {expected:?}"
         );
     }
+    // and back: each story page links to the map, in both outputs
+    assert_eq!(
+        html.matches("<a href=\"#grafiek-story_map\">terug naar de kaart</a>")
+            .count(),
+        2
+    );
+    for page in &expected {
+        let page_id = doc.get_pages()[page];
+        let annots = match doc.get_dictionary(page_id).unwrap().get(b"Annots").unwrap() {
+            pdf_extract::Object::Reference(id) => {
+                doc.get_object(*id).unwrap().as_array().unwrap().clone()
+            }
+            o => o.as_array().unwrap().clone(),
+        };
+        let back = annots
+            .iter()
+            .filter_map(|a| doc.get_dictionary(a.as_reference().ok()?).ok())
+            .filter_map(|d| link_target_page(&doc, d))
+            .any(|p| p == map_page as u32);
+        assert!(
+            back,
+            "story page {page} does not link back to the map on {map_page}"
+        );
+    }
 }
 
 #[test]
