@@ -392,6 +392,8 @@ pub struct Ctx {
     figures: usize,
     /// Story maps placed so far.
     story_maps: usize,
+    /// Footnote references numbered so far (document order).
+    footnotes: usize,
 }
 
 impl Ctx {
@@ -551,32 +553,40 @@ fn marker(events: &[Event]) -> Option<usize> {
 /// text of a finding comes before its figures in both outputs. Returns
 /// the page as (Typst, HTML); the HTML still holds the block markers.
 ///
-/// Footnote definitions are given to every finding's Typst, so that a
-/// reference in one finding prints a note defined in another.
+/// Footnotes: `notes` holds the definitions of the whole file, so a
+/// reference prints its note wherever the note is defined. In the PDF each
+/// reference becomes a Typst footnote; in the HTML a numbered link to a
+/// list of the page's notes under it. Both count in document order from
+/// `footnotes` on, so a note has the same number in both.
 fn compose(
     events: &[Event],
     blocks: &[Block],
     typst_full: &[String],
     typst_column: &[String],
     heading_offset: usize,
+    notes: &Notes,
+    footnotes: &mut usize,
 ) -> (String, String) {
-    // the page's footnote definitions, with their contents
-    let mut notes: Vec<Event> = Vec::new();
-    let mut depth = 0;
-    for e in events {
-        match e {
-            Event::Start(Tag::FootnoteDefinition(_)) => depth += 1,
-            Event::End(TagEnd::FootnoteDefinition) => {
-                notes.push(e.clone());
-                depth -= 1;
-                continue;
+    let notes_all = &notes.all;
+    let mut page_notes: Vec<(usize, String)> = Vec::new();
+    // the HTML of some events, footnote references numbered
+    let mut html_of = |events: &[Event], out: &mut String| {
+        let mapped = events.iter().map(|e| match e {
+            Event::FootnoteReference(name) => {
+                *footnotes += 1;
+                let n = *footnotes;
+                page_notes.push((n, name.to_string()));
+                Event::InlineHtml(
+                    format!(
+                        "<sup class=\"footnote-ref\"><a href=\"#voetnoot-{n}\" id=\"voetnoot-ref-{n}\">{n}</a></sup>"
+                    )
+                    .into(),
+                )
             }
-            _ => {}
-        }
-        if depth > 0 {
-            notes.push(e.clone());
-        }
-    }
+            other => other.clone(),
+        });
+        html::push_html(out, mapped);
+    };
     // findings: split before every heading
     let mut starts: Vec<usize> = events
         .iter()
@@ -628,13 +638,14 @@ fn compose(
                 .all(|&n| blocks.get(n).is_some_and(fits_column));
         if pair {
             out.push_str("<div class=\"pair\">\n<div class=\"pair-text\">\n");
-            html::push_html(&mut out, text.iter().cloned());
+            html_of(&text, &mut out);
             out.push_str("</div>\n<div class=\"pair-figure\">\n");
             for n in &found {
                 out.push_str(&format!("<p>POKEVALBLOCK{n}</p>\n"));
             }
             out.push_str("</div>\n</div>\n");
-            let with_notes: Vec<Event> = text.into_iter().chain(notes.iter().cloned()).collect();
+            let with_notes: Vec<Event> =
+                text.into_iter().chain(notes_all.iter().cloned()).collect();
             typst.push_str("#grid(columns: (1fr, 1.25fr), column-gutter: 9mm, [\n");
             typst.push_str(&crate::typst_markup::events_to_typst(
                 &with_notes,
@@ -650,9 +661,12 @@ fn compose(
             }
             typst.push_str("])\n\n");
         } else {
-            html::push_html(&mut out, group.iter().cloned());
-            let with_notes: Vec<Event> =
-                group.iter().cloned().chain(notes.iter().cloned()).collect();
+            html_of(group, &mut out);
+            let with_notes: Vec<Event> = group
+                .iter()
+                .cloned()
+                .chain(notes_all.iter().cloned())
+                .collect();
             typst.push_str(&crate::typst_markup::events_to_typst(
                 &with_notes,
                 typst_full,
@@ -660,7 +674,109 @@ fn compose(
             ));
         }
     }
+    if !page_notes.is_empty() {
+        out.push_str("<aside class=\"footnotes\" aria-label=\"Voetnoten\">\n<ol>\n");
+        for (n, name) in &page_notes {
+            out.push_str(&format!("<li id=\"voetnoot-{n}\" value=\"{n}\">"));
+            if let Some(def) = notes.by_name.get(name) {
+                let mut text = String::new();
+                html::push_html(&mut text, def.iter().cloned());
+                // the note's paragraph inline, with the way back
+                let text = text
+                    .trim()
+                    .trim_start_matches("<p>")
+                    .trim_end_matches("</p>");
+                out.push_str(text);
+            }
+            out.push_str(&format!(
+                " <a href=\"#voetnoot-ref-{n}\" aria-label=\"terug naar de tekst bij voetnoot {n}\">↩</a></li>\n"
+            ));
+        }
+        out.push_str("</ol>\n</aside>\n");
+    }
     (typst, out)
+}
+
+/// A Markdown file's footnote definitions: all their events (for the
+/// Typst converter, which reads the texts from them and prints nothing
+/// where they stand) and each one's inner events by name (for the HTML).
+#[derive(Default)]
+struct Notes<'a> {
+    all: Vec<Event<'a>>,
+    by_name: std::collections::HashMap<String, Vec<Event<'a>>>,
+}
+
+/// Takes the footnote definitions out of `events`.
+fn take_notes(events: Vec<Event<'_>>) -> (Vec<Event<'_>>, Notes<'_>) {
+    let mut rest = Vec::with_capacity(events.len());
+    let mut notes = Notes::default();
+    let mut current: Option<(String, Vec<Event>)> = None;
+    let mut depth = 0usize;
+    for e in events {
+        match &e {
+            Event::Start(Tag::FootnoteDefinition(name)) => {
+                if depth == 0 {
+                    current = Some((name.to_string(), Vec::new()));
+                }
+                depth += 1;
+                notes.all.push(e);
+                continue;
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                depth = depth.saturating_sub(1);
+                notes.all.push(e);
+                if depth == 0 {
+                    if let Some((name, inner)) = current.take() {
+                        notes.by_name.insert(name, inner);
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        if depth > 0 {
+            if let Some((_, inner)) = current.as_mut() {
+                inner.push(e.clone());
+            }
+            notes.all.push(e);
+        } else {
+            rest.push(e);
+        }
+    }
+    (rest, notes)
+}
+
+/// Checks that every footnote reference (`[^name]`) in `file` has a
+/// definition (`[^name]: text` at the start of a line): Markdown would
+/// print an undefined one as text and the note would be lost unseen.
+fn check_footnotes(file: &MarkdownFile) -> Result<()> {
+    static NOTE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\[\^([^\]\s]+)\](:?)").expect("a valid pattern")
+    });
+    let mut defined = std::collections::HashSet::new();
+    let mut used = Vec::new();
+    for (i, line) in file.body.lines().enumerate() {
+        for c in NOTE.captures_iter(line) {
+            let whole = c.get(0).map_or(0, |m| m.start());
+            if &c[2] == ":" && line[..whole].trim().is_empty() {
+                defined.insert(c[1].to_string());
+            } else {
+                used.push((c[1].to_string(), file.first_line + i));
+            }
+        }
+    }
+    for (name, line) in used {
+        if !defined.contains(&name) {
+            return Err(Error::source(
+                &file.path,
+                Some(line),
+                format!(
+                    "footnote [^{name}] is not defined; add a line '[^{name}]: text' to this file"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn render_markdown(
@@ -676,7 +792,8 @@ fn render_markdown(
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_FOOTNOTES);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
-    let events: Vec<Event> = Parser::new_ext(&markdown, opts).collect();
+    check_footnotes(file)?;
+    let (events, notes) = take_notes(Parser::new_ext(&markdown, opts).collect());
     let typst_blocks: Vec<String> = blocks
         .iter()
         .map(|b| crate::typst_markup::block_to_typst(b, &|id| format!("/charts/{id}.svg")))
@@ -704,7 +821,8 @@ fn render_markdown(
                  topic: &Option<String>,
                  current: &mut Vec<Event>,
                  headlines: &mut Vec<String>,
-                 pages: &mut Vec<RawPage>| {
+                 pages: &mut Vec<RawPage>,
+                 footnotes: &mut usize| {
         if current.is_empty() && topic.is_none() {
             return;
         }
@@ -714,6 +832,8 @@ fn render_markdown(
             &typst_blocks,
             &typst_column,
             if split_depth > 0 { 0 } else { 2 },
+            &notes,
+            footnotes,
         );
         current.clear();
         pages.push(RawPage {
@@ -738,7 +858,14 @@ fn render_markdown(
                     }
                     i += 1;
                 }
-                flush(&section, &topic, &mut current, &mut headlines, &mut pages);
+                flush(
+                    &section,
+                    &topic,
+                    &mut current,
+                    &mut headlines,
+                    &mut pages,
+                    &mut ctx.footnotes,
+                );
                 if level == HeadingLevel::H1 {
                     section = Some(text);
                     topic = None;
@@ -773,7 +900,14 @@ fn render_markdown(
         }
         i += 1;
     }
-    flush(&section, &topic, &mut current, &mut headlines, &mut pages);
+    flush(
+        &section,
+        &topic,
+        &mut current,
+        &mut headlines,
+        &mut pages,
+        &mut ctx.footnotes,
+    );
     if pages.is_empty() {
         pages.push(RawPage {
             headlines: Vec::new(),
@@ -965,10 +1099,23 @@ mod tests {
     #[test]
     fn a_finding_with_its_figure_is_a_pair_and_keeps_its_footnote() {
         let md = "### Eerste bevinding\n\nTekst met een noot.[^1]\n\nPOKEVALBLOCK0\n\n### Tweede bevinding\n\nAlleen tekst.\n\n[^1]: De noot staat onderaan.\n";
-        let events: Vec<Event> = Parser::new_ext(md, Options::ENABLE_FOOTNOTES).collect();
+        let (events, notes) = take_notes(Parser::new_ext(md, Options::ENABLE_FOOTNOTES).collect());
         let blocks = vec![chart("c")];
         let typst_blocks = vec!["#figure-c".to_string()];
-        let (typst, html) = compose(&events, &blocks, &typst_blocks, &typst_blocks, 0);
+        let mut n = 4;
+        let (typst, html) = compose(
+            &events,
+            &blocks,
+            &typst_blocks,
+            &typst_blocks,
+            0,
+            &notes,
+            &mut n,
+        );
+        // numbered on from the notes before this page, linked both ways
+        assert_eq!(n, 5);
+        assert!(html.contains("<a href=\"#voetnoot-5\" id=\"voetnoot-ref-5\">5</a>"));
+        assert!(html.contains("<li id=\"voetnoot-5\" value=\"5\">De noot staat onderaan."));
         // the first finding: text left, its figure right, in reading order
         let pair = &html[html.find("<div class=\"pair\">").expect("a pair")..];
         let text_at = pair.find("Tekst met een noot").unwrap();
@@ -996,7 +1143,7 @@ mod tests {
         let events: Vec<Event> = Parser::new(md).collect();
         let blocks = vec![chart("a"), chart("b"), chart("c")];
         let t: Vec<String> = ["#a", "#b", "#c"].map(String::from).to_vec();
-        let (typst, html) = compose(&events, &blocks, &t, &t, 0);
+        let (typst, html) = compose(&events, &blocks, &t, &t, 0, &Notes::default(), &mut 0);
         assert!(!html.contains("class=\"pair\"") && !typst.contains("#grid("));
     }
 

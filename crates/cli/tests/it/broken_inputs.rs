@@ -182,3 +182,44 @@ fn a_map_with_an_unknown_colour_names_file_line_and_the_choices() {
         "{err}"
     );
 }
+
+#[test]
+fn an_undefined_footnote_names_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tiny_report(
+        tmp.path(),
+        "+++\ntitle = \"Een\"\n+++\n# A\n\n## B\n\nTekst met een noot.[^bron]\n",
+    );
+    let err = build_fails(&p);
+    assert!(
+        err.contains("1.md, line 8")
+            && err.contains(
+                "footnote [^bron] is not defined; add a line '[^bron]: text' to this file"
+            ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_footnote_defined_on_another_page_prints_its_text_with_one_number() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tiny_report(
+        tmp.path(),
+        "+++\ntitle = \"Een\"\n+++\n# A\n\n## B\n\nEerste noot.[^a]\n\n## C\n\nTweede noot.[^b]\n\n[^a]: Tekst van noot a.\n[^b]: Tekst van noot b.\n",
+    );
+    let out = tmp.path().join("uit");
+    let o = build_to(&p, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("rapport.html")).unwrap();
+    // two notes, two numbers, each id once
+    for n in [1, 2] {
+        assert_eq!(html.matches(&format!("id=\"voetnoot-{n}\"")).count(), 1);
+    }
+    assert!(html.contains("<li id=\"voetnoot-1\" value=\"1\">Tekst van noot a."));
+    assert!(html.contains("<li id=\"voetnoot-2\" value=\"2\">Tekst van noot b."));
+    // the PDF prints both texts, the first one on another page than its
+    // definition in the source
+    let bytes = std::fs::read(out.join("rapport.pdf")).unwrap();
+    let pdf = pdf_extract::extract_text_from_mem(&bytes).unwrap();
+    assert!(pdf.contains("Tekst van noot a.") && pdf.contains("Tekst van noot b."));
+}
