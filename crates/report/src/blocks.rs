@@ -17,7 +17,9 @@
 //! `rule_quality`, `rule_disagreements`, `response`, `vouchers_by_size_class`,
 //! `vouchers_by_province`, `funds_per_municipality`, `survey` and
 //! `survey_by_size_class` (both with `question="<id>"`), `inputs`, `rejects`.
-//! Charts: `funds_per_year`, `codings_per_action_line`, `funds_per_1000`,
+//! Charts: `funds_per_year`, `payment_routes` (which action line is paid
+//! through which route, with its money, from the funds table),
+//! `codings_per_action_line`, `funds_per_1000`,
 //! `vouchers_per_size_class`, `likert` (optional `group="..."`),
 //! `cooccurrence` (`level="action_line"|"code"`, a heat map).
 //! Values: `respondents`, `survey_municipalities`, `interviews`,
@@ -146,6 +148,7 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
                     other => return Err(format!("unknown level '{other}' (action_line or code)")),
                 },
                 "funds_per_year" => charts::funds_per_year(&a.funds),
+                "payment_routes" => charts::payment_routes(&a.funds),
                 "codings_per_action_line" => {
                     charts::codings_per_action_line(&a.action_line_frequencies)
                 }
@@ -156,7 +159,7 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
                 "vouchers_per_size_class" => charts::vouchers_per_size_class(&a.vouchers),
                 other => {
                     return Err(format!(
-                        "unknown chart '{other}' (charts: funds_per_year, codings_per_action_line, funds_per_1000, vouchers_per_size_class, likert, cooccurrence, waves_survey, waves_codes, waves_change, waves_map)"
+                        "unknown chart '{other}' (charts: funds_per_year, payment_routes, codings_per_action_line, funds_per_1000, vouchers_per_size_class, likert, cooccurrence, waves_survey, waves_codes, waves_change, waves_map)"
                     ))
                 }
             };

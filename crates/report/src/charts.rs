@@ -53,7 +53,9 @@ pub const PALETTE: [RGBColor; 4] = [
 
 const W: u32 = 640;
 const H: u32 = 360;
-pub(crate) const FONT: &str = "sans-serif";
+/// The report's typeface first: the HTML carries it inline and the PDF has
+/// it built in, so chart text matches the body text.
+pub(crate) const FONT: &str = "'Source Sans 3', sans-serif";
 
 pub(crate) fn chart_err(e: impl std::fmt::Display) -> Error {
     Error::Chart(e.to_string())
@@ -328,6 +330,183 @@ pub fn funds_per_1000(f: &MunicipalFunds) -> Result<Chart> {
         svg,
         ..Default::default()
     })
+}
+
+/// The payment routes as AEF draws them: the yearly total on top, under it
+/// the three routes (Rijksbegroting, decentralisatie-uitkering, algemene
+/// uitkering), and under each route the action lines paid through it with
+/// their money over the years of the funds table. Drawn from the funds
+/// table, so a changed route or amount shows without editing a picture.
+pub fn payment_routes(funds: &FundsSummary) -> Result<Chart> {
+    if funds.rows.is_empty() {
+        return Err(Error::Chart("the funds table has no rows".into()));
+    }
+    let routes = [
+        Route::Rijksbegroting,
+        Route::DecentralisatieUitkering,
+        Route::AlgemeneUitkering,
+    ];
+    let years = match (funds.years.first(), funds.years.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    };
+    // per route, its action lines with their total over the years
+    let per_route: Vec<Vec<(String, f64)>> = routes
+        .iter()
+        .map(|route| {
+            funds
+                .rows
+                .iter()
+                .filter(|r| r.route == *route)
+                .map(|r| {
+                    (
+                        format!("{}. {}", r.action_line.number(), r.name),
+                        r.amounts.iter().flatten().sum::<f64>(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let most = per_route.iter().map(Vec::len).max().unwrap_or(1).max(1) as i32;
+    let (w, col_w, gap) = (960i32, 300i32, 30i32);
+    let (top_h, route_h, line_h) = (60i32, 54i32, 96i32);
+    let h = 20 + top_h + 30 + route_h + 20 + most * (line_h + 12) + 10;
+    let per_year: Vec<f64> = funds.totals.clone();
+    let mean = if per_year.is_empty() {
+        0.0
+    } else {
+        per_year.iter().sum::<f64>() / per_year.len() as f64
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w as u32, h as u32)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let text = |s: String, x: i32, y: i32, size: u32, colour: &RGBColor| {
+            Text::new(s, (x, y), (FONT, size).into_font().color(colour))
+        };
+        // the total
+        root.draw(&Rectangle::new(
+            [(10, 20), (w - 10, 20 + top_h)],
+            PALETTE[0].filled(),
+        ))
+        .map_err(chart_err)?;
+        root.draw(&text(
+            format!(
+                "POK-middelen: gemiddeld € {} miljoen per jaar ({years})",
+                format_compact((mean * 10.0).round() / 10.0)
+            ),
+            24,
+            34,
+            28,
+            &WHITE,
+        ))
+        .map_err(chart_err)?;
+        let y_route = 20 + top_h + 30;
+        for (k, (route, lines)) in routes.iter().zip(&per_route).enumerate() {
+            let x = 10 + k as i32 * (col_w + gap);
+            // a connector from the total to the route
+            root.draw(&PathElement::new(
+                vec![(x + col_w / 2, 20 + top_h), (x + col_w / 2, y_route)],
+                PALETTE[3].stroke_width(2),
+            ))
+            .map_err(chart_err)?;
+            root.draw(&Rectangle::new(
+                [(x, y_route), (x + col_w, y_route + route_h)],
+                PALETTE[1].filled(),
+            ))
+            .map_err(chart_err)?;
+            root.draw(&text(
+                route.label().to_string(),
+                x + 12,
+                y_route + 12,
+                27,
+                &WHITE,
+            ))
+            .map_err(chart_err)?;
+            for (i, (name, total)) in lines.iter().enumerate() {
+                let y = y_route + route_h + 20 + i as i32 * (line_h + 12);
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + col_w, y + line_h)],
+                    RGBColor(0xee, 0xf2, 0xf6).filled(),
+                ))
+                .map_err(chart_err)?;
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + 5, y + line_h)],
+                    PALETTE[1].filled(),
+                ))
+                .map_err(chart_err)?;
+                // the name over two lines when it is long
+                let (first, second) = split_label(name, 27);
+                root.draw(&text(first, x + 14, y + 8, 25, &PALETTE[0]))
+                    .map_err(chart_err)?;
+                if let Some(second) = second {
+                    root.draw(&text(second, x + 14, y + 36, 25, &PALETTE[0]))
+                        .map_err(chart_err)?;
+                }
+                root.draw(&text(
+                    format!("€ {} miljoen in {years}", format_compact(*total)),
+                    x + 14,
+                    y + 66,
+                    23,
+                    &BLACK,
+                ))
+                .map_err(chart_err)?;
+            }
+        }
+        root.present().map_err(chart_err)?;
+    }
+    let parts: Vec<String> = routes
+        .iter()
+        .zip(&per_route)
+        .map(|(route, lines)| {
+            let ls: Vec<String> = lines
+                .iter()
+                .map(|(n, t)| format!("actielijn {n} (€ {} miljoen)", format_compact(*t)))
+                .collect();
+            format!(
+                "{}: {}",
+                route.label(),
+                if ls.is_empty() {
+                    "geen".to_string()
+                } else {
+                    ls.join(", ")
+                }
+            )
+        })
+        .collect();
+    Ok(Chart {
+        id: "payment_routes".into(),
+        title: format!("Wijze van uitkering per actielijn ({years}, € miljoen)"),
+        alt: format!(
+            "Schema van de wegen waarlangs de POK-middelen worden uitgekeerd. {}.",
+            parts.join("; ")
+        ),
+        svg: tidy_svg_size(svg, w as u32, h as u32),
+        ..Default::default()
+    })
+}
+
+/// `label` over at most two lines of about `width` characters, broken
+/// at a space.
+fn split_label(label: &str, width: usize) -> (String, Option<String>) {
+    if label.chars().count() <= width {
+        return (label.to_string(), None);
+    }
+    let mut first = String::new();
+    let mut words = label.split(' ').peekable();
+    while let Some(word) = words.peek() {
+        if !first.is_empty() && first.chars().count() + 1 + word.chars().count() > width {
+            break;
+        }
+        if !first.is_empty() {
+            first.push(' ');
+        }
+        first.push_str(word);
+        words.next();
+    }
+    let rest: Vec<&str> = words.collect();
+    (first, (!rest.is_empty()).then(|| rest.join(" ")))
 }
 
 /// Bars: percentage of municipalities with a voucher, per size class.
@@ -1154,6 +1333,51 @@ mod tests {
         for pct in [">\n25%\n<", ">\n50%\n<"] {
             assert!(chart.svg.contains(pct), "{pct}");
         }
+    }
+
+    #[test]
+    fn the_payment_routes_come_from_the_funds_table() {
+        use pokeval_analysis::{FundsSummary, FundsSummaryRow};
+        let row = |route: Route, al: u8, amounts: Vec<Option<f64>>| FundsSummaryRow {
+            route,
+            route_label: route.label().into(),
+            action_line: pokeval_model::ActionLine::new(al).unwrap(),
+            name: pokeval_model::ActionLine::new(al).unwrap().name().into(),
+            amounts,
+        };
+        let funds = FundsSummary {
+            years: vec![2021, 2022],
+            rows: vec![
+                row(Route::Rijksbegroting, 1, vec![Some(16.0), Some(23.0)]),
+                row(Route::AlgemeneUitkering, 3, vec![Some(5.0), None]),
+                row(
+                    Route::DecentralisatieUitkering,
+                    3,
+                    vec![Some(5.0), Some(5.0)],
+                ),
+            ],
+            totals: vec![26.0, 28.0],
+            difference_from_planned: vec![-124.0, -122.0],
+            per_route: Vec::new(),
+        };
+        let chart = payment_routes(&funds).unwrap();
+        // each action line under its route, with its money over the years
+        assert!(
+            chart
+                .alt
+                .contains("Rijksbegroting BZK: actielijn 1. Digitale overheid (€ 39 miljoen)"),
+            "{}",
+            chart.alt
+        );
+        assert!(chart.alt.contains("DU gemeentefonds: actielijn 3. Versterken leervermogen aanpak kwetsbare wijken (€ 10 miljoen)"));
+        assert!(chart.alt.contains("AU gemeentefonds: actielijn 3. Versterken leervermogen aanpak kwetsbare wijken (€ 5 miljoen)"));
+        assert!(chart
+            .svg
+            .contains("gemiddeld € 27 miljoen per jaar (2021–2022)"));
+        assert_eq!(
+            chart.title,
+            "Wijze van uitkering per actielijn (2021–2022, € miljoen)"
+        );
     }
 
     #[test]

@@ -80,7 +80,11 @@ impl Templates {
             .collect::<Result<_>>()?;
         let mut ctx = Context::new();
         ctx.insert("doc", doc);
-        ctx.insert("css", &self.css);
+        // the typeface inline, before the style sheet (also an author's own)
+        ctx.insert(
+            "css",
+            &format!("{}{}", crate::fonts::font_faces_css(), self.css),
+        );
         ctx.insert("appendix_html", &appendix);
         Ok(self.tera.render("report.html", &ctx)?)
     }

@@ -21,6 +21,7 @@ pub mod blocks;
 pub mod charts;
 pub mod document;
 pub mod error;
+mod fonts;
 pub mod format;
 pub mod html;
 pub mod map;

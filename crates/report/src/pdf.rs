@@ -19,13 +19,6 @@ use crate::document::{Document, PageKind};
 use crate::error::{Error, Result};
 use crate::typst_markup::{lit, string};
 
-const FONTS: [&[u8]; 4] = [
-    include_bytes!("../fonts/SourceSans3_400Regular.ttf"),
-    include_bytes!("../fonts/SourceSans3_400Regular_Italic.ttf"),
-    include_bytes!("../fonts/SourceSans3_600SemiBold.ttf"),
-    include_bytes!("../fonts/SourceSans3_700Bold.ttf"),
-];
-
 struct ReportWorld {
     library: LazyHash<Library>,
     book: LazyHash<FontBook>,
@@ -329,7 +322,11 @@ pub fn render(doc: &Document, date: (i32, u8, u8)) -> Result<Vec<u8>> {
         );
     }
     let mut fonts: Vec<Font> = Vec::new();
-    for data in FONTS.iter().copied().chain(typst_assets::fonts()) {
+    for data in crate::fonts::FACES
+        .iter()
+        .map(|f| f.data)
+        .chain(typst_assets::fonts())
+    {
         let bytes = Bytes::new(data);
         for i in 0.. {
             match Font::new(bytes.clone(), i) {
