@@ -75,7 +75,12 @@ pub fn place_manual(
         entry.0 += 1;
         let mut reject = |reason: String| {
             entry.1 += 1;
-            rejects.push(Reject::new(&r.file, r.line, reason));
+            rejects.push(Reject::new(
+                &r.file,
+                r.line,
+                pokeval_model::RejectKind::InvalidCoding,
+                reason,
+            ));
         };
         if codebook.code(&r.code).is_none() {
             reject(format!("code '{}' is not in the codebook", r.code));

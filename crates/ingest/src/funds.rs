@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use pokeval_model::error::{Error, Result};
 use pokeval_model::table::{parse_number, CsvTable};
-use pokeval_model::{field_error, ActionLine, Register, Reject, Resolver, Route};
+use pokeval_model::{field_error, ActionLine, Register, Reject, RejectKind, Resolver, Route};
 
 /// One row of the funds table: an action line paid through one route.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -155,7 +155,12 @@ pub fn load_vouchers(path: &Path, resolver: &Resolver) -> Result<(Vec<Voucher>, 
         let m = match resolver.accept_exact(key) {
             Ok(m) => m,
             Err(reason) => {
-                rejects.push(Reject::new(&file, row.line, reason));
+                rejects.push(Reject::new(
+                    &file,
+                    row.line,
+                    RejectKind::Municipality,
+                    reason,
+                ));
                 continue;
             }
         };
@@ -166,6 +171,7 @@ pub fn load_vouchers(path: &Path, resolver: &Resolver) -> Result<(Vec<Voucher>, 
                 rejects.push(Reject::new(
                     &file,
                     row.line,
+                    RejectKind::InvalidAmount,
                     format!("amount {a} exceeds the voucher maximum of EUR 10.000"),
                 ));
                 continue;
@@ -174,6 +180,7 @@ pub fn load_vouchers(path: &Path, resolver: &Resolver) -> Result<(Vec<Voucher>, 
                 rejects.push(Reject::new(
                     &file,
                     row.line,
+                    RejectKind::InvalidAmount,
                     format!("amount '{amount_text}' is not a positive number of euros"),
                 ));
                 continue;
@@ -286,6 +293,7 @@ pub fn load_allocation(
             rejects.push(Reject::new(
                 &file,
                 row.line,
+                RejectKind::Municipality,
                 format!("municipality '{}' is not in the register", row.get(code)),
             ));
             continue;
@@ -300,6 +308,7 @@ pub fn load_allocation(
             _ => rejects.push(Reject::new(
                 &file,
                 row.line,
+                RejectKind::InvalidValue,
                 "the shares must be percentages between 0 and 100",
             )),
         }

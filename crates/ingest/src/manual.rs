@@ -89,7 +89,14 @@ pub fn load_qdpx(
     let mut rejects: Vec<pokeval_model::Reject> = project
         .not_carried
         .iter()
-        .map(|n| pokeval_model::Reject::new(display, 0, format!("not carried: {n}")))
+        .map(|n| {
+            pokeval_model::Reject::new(
+                display,
+                0,
+                pokeval_model::RejectKind::NotCarried,
+                format!("not carried: {n}"),
+            )
+        })
         .collect();
     for s in &project.sources {
         for c in &s.codings {
@@ -97,6 +104,7 @@ pub fn load_qdpx(
                 rejects.push(pokeval_model::Reject::new(
                     display,
                     0,
+                    pokeval_model::RejectKind::InvalidCoding,
                     format!(
                         "a coding in '{}' refers to unknown code {}",
                         s.name, c.code_guid
@@ -108,6 +116,7 @@ pub fn load_qdpx(
                 rejects.push(pokeval_model::Reject::new(
                     display,
                     0,
+                    pokeval_model::RejectKind::InvalidCoding,
                     format!("an empty selection {}-{} in '{}'", c.start, c.end, s.name),
                 ));
                 continue;

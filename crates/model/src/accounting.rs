@@ -6,18 +6,63 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 /// An input record that was read but not accepted, with the reason.
+///
+/// `reason` is the full message in English, as the CLI prints it and the
+/// rejects file keeps it; `kind` says what sort of reason it is, which the
+/// Dutch report prints ([`RejectKind::dutch`]), so that no table of the
+/// report mixes two languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reject {
     pub file: String,
     pub line: u64,
+    pub kind: RejectKind,
     pub reason: String,
 }
 
+/// What sort of reason a record was not accepted for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectKind {
+    /// A survey response without a respondent id.
+    NoRespondentId,
+    /// A second response with the same respondent id.
+    DuplicateRespondent,
+    /// A test or preview response of the survey platform.
+    TestResponse,
+    /// A municipality name or code that could not be settled.
+    Municipality,
+    /// A value that does not fit its question, column or field.
+    InvalidValue,
+    /// An amount of money that is not accepted.
+    InvalidAmount,
+    /// A coding whose code, source or selection does not fit.
+    InvalidCoding,
+    /// Something in an imported project that pokeval does not carry over.
+    NotCarried,
+}
+
+impl RejectKind {
+    /// The reason as the Dutch report prints it.
+    pub fn dutch(self) -> &'static str {
+        match self {
+            RejectKind::NoRespondentId => "reactie zonder respondentnummer",
+            RejectKind::DuplicateRespondent => "dubbele reactie van dezelfde respondent",
+            RejectKind::TestResponse => "test- of voorbeeldreactie van het enquêteplatform",
+            RejectKind::Municipality => "gemeente niet herkend of niet in het register",
+            RejectKind::InvalidValue => "ongeldige waarde",
+            RejectKind::InvalidAmount => "ongeldig bedrag",
+            RejectKind::InvalidCoding => "codering past niet bij codeboek of bron",
+            RejectKind::NotCarried => "niet overgenomen uit het geïmporteerde project",
+        }
+    }
+}
+
 impl Reject {
-    pub fn new(file: &str, line: u64, reason: impl Into<String>) -> Reject {
+    pub fn new(file: &str, line: u64, kind: RejectKind, reason: impl Into<String>) -> Reject {
         Reject {
             file: file.to_string(),
             line,
+            kind,
             reason: reason.into(),
         }
     }

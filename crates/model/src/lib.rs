@@ -29,7 +29,7 @@ pub mod table;
 pub mod text;
 
 pub use accounting::{
-    par_chunks_counted, par_map_counted, InputSummary, NoProgress, Progress, Reject,
+    par_chunks_counted, par_map_counted, InputSummary, NoProgress, Progress, Reject, RejectKind,
 };
 pub use domain::*;
 pub use error::{Error, Result};

@@ -477,9 +477,15 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
             caption: "Afgewezen invoer en de reden".into(),
             headers: vec!["Bestand".into(), "Regel".into(), "Reden".into()],
             numeric: vec![1],
-            rows: a.rejects.iter().map(|r| vec![file_name(&r.file), r.line.to_string(), r.reason.clone()]).collect(),
+            // the sort of reason in Dutch; the full message (English, with
+            // ids and values) is in the build's summary and the rejects file
+            rows: a.rejects.iter().map(|r| vec![file_name(&r.file), r.line.to_string(), r.kind.dutch().to_string()]).collect(),
             footer: vec![],
-            note: a.rejects.is_empty().then(|| "Er is geen invoer afgewezen.".to_string()),
+            note: Some(if a.rejects.is_empty() {
+                "Er is geen invoer afgewezen.".to_string()
+            } else {
+                "De volledige melding per regel, met de waarden die niet werden aanvaard, staat in het overzicht dat pokeval bij het bouwen van dit rapport geeft.".to_string()
+            }),
         }),
         "survey" => {
             let qid = args.get("question").ok_or("the survey table needs question=\"<question id>\"")?;

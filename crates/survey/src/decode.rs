@@ -42,8 +42,8 @@ use crate::{
 use pokeval_model::error::{Error, Result};
 use pokeval_model::resolve::{Resolution, Resolver};
 use pokeval_model::table::parse_number;
-use pokeval_model::Reject;
 use pokeval_model::Wave;
+use pokeval_model::{Reject, RejectKind};
 
 /// One answer as the long table stores it: question and label as category
 /// ids (`NO_LABEL` for none), the value as a string view (inline up to
@@ -791,7 +791,7 @@ pub(crate) fn frame(export: &Export, plan: &Plan) -> Result<Vec<Part>> {
 struct Checked {
     ok: Vec<bool>,
     municipality: Vec<String>,
-    rejects: Vec<(usize, String)>,
+    rejects: Vec<(usize, RejectKind, String)>,
 }
 
 /// What every record says about itself, over all parts.
@@ -834,14 +834,18 @@ fn check(export: &Export, meta: &Meta, ids: &[String], resolver: Option<&Resolve
         let id = id.as_str();
         if id.is_empty() {
             out.ok[i] = false;
-            out.rejects
-                .push((i, "the response has no respondent id".into()));
+            out.rejects.push((
+                i,
+                RejectKind::NoRespondentId,
+                "the response has no respondent id".into(),
+            ));
             continue;
         }
         if let Some(first) = seen.get(id) {
             out.ok[i] = false;
             out.rejects.push((
                 i,
+                RejectKind::DuplicateRespondent,
                 format!(
                     "duplicate respondent id {id} (first on {} {first})",
                     export.record_word
@@ -858,6 +862,7 @@ fn check(export: &Export, meta: &Meta, ids: &[String], resolver: Option<&Resolve
                 out.ok[i] = false;
                 out.rejects.push((
                     i,
+                    RejectKind::TestResponse,
                     format!(
                         "response {id} is {what} (Status {code}), not a real response{}",
                         if code == &"2" {
@@ -908,7 +913,11 @@ fn check(export: &Export, meta: &Meta, ids: &[String], resolver: Option<&Resolve
                 Ok(code) => out.municipality[i] = code,
                 Err(msg) => {
                     out.ok[i] = false;
-                    out.rejects.push((i, format!("response {id}: {msg}")));
+                    out.rejects.push((
+                        i,
+                        RejectKind::Municipality,
+                        format!("response {id}: {msg}"),
+                    ));
                 }
             }
         }
@@ -970,7 +979,7 @@ pub(crate) fn finish(
     }
     for (row, msg) in bad {
         checked.ok[row] = false;
-        checked.rejects.push((row, msg));
+        checked.rejects.push((row, RejectKind::InvalidValue, msg));
     }
     let muni: Vec<String> = if resolver.is_some() {
         std::mem::take(&mut checked.municipality)
@@ -1002,7 +1011,7 @@ pub(crate) fn finish(
     );
     let long = long?;
     let mut rejects = checked.rejects;
-    rejects.sort_by_key(|(r, _)| *r);
+    rejects.sort_by_key(|(r, _, _)| *r);
     let data = Responses {
         file: export.file.clone(),
         layout: export.layout,
@@ -1013,7 +1022,7 @@ pub(crate) fn finish(
         rows_read: n,
         rejects: rejects
             .into_iter()
-            .map(|(r, m)| Reject::new(&export.file, meta.lines[r], m))
+            .map(|(r, k, m)| Reject::new(&export.file, meta.lines[r], k, m))
             .collect(),
     };
     data.check_counts()?;

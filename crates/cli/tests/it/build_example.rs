@@ -172,8 +172,8 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
     assert!(html.contains("illustratieve gegevens"));
     // Inline values come from the data: 11 respondents.
     assert!(html.contains("Aan de enquête deden 11 respondenten uit 11 gemeenten mee"));
-    // Rejected input is shown with its reason.
-    assert!(html.contains("survey preview"));
+    // Rejected input is shown with its reason, in Dutch.
+    assert!(html.contains("test- of voorbeeldreactie van het enquêteplatform"));
 }
 
 /// The fixtures' invented personal data (in the Word, OpenDocument notes).
@@ -790,6 +790,12 @@ fn method_material_is_in_the_appendix_with_readable_sources() {
         );
         assert!(!body.contains(caption), "{caption} is in a chapter");
     }
+    // reasons in Dutch, like the rest of the report
+    assert!(appendix.contains("test- of voorbeeldreactie van het enquêteplatform"));
+    assert!(appendix.contains("gemeente niet herkend of niet in het register"));
+    assert!(
+        !appendix.contains("not a real response") && !appendix.contains("is not in the register")
+    );
     // sources by municipality, role and date; no file paths or segment ids
     assert!(
         appendix.contains("Gemeente Amersfoort, programmamanager sociaal domein, 26 maart 2024")
