@@ -81,32 +81,34 @@ pub fn map(analysis: &Analysis, colour: MapColour, pins: &[Pin]) -> Result<Chart
             names.join(", ")
         )
     };
-    match colour {
+    type Layer<'a> = (
+        &'static str,
+        String,
+        String,
+        HashMap<&'a str, RGBColor>,
+        Vec<(RGBColor, String)>,
+    );
+    let (id, title, alt, fill, legend): Layer = match colour {
         MapColour::Stories => {
             let fill: HashMap<&str, RGBColor> = pins.iter().map(|p| (p.code, PALETTE[1])).collect();
             let legend = vec![(
                 PALETTE[1],
                 format!("gemeente met een verhaal in dit rapport ({})", pins.len()),
             )];
-            draw(
-                Drawing {
-                    id: "story_map",
-                    title: "Gemeenten waarvan een verhaal in dit rapport staat",
-                    alt: format!(
-                        "Kaart van Nederland{}.{}",
-                        outlines_alt(b),
-                        if pins.is_empty() {
-                            " Dit rapport bevat geen verhalen van gemeenten.".to_string()
-                        } else {
-                            pins_alt
-                        }
-                    ),
-                    fill: &fill,
-                    legend: &legend,
-                    pins,
-                },
-                &analysis.municipalities,
-                b,
+            (
+                "story_map",
+                "Gemeenten waarvan een verhaal in dit rapport staat".to_string(),
+                format!(
+                    "Kaart van Nederland{}.{}",
+                    outlines_alt(b),
+                    if pins.is_empty() {
+                        " Dit rapport bevat geen verhalen van gemeenten.".to_string()
+                    } else {
+                        pins_alt
+                    }
+                ),
+                fill,
+                legend,
             )
         }
         MapColour::Participation => {
@@ -139,23 +141,12 @@ pub fn map(analysis: &Analysis, colour: MapColour, pins: &[Pin]) -> Result<Chart
                 .zip(counts)
                 .map(|((label, _), n)| format!("{label}: {} gemeenten", format_count(n)))
                 .collect();
-            draw(
-                Drawing {
-                    id: "participation_map",
-                    title: "Gemeenten naar deelname aan enquête en interviews",
-                    alt: format!(
-                        "Kaart van Nederland{}, gemeenten gekleurd naar deelname. {}; de overige gemeenten deden niet mee.{}",
-                        outlines_alt(b),
-                        parts.join("; "),
-                        pins_alt
-                    ),
-                    fill: &fill,
-                    legend: &legend,
-                    pins,
-                },
-                &analysis.municipalities,
-                b,
-            )
+            ("participation_map", "Gemeenten naar deelname aan enquête en interviews".to_string(), format!(
+                    "Kaart van Nederland{}, gemeenten gekleurd naar deelname. {}; de overige gemeenten deden niet mee.{}",
+                    outlines_alt(b),
+                    parts.join("; "),
+                    pins_alt
+                ), fill, legend)
         }
         MapColour::FundsPer1000 => {
             let Some(f) = &analysis.funds_per_municipality else {
@@ -201,29 +192,30 @@ pub fn map(analysis: &Analysis, colour: MapColour, pins: &[Pin]) -> Result<Chart
                 .filter(|(_, n)| *n > 0)
                 .map(|(l, n)| format!("{l}: {} gemeenten", format_count(n)))
                 .collect();
-            draw(
-                Drawing {
-                    id: "funds_map",
-                    title: &format!(
+            ("funds_map", format!(
                         "POK-middelen via de algemene uitkering per 1.000 inwoners ({})",
                         f.year
-                    ),
-                    alt: format!(
-                        "Kaart van Nederland{}, gemeenten gekleurd naar POK-middelen per 1.000 inwoners in {}. {}; gemeenten zonder bedrag zijn grijs.{}",
-                        outlines_alt(b),
-                        f.year,
-                        parts.join("; "),
-                        pins_alt
-                    ),
-                    fill: &fill,
-                    legend: &legend,
-                    pins,
-                },
-                &analysis.municipalities,
-                b,
-            )
+                    ), format!(
+                    "Kaart van Nederland{}, gemeenten gekleurd naar POK-middelen per 1.000 inwoners in {}. {}; gemeenten zonder bedrag zijn grijs.{}",
+                    outlines_alt(b),
+                    f.year,
+                    parts.join("; "),
+                    pins_alt
+                ), fill, legend)
         }
-    }
+    };
+    draw(
+        Drawing {
+            id,
+            title: &title,
+            alt,
+            fill: &fill,
+            legend: &legend,
+            pins,
+        },
+        &analysis.municipalities,
+        b,
+    )
 }
 
 fn outlines_alt(b: &Boundaries) -> &'static str {
