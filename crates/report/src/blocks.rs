@@ -11,7 +11,9 @@
 //! - `{{ page(ref="verhaal-enschede") }}`, inline: "pagina 12", linking to
 //!   that page (a chapter id, a page id or `bijlage` / `meer-weten`).
 //!
-//! Tables (see [`TABLES`]): `funds`, `codings_per_action_line`,
+//! Tables (see [`TABLES`]): `funds`, `action_lines` (the eight action lines
+//! in short: routes, money, coded passages, municipalities),
+//! `codings_per_action_line`,
 //! `code_frequencies`, `crosstab` (`by="size_class"|"province"`,
 //! `level="action_line"|"code"`), `cooccurrence` (`level=...`), `agreement`,
 //! `rule_quality`, `rule_disagreements`, `response`, `vouchers_by_size_class`,
@@ -277,6 +279,50 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                 rows,
                 footer: vec![total, diff],
                 note: Some("Bedragen in miljoenen euro's, zoals gepland in de decembercirculaire 2021. Een leeg vak betekent dat voor dat jaar niets is gepland.".into()),
+            })
+        }
+        "action_lines" => {
+            // per action line: the routes it is paid through, its money over
+            // the years of the funds table, and what the sources say of it
+            let years = match (a.funds.years.first(), a.funds.years.last()) {
+                (Some(x), Some(y)) if x != y => format!("{x}–{y}"),
+                (Some(x), _) => x.to_string(),
+                _ => String::new(),
+            };
+            let rows: Vec<Vec<String>> = pokeval_model::ActionLine::all()
+                .map(|al| {
+                    let funds: Vec<_> = a.funds.rows.iter().filter(|r| r.action_line == al).collect();
+                    let mut routes: Vec<&str> = Vec::new();
+                    for r in &funds {
+                        if !routes.contains(&r.route.label()) {
+                            routes.push(r.route.label());
+                        }
+                    }
+                    let money: f64 = funds.iter().flat_map(|r| r.amounts.iter().flatten()).sum();
+                    let f = a.action_line_frequencies.iter().find(|f| f.category.action_line == Some(al));
+                    vec![
+                        format!("{}. {}", al.number(), al.name()),
+                        if routes.is_empty() { "–".into() } else { routes.join(", ") },
+                        if funds.is_empty() { "–".into() } else { format_compact(money) },
+                        n(f.map_or(0, |f| f.segments)),
+                        n(f.map_or(0, |f| f.municipalities)),
+                    ]
+                })
+                .collect();
+            let total: f64 = a.funds.rows.iter().flat_map(|r| r.amounts.iter().flatten()).sum();
+            Ok(Table {
+                caption: "De acht actielijnen in het kort".into(),
+                headers: vec![
+                    "Actielijn".into(),
+                    "Uitgekeerd via".into(),
+                    format!("Middelen {years} (€ miljoen)"),
+                    "Gecodeerde passages".into(),
+                    "Gemeenten".into(),
+                ],
+                numeric: vec![2, 3, 4],
+                rows,
+                footer: vec![vec!["Totaal".into(), String::new(), format_compact(total), String::new(), String::new()]],
+                note: Some("Middelen volgens de verdeling in de middelentabel; passages en gemeenten uit het codeboek toegepast op interviews en open enquête-antwoorden.".into()),
             })
         }
         "codings_per_action_line" => Ok(frequency_table(
@@ -549,6 +595,7 @@ fn source_label(
 /// The table names `table(name=...)` accepts.
 pub const TABLES: &[&str] = &[
     "funds",
+    "action_lines",
     "codings_per_action_line",
     "code_frequencies",
     "crosstab",

@@ -48,6 +48,19 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
         );
     }
     assert!(html.contains("Verschil met € 150 miljoen"));
+    // the overview of the eight action lines sums the same funds
+    let overview = html
+        .split("<caption>Tabel 1: De acht actielijnen in het kort")
+        .nth(1)
+        .expect("the overview of the action lines");
+    let overview = &overview[..overview.find("</table>").unwrap()];
+    let sum: f64 = totals.iter().sum();
+    assert_eq!(sum, 1007.0);
+    assert!(
+        overview.contains("<td class=\"num\">1.007</td>"),
+        "{overview}"
+    );
+    assert!(overview.contains("3. Versterken leervermogen aanpak kwetsbare wijken</th><td>DU gemeentefonds, AU gemeentefonds</td><td class=\"num\">70</td>"));
 
     // Codings per action line: the JSON counts equal a recount of the
     // codings list, and the report's table shows them.
