@@ -515,9 +515,6 @@ fn split_pages(
     render_markdown(file, analysis, 1, templates, charts, ctx)
 }
 
-/// Renders Markdown with shortcodes. With `split_depth` 1, `#` starts a new
-/// section and `##` a new page; with 0 the whole file is one page and its
-/// headings are shifted down to stay below the page header.
 /// Whether a block fits the figure column beside a text column: any
 /// chart, a table of at most four columns whose cells are short. Quotes
 /// and wide tables stay in the full width.
@@ -561,13 +558,11 @@ fn marker(events: &[Event]) -> Option<usize> {
 fn compose(
     events: &[Event],
     blocks: &[Block],
-    typst_full: &[String],
-    typst_column: &[String],
+    typst_blocks: &[String],
     heading_offset: usize,
     notes: &Notes,
     footnotes: &mut usize,
 ) -> (String, String) {
-    let notes_all = &notes.all;
     let mut page_notes: Vec<(usize, String)> = Vec::new();
     // the HTML of some events, footnote references numbered
     let mut html_of = |events: &[Event], out: &mut String| {
@@ -644,33 +639,31 @@ fn compose(
                 out.push_str(&format!("<p>POKEVALBLOCK{n}</p>\n"));
             }
             out.push_str("</div>\n</div>\n");
-            let with_notes: Vec<Event> =
-                text.into_iter().chain(notes_all.iter().cloned()).collect();
             typst.push_str("#grid(columns: (1fr, 1.25fr), column-gutter: 9mm, [\n");
-            typst.push_str(&crate::typst_markup::events_to_typst(
-                &with_notes,
-                typst_full,
+            typst.push_str(&crate::typst_markup::events_with_notes(
+                &text,
+                typst_blocks,
                 heading_offset,
+                &notes.typst,
             ));
             typst.push_str("], [\n");
-            for n in &found {
-                if let Some(b) = typst_column.get(*n) {
-                    typst.push_str(b);
-                    typst.push('\n');
-                }
+            // the figure column's blocks, charts as wide as the column
+            for b in found.iter().filter_map(|&n| blocks.get(n)) {
+                typst.push_str(&crate::typst_markup::block_to_typst_at(
+                    b,
+                    &crate::typst_markup::chart_file,
+                    "100%",
+                ));
+                typst.push('\n');
             }
             typst.push_str("])\n\n");
         } else {
             html_of(group, &mut out);
-            let with_notes: Vec<Event> = group
-                .iter()
-                .cloned()
-                .chain(notes_all.iter().cloned())
-                .collect();
-            typst.push_str(&crate::typst_markup::events_to_typst(
-                &with_notes,
-                typst_full,
+            typst.push_str(&crate::typst_markup::events_with_notes(
+                group,
+                typst_blocks,
                 heading_offset,
+                &notes.typst,
             ));
         }
     }
@@ -697,12 +690,11 @@ fn compose(
     (typst, out)
 }
 
-/// A Markdown file's footnote definitions: all their events (for the
-/// Typst converter, which reads the texts from them and prints nothing
-/// where they stand) and each one's inner events by name (for the HTML).
+/// A Markdown file's footnote definitions, by name: their text as Typst
+/// markup (converted once per file) and their events (for the HTML).
 #[derive(Default)]
 struct Notes<'a> {
-    all: Vec<Event<'a>>,
+    typst: std::collections::BTreeMap<String, String>,
     by_name: std::collections::HashMap<String, Vec<Event<'a>>>,
 }
 
@@ -719,12 +711,10 @@ fn take_notes(events: Vec<Event<'_>>) -> (Vec<Event<'_>>, Notes<'_>) {
                     current = Some((name.to_string(), Vec::new()));
                 }
                 depth += 1;
-                notes.all.push(e);
                 continue;
             }
             Event::End(TagEnd::FootnoteDefinition) => {
                 depth = depth.saturating_sub(1);
-                notes.all.push(e);
                 if depth == 0 {
                     if let Some((name, inner)) = current.take() {
                         notes.by_name.insert(name, inner);
@@ -736,13 +726,17 @@ fn take_notes(events: Vec<Event<'_>>) -> (Vec<Event<'_>>, Notes<'_>) {
         }
         if depth > 0 {
             if let Some((_, inner)) = current.as_mut() {
-                inner.push(e.clone());
+                inner.push(e);
             }
-            notes.all.push(e);
         } else {
             rest.push(e);
         }
     }
+    notes.typst = notes
+        .by_name
+        .iter()
+        .map(|(name, inner)| (name.clone(), crate::typst_markup::footnote_text(inner)))
+        .collect();
     (rest, notes)
 }
 
@@ -779,6 +773,9 @@ fn check_footnotes(file: &MarkdownFile) -> Result<()> {
     Ok(())
 }
 
+/// Renders Markdown with shortcodes. With `split_depth` 1, `#` starts a new
+/// section and `##` a new page; with 0 the whole file is one page and its
+/// headings are shifted down to stay below the page header.
 fn render_markdown(
     file: &MarkdownFile,
     analysis: &Analysis,
@@ -796,13 +793,7 @@ fn render_markdown(
     let (events, notes) = take_notes(Parser::new_ext(&markdown, opts).collect());
     let typst_blocks: Vec<String> = blocks
         .iter()
-        .map(|b| crate::typst_markup::block_to_typst(b, &|id| format!("/charts/{id}.svg")))
-        .collect();
-    let typst_column: Vec<String> = blocks
-        .iter()
-        .map(|b| {
-            crate::typst_markup::block_to_typst_at(b, &|id| format!("/charts/{id}.svg"), "100%")
-        })
+        .map(|b| crate::typst_markup::block_to_typst(b, &crate::typst_markup::chart_file))
         .collect();
     for b in &blocks {
         if let Block::Chart(c) = b {
@@ -830,7 +821,6 @@ fn render_markdown(
             current,
             &blocks,
             &typst_blocks,
-            &typst_column,
             if split_depth > 0 { 0 } else { 2 },
             &notes,
             footnotes,
@@ -1103,15 +1093,7 @@ mod tests {
         let blocks = vec![chart("c")];
         let typst_blocks = vec!["#figure-c".to_string()];
         let mut n = 4;
-        let (typst, html) = compose(
-            &events,
-            &blocks,
-            &typst_blocks,
-            &typst_blocks,
-            0,
-            &notes,
-            &mut n,
-        );
+        let (typst, html) = compose(&events, &blocks, &typst_blocks, 0, &notes, &mut n);
         // numbered on from the notes before this page, linked both ways
         assert_eq!(n, 5);
         assert!(html.contains("<a href=\"#voetnoot-5\" id=\"voetnoot-ref-5\">5</a>"));
@@ -1134,7 +1116,8 @@ mod tests {
             grid.contains("#footnote[#\"De noot staat onderaan.\"]"),
             "{typst}"
         );
-        assert!(grid.contains("#figure-c"));
+        // the chart in the figure column, as wide as the column
+        assert!(grid.contains("image(\"/charts/c.svg\", width: 100%"), "{grid}");
     }
 
     #[test]
@@ -1143,7 +1126,7 @@ mod tests {
         let events: Vec<Event> = Parser::new(md).collect();
         let blocks = vec![chart("a"), chart("b"), chart("c")];
         let t: Vec<String> = ["#a", "#b", "#c"].map(String::from).to_vec();
-        let (typst, html) = compose(&events, &blocks, &t, &t, 0, &Notes::default(), &mut 0);
+        let (typst, html) = compose(&events, &blocks, &t, 0, &Notes::default(), &mut 0);
         assert!(!html.contains("class=\"pair\"") && !typst.contains("#grid("));
     }
 

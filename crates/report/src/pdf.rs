@@ -274,9 +274,10 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
             lit(&section.text)
         ));
         for b in &section.blocks {
-            t.push_str(&crate::typst_markup::block_to_typst(b, &|id| {
-                format!("/charts/{id}.svg")
-            }));
+            t.push_str(&crate::typst_markup::block_to_typst(
+                b,
+                &crate::typst_markup::chart_file,
+            ));
         }
     }
     t.push_str("#pagebreak()\n");
@@ -317,7 +318,7 @@ pub fn render(doc: &Document, date: (i32, u8, u8)) -> Result<Vec<u8>> {
     let mut files = HashMap::new();
     for (id, svg) in &doc.charts {
         files.insert(
-            file_id(&format!("/charts/{id}.svg"))?,
+            file_id(&crate::typst_markup::chart_file(id))?,
             Bytes::new(svg.clone().into_bytes()),
         );
     }

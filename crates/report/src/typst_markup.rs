@@ -28,10 +28,15 @@ pub fn string(text: &str) -> String {
 }
 
 /// Converts one page's events. `blocks` resolves `POKEVALBLOCK<n>` markers;
-/// `heading_offset` is added to Markdown heading levels.
+/// `heading_offset` is added to Markdown heading levels. Footnote
+/// references print the definitions found among `events`.
 pub fn events_to_typst(events: &[Event], blocks: &[String], heading_offset: usize) -> String {
-    // footnote definitions first, so references can carry their text
-    let mut notes: std::collections::BTreeMap<String, String> = Default::default();
+    events_with_notes(events, blocks, heading_offset, &footnote_texts(events))
+}
+
+/// The texts of the footnote definitions among `events`, by name.
+pub fn footnote_texts(events: &[Event]) -> std::collections::BTreeMap<String, String> {
+    let mut notes = std::collections::BTreeMap::new();
     let mut i = 0;
     while i < events.len() {
         if let Event::Start(Tag::FootnoteDefinition(name)) = &events[i] {
@@ -46,13 +51,32 @@ pub fn events_to_typst(events: &[Event], blocks: &[String], heading_offset: usiz
                 }
                 j += 1;
             }
-            let inner = inline(&events[start..j.saturating_sub(1)], &[]);
-            notes.insert(name.to_string(), inner.trim().to_string());
+            notes.insert(
+                name.to_string(),
+                footnote_text(&events[start..j.saturating_sub(1)]),
+            );
             i = j;
         } else {
             i += 1;
         }
     }
+    notes
+}
+
+/// The text of one footnote, from the events inside its definition.
+pub fn footnote_text(inner: &[Event]) -> String {
+    inline(inner, &[]).trim().to_string()
+}
+
+/// [`events_to_typst`] with the footnote texts given (`notes`, by name),
+/// so that a page can print notes defined elsewhere in its file without
+/// converting them again for every part of the page.
+pub fn events_with_notes(
+    events: &[Event],
+    blocks: &[String],
+    heading_offset: usize,
+    notes: &std::collections::BTreeMap<String, String>,
+) -> String {
     let mut out = String::new();
     let mut list_depth = 0usize;
     let mut in_item = 0usize;
@@ -162,6 +186,11 @@ fn heading_level(l: HeadingLevel) -> usize {
 /// Inline content of a few events (footnote texts).
 fn inline(events: &[Event], blocks: &[String]) -> String {
     events_to_typst(events, blocks, 0).replace("\n\n", " ")
+}
+
+/// The virtual file of a chart's SVG in the PDF back-end.
+pub fn chart_file(id: &str) -> String {
+    format!("/charts/{id}.svg")
 }
 
 /// A data block as Typst markup; `chart_path` gives the virtual file of a
