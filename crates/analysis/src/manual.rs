@@ -439,10 +439,7 @@ pub fn rule_quality<'a>(
                     segment: seg.id.clone(),
                     kind,
                     municipality: source.and_then(|s| s.municipality.clone()),
-                    context: source.and_then(|s| match kind {
-                        SourceKind::SurveyAnswer => s.meta.get("question_text").map(str::to_string),
-                        _ => s.meta.get("rol").map(str::to_string),
-                    }),
+                    context: source.and_then(|s| s.context()).map(str::to_string),
                     date: source.and_then(|s| s.meta.get("datum").map(str::to_string)),
                     code: code.id.clone(),
                     rules_only: r,

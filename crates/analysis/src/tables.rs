@@ -760,12 +760,7 @@ pub fn quotes(
                             .as_deref()
                             .and_then(|m| names.get(m))
                             .map(|n| n.to_string()),
-                        context: match s.kind {
-                            SourceKind::SurveyAnswer => {
-                                s.meta.get("question_text").map(str::to_string)
-                            }
-                            _ => s.meta.get("rol").map(str::to_string),
-                        },
+                        context: s.context().map(str::to_string),
                     })
                 })
                 .collect();

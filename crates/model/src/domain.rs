@@ -375,6 +375,18 @@ pub struct Source {
     pub meta: Meta,
 }
 
+impl Source {
+    /// What a reader needs to place a passage of this source: the question
+    /// as asked for a survey answer, the respondent's role (`rol`) for
+    /// notes and documents.
+    pub fn context(&self) -> Option<&str> {
+        match self.kind {
+            SourceKind::SurveyAnswer => self.meta.get("question_text"),
+            _ => self.meta.get("rol"),
+        }
+    }
+}
+
 /// A source's metadata: a small map from field to value, sorted by field.
 ///
 /// A survey of 100,000 respondents has 200,000 open answers with three

@@ -284,11 +284,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
         "action_lines" => {
             // per action line: the routes it is paid through, its money over
             // the years of the funds table, and what the sources say of it
-            let years = match (a.funds.years.first(), a.funds.years.last()) {
-                (Some(x), Some(y)) if x != y => format!("{x}–{y}"),
-                (Some(x), _) => x.to_string(),
-                _ => String::new(),
-            };
+            let years = crate::format::format_years(&a.funds.years);
             let rows: Vec<Vec<String>> = pokeval_model::ActionLine::all()
                 .map(|al| {
                     let funds: Vec<_> = a.funds.rows.iter().filter(|r| r.action_line == al).collect();

@@ -346,11 +346,7 @@ pub fn payment_routes(funds: &FundsSummary) -> Result<Chart> {
         Route::DecentralisatieUitkering,
         Route::AlgemeneUitkering,
     ];
-    let years = match (funds.years.first(), funds.years.last()) {
-        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
-        (Some(a), _) => a.to_string(),
-        _ => String::new(),
-    };
+    let years = crate::format::format_years(&funds.years);
     // per route, its action lines with their total over the years
     let per_route: Vec<Vec<(String, f64)>> = routes
         .iter()

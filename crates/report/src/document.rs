@@ -1117,7 +1117,10 @@ mod tests {
             "{typst}"
         );
         // the chart in the figure column, as wide as the column
-        assert!(grid.contains("image(\"/charts/c.svg\", width: 100%"), "{grid}");
+        assert!(
+            grid.contains("image(\"/charts/c.svg\", width: 100%"),
+            "{grid}"
+        );
     }
 
     #[test]

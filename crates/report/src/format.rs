@@ -52,6 +52,16 @@ pub fn format_eur(value: f64) -> String {
     format!("€ {}", format_number(value, 0))
 }
 
+/// The years a table covers, first to last: `2021–2027` (one year alone:
+/// `2021`; none: empty).
+pub fn format_years(years: &[u16]) -> String {
+    match (years.first(), years.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    }
+}
+
 /// A percentage with `decimals` decimals: `1,02%`.
 pub fn format_percent(value: f64, decimals: usize) -> String {
     format!("{}%", format_number(value, decimals))
