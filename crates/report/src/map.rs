@@ -263,15 +263,15 @@ fn class_labels(bounds: &[f64]) -> Vec<String> {
 }
 
 /// What [`draw`] draws.
-pub(crate) struct Drawing<'a> {
-    pub id: &'a str,
-    pub title: &'a str,
-    pub alt: String,
+struct Drawing<'a> {
+    id: &'a str,
+    title: &'a str,
+    alt: String,
     /// Fill per municipality code; the others are grey.
-    pub fill: &'a HashMap<&'a str, RGBColor>,
+    fill: &'a HashMap<&'a str, RGBColor>,
     /// Legend lines under the map.
-    pub legend: &'a [(RGBColor, String)],
-    pub pins: &'a [Pin<'a>],
+    legend: &'a [(RGBColor, String)],
+    pins: &'a [Pin<'a>],
 }
 
 type MapChart<'a, 'b> =
@@ -279,11 +279,7 @@ type MapChart<'a, 'b> =
 
 /// Draws a map: outlines filled by `d.fill`, a legend strip, and the pins
 /// with their links.
-pub(crate) fn draw(
-    d: Drawing,
-    municipalities: &[Municipality],
-    boundaries: &Boundaries,
-) -> Result<Chart> {
+fn draw(d: Drawing, municipalities: &[Municipality], boundaries: &Boundaries) -> Result<Chart> {
     let outlines = &boundaries.outlines;
     let room = if d.pins.is_empty() { 0.15 } else { 0.9 };
     let (x0, x1, y0, y1, w, h) = map_frame(municipalities, outlines, room)?;
@@ -585,8 +581,11 @@ pub fn change_map(
     labels: [&str; 3],
 ) -> Result<Chart> {
     let directions = [Direction::Up, Direction::Same, Direction::Down];
-    let colours = [PALETTE[1], PALETTE[3], PALETTE[2]];
-    let colour = |d: Direction| colours[directions.iter().position(|x| *x == d).unwrap_or(1)];
+    let colour = |d: Direction| match d {
+        Direction::Up => PALETTE[1],
+        Direction::Same => PALETTE[3],
+        Direction::Down => PALETTE[2],
+    };
     let fill: HashMap<&str, RGBColor> = changes
         .iter()
         .map(|(c, d)| (c.as_str(), colour(*d)))
