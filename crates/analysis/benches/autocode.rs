@@ -243,7 +243,7 @@ fn main() {
             municipality: None,
             wave: Wave::new(2024).expect("valid wave"),
             text: t.clone(),
-            file: format!("bench/{i}.md"),
+            file: format!("bench/{i}.md").into(),
             meta: Default::default(),
         })
         .collect();

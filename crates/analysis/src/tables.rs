@@ -648,7 +648,7 @@ pub fn respondent_matrix(
                 rows.push(RespondentRow {
                     respondent: key.to_string(),
                     kind: s.kind,
-                    municipality: s.municipality.clone(),
+                    municipality: s.municipality.as_deref().map(str::to_string),
                     values: vec![0; codes.len()],
                 });
                 rows.len() - 1
@@ -754,7 +754,7 @@ pub fn quotes(
                         text: guard.apply(&shorten(text, 320), &mut pseudo),
                         source: s.id.clone(),
                         kind: s.kind,
-                        municipality: s.municipality.clone(),
+                        municipality: s.municipality.as_deref().map(str::to_string),
                         municipality_name: s
                             .municipality
                             .as_deref()

@@ -471,7 +471,7 @@ pub fn summarise(p: &Prepared) -> Result<WaveSummary> {
         .sources
         .iter()
         .filter(|s| s.kind == pokeval_model::SourceKind::Interview)
-        .filter_map(|s| s.municipality.clone())
+        .filter_map(|s| s.municipality.as_deref().map(str::to_string))
         .collect();
     let profiles = p.analysis.line_profiles.clone();
     let taking_part: BTreeSet<&str> = answers

@@ -263,7 +263,7 @@ pub fn project_qde(p: &Prepared) -> Result<(String, Vec<(String, String)>)> {
     for s in &p.inputs.sources {
         if let Some(m) = &s.municipality {
             sources_of
-                .entry(m.as_str())
+                .entry(&**m)
                 .or_default()
                 .push(s.id.as_str());
         }

@@ -409,10 +409,10 @@ fn finish_note(
     Ok(Source {
         id: format!("interview:{file}"),
         kind: SourceKind::Interview,
-        municipality: Some(m.code.clone()),
+        municipality: Some(m.code.as_str().into()),
         wave,
         text: body,
-        file,
+        file: file.into(),
         meta: meta.into_iter().collect(),
     })
 }

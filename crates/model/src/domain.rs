@@ -6,6 +6,7 @@
 //! other's internals. Everything here is plain data with serde.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -364,12 +365,13 @@ pub struct Source {
     pub id: String,
     pub kind: SourceKind,
     /// CBS code of the municipality the source is about, when known.
-    pub municipality: Option<String>,
+    pub municipality: Option<Arc<str>>,
     pub wave: Wave,
     /// The plain text; spans refer to this string.
     pub text: String,
-    /// The file this source was read from, relative to the project file.
-    pub file: String,
+    /// The file this source was read from, relative to the project file
+    /// (shared: every open answer of an export names the same file).
+    pub file: Arc<str>,
     /// Other metadata (date, role of the respondent, question id, ...).
     #[serde(default)]
     pub meta: Meta,

@@ -140,6 +140,9 @@ impl Responses {
         let mut asked: std::collections::HashMap<String, (Arc<str>, Arc<str>)> =
             std::collections::HashMap::new();
         let mut last: Option<Arc<str>> = None;
+        let mut municipalities: std::collections::HashMap<String, Arc<str>> =
+            std::collections::HashMap::new();
+        let file: Arc<str> = self.file.as_str().into();
         self.for_each_row(open, "open answers", |a| {
             let (id, text) = match asked.get(a.question) {
                 Some(shared) => shared.clone(),
@@ -159,12 +162,18 @@ impl Responses {
             };
             f(OpenAnswer {
                 respondent,
-                municipality: a.municipality.map(str::to_string),
+                municipality: a.municipality.map(|m| match municipalities.get(m) {
+                    Some(shared) => shared.clone(),
+                    None => municipalities
+                        .entry(m.to_string())
+                        .or_insert_with(|| m.into())
+                        .clone(),
+                }),
                 question: id,
                 question_text: text,
                 text: a.value.to_string(),
                 wave: instrument.wave,
-                file: self.file.clone(),
+                file: file.clone(),
             });
         })
     }

@@ -658,8 +658,9 @@ fn wide(data: &Responses) -> Result<DataFrame> {
 pub struct OpenAnswer {
     /// The respondent (shared by their answers).
     pub respondent: std::sync::Arc<str>,
-    /// CBS code of the respondent's municipality, when resolved.
-    pub municipality: Option<String>,
+    /// CBS code of the respondent's municipality, when resolved (shared
+    /// by all answers from that municipality).
+    pub municipality: Option<std::sync::Arc<str>>,
     /// The question id (`kanalen:other` for an "other" text; shared by
     /// all answers to it).
     pub question: std::sync::Arc<str>,
@@ -667,8 +668,8 @@ pub struct OpenAnswer {
     pub question_text: std::sync::Arc<str>,
     pub text: String,
     pub wave: Wave,
-    /// The export as shown in messages.
-    pub file: String,
+    /// The export as shown in messages (shared by all its answers).
+    pub file: std::sync::Arc<str>,
 }
 
 impl OpenAnswer {

@@ -340,7 +340,7 @@ fn turns_of_the_example_transcript() {
         &pokeval_model::NoProgress,
     )
     .unwrap();
-    let by = |f: &str| notes.iter().find(|s| s.file == f).unwrap();
+    let by = |f: &str| notes.iter().find(|s| &*s.file == f).unwrap();
     let wmw = by("11-west-maas-en-waal.md");
     let turns = turn_segments(wmw).unwrap();
     assert_eq!(turns.len(), 6);

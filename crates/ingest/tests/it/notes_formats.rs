@@ -42,7 +42,7 @@ fn read(dir: &Path) -> pokeval_ingest::Result<Vec<pokeval_model::Source>> {
 fn the_example_notes_in_markdown_word_opendocument_and_pdf() {
     let notes = read(&repo().join("fixtures/2024/interviews")).unwrap();
     assert_eq!(notes.len(), 13, "README.md and metadata.csv are not notes");
-    let by = |f: &str| notes.iter().find(|s| s.file == f).unwrap();
+    let by = |f: &str| notes.iter().find(|s| &*s.file == f).unwrap();
 
     let huizen = by("12-huizen.docx");
     assert_eq!(huizen.municipality.as_deref(), Some("GM0406"));
@@ -117,7 +117,7 @@ fn metadata_comes_from_front_matter_sidecar_or_file_name() {
     let notes = read(d).unwrap();
     let g: Vec<(&str, &str)> = notes
         .iter()
-        .map(|s| (s.file.as_str(), s.municipality.as_deref().unwrap()))
+        .map(|s| (&*s.file, s.municipality.as_deref().unwrap()))
         .collect();
     assert_eq!(
         g,
@@ -159,7 +159,7 @@ fn metadata_comes_from_front_matter_sidecar_or_file_name() {
     )
     .unwrap();
     assert_eq!(
-        only.iter().map(|s| s.file.as_str()).collect::<Vec<_>>(),
+        only.iter().map(|s| &*s.file).collect::<Vec<_>>(),
         vec!["a.md"]
     );
 

@@ -75,5 +75,5 @@ fn a_merged_municipality_resolves_the_same_in_vouchers_surveys_and_notes() {
 
     assert_eq!(voucher_code, "GM1979");
     assert_eq!(survey_code, "GM1979");
-    assert_eq!(note_code, "GM1979");
+    assert_eq!(&*note_code, "GM1979");
 }
