@@ -438,7 +438,8 @@ pub fn rule_quality<'a>(
                 disagreements.push(Disagreement {
                     segment: seg.id.clone(),
                     kind,
-                    municipality: source.and_then(|s| s.municipality.as_deref().map(str::to_string)),
+                    municipality: source
+                        .and_then(|s| s.municipality.as_deref().map(str::to_string)),
                     context: source.and_then(|s| s.context()).map(str::to_string),
                     date: source.and_then(|s| s.meta.get("datum").map(str::to_string)),
                     code: code.id.clone(),

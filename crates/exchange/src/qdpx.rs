@@ -262,10 +262,7 @@ pub fn project_qde(p: &Prepared) -> Result<(String, Vec<(String, String)>)> {
     let mut sources_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for s in &p.inputs.sources {
         if let Some(m) = &s.municipality {
-            sources_of
-                .entry(&**m)
-                .or_default()
-                .push(s.id.as_str());
+            sources_of.entry(&**m).or_default().push(s.id.as_str());
         }
     }
     if !sources_of.is_empty() {

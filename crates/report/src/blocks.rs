@@ -7,7 +7,9 @@
 //!   as pins that link to their pages; `colour="participation"` colours the
 //!   municipalities by survey and interview, `colour="funds_per_1000"` by
 //!   POK-middelen per 1.000 inhabitants (see [`crate::map`]);
-//! - `{{ value(name="respondents") }}`, inline in a sentence;
+//! - `{{ value(name="respondents") }}`, inline in a sentence; a count takes
+//!   `one="gemeente", many="gemeenten"` to print the noun that agrees with
+//!   it ("1 gemeente", "3 gemeenten");
 //! - `{{ page(ref="verhaal-enschede") }}`, inline: "pagina 12", linking to
 //!   that page (a chapter id, a page id or `bijlage` / `meer-weten`).
 //!
@@ -191,7 +193,7 @@ pub fn value(sc: &Shortcode, a: &Analysis) -> Result<String, String> {
             sc.kind
         ));
     }
-    let name = take(&sc.args, "name", &["name", "year", "line"])?;
+    let name = take(&sc.args, "name", &["name", "year", "line", "one", "many"])?;
     let line = || -> Result<&pokeval_analysis::tables::Frequency, String> {
         let l = sc
             .args
@@ -217,32 +219,47 @@ pub fn value(sc: &Shortcode, a: &Analysis) -> Result<String, String> {
             .position(|fy| fy.to_string() == *y)
             .ok_or_else(|| format!("the funds table has no year {y}"))
     };
-    let n = |v: usize| format_number(v as f64, 0);
-    Ok(match name.as_str() {
-        "respondents" => n(a.sources.survey_respondents),
-        "survey_municipalities" => n(a.sources.survey_municipalities),
-        "interviews" => n(a.sources.interviews),
-        "interview_municipalities" => n(a.sources.interview_municipalities),
-        "segments" => n(a.segments),
-        "codings" => n(a.codings.len()),
-        "vouchers" => n(a.vouchers.count),
-        "voucher_amount" => format_eur(a.vouchers.total_amount),
-        "municipalities" => n(a.municipalities.len()),
-        "funds_total" => format!(
-            "€ {} miljoen",
-            format_compact(a.funds.totals[year_index()?])
-        ),
-        "funds_difference" => format!(
-            "€ {} miljoen",
-            format_compact(a.funds.difference_from_planned[year_index()?])
-        ),
-        "waves" | "panel_all" | "panel_several" | "learning_matches" => {
-            return crate::wave_blocks::value(&name, a)
+    let count = match name.as_str() {
+        "respondents" => a.sources.survey_respondents,
+        "survey_municipalities" => a.sources.survey_municipalities,
+        "interviews" => a.sources.interviews,
+        "interview_municipalities" => a.sources.interview_municipalities,
+        "segments" => a.segments,
+        "codings" => a.codings.len(),
+        "vouchers" => a.vouchers.count,
+        "municipalities" => a.municipalities.len(),
+        "action_line_segments" => line()?.segments,
+        "action_line_municipalities" => line()?.municipalities,
+        _ => {
+            if sc.args.contains_key("one") || sc.args.contains_key("many") {
+                return Err(format!(
+                    "one= and many= go with counts; '{name}' is not a count"
+                ));
+            }
+            return Ok(match name.as_str() {
+                "voucher_amount" => format_eur(a.vouchers.total_amount),
+                "funds_total" => format!(
+                    "€ {} miljoen",
+                    format_compact(a.funds.totals[year_index()?])
+                ),
+                "funds_difference" => format!(
+                    "€ {} miljoen",
+                    format_compact(a.funds.difference_from_planned[year_index()?])
+                ),
+                "waves" | "panel_all" | "panel_several" | "learning_matches" => {
+                    return crate::wave_blocks::value(&name, a)
+                }
+                other => return Err(format!("unknown value '{other}'")),
+            });
         }
-        "action_line_segments" => n(line()?.segments),
-        "action_line_municipalities" => n(line()?.municipalities),
-        other => return Err(format!("unknown value '{other}'")),
-    })
+    };
+    let number = format_number(count as f64, 0);
+    // "1 gemeente", "3 gemeenten": the noun agrees with the number
+    match (sc.args.get("one"), sc.args.get("many")) {
+        (None, None) => Ok(number),
+        (Some(one), Some(many)) => Ok(format!("{number} {}", if count == 1 { one } else { many })),
+        _ => Err("give both one=\"<singular>\" and many=\"<plural>\", or neither".into()),
+    }
 }
 
 fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Table, String> {

@@ -210,6 +210,88 @@ pub struct SelectorLink {
     pub page_id: Option<String>,
 }
 
+/// A story page: the story's Markdown rendered under the header
+/// "Verhalen van gemeenten | <municipality>".
+fn story_page(
+    story: &crate::sources::StorySource,
+    municipality: Option<&Municipality>,
+    analysis: &Analysis,
+    templates: &dyn BlockHtml,
+    charts: &mut std::collections::BTreeMap<String, String>,
+    ctx: &mut Ctx,
+    used_ids: &mut std::collections::BTreeSet<String>,
+) -> Result<Page> {
+    let m = municipality
+        .ok_or_else(|| {
+            Error::source(
+                &story.file.path,
+                Some(2),
+                format!(
+                    "gemeente '{}' is not in the municipality register",
+                    story.gemeente
+                ),
+            )
+        })?
+        .clone();
+    let body_pages = render_markdown(&story.file, analysis, 0, templates, charts, ctx)?;
+    let typst = body_pages
+        .iter()
+        .map(|p| p.typst.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let body = body_pages
+        .into_iter()
+        .map(|p| p.html)
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(Page {
+        id: unique_id(used_ids, &format!("verhaal-{}", slug(&m.name))),
+        kind: PageKind::Story,
+        header: format!("Verhalen van gemeenten | {}", m.name),
+        title: Some(story.titel.clone()),
+        size_label: Some(m.size_class.label().to_string()),
+        municipality: Some(m),
+        html: body,
+        action_lines: Vec::new(),
+        typst,
+    })
+}
+
+/// Checks that every story placed `after` a topic names a `## Topic` of
+/// its chapter (as rendered, so that a story is never silently left out).
+fn check_story_places(
+    ch: &crate::sources::ChapterSource,
+    pages: &[RawPage],
+    dir: &std::path::Path,
+) -> Result<()> {
+    let mut topics: Vec<&str> = Vec::new();
+    for t in pages.iter().filter_map(|p| p.topic.as_deref()) {
+        if !topics.contains(&t) {
+            topics.push(t);
+        }
+    }
+    for story in &ch.stories {
+        let Some(after) = &story.after else { continue };
+        if !topics.contains(&after.as_str()) {
+            return Err(Error::source(
+                &dir.join(crate::sources::REPORT_FILE),
+                None,
+                format!(
+                    "story '{}' is placed after '{after}', which is not a ## topic of {}; use one of: {}",
+                    story.file.display,
+                    ch.file.display,
+                    topics
+                        .iter()
+                        .map(|t| format!("'{t}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Builds the document.
 pub fn build_document(
     src: &ReportSources,
@@ -247,6 +329,7 @@ pub fn build_document(
         let number = ci + 1;
         let chapter_id = unique_id(&mut used_ids, &format!("h{number}-{}", slug(&ch.title)));
         let raw_pages = split_pages(&ch.file, analysis, templates, &mut charts, &mut ctx)?;
+        check_story_places(ch, &raw_pages, &src.dir)?;
         let mut sections: Vec<SectionRef> = Vec::new();
         let mut pages = Vec::new();
         for (pi, p) in raw_pages.iter().enumerate() {
@@ -302,43 +385,34 @@ pub fn build_document(
                 action_lines: lines,
                 typst: p.typst.clone(),
             });
+            if same.last() == Some(&pi) {
+                let placed = ch
+                    .stories
+                    .iter()
+                    .filter(|s| s.after.is_some() && s.after == p.topic);
+                for story in placed {
+                    pages.push(story_page(
+                        story,
+                        story_municipality(story),
+                        analysis,
+                        templates,
+                        &mut charts,
+                        &mut ctx,
+                        &mut used_ids,
+                    )?);
+                }
+            }
         }
-        for story in &ch.stories {
-            let m = story_municipality(story)
-                .ok_or_else(|| {
-                    Error::source(
-                        &story.file.path,
-                        Some(2),
-                        format!(
-                            "gemeente '{}' is not in the municipality register",
-                            story.gemeente
-                        ),
-                    )
-                })?
-                .clone();
-            let body_pages =
-                render_markdown(&story.file, analysis, 0, templates, &mut charts, &mut ctx)?;
-            let typst = body_pages
-                .iter()
-                .map(|p| p.typst.as_str())
-                .collect::<Vec<_>>()
-                .join("\n");
-            let body = body_pages
-                .into_iter()
-                .map(|p| p.html)
-                .collect::<Vec<_>>()
-                .join("\n");
-            pages.push(Page {
-                id: unique_id(&mut used_ids, &format!("verhaal-{}", slug(&m.name))),
-                kind: PageKind::Story,
-                header: format!("Verhalen van gemeenten | {}", m.name),
-                title: Some(story.titel.clone()),
-                size_label: Some(m.size_class.label().to_string()),
-                municipality: Some(m),
-                html: body,
-                action_lines: Vec::new(),
-                typst,
-            });
+        for story in ch.stories.iter().filter(|s| s.after.is_none()) {
+            pages.push(story_page(
+                story,
+                story_municipality(story),
+                analysis,
+                templates,
+                &mut charts,
+                &mut ctx,
+                &mut used_ids,
+            )?);
         }
         chapters.push(Chapter {
             id: chapter_id,
@@ -529,7 +603,15 @@ fn fits_column(b: &Block) -> bool {
                     .flatten()
                     .all(|c| c.chars().count() <= 40)
         }
-        Block::Quotes(_) => false,
+        // quotes beside the finding they support, as AEF sets its
+        // callouts, unless they are too long for a third of the page
+        Block::Quotes(q) => {
+            q.quotes
+                .iter()
+                .map(|x| x.text.chars().count())
+                .sum::<usize>()
+                <= 900
+        }
     }
 }
 

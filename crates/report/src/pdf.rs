@@ -254,8 +254,15 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
                     links.join(", ")
                 ));
             }
-            t.push_str(&p.typst);
-            t.push('\n');
+            if p.kind == PageKind::Story {
+                // a story in two columns of text, as AEF sets it
+                t.push_str("#columns(2, gutter: 10mm)[\n");
+                t.push_str(&p.typst);
+                t.push_str("\n]\n");
+            } else {
+                t.push_str(&p.typst);
+                t.push('\n');
+            }
         }
         t.push_str("#pagebreak()\n");
     }

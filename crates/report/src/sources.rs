@@ -14,8 +14,17 @@
 //!
 //! [[chapter]]
 //! file = "chapters/03-besteding.md"
-//! stories = ["stories/enschede.md"]   # story pages shown after this chapter
+//! stories = [
+//!   "stories/enschede.md",   # story pages shown after this chapter ...
+//!   # ... or after the last page of a `## Topic` of this chapter
+//!   { file = "stories/zaanstad.md", after = "Actielijn 3: Kwetsbare wijken" },
+//! ]
 //! ```
+//!
+//! AEF places story pages between the action-line pages they illustrate;
+//! `after` does that. Stories placed after the same topic keep their order
+//! in the list; an `after` that names no topic of the chapter is an error
+//! listing the topics there are.
 //!
 //! A chapter file has `title` in its front matter. In its body, `# Section`
 //! starts a section (listed on the chapter's divider page), `## Topic` starts
@@ -56,7 +65,40 @@ pub struct ReportConfig {
 pub struct ChapterRef {
     pub file: PathBuf,
     #[serde(default)]
-    pub stories: Vec<PathBuf>,
+    pub stories: Vec<StoryRef>,
+}
+
+/// A story entry of a chapter: a path, or a path with the topic after
+/// which the story is placed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(from = "StoryEntry")]
+pub struct StoryRef {
+    pub file: PathBuf,
+    /// The `## Topic` of the chapter after whose last page the story
+    /// comes; `None`: after the chapter's last page.
+    pub after: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+#[serde(
+    expecting = "a story file (\"stories/x.md\") or { file = \"stories/x.md\", after = \"<## topic of this chapter>\" }"
+)]
+enum StoryEntry {
+    File(PathBuf),
+    Placed { file: PathBuf, after: String },
+}
+
+impl From<StoryEntry> for StoryRef {
+    fn from(e: StoryEntry) -> StoryRef {
+        match e {
+            StoryEntry::File(file) => StoryRef { file, after: None },
+            StoryEntry::Placed { file, after } => StoryRef {
+                file,
+                after: Some(after),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -101,6 +143,8 @@ pub struct StorySource {
     pub municipality: Option<String>,
     pub titel: String,
     pub file: MarkdownFile,
+    /// See [`StoryRef::after`].
+    pub after: Option<String>,
 }
 
 /// Everything in a report folder.
@@ -147,12 +191,13 @@ impl ReportSources {
             let (front, file): (ChapterFront, _) = read_markdown(dir, &ch.file)?;
             let mut stories = Vec::new();
             for s in &ch.stories {
-                let (sf, file): (StoryFront, _) = read_markdown(dir, s)?;
+                let (sf, file): (StoryFront, _) = read_markdown(dir, &s.file)?;
                 stories.push(StorySource {
                     gemeente: sf.gemeente,
                     municipality: None,
                     titel: sf.titel,
                     file,
+                    after: s.after.clone(),
                 });
             }
             chapters.push(ChapterSource {

@@ -155,6 +155,21 @@ fn an_action_line_page_must_answer_the_three_questions() {
 }
 
 #[test]
+fn an_action_line_without_a_page_is_no_link_in_the_selector() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tiny_report(tmp.path(), "+++\ntitle = \"Een\"\n+++\n# Besteding per actielijn\n\n## Actielijn 7: Verward gedrag\n\n### Wat houdt actielijn 7 in?\n\nTekst.\n\n### Wat is in de evaluatieperiode gerealiseerd?\n\nTekst.\n\n### Wat is de bijdrage van de POK-middelen?\n\nTekst.\n");
+    let out = tmp.path().join("uit");
+    let o = build_to(&p, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("rapport.html")).unwrap();
+    assert!(html.contains("aria-current=\"true\">7</a>"));
+    assert!(
+        html.contains("<span class=\"al-none\" title=\"Digitale overheid (geen pagina)\">1</span>")
+    );
+    assert_eq!(html.matches("class=\"al-none\"").count(), 7);
+}
+
+#[test]
 fn a_page_reference_to_no_page_names_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tiny_report(

@@ -9,3 +9,4 @@ mod export;
 mod ingest;
 mod output_guard;
 mod stories;
+mod values;
