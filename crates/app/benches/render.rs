@@ -42,7 +42,7 @@ fn main() {
     let mut pdf_pages = 0;
     for _ in 0..runs {
         let t = Instant::now();
-        let bytes = pdf::render(&doc, (2024, 6, 3)).expect("pdf");
+        let bytes = pdf::render(&doc, (2024, 6, 3)).expect("pdf").bytes;
         pdf_times.push(t.elapsed().as_secs_f64());
         pdf_pages = String::from_utf8_lossy(&bytes)
             .matches("/Type /Page\n")

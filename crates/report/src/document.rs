@@ -45,6 +45,59 @@ pub struct Document {
     /// Every chart's SVG by chart id (the PDF back-end embeds them as files).
     #[serde(skip)]
     pub charts: std::collections::BTreeMap<String, String>,
+    /// The page number of every chapter divider and page (and `bijlage`,
+    /// `meer-weten`), by id: what the HTML prints at the foot of a page and
+    /// in a `{{ page(ref=...) }}`. First counted as one page per divider
+    /// and page, then, when the PDF is made, replaced by the page the PDF
+    /// puts it on ([`Document::use_pdf_pages`]), so both outputs number
+    /// alike.
+    pub page_numbers: std::collections::BTreeMap<String, usize>,
+}
+
+impl Document {
+    /// Sets the HTML's page references to the PDF's page numbers
+    /// (`pages`: target id to page, from [`crate::pdf::render`]). A
+    /// target the PDF does not have keeps its counted number.
+    pub fn use_pdf_pages(&mut self, pages: &std::collections::BTreeMap<String, usize>) {
+        let mut changes: Vec<(String, String)> = Vec::new();
+        for (id, counted) in &mut self.page_numbers {
+            if let Some(&real) = pages.get(id) {
+                if real != *counted {
+                    changes.push((page_link(id, *counted), page_link(id, real)));
+                    *counted = real;
+                }
+            }
+        }
+        if changes.is_empty() {
+            return;
+        }
+        for p in self.chapters.iter_mut().flat_map(|c| c.pages.iter_mut()) {
+            if !p.html.contains("class=\"page-ref\"") {
+                continue;
+            }
+            // one pass per page over the links, so that "pagina 3" becoming
+            // "pagina 4" is not then taken for another link's "pagina 4"
+            let mut out = String::with_capacity(p.html.len());
+            let mut rest = p.html.as_str();
+            while let Some(at) = rest.find("<a class=\"page-ref\"") {
+                out.push_str(&rest[..at]);
+                let link_end = rest[at..].find("</a>").map_or(rest.len(), |e| at + e + 4);
+                let link = &rest[at..link_end];
+                match changes.iter().find(|(old, _)| old == link) {
+                    Some((_, new)) => out.push_str(new),
+                    None => out.push_str(link),
+                }
+                rest = &rest[link_end..];
+            }
+            out.push_str(rest);
+            p.html = out;
+        }
+    }
+}
+
+/// The HTML of a page reference.
+fn page_link(id: &str, number: usize) -> String {
+    format!("<a class=\"page-ref\" href=\"#{id}\">pagina {number}</a>")
 }
 
 /// The action lines a page title names: "Actielijn 2: ..." gives [2],
@@ -423,7 +476,7 @@ pub fn build_document(
         });
     }
     let appendix = appendix(analysis, &mut ctx)?;
-    resolve_page_refs(&mut chapters, src.config.notice.is_some(), &ctx.refs)?;
+    let page_numbers = resolve_page_refs(&mut chapters, src.config.notice.is_some(), &ctx.refs)?;
     let action_line_selector = pokeval_model::ActionLine::all()
         .map(|al| SelectorLink {
             number: al.number(),
@@ -452,6 +505,7 @@ pub fn build_document(
         chapters,
         appendix,
         story_map: ctx.story_maps == 1,
+        page_numbers,
     })
 }
 
@@ -501,7 +555,11 @@ pub struct PageRef {
 /// chapter its divider and pages, the appendix and the closing page) and
 /// replaces page references: in HTML by "pagina N" linking to the page, in
 /// Typst by a link with the page number Typst lays out.
-fn resolve_page_refs(chapters: &mut [Chapter], notice: bool, refs: &[PageRef]) -> Result<()> {
+fn resolve_page_refs(
+    chapters: &mut [Chapter],
+    notice: bool,
+    refs: &[PageRef],
+) -> Result<std::collections::BTreeMap<String, usize>> {
     let mut numbers: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     let mut n = if notice { 3 } else { 2 };
     for ch in chapters.iter() {
@@ -542,9 +600,7 @@ fn resolve_page_refs(chapters: &mut [Chapter], notice: bool, refs: &[PageRef]) -
             for (id, num) in &numbers {
                 let marker = format!("POKEVALPAGE-{id}-POKEVALEND");
                 if p.html.contains(&marker) {
-                    p.html = p
-                        .html
-                        .replace(&marker, &format!("<a href=\"#{id}\">pagina {num}</a>"));
+                    p.html = p.html.replace(&marker, &page_link(id, *num));
                     p.typst = p.typst.replace(
                         &marker,
                         &format!(
@@ -555,7 +611,7 @@ fn resolve_page_refs(chapters: &mut [Chapter], notice: bool, refs: &[PageRef]) -
             }
         }
     }
-    Ok(())
+    Ok(numbers)
 }
 
 /// A page before numbering.
@@ -677,6 +733,55 @@ fn compose(
     starts.push(events.len());
     let mut typst = String::new();
     let mut out = String::new();
+    // a page of text only reads in two columns, as AEF sets its
+    // conclusions and stories, instead of lines of ~190 characters
+    let text_only = !events.iter().any(|e| match e {
+        Event::Text(t) => t.trim().starts_with("POKEVALBLOCK"),
+        _ => false,
+    });
+    if text_only {
+        let units = text_units(events);
+        let lens: Vec<usize> = units.iter().map(|r| text_len(&events[r.clone()])).collect();
+        let total: usize = lens.iter().sum();
+        let to_typst = |evs: &[Event]| {
+            crate::typst_markup::events_with_notes(evs, typst_blocks, heading_offset, &notes.typst)
+        };
+        if units.len() >= 2 && total <= BALANCED_TEXT {
+            // two columns of about equal length, split between elements:
+            // the left column is read first
+            let mut split = (usize::MAX, 1);
+            let mut left = 0;
+            for (k, len) in lens.iter().enumerate().take(units.len() - 1) {
+                left += len;
+                let d = left.abs_diff(total - left);
+                if d < split.0 {
+                    split = (d, k + 1);
+                }
+            }
+            let at = units[split.1].start;
+            let (l, r) = events.split_at(at);
+            out.push_str("<div class=\"text-columns\">\n<div>\n");
+            html_of(l, &mut out);
+            out.push_str("</div>\n<div>\n");
+            html_of(r, &mut out);
+            out.push_str("</div>\n</div>\n");
+            typst.push_str("#grid(columns: (1fr, 1fr), column-gutter: 10mm, [\n");
+            typst.push_str(&to_typst(l));
+            typst.push_str("], [\n");
+            typst.push_str(&to_typst(r));
+            typst.push_str("])\n");
+        } else {
+            // more than a page: the text flows down the left column, then
+            // the right, then on to the next page
+            out.push_str("<div class=\"text-flow\">\n");
+            html_of(events, &mut out);
+            out.push_str("</div>\n");
+            typst.push_str("#columns(2, gutter: 10mm)[\n");
+            typst.push_str(&to_typst(events));
+            typst.push_str("\n]\n");
+        }
+        starts.clear();
+    }
     for w in starts.windows(2) {
         let group = &events[w[0]..w[1]];
         // the group's top-level paragraphs that are block markers
@@ -770,6 +875,57 @@ fn compose(
         out.push_str("</ol>\n</aside>\n");
     }
     (typst, out)
+}
+
+/// The most text (in bytes) a page of text only may hold to be set as two
+/// balanced columns on one page; longer text flows over the columns and
+/// pages. Two columns of the landscape page hold about 6,000 characters.
+const BALANCED_TEXT: usize = 5_000;
+
+/// The top-level elements of a page as index ranges into `events`, a
+/// heading kept with the element after it.
+fn text_units(events: &[Event]) -> Vec<std::ops::Range<usize>> {
+    let mut units = Vec::new();
+    let mut start = 0;
+    let mut depth = 0usize;
+    let mut heading_open = false;
+    for (i, e) in events.iter().enumerate() {
+        match e {
+            Event::Start(Tag::Heading { .. }) => {
+                depth += 1;
+                heading_open = true;
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(end) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    if matches!(end, TagEnd::Heading(_)) {
+                        continue; // the heading stays with what follows
+                    }
+                    heading_open = false;
+                    units.push(start..i + 1);
+                    start = i + 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    if start < events.len() || heading_open {
+        units.push(start..events.len());
+    }
+    units.retain(|r| !r.is_empty());
+    units
+}
+
+/// The length of the text in `events`.
+fn text_len(events: &[Event]) -> usize {
+    events
+        .iter()
+        .map(|e| match e {
+            Event::Text(t) | Event::Code(t) => t.len(),
+            _ => 0,
+        })
+        .sum()
 }
 
 /// A Markdown file's footnote definitions, by name: their text as Typst
@@ -1206,7 +1362,61 @@ mod tests {
     }
 
     #[test]
-    fn quotes_and_more_than_two_blocks_keep_the_full_width() {
+    fn a_page_of_text_only_is_set_in_two_columns() {
+        let md = "### Bevinding\n\nTekst.[^1]\n\n### Nog een\n\nMeer tekst.\n\n[^1]: Een noot.\n";
+        let (events, notes) = take_notes(Parser::new_ext(md, Options::ENABLE_FOOTNOTES).collect());
+        let (typst, html) = compose(&events, &[], &[], 0, &notes, &mut 0);
+        // two balanced halves, one finding each, the first on the left
+        assert!(typst.starts_with("#grid(columns: (1fr, 1fr)"), "{typst}");
+        let (left, right) = typst.split_once("], [").unwrap();
+        assert!(
+            left.contains("Bevinding") && right.contains("Nog een"),
+            "{typst}"
+        );
+        assert!(html.starts_with("<div class=\"text-columns\">\n<div>\n<h3>Bevinding"));
+        // the footnotes follow the columns, not inside them
+        let columns = &html[..html.find("<aside").unwrap()];
+        assert!(columns.contains("Meer tekst") && !columns.contains("Een noot"));
+        // more text than a page holds flows over the columns
+        let long = format!("### Lang\n\n{}\n", "Een zin van tekst. ".repeat(400));
+        let events: Vec<Event> = Parser::new(&long).collect();
+        let (typst, html) = compose(&events, &[], &[], 0, &Notes::default(), &mut 0);
+        assert!(typst.starts_with("#columns(2, gutter: 10mm)["), "{typst}");
+        assert!(html.starts_with("<div class=\"text-flow\">"));
+        // with a block the page keeps its pairs and full-width findings
+        let md = "### Bevinding\n\nTekst.\n\nPOKEVALBLOCK0\n";
+        let events: Vec<Event> = Parser::new(md).collect();
+        let (typst, html) = compose(
+            &events,
+            &[chart("a")],
+            &["#a".into()],
+            0,
+            &Notes::default(),
+            &mut 0,
+        );
+        assert!(!typst.contains("#columns(") && !html.contains("text-columns"));
+    }
+
+    #[test]
+    fn text_units_keep_a_heading_with_what_follows() {
+        let md = "### Kop\n\nEen.\n\n- a\n- b\n\nTwee.\n";
+        let events: Vec<Event> = Parser::new(md).collect();
+        let units = text_units(&events);
+        assert_eq!(units.len(), 3);
+        assert!(matches!(
+            events[units[0].start],
+            Event::Start(Tag::Heading { .. })
+        ));
+        assert!(matches!(
+            events[units[0].end - 1],
+            Event::End(TagEnd::Paragraph)
+        ));
+        assert!(matches!(events[units[1].start], Event::Start(Tag::List(_))));
+        assert_eq!(units[2].end, events.len());
+    }
+
+    #[test]
+    fn more_than_two_blocks_keep_the_full_width() {
         let md = "### Drie figuren\n\nTekst.\n\nPOKEVALBLOCK0\n\nPOKEVALBLOCK1\n\nPOKEVALBLOCK2\n";
         let events: Vec<Event> = Parser::new(md).collect();
         let blocks = vec![chart("a"), chart("b"), chart("c")];

@@ -45,17 +45,23 @@ pub struct Rendered {
 }
 
 /// Renders the report sources with an analysis: the HTML and (with
-/// `with_pdf`) the PDF, both from one document. Writes nothing.
+/// `with_pdf`) the PDF, both from one document. Writes nothing. With the
+/// PDF, the HTML's "pagina N" references show the PDF's page numbers;
+/// without it (the preview), pages are counted one per chapter divider
+/// and page, which a page that runs over in print can make differ.
 pub fn render(sources: &ReportSources, analysis: &Analysis, with_pdf: bool) -> Result<Rendered> {
     let templates = html::Templates::load(&sources.dir)?;
-    let doc = document::build_document(sources, analysis, &templates)?;
-    let html = templates.render(&doc)?;
+    let mut doc = document::build_document(sources, analysis, &templates)?;
+    // the PDF first: its page numbers go into the HTML's page references
     let pdf = if with_pdf {
         let d = sources.config.date.date.as_ref();
         let date = d.map_or((2024, 1, 1), |d| (i32::from(d.year), d.month, d.day));
-        Some(pdf::render(&doc, date)?)
+        let pdf = pdf::render(&doc, date)?;
+        doc.use_pdf_pages(&pdf.pages);
+        Some(pdf.bytes)
     } else {
         None
     };
+    let html = templates.render(&doc)?;
     Ok(Rendered { html, pdf })
 }

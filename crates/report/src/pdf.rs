@@ -9,10 +9,12 @@
 use std::collections::HashMap;
 
 use typst::diag::{FileError, FileResult};
-use typst::foundations::{Bytes, Datetime, Smart};
+use typst::foundations::{Bytes, Datetime, Label, Smart};
+use typst::introspection::Introspector;
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
+use typst::utils::PicoStr;
 use typst::{Library, LibraryExt, World};
 
 use crate::document::{Document, PageKind};
@@ -254,15 +256,8 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
                     links.join(", ")
                 ));
             }
-            if p.kind == PageKind::Story {
-                // a story in two columns of text, as AEF sets it
-                t.push_str("#columns(2, gutter: 10mm)[\n");
-                t.push_str(&p.typst);
-                t.push_str("\n]\n");
-            } else {
-                t.push_str(&p.typst);
-                t.push('\n');
-            }
+            t.push_str(&p.typst);
+            t.push('\n');
         }
         t.push_str("#pagebreak()\n");
     }
@@ -319,7 +314,16 @@ pub fn release_caches() {
     typst::comemo::evict(0);
 }
 
-pub fn render(doc: &Document, date: (i32, u8, u8)) -> Result<Vec<u8>> {
+/// A typeset report: the PDF and the page each page-reference target
+/// landed on.
+pub struct Pdf {
+    pub bytes: Vec<u8>,
+    /// Target id (see [`Document::page_numbers`]) to page number.
+    pub pages: std::collections::BTreeMap<String, usize>,
+}
+
+/// Typesets the document; see [`Pdf`].
+pub fn render(doc: &Document, date: (i32, u8, u8)) -> Result<Pdf> {
     let source = typst_source(doc, date);
     let main_id = file_id("/main.typ")?;
     let mut files = HashMap::new();
@@ -362,10 +366,22 @@ pub fn render(doc: &Document, date: (i32, u8, u8)) -> Result<Vec<u8>> {
         timestamp: None,
         ..Default::default()
     };
-    typst_pdf::pdf(&document, &options).map_err(|errors| {
+    let bytes = typst_pdf::pdf(&document, &options).map_err(|errors| {
         let msgs: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
         Error::Pdf(format!("the PDF cannot be written: {}", msgs.join("; ")))
-    })
+    })?;
+    // where Typst put each page-reference target
+    let introspector = document.introspector();
+    let pages = doc
+        .page_numbers
+        .keys()
+        .filter_map(|id| {
+            let label = Label::new(PicoStr::intern(id))?;
+            let location = introspector.query_label(label).ok()?.location()?;
+            Some((id.clone(), introspector.page(location)?.get()))
+        })
+        .collect();
+    Ok(Pdf { bytes, pages })
 }
 
 #[cfg(test)]

@@ -200,7 +200,7 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
     assert!(html.contains("Verhalen van gemeenten: <a href=\"#verhaal-enschede\">Enschede</a>"));
 
     // A page reference links to the story page and names its page number.
-    assert!(html.contains("staat op <a href=\"#verhaal-enschede\">pagina "));
+    assert!(html.contains("staat op <a class=\"page-ref\" href=\"#verhaal-enschede\">pagina "));
 
     // Illustrative data is said to be illustrative.
     assert!(html.contains("illustratieve gegevens"));
@@ -312,6 +312,38 @@ fn the_pdf_has_the_same_report_with_embedded_fonts_and_bookmarks() {
         flat.contains(&format!("staat op pagina {story}")),
         "page reference to {story}"
     );
+    // and the HTML names the same page: every page reference of the HTML
+    // says the page its target has in the PDF
+    let html = std::fs::read_to_string(tmp.path().join("rapport.html")).unwrap();
+    assert!(html.contains(&format!(
+        "staat op <a class=\"page-ref\" href=\"#verhaal-enschede\">pagina {story}</a>"
+    )));
+    let refs: Vec<(&str, usize)> = html
+        .split("<a class=\"page-ref\" href=\"#")
+        .skip(1)
+        .map(|rest| {
+            let id = &rest[..rest.find('"').unwrap()];
+            let n = rest[rest.find("pagina ").unwrap() + 7..rest.find("</a>").unwrap()]
+                .parse()
+                .unwrap();
+            (id, n)
+        })
+        .collect();
+    assert!(refs.len() >= 3, "{refs:?}");
+    // the HTML numbers its pages as the PDF does: the story's section
+    // carries the PDF page it starts on
+    let section = &html[html.find("id=\"verhaal-enschede\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(
+        section.contains(&format!("<p class=\"page-number\">{story}</p>")),
+        "the story is on PDF page {story}"
+    );
+    for (id, n) in refs {
+        assert!(
+            flat.contains(&format!("pagina {n}")),
+            "#{id}: the HTML says pagina {n}, the PDF has no such reference"
+        );
+    }
     // bookmarks per chapter, fonts embedded, internal links
     let doc = pdf_extract::Document::load_mem(&bytes).unwrap();
     let catalog = doc.catalog().unwrap();
