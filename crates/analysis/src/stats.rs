@@ -165,6 +165,10 @@ pub struct FundsSummaryRow {
     pub action_line: ActionLine,
     pub name: String,
     pub amounts: Vec<Option<f64>>,
+    /// Per year, the change note an amount carries (see
+    /// `pokeval_ingest::funds::FundsRow::marks`); empty when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<Option<u8>>,
 }
 
 /// The funds table with totals per year and route.
@@ -497,6 +501,7 @@ pub fn funds_summary(funds: &FundsTable) -> FundsSummary {
                 action_line: r.action_line,
                 name: r.action_line.name().to_string(),
                 amounts: r.amounts.clone(),
+                marks: r.marks.clone(),
             })
             .collect(),
         difference_from_planned: totals.iter().map(|t| t - PLANNED_YEARLY_MLN).collect(),

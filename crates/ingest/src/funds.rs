@@ -18,6 +18,12 @@ pub struct FundsRow {
     /// EUR million per year, aligned with [`FundsTable::years`]; `None` where
     /// the table has an empty cell (nothing planned).
     pub amounts: Vec<Option<f64>>,
+    /// Per year, the number of a change note the amount carries ("10 (1)"
+    /// in the CSV: the amount changed after the plan, explained under note
+    /// 1 in the report's text, as AEF marks Tabel 1). Empty when no cell
+    /// of the row has one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<Option<u8>>,
 }
 
 /// Planned funds per action line, route and year, in EUR million.
@@ -80,26 +86,35 @@ impl FundsTable {
                 ));
             }
             let mut amounts = Vec::new();
+            let mut marks = Vec::new();
             for &(col, year) in &year_cols {
                 let cell = row.get(col).trim();
                 if cell.is_empty() || cell == "-" {
                     amounts.push(None);
+                    marks.push(None);
                     continue;
                 }
-                let v = parse_number(cell).filter(|v| *v >= 0.0).ok_or_else(|| {
+                let (number, mark) = split_mark(cell)
+                    .map_err(|m| field_error(path, Some(row.line), &year.to_string(), m))?;
+                let v = parse_number(number).filter(|v| *v >= 0.0).ok_or_else(|| {
                     field_error(
                         path,
                         Some(row.line),
                         &year.to_string(),
-                        format!("'{cell}' is not an amount in EUR million"),
+                        format!("'{cell}' is not an amount in EUR million (a changed amount may carry its note number: '10 (1)')"),
                     )
                 })?;
                 amounts.push(Some(v));
+                marks.push(mark);
+            }
+            if marks.iter().all(Option::is_none) {
+                marks.clear();
             }
             rows.push(FundsRow {
                 route,
                 action_line,
                 amounts,
+                marks,
             });
         }
         if rows.is_empty() {
@@ -314,4 +329,23 @@ pub fn load_allocation(
         }
     }
     Ok((shares, rejects))
+}
+
+/// Splits a funds cell into its amount and the number of its change note:
+/// "10 (1)" gives ("10", Some(1)), "10" gives ("10", None).
+fn split_mark(cell: &str) -> std::result::Result<(&str, Option<u8>), String> {
+    let Some(inner) = cell.strip_suffix(')') else {
+        return Ok((cell, None));
+    };
+    let Some((number, mark)) = inner.rsplit_once('(') else {
+        return Err(format!(
+            "'{cell}' has a ')' without '('; write a changed amount as '10 (1)'"
+        ));
+    };
+    match mark.trim().parse::<u8>() {
+        Ok(n) if n >= 1 => Ok((number.trim(), Some(n))),
+        _ => Err(format!(
+            "'{cell}': the note number in brackets must be a whole number from 1 to 255, as in '10 (1)'"
+        )),
+    }
 }

@@ -268,34 +268,48 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
     match name {
         "funds" => {
             let f = &a.funds;
-            let mut headers = vec!["Route".to_string(), "Actielijn".to_string()];
+            // AEF's Tabel 1: the rows grouped under their payment route,
+            // an amount that changed after the plan marked with its note
+            let mut headers = vec!["Actielijn".to_string()];
             headers.extend(f.years.iter().map(|y| y.to_string()));
-            let rows = f
-                .rows
-                .iter()
-                .map(|r| {
-                    let mut row = vec![r.route_label.clone(), format!("{}. {}", r.action_line.number(), r.name)];
-                    row.extend(r.amounts.iter().map(|v| amount(*v)));
-                    row
-                })
-                .collect();
-            let mut total = vec!["Totaal".to_string(), String::new()];
+            let mut rows = Vec::new();
+            let mut groups: Vec<crate::table::RowGroup> = Vec::new();
+            for r in &f.rows {
+                if groups.last().is_none_or(|g| g.label != r.route_label) {
+                    groups.push(crate::table::RowGroup {
+                        before: rows.len(),
+                        label: r.route_label.clone(),
+                    });
+                }
+                let mut row = vec![format!("{}. {}", r.action_line.number(), r.name)];
+                row.extend(r.amounts.iter().enumerate().map(|(i, v)| {
+                    let mark = r.marks.get(i).copied().flatten();
+                    match (amount(*v), mark) {
+                        (cell, Some(m)) if !cell.is_empty() => format!("{cell}{}", superscript(m)),
+                        (cell, _) => cell,
+                    }
+                }));
+                rows.push(row);
+            }
+            let marked = f.rows.iter().any(|r| r.marks.iter().any(Option::is_some));
+            let mut total = vec!["Totaal".to_string()];
             total.extend(f.totals.iter().map(|t| format_compact(*t)));
-            let mut diff = vec![
-                format!(
-                    "Verschil met € {} miljoen",
-                    format_compact(pokeval_model::PLANNED_YEARLY_MLN)
-                ),
-                String::new(),
-            ];
+            let mut diff = vec![format!(
+                "Verschil met € {} miljoen",
+                format_compact(pokeval_model::PLANNED_YEARLY_MLN)
+            )];
             diff.extend(f.difference_from_planned.iter().map(|d| format_compact(*d)));
             Ok(Table {
                 caption: "Verdeling POK-middelen over de actielijnen per jaar (€ miljoen)".into(),
-                numeric: (2..headers.len()).collect(),
+                numeric: (1..headers.len()).collect(),
                 headers,
                 rows,
                 footer: vec![total, diff],
-                note: Some("Bedragen in miljoenen euro's, zoals gepland in de decembercirculaire 2021. Een leeg vak betekent dat voor dat jaar niets is gepland.".into()),
+                note: Some(format!(
+                    "Bedragen in miljoenen euro's, zoals gepland in de decembercirculaire 2021. Een leeg vak betekent dat voor dat jaar niets is gepland.{}",
+                    if marked { " Een bedrag met een cijfer is na de planning gewijzigd; de tekst licht de wijziging met dat cijfer toe." } else { "" }
+                )),
+                groups,
             })
         }
         "action_lines" => {
@@ -336,6 +350,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                 rows,
                 footer: vec![vec!["Totaal".into(), String::new(), format_compact(total), String::new(), String::new()]],
                 note: Some("Middelen volgens de verdeling in de middelentabel; passages en gemeenten uit het codeboek toegepast op interviews en open enquête-antwoorden.".into()),
+                ..Default::default()
             })
         }
         "codings_per_action_line" => Ok(frequency_table(
@@ -393,6 +408,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                 n(a.response_by_size_class.iter().map(|r| r.interviewed).sum()),
             ]],
             note: Some("Respons: het aantal gemeenten dat de enquête invulde als percentage van alle gemeenten in die grootteklasse.".into()),
+            ..Default::default()
         }),
         "vouchers_by_province" => Ok(Table {
             caption: "POK-vouchers per provincie".into(),
@@ -405,6 +421,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                 .collect(),
             footer: vec![],
             note: Some("Aandeel gemeenten: het deel van alle Nederlandse gemeenten dat in de provincie ligt.".into()),
+            ..Default::default()
         }),
         "funds_per_municipality" => {
             let f = a
@@ -427,6 +444,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                     format_compact(f.cluster_bo_mln),
                     format_compact(f.cluster_sbv_mln)
                 )),
+                ..Default::default()
             })
         }
         "survey_by_size_class" => {
@@ -455,6 +473,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                     .collect(),
                 footer: vec![],
                 note: None,
+                ..Default::default()
             })
         }
         "vouchers_by_size_class" => Ok(Table {
@@ -492,6 +511,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                 format_eur(a.vouchers.total_amount),
             ]],
             note: None,
+            ..Default::default()
         }),
         "rule_disagreements" => {
             let q = a
@@ -518,6 +538,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                     .collect(),
                 footer: vec![],
                 note: None,
+                ..Default::default()
             })
         }
         "inputs" => Ok(Table {
@@ -531,6 +552,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                 .collect(),
             footer: vec![],
             note: None,
+            ..Default::default()
         }),
         "rejects" => Ok(Table {
             caption: "Afgewezen invoer en de reden".into(),
@@ -545,6 +567,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
             } else {
                 "De volledige melding per regel, met de waarden die niet werden aanvaard, staat in het overzicht dat pokeval bij het bouwen van dit rapport geeft.".to_string()
             }),
+            ..Default::default()
         }),
         "survey" => {
             let qid = args.get("question").ok_or("the survey table needs question=\"<question id>\"")?;
@@ -560,6 +583,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                 rows: q.options.iter().map(|o| vec![o.label.clone(), n(o.count)]).collect(),
                 footer: vec![vec!["Beantwoord".into(), n(q.answered)]],
                 note: None,
+                ..Default::default()
             })
         }
         other => Err(format!(
@@ -666,6 +690,7 @@ fn frequency_table(caption: &str, first: &str, rows: &[Frequency], note: Option<
             .collect(),
         footer: vec![],
         note,
+        ..Default::default()
     }
 }
 
@@ -707,6 +732,7 @@ fn crosstab_table(tab: &CrossTab, by: &str) -> Table {
             "Per cel: het aantal gemeenten waarvan een interview of enquête-antwoord het onderwerp noemt, en dat aantal als percentage van de gemeenten in de kolom (n) waarvan we een bron hebben."
                 .to_string(),
         ),
+        ..Default::default()
     }
 }
 
@@ -750,6 +776,7 @@ fn cooccurrence_table(co: &Cooccurrence) -> Table {
             .collect(),
         footer: vec![],
         note: Some("Op de diagonaal het aantal passages per onderwerp. c = n12 / (n1 + n2 − n12): 1 als twee onderwerpen altijd samen voorkomen, 0 als nooit.".into()),
+        ..Default::default()
     }
 }
 
@@ -788,6 +815,7 @@ fn agreement_table(a: &Analysis) -> Result<Table, String> {
             "Op {} passages die door ten minste twee codeurs zijn bekeken. Kappa voor het eerste paar codeurs; alfa over alle codeurs. Codes die niemand toepaste, staan er niet in.",
             count(ag.units)
         )),
+        ..Default::default()
     })
 }
 
@@ -832,7 +860,28 @@ fn rule_quality_table(a: &Analysis) -> Result<Table, String> {
             count(q.units),
             q.gold
         )),
+        ..Default::default()
     })
+}
+
+/// A note number in superscript digits ("1" gives "¹"), as AEF marks a
+/// changed amount in Tabel 1.
+fn superscript(n: u8) -> String {
+    n.to_string()
+        .chars()
+        .map(|c| match c {
+            '0' => '⁰',
+            '1' => '¹',
+            '2' => '²',
+            '3' => '³',
+            '4' => '⁴',
+            '5' => '⁵',
+            '6' => '⁶',
+            '7' => '⁷',
+            '8' => '⁸',
+            _ => '⁹',
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1340,6 +1340,7 @@ mod tests {
             action_line: pokeval_model::ActionLine::new(al).unwrap(),
             name: pokeval_model::ActionLine::new(al).unwrap().name().into(),
             amounts,
+            marks: Vec::new(),
         };
         let funds = FundsSummary {
             years: vec![2021, 2022],

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// A table ready for the template: every cell already formatted.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Table {
     pub caption: String,
     pub headers: Vec<String>,
@@ -14,4 +14,14 @@ pub struct Table {
     pub footer: Vec<Vec<String>>,
     /// A note under the table (source, unit).
     pub note: Option<String>,
+    /// Group headings between the rows (Tabel 1's payment routes), in
+    /// row order.
+    pub groups: Vec<RowGroup>,
+}
+
+/// A heading row across the whole table, placed before row `before`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowGroup {
+    pub before: usize,
+    pub label: String,
 }

@@ -79,6 +79,8 @@ pub fn events_with_notes(
 ) -> String {
     let mut out = String::new();
     let mut list_depth = 0usize;
+    // per open list, the number of its next item when it is numbered
+    let mut numbers: Vec<Option<u64>> = Vec::new();
     let mut in_item = 0usize;
     let mut skip_footnote = 0usize;
     for e in events {
@@ -100,14 +102,16 @@ pub fn events_with_notes(
                 out.push(' ');
             }
             Event::End(TagEnd::Heading(_)) => out.push_str("\n\n"),
-            Event::Start(Tag::List(_)) => {
+            Event::Start(Tag::List(start)) => {
                 if list_depth > 0 {
                     out.push('\n');
                 }
                 list_depth += 1;
+                numbers.push(*start);
             }
             Event::End(TagEnd::List(_)) => {
                 list_depth -= 1;
+                numbers.pop();
                 if list_depth == 0 {
                     out.push('\n');
                 }
@@ -115,7 +119,15 @@ pub fn events_with_notes(
             Event::Start(Tag::Item) => {
                 in_item += 1;
                 out.push_str(&"  ".repeat(list_depth.saturating_sub(1)));
-                out.push_str("- ");
+                // a numbered list keeps its numbers ("2." stays 2, as note
+                // numbers must), a bulleted one its bullets
+                match numbers.last_mut() {
+                    Some(Some(n)) => {
+                        out.push_str(&format!("{n}. "));
+                        *n += 1;
+                    }
+                    _ => out.push_str("- "),
+                }
             }
             Event::End(TagEnd::Item) => {
                 in_item -= 1;
@@ -335,7 +347,13 @@ fn table(t: &Table) -> String {
         s.push_str(&format!("text(fill: white, weight: \"bold\")[{}],", lit(h)));
     }
     s.push_str("),\n");
-    for row in &t.rows {
+    for (i, row) in t.rows.iter().enumerate() {
+        for g in t.groups.iter().filter(|g| g.before == i) {
+            s.push_str(&format!(
+                "table.cell(colspan: {n}, fill: rgb(\"#eef2f6\"))[#strong[{}]],\n",
+                lit(&g.label)
+            ));
+        }
         for cell in row {
             s.push_str(&format!("[{}],", lit(cell)));
         }
@@ -367,6 +385,18 @@ fn table(t: &Table) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_numbered_list_keeps_its_numbers() {
+        let events: Vec<Event> =
+            pulldown_cmark::Parser::new("3. drie\n4. vier\n\n- punt\n").collect();
+        let t = events_with_notes(&events, &[], 0, &Default::default());
+        assert!(
+            t.contains("3. ") && t.contains("4. ") && t.contains("- "),
+            "{t}"
+        );
+        assert!(t.find("3. ").unwrap() < t.find("4. ").unwrap());
+    }
 
     #[test]
     fn text_cannot_inject_typst() {

@@ -203,6 +203,7 @@ fn questions_table(c: &Comparison) -> Table {
         rows,
         footer: vec![],
         note: Some(TEST_NOTE.into()),
+        ..Default::default()
     }
 }
 
@@ -272,6 +273,7 @@ fn survey_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table
         rows,
         footer,
         note: Some(note),
+        ..Default::default()
     })
 }
 
@@ -319,6 +321,7 @@ fn transition_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<T
             n(t.municipalities),
             n(t.unchanged)
         )),
+        ..Default::default()
     })
 }
 
@@ -383,6 +386,7 @@ fn panel_table(c: &Comparison) -> Table {
         rows,
         footer: vec![],
         note: Some(note),
+        ..Default::default()
     }
 }
 
@@ -419,6 +423,7 @@ fn response_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Tab
             .collect(),
         footer: vec![total],
         note: Some("Elke meting met het gemeenteregister van dat jaar.".into()),
+        ..Default::default()
     })
 }
 
@@ -469,6 +474,7 @@ fn funds_table(c: &Comparison) -> Result<Table, String> {
         headers,
         footer: vec![],
         note: Some("Per meting met de inwonertallen van het register van die meting; een opgeheven gemeente telt mee bij haar opvolger. Verschil: laatste tegenover eerste meting, in euro per 1.000 inwoners.".into()),
+        ..Default::default()
     })
 }
 
@@ -535,6 +541,7 @@ fn codes_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table,
             "Passages met de code (regels en handmatige codering); tussen haakjes per gecodeerde bron van die meting ({}). Nieuw: nu gecodeerd en in geen eerdere meting; verdwenen: eerder wel, nu niet.",
             sources.join(", ")
         )),
+        ..Default::default()
     })
 }
 
@@ -611,6 +618,7 @@ fn municipality_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result
         rows,
         footer: vec![],
         note: Some("Antwoorden van de eerste respondent van de gemeente per meting; tussen haakjes het aantal gecodeerde passages per actielijn.".into()),
+        ..Default::default()
     })
 }
 
@@ -649,6 +657,7 @@ fn learning_table(a: &Analysis) -> Table {
             pokeval_analysis::waves::MIN_PEER_PASSAGES,
             pokeval_analysis::waves::MAX_PEERS
         )),
+        ..Default::default()
     }
 }
 

@@ -48,6 +48,19 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
         );
     }
     assert!(html.contains("Verschil met € 150 miljoen"));
+    // Tabel 1 as AEF sets it: rows under their payment route, changed
+    // amounts with the number of their note
+    for route in ["Rijksbegroting BZK", "DU gemeentefonds", "AU gemeentefonds"] {
+        assert!(
+            html.contains(&format!(
+                "<tr class=\"group\"><th colspan=\"8\" scope=\"colgroup\">{route}</th></tr>"
+            )),
+            "group row {route}"
+        );
+    }
+    assert!(
+        html.contains("<td class=\"num\">10¹</td>") && html.contains("<td class=\"num\">23²</td>")
+    );
     // the overview of the eight action lines sums the same funds
     let overview = html
         .split("<caption>Tabel 1: De acht actielijnen in het kort")

@@ -2,6 +2,7 @@
 //! the whole dependency tree (polars among it), so one per crate keeps CI's
 //! disk use and link time down. Each module was once its own file of tests.
 
+mod funds;
 mod notes_formats;
 mod refi_handwritten;
 mod refi_samples;
