@@ -70,48 +70,72 @@ fn ring(v: &serde_json::Value) -> Option<Vec<(f64, f64)>> {
         .collect()
 }
 
-/// The outlines in a GeoJSON FeatureCollection; `path` names it in errors.
+/// What to do about a boundaries file that cannot be used.
+const BOUNDARIES_HINT: &str = "give [register] boundaries a GeoJSON FeatureCollection of municipality (multi)polygons in WGS84 lon/lat with a statcode property per feature (PDOK's CBS gebiedsindelingen, requested with srsName=EPSG:4326), or remove the setting to use the built-in CBS outlines";
+
+/// The outlines in a GeoJSON FeatureCollection; `path` names it in errors,
+/// each of which says what to do ([`BOUNDARIES_HINT`]).
 fn parse(text: &str, path: &Path) -> Result<Vec<Boundary>> {
-    let json: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| Error::invalid(path, format!("not valid GeoJSON: {e}")))?;
+    let bad = |what: String| Error::invalid(path, format!("{what}; {BOUNDARIES_HINT}"));
+    let json: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| bad(format!("not valid GeoJSON: {e}")))?;
     let features = json
         .get("features")
         .and_then(|f| f.as_array())
-        .ok_or_else(|| Error::invalid(path, "not a GeoJSON FeatureCollection (no \"features\")"))?;
+        .ok_or_else(|| bad("not a GeoJSON FeatureCollection (no \"features\")".into()))?;
     let mut out = Vec::with_capacity(features.len());
     for (i, f) in features.iter().enumerate() {
         let props = f.get("properties");
         let code = ["statcode", "gemeentecode", "code"]
             .iter()
             .find_map(|k| props.and_then(|p| p.get(*k)).and_then(|v| v.as_str()))
-            .ok_or_else(|| Error::invalid(path, format!("feature {i} has no statcode property")))?;
+            .ok_or_else(|| bad(format!("feature {i} has no statcode property")))?;
         let geom = f
             .get("geometry")
-            .ok_or_else(|| Error::invalid(path, format!("feature {i} ({code}) has no geometry")))?;
-        let coords = geom.get("coordinates");
-        let rings: Vec<Vec<(f64, f64)>> = match geom.get("type").and_then(|t| t.as_str()) {
-            Some("Polygon") => coords
-                .and_then(|c| c.as_array())
-                .and_then(|r| r.first())
+            .ok_or_else(|| bad(format!("feature {i} ({code}) has no geometry")))?;
+        let coords = geom.get("coordinates").and_then(|c| c.as_array());
+        // the outer ring of each polygon; a ring that is no list of
+        // [lon, lat] pairs is an error, not a polygon left out
+        let outer = |polygon: Option<&Vec<serde_json::Value>>| {
+            polygon
+                .and_then(|rings| rings.first())
                 .and_then(ring)
-                .into_iter()
-                .collect(),
+                .ok_or_else(|| {
+                    bad(format!(
+                        "feature {i} ({code}): a polygon's coordinates are not [lon, lat] pairs"
+                    ))
+                })
+        };
+        let rings: Vec<Vec<(f64, f64)>> = match geom.get("type").and_then(|t| t.as_str()) {
+            Some("Polygon") => vec![outer(coords)?],
             Some("MultiPolygon") => coords
-                .and_then(|c| c.as_array())
                 .map(|polys| {
                     polys
                         .iter()
-                        .filter_map(|p| p.as_array()?.first().and_then(ring))
-                        .collect()
+                        .map(|p| outer(p.as_array()))
+                        .collect::<Result<Vec<_>>>()
                 })
+                .transpose()?
                 .unwrap_or_default(),
             other => {
-                return Err(Error::invalid(
-                    path,
-                    format!("feature {i} ({code}): geometry {other:?} is not a (multi)polygon"),
-                ))
+                return Err(bad(format!(
+                    "feature {i} ({code}): geometry {other:?} is not a (multi)polygon"
+                )))
             }
         };
+        if rings.is_empty() {
+            return Err(bad(format!("feature {i} ({code}) has no coordinates")));
+        }
+        // RD New (EPSG:28992) metres, PDOK's default, are far outside lon/lat
+        if let Some(&(x, y)) = rings
+            .iter()
+            .flatten()
+            .find(|(x, y)| x.abs() > 180.0 || y.abs() > 90.0)
+        {
+            return Err(bad(format!(
+                "feature {i} ({code}): coordinate ({x}, {y}) is not a longitude and latitude (metres in RD New, EPSG:28992?)"
+            )));
+        }
         out.push(Boundary {
             code: code.to_string(),
             rings,
@@ -123,6 +147,47 @@ fn parse(text: &str, path: &Path) -> Result<Vec<Boundary>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_boundaries_file_that_cannot_be_used_says_why_and_what_to_do() {
+        let feature = |geometry: &str| {
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"statcode":"GM0363"}},"geometry":{geometry}}}]}}"#
+            )
+        };
+        for (text, says) in [
+            ("{".to_string(), "not valid GeoJSON"),
+            ("{}".to_string(), "no \"features\""),
+            // RD New metres, as PDOK gives by default
+            (
+                feature(
+                    r#"{"type":"Polygon","coordinates":[[[121000,487000],[122000,487000],[122000,488000],[121000,487000]]]}"#,
+                ),
+                "RD New",
+            ),
+            (
+                feature(
+                    r#"{"type":"MultiPolygon","coordinates":[[[[4.9,52.3],[5.0,52.3],[5.0,52.4]]],[["x"]]]}"#,
+                ),
+                "not [lon, lat] pairs",
+            ),
+            (
+                feature(r#"{"type":"Point","coordinates":[4.9,52.3]}"#),
+                "not a (multi)polygon",
+            ),
+        ] {
+            let err = parse(&text, Path::new("grenzen.geojson"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("grenzen.geojson")
+                    && err.contains(says)
+                    && err.contains("srsName=EPSG:4326")
+                    && err.contains("built-in CBS outlines"),
+                "{says}: {err}"
+            );
+        }
+    }
 
     #[test]
     fn the_embedded_boundaries_hold_all_342_municipalities_of_each_year() {

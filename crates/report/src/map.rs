@@ -291,6 +291,9 @@ fn draw(d: Drawing, municipalities: &[Municipality], boundaries: &Boundaries) ->
     let fill_of = |code: &str| d.fill.get(code).copied().unwrap_or(GREY);
     let mut svg = String::new();
     let mut pins_at = Vec::with_capacity(d.pins.len());
+    // story municipalities with neither an outline nor a lon/lat in the
+    // register: named under the map instead of left out without a word
+    let mut unplaced: Vec<&str> = Vec::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h + legend_h)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_err)?;
@@ -338,9 +341,12 @@ fn draw(d: Drawing, municipalities: &[Municipality], boundaries: &Boundaries) ->
                 .get(pin.code)
                 .copied()
                 .or_else(|| by_code.get(pin.code).and_then(|b| centre(b)));
-            if let Some(at) = at {
-                let (x, y) = chart.backend_coord(&at);
-                pins_at.push((pin, f64::from(x), f64::from(y)));
+            match at {
+                Some(at) => {
+                    let (x, y) = chart.backend_coord(&at);
+                    pins_at.push((pin, f64::from(x), f64::from(y)));
+                }
+                None => unplaced.push(pin.name),
             }
         }
         root.present().map_err(chart_err)?;
@@ -356,7 +362,15 @@ fn draw(d: Drawing, municipalities: &[Municipality], boundaries: &Boundaries) ->
         alt: d.alt,
         svg: tidy_svg_size(svg, w, h + legend_h),
         links,
-        source: Some(boundaries.attribution.clone()),
+        source: Some(if unplaced.is_empty() {
+            boundaries.attribution.clone()
+        } else {
+            format!(
+                "{}. Niet op de kaart, omdat hun ligging onbekend is: {}.",
+                boundaries.attribution,
+                unplaced.join(", ")
+            )
+        }),
     })
 }
 
@@ -639,6 +653,55 @@ mod tests {
             name,
             target: name,
         }
+    }
+
+    #[test]
+    fn a_story_municipality_without_a_place_is_named_under_the_map() {
+        let square = |x: f64| vec![vec![(x, 52.0), (x + 0.1, 52.0), (x + 0.1, 52.1), (x, 52.0)]];
+        let boundaries = Boundaries {
+            outlines: vec![
+                Boundary {
+                    code: "GM0001".into(),
+                    rings: square(5.0),
+                },
+                Boundary {
+                    code: "GM0002".into(),
+                    rings: square(5.5),
+                },
+            ],
+            attribution: "Bron gemeentegrenzen: test".into(),
+        };
+        let pins = [
+            Pin {
+                code: "GM0001",
+                name: "Eerstedorp",
+                target: "verhaal-eerstedorp",
+            },
+            // merged away: in the register's year, not in the outlines'
+            Pin {
+                code: "GM0009",
+                name: "Nieuwstad",
+                target: "verhaal-nieuwstad",
+            },
+        ];
+        let chart = draw(
+            Drawing {
+                id: "story_map",
+                title: "t",
+                alt: String::new(),
+                fill: &HashMap::new(),
+                legend: &[],
+                pins: &pins,
+            },
+            &[],
+            &boundaries,
+        )
+        .unwrap();
+        assert_eq!(chart.links.len(), 1, "the placed pin is a link");
+        assert_eq!(
+            chart.source.as_deref(),
+            Some("Bron gemeentegrenzen: test. Niet op de kaart, omdat hun ligging onbekend is: Nieuwstad.")
+        );
     }
 
     #[test]
