@@ -263,18 +263,28 @@ pub struct SelectorLink {
     pub page_id: Option<String>,
 }
 
+/// What every story page is rendered with.
+struct StoryEnv<'a> {
+    analysis: &'a Analysis,
+    templates: &'a dyn BlockHtml,
+    by_code: &'a std::collections::BTreeMap<&'a str, &'a Municipality>,
+}
+
 /// A story page: the story's Markdown rendered under the header
 /// "Verhalen van gemeenten | <municipality>".
 fn story_page(
     story: &crate::sources::StorySource,
-    municipality: Option<&Municipality>,
-    analysis: &Analysis,
-    templates: &dyn BlockHtml,
+    env: &StoryEnv,
     charts: &mut std::collections::BTreeMap<String, String>,
     ctx: &mut Ctx,
     used_ids: &mut std::collections::BTreeSet<String>,
 ) -> Result<Page> {
-    let m = municipality
+    let (analysis, templates) = (env.analysis, env.templates);
+    // the story's municipality, as settled by `ReportSources::resolve_stories`
+    let m = story
+        .municipality
+        .as_deref()
+        .and_then(|c| env.by_code.get(c).copied())
         .ok_or_else(|| {
             Error::source(
                 &story.file.path,
@@ -317,6 +327,13 @@ fn check_story_places(
     pages: &[RawPage],
     dir: &std::path::Path,
 ) -> Result<()> {
+    if pages.is_empty() && !ch.stories.is_empty() {
+        return Err(Error::source(
+            &ch.file.path,
+            None,
+            "the chapter has no pages for its stories to follow; give it at least one ## topic",
+        ));
+    }
     let mut topics: Vec<&str> = Vec::new();
     for t in pages.iter().filter_map(|p| p.topic.as_deref()) {
         if !topics.contains(&t) {
@@ -356,19 +373,19 @@ pub fn build_document(
         .iter()
         .map(|m| (m.code.as_str(), m))
         .collect();
-    // A story's municipality, as settled by `ReportSources::resolve_stories`.
-    let story_municipality = |story: &crate::sources::StorySource| {
-        story
-            .municipality
-            .as_deref()
-            .and_then(|c| by_code.get(c).copied())
+    let env = StoryEnv {
+        analysis,
+        templates,
+        by_code: &by_code,
     };
     let mut chapters = Vec::new();
     let mut charts = std::collections::BTreeMap::new();
     let mut ctx = Ctx::default();
     for ch in &src.chapters {
         for story in &ch.stories {
-            if let Some(m) = story_municipality(story) {
+            // a story's municipality, as settled by `ReportSources::resolve_stories`
+            let m = story.municipality.as_deref().and_then(|c| by_code.get(c));
+            if let Some(m) = m {
                 ctx.stories.push((
                     m.code.clone(),
                     m.name.clone(),
@@ -438,34 +455,23 @@ pub fn build_document(
                 action_lines: lines,
                 typst: p.typst.clone(),
             });
-            if same.last() == Some(&pi) {
-                let placed = ch
-                    .stories
-                    .iter()
-                    .filter(|s| s.after.is_some() && s.after == p.topic);
-                for story in placed {
-                    pages.push(story_page(
-                        story,
-                        story_municipality(story),
-                        analysis,
-                        templates,
-                        &mut charts,
-                        &mut ctx,
-                        &mut used_ids,
-                    )?);
-                }
+            // the stories due here: those placed after this page's topic
+            // (on its last page), and after the chapter's last page those
+            // placed nowhere in particular, in the order of the list
+            let last = pi + 1 == raw_pages.len();
+            let due = ch.stories.iter().filter(|s| match &s.after {
+                Some(topic) => same.last() == Some(&pi) && p.topic.as_ref() == Some(topic),
+                None => last,
+            });
+            for story in due {
+                pages.push(story_page(
+                    story,
+                    &env,
+                    &mut charts,
+                    &mut ctx,
+                    &mut used_ids,
+                )?);
             }
-        }
-        for story in ch.stories.iter().filter(|s| s.after.is_none()) {
-            pages.push(story_page(
-                story,
-                story_municipality(story),
-                analysis,
-                templates,
-                &mut charts,
-                &mut ctx,
-                &mut used_ids,
-            )?);
         }
         chapters.push(Chapter {
             id: chapter_id,
