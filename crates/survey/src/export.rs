@@ -84,7 +84,13 @@ pub fn decode_export(
         Err(e) if choice == EncodingChoice::Utf8 => {
             Err(invalid_utf8(display, &bytes, e.valid_up_to(), 0))
         }
-        Err(_) => {
+        Err(e) => {
+            // UTF-8 characters beside bytes that are not UTF-8: a mixed
+            // file (a row pasted from a Windows-1252 source). Reading all
+            // of it as Windows-1252 would garble every UTF-8 row, so stop.
+            if let Some(good) = first_utf8_multibyte(&bytes) {
+                return Err(mixed_encoding(display, &bytes, e.valid_up_to(), good));
+            }
             // Windows-1252 leaves five bytes undefined; a file with those is
             // neither encoding, and guessing further would corrupt text.
             if let Some(pos) = bytes
@@ -99,15 +105,67 @@ pub fn decode_export(
     }
 }
 
+/// The line (1-based) that byte offset `pos` of `bytes` is on.
+fn line_at(bytes: &[u8], pos: usize) -> u64 {
+    bytes[..pos].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
+/// How to name the encoding: the project key and the ingest flag.
+const ENCODING_FIX: &str =
+    "set encoding = \"windows-1252\" in its [[survey]] (pokeval ingest: --encoding windows-1252)";
+
 fn invalid_utf8(display: &str, bytes: &[u8], pos: usize, base: usize) -> Error {
-    let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
     Error::Csv {
         path: display.into(),
-        line: Some(line),
+        line: Some(line_at(bytes, pos)),
         message: format!(
-            "byte 0x{:02X} at offset {} is not valid UTF-8 (nor Windows-1252); re-export the file as UTF-8, or set encoding = \"windows-1252\" if that is what it is",
+            "byte 0x{:02X} at offset {} is not valid UTF-8 (nor Windows-1252); re-export the file as UTF-8, or {ENCODING_FIX} if that is what it is",
             bytes[pos],
             pos + base
+        ),
+    }
+}
+
+/// The offset of the first character of `bytes` that is valid UTF-8 and
+/// not ASCII, if any (one linear pass).
+fn first_utf8_multibyte(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    for chunk in bytes.utf8_chunks() {
+        let valid = chunk.valid();
+        if let Some(i) = valid.find(|c: char| !c.is_ascii()) {
+            return Some(at + i);
+        }
+        at += valid.len() + chunk.invalid().len();
+    }
+    None
+}
+
+/// A file that is UTF-8 but for some bytes: names the first bad line with
+/// its bytes and a line that is UTF-8, and says what to do.
+fn mixed_encoding(display: &str, bytes: &[u8], bad: usize, good: usize) -> Error {
+    let char_at = |pos: usize| {
+        std::str::from_utf8(&bytes[pos..(pos + 4).min(bytes.len())])
+            .or_else(|e| std::str::from_utf8(&bytes[pos..pos + e.valid_up_to()]))
+            .ok()
+            .and_then(|t| t.chars().next())
+            .unwrap_or('?')
+    };
+    // the bad bytes themselves (the first chunk from `bad` has no valid
+    // part), not the text after them
+    let run = bytes[bad..]
+        .utf8_chunks()
+        .next()
+        .map_or(&bytes[bad..bad + 1], |c| c.invalid());
+    Error::Csv {
+        path: display.into(),
+        line: Some(line_at(bytes, bad)),
+        message: format!(
+            "the file mixes encodings: it is UTF-8 (line {} has '{}'), but byte{} {} at offset {bad} {} not UTF-8, as text pasted from a Windows-1252 source would be. Reading it all as Windows-1252 would garble the UTF-8 rows, so nothing was read: re-save this line as UTF-8, or, if the whole file is Windows-1252 after all, {ENCODING_FIX}",
+            line_at(bytes, good),
+            char_at(good),
+            if run.len() > 1 { "s" } else { "" },
+            run.iter().map(|b| format!("0x{b:02X}")).collect::<Vec<_>>().join(" "),
+            if run.len() > 1 { "are" } else { "is" },
         ),
     }
 }

@@ -389,6 +389,50 @@ fn broken_files_name_file_and_line() {
     let e = read_export(&p, "ms.csv", &ReadOptions::default()).unwrap();
     assert_eq!(e.encoding, "windows-1252");
     assert_eq!(e.column(5).unwrap().get(1), Some("Ede ’t"));
+    // A UTF-8 file with one row pasted from a Windows-1252 source: read as
+    // Windows-1252 every UTF-8 row would be garbled ("SÃºdwest-FryslÃ¢n"),
+    // so it stops, naming the pasted row, its bytes and a UTF-8 row.
+    let mut mixed = forms
+        .replace(
+            ",Ede
+",
+            ",Súdwest-Fryslân
+",
+        )
+        .into_bytes();
+    mixed.extend_from_slice(
+        b"2,9/1/2024 11:28,9/1/2024 11:30,anonymous,,Ede \x92t
+",
+    );
+    mixed.extend_from_slice(
+        "3,9/1/2024 11:29,9/1/2024 11:31,anonymous,,Súdwest-Fryslân
+"
+        .as_bytes(),
+    );
+    let err = read_err("mixed.csv", &mixed, ReadOptions::default());
+    assert!(
+        err.contains("mixed.csv, line 3")
+            && err.contains("mixes encodings")
+            && err.contains("line 2 has 'ú'")
+            && err.contains("byte 0x92 at offset")
+            && err.contains("encoding = \"windows-1252\"")
+            && err.contains("--encoding windows-1252"),
+        "{err}"
+    );
+    // told that it is Windows-1252, it is read as such
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("mixed.csv");
+    std::fs::write(&p, &mixed).unwrap();
+    let e = read_export(
+        &p,
+        "mixed.csv",
+        &ReadOptions {
+            encoding: EncodingChoice::Windows1252,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(e.encoding, "windows-1252");
     // A byte that is neither UTF-8 nor Windows-1252.
     let mut bad = forms.as_bytes().to_vec();
     bad.extend_from_slice(b"2,x,y,z,,\x81\n");
