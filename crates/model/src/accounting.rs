@@ -42,6 +42,20 @@ pub enum RejectKind {
 }
 
 impl RejectKind {
+    /// The reason in English, for messages on the command line.
+    pub fn english(self) -> &'static str {
+        match self {
+            RejectKind::NoRespondentId => "a response without a respondent id",
+            RejectKind::DuplicateRespondent => "a second response of the same respondent",
+            RejectKind::TestResponse => "a test or preview response of the survey platform",
+            RejectKind::Municipality => "a municipality not recognised or not in the register",
+            RejectKind::InvalidValue => "a value that does not fit",
+            RejectKind::InvalidAmount => "an amount that is not accepted",
+            RejectKind::InvalidCoding => "a coding that does not fit the codebook or source",
+            RejectKind::NotCarried => "not carried over from the imported project",
+        }
+    }
+
     /// The reason as the Dutch report prints it.
     pub fn dutch(self) -> &'static str {
         match self {

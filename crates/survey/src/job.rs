@@ -65,6 +65,47 @@ impl SurveyJob {
             wave,
             progress,
         )?;
+        all_rejected(&data)?;
         Ok((data, instrument))
     }
+}
+
+/// An export of which every record was rejected leaves nothing to analyse
+/// or write: an error with the most common reason, the first lines and
+/// what to do, instead of "0 accepted" and exit 0.
+fn all_rejected(data: &Responses) -> Result<()> {
+    use pokeval_model::RejectKind;
+    if data.accepted() > 0 || data.rejects.is_empty() {
+        return Ok(());
+    }
+    let mut kinds: Vec<(RejectKind, usize)> = Vec::new();
+    for r in &data.rejects {
+        match kinds.iter_mut().find(|(k, _)| *k == r.kind) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((r.kind, 1)),
+        }
+    }
+    kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
+    let (kind, n) = kinds[0];
+    let fix = match kind {
+        RejectKind::TestResponse => "if these are the responses to use, keep test responses (Qualtrics Status 2) with include_tests = true in its [[survey]] (pokeval ingest: --include-tests); survey previews are never read",
+        RejectKind::Municipality => "settle the municipality names in a mapping file (mapping = in [register], pokeval ingest: --mapping; invoer,gemeentecode)",
+        RejectKind::DuplicateRespondent | RejectKind::NoRespondentId => "check that the respondent id column is the right one",
+        _ => "correct the export, or its structure file and instrument, by the reasons above",
+    };
+    let first: Vec<String> = data
+        .rejects
+        .iter()
+        .take(3)
+        .map(|r| format!("line {}: {}", r.line, r.reason))
+        .collect();
+    Err(Error::invalid(
+        &data.file,
+        format!(
+            "all {} records were rejected ({n} of them: {}), so there is nothing to read; {}",
+            data.rejects.len(),
+            kind.english(),
+            first.join("; ") + "; " + fix
+        ),
+    ))
 }

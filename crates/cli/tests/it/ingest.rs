@@ -209,3 +209,56 @@ fn build_writes_the_review_list_when_names_need_review() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!out.join("gemeenten_review.csv").exists());
 }
+
+#[test]
+fn an_export_of_only_test_responses_is_an_error_that_says_how_to_keep_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    // the example's three header rows and its preview response made into
+    // two test responses (Status 2, "Survey Test")
+    let example = std::fs::read_to_string(
+        common::repo().join("fixtures/2024/enquete_qualtrics_voorbeeld.csv"),
+    )
+    .unwrap();
+    let lines: Vec<&str> = example.lines().collect();
+    let preview = lines
+        .iter()
+        .find(|l| l.contains("R_Vb00PreviewQz"))
+        .unwrap();
+    let test = |id: &str| {
+        let mut fields: Vec<String> = preview.split(',').map(str::to_string).collect();
+        fields[2] = "2".into();
+        fields.join(",").replace("R_Vb00PreviewQz", id)
+    };
+    let only_tests = format!(
+        "{}\n{}\n{}\n{}\n{}\n",
+        lines[0],
+        lines[1],
+        lines[2],
+        test("R_Vb00TestQa"),
+        test("R_Vb00TestQb")
+    );
+    let file = tmp.path().join("alleen_test.csv");
+    std::fs::write(&file, only_tests).unwrap();
+    let out = tmp.path().join("uit");
+    let o = ingest_quiet(&file, &out);
+    assert!(!o.status.success(), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("alleen_test.csv")
+            && err.contains("all 2 records were rejected")
+            && err.contains("line 4:")
+            && err.contains("--include-tests"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing is written");
+    // with the flag they are read
+    let o = pokeval(&[
+        "ingest",
+        file.to_str().unwrap(),
+        "--include-tests",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
