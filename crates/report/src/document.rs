@@ -726,25 +726,11 @@ fn compose(
         });
         html::push_html(out, mapped);
     };
-    // findings: split before every heading
-    let mut starts: Vec<usize> = events
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| matches!(e, Event::Start(Tag::Heading { .. })))
-        .map(|(i, _)| i)
-        .collect();
-    if starts.first() != Some(&0) {
-        starts.insert(0, 0);
-    }
-    starts.push(events.len());
     let mut typst = String::new();
     let mut out = String::new();
     // a page of text only reads in two columns, as AEF sets its
     // conclusions and stories, instead of lines of ~190 characters
-    let text_only = !events.iter().any(|e| match e {
-        Event::Text(t) => t.trim().starts_with("POKEVALBLOCK"),
-        _ => false,
-    });
+    let text_only = !events.windows(3).any(|w| marker(w).is_some());
     if text_only {
         let units = text_units(events);
         let lens: Vec<usize> = units.iter().map(|r| text_len(&events[r.clone()])).collect();
@@ -786,78 +772,89 @@ fn compose(
             typst.push_str(&to_typst(events));
             typst.push_str("\n]\n");
         }
-        starts.clear();
-    }
-    for w in starts.windows(2) {
-        let group = &events[w[0]..w[1]];
-        // the group's top-level paragraphs that are block markers
-        let mut text: Vec<Event> = Vec::with_capacity(group.len());
-        let mut found: Vec<usize> = Vec::new();
-        let mut i = 0;
-        let mut nesting = 0usize;
-        while i < group.len() {
-            if nesting == 0 && i + 3 <= group.len() {
-                if let Some(n) = marker(&group[i..i + 3]) {
-                    found.push(n);
-                    i += 3;
-                    continue;
-                }
-            }
-            match &group[i] {
-                Event::Start(_) => nesting += 1,
-                Event::End(_) => nesting = nesting.saturating_sub(1),
-                _ => {}
-            }
-            text.push(group[i].clone());
-            i += 1;
+    } else {
+        // findings: split before every heading
+        let mut starts: Vec<usize> = events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e, Event::Start(Tag::Heading { .. })))
+            .map(|(i, _)| i)
+            .collect();
+        if starts.first() != Some(&0) {
+            starts.insert(0, 0);
         }
-        let has_text = text.iter().any(|e| {
-            matches!(
-                e,
-                Event::Start(Tag::Paragraph | Tag::List(_) | Tag::BlockQuote(_))
-            )
-        });
-        // one or two blocks: more would make the figure column run on
-        // over pages beside a short text
-        let pair = has_text
-            && (1..=2).contains(&found.len())
-            && found
-                .iter()
-                .all(|&n| blocks.get(n).is_some_and(fits_column));
-        if pair {
-            out.push_str("<div class=\"pair\">\n<div class=\"pair-text\">\n");
-            html_of(&text, &mut out);
-            out.push_str("</div>\n<div class=\"pair-figure\">\n");
-            for n in &found {
-                out.push_str(&format!("<p>POKEVALBLOCK{n}</p>\n"));
+        starts.push(events.len());
+        for w in starts.windows(2) {
+            let group = &events[w[0]..w[1]];
+            // the group's top-level paragraphs that are block markers
+            let mut text: Vec<Event> = Vec::with_capacity(group.len());
+            let mut found: Vec<usize> = Vec::new();
+            let mut i = 0;
+            let mut nesting = 0usize;
+            while i < group.len() {
+                if nesting == 0 && i + 3 <= group.len() {
+                    if let Some(n) = marker(&group[i..i + 3]) {
+                        found.push(n);
+                        i += 3;
+                        continue;
+                    }
+                }
+                match &group[i] {
+                    Event::Start(_) => nesting += 1,
+                    Event::End(_) => nesting = nesting.saturating_sub(1),
+                    _ => {}
+                }
+                text.push(group[i].clone());
+                i += 1;
             }
-            out.push_str("</div>\n</div>\n");
-            typst.push_str("#grid(columns: (1fr, 1.25fr), column-gutter: 9mm, [\n");
-            typst.push_str(&crate::typst_markup::events_with_notes(
-                &text,
-                typst_blocks,
-                heading_offset,
-                &notes.typst,
-            ));
-            typst.push_str("], [\n");
-            // the figure column's blocks, charts as wide as the column
-            for b in found.iter().filter_map(|&n| blocks.get(n)) {
-                typst.push_str(&crate::typst_markup::block_to_typst_at(
-                    b,
-                    &crate::typst_markup::chart_file,
-                    "100%",
+            let has_text = text.iter().any(|e| {
+                matches!(
+                    e,
+                    Event::Start(Tag::Paragraph | Tag::List(_) | Tag::BlockQuote(_))
+                )
+            });
+            // one or two blocks: more would make the figure column run on
+            // over pages beside a short text
+            let pair = has_text
+                && (1..=2).contains(&found.len())
+                && found
+                    .iter()
+                    .all(|&n| blocks.get(n).is_some_and(fits_column));
+            if pair {
+                out.push_str("<div class=\"pair\">\n<div class=\"pair-text\">\n");
+                html_of(&text, &mut out);
+                out.push_str("</div>\n<div class=\"pair-figure\">\n");
+                for n in &found {
+                    out.push_str(&format!("<p>POKEVALBLOCK{n}</p>\n"));
+                }
+                out.push_str("</div>\n</div>\n");
+                typst.push_str("#grid(columns: (1fr, 1.25fr), column-gutter: 9mm, [\n");
+                typst.push_str(&crate::typst_markup::events_with_notes(
+                    &text,
+                    typst_blocks,
+                    heading_offset,
+                    &notes.typst,
                 ));
-                typst.push('\n');
+                typst.push_str("], [\n");
+                // the figure column's blocks, charts as wide as the column
+                for b in found.iter().filter_map(|&n| blocks.get(n)) {
+                    typst.push_str(&crate::typst_markup::block_to_typst_at(
+                        b,
+                        &crate::typst_markup::chart_file,
+                        "100%",
+                    ));
+                    typst.push('\n');
+                }
+                typst.push_str("])\n\n");
+            } else {
+                html_of(group, &mut out);
+                typst.push_str(&crate::typst_markup::events_with_notes(
+                    group,
+                    typst_blocks,
+                    heading_offset,
+                    &notes.typst,
+                ));
             }
-            typst.push_str("])\n\n");
-        } else {
-            html_of(group, &mut out);
-            typst.push_str(&crate::typst_markup::events_with_notes(
-                group,
-                typst_blocks,
-                heading_offset,
-                &notes.typst,
-            ));
         }
     }
     if !page_notes.is_empty() {
