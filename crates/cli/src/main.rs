@@ -347,6 +347,11 @@ impl Progress for Spinner {
     fn items(&self, done: u64, total: u64) {
         self.at(Mode::Items, done, total);
     }
+
+    fn warn(&self, message: &str) {
+        // above the progress line, and also with --quiet
+        self.bar.suspend(|| eprintln!("warning: {message}"));
+    }
 }
 
 fn spinner(quiet: bool) -> Spinner {

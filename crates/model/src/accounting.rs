@@ -122,6 +122,14 @@ pub trait Progress {
     /// `done` of `total`. Called with `done == 0` when the step knows its
     /// total, and again as it goes.
     fn items(&self, _done: u64, _total: u64) {}
+
+    /// Something the user must know that does not stop the run: an
+    /// export with a header but no responses, rows that are exact copies
+    /// of each other. The message names the file (and the lines). The CLI
+    /// prints it on stderr as `warning: ...`, with `--quiet` too; a
+    /// receiver that shows nothing (such as [`NoProgress`]) drops it, so a
+    /// library caller that needs warnings implements this.
+    fn warn(&self, _message: &str) {}
 }
 
 /// A [`Progress`] that shows nothing.

@@ -994,8 +994,7 @@ pub(crate) fn finish(
     // The respondent maps and the table are independent: built side by side.
     let ((respondents, submitted), long) = rayon::join(
         || {
-            // Collected, not inserted one by one: a sorted bulk build is faster.
-            let respondents: BTreeMap<String, String> = (0..n)
+            let respondents: indexmap::IndexMap<String, String> = (0..n)
                 .filter(|&i| ok[i])
                 .map(|i| (ids[i].clone(), muni[i].clone()))
                 .collect();

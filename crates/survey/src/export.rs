@@ -688,9 +688,42 @@ fn header_columns(layout: Layout, rows: &[&Vec<String>]) -> Vec<ExportColumn> {
     out
 }
 
-/// Reads the first (or the named) worksheet of a spreadsheet export.
-fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
-    use calamine::{open_workbook_auto, Data, Reader};
+/// Excel's own limits: 1,048,576 rows and 16,384 columns (XFD).
+const SHEET_ROWS: u32 = 1_048_576;
+const SHEET_COLUMNS: u32 = 16_384;
+
+/// One worksheet row: its number (1-based, as Excel shows it) and its
+/// cells as (column, text), in column order. Rows are kept sparse so that
+/// a lone cell far out (XFD1048576) costs one cell, not a dense grid.
+type SheetRow = (u64, Vec<(usize, String)>);
+
+/// A cell as the text an export would hold.
+fn cell_text(d: &calamine::Data) -> String {
+    use calamine::Data;
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) => format_number(*f),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => {
+            if *b {
+                "TRUE".into()
+            } else {
+                "FALSE".into()
+            }
+        }
+        Data::DateTime(dt) => crate::dates::excel_serial_to_iso(dt.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// The non-empty rows of the first (or the named) worksheet. An `.xlsx`
+/// is streamed cell by cell, so memory follows the cells the file holds;
+/// other workbook formats go through calamine's dense range. A cell
+/// beyond Excel's limits is an error naming it.
+fn sheet_rows(path: &Path, display: &str, opts: &ReadOptions) -> Result<(String, Vec<SheetRow>)> {
+    use calamine::{open_workbook_auto, Reader, Sheets};
     let mut wb = open_workbook_auto(path)
         .map_err(|e| Error::invalid(display, format!("cannot open the workbook: {e}")))?;
     let names = wb.sheet_names().to_vec();
@@ -706,63 +739,114 @@ fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> 
             .cloned()
             .ok_or_else(|| Error::invalid(display, "the workbook has no worksheets"))?,
     };
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|e| Error::invalid(display, format!("cannot read worksheet '{sheet}': {e}")))?;
-    let start_row = range.start().map(|(r, _)| r as u64).unwrap_or(0);
-    let text = |d: &Data| -> String {
-        match d {
-            Data::Empty => String::new(),
-            Data::String(s) => s.clone(),
-            Data::Float(f) => format_number(*f),
-            Data::Int(i) => i.to_string(),
-            Data::Bool(b) => {
-                if *b {
-                    "TRUE".into()
-                } else {
-                    "FALSE".into()
-                }
-            }
-            Data::DateTime(dt) => crate::dates::excel_serial_to_iso(dt.as_f64()),
-            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-            Data::Error(e) => format!("#{e:?}"),
-        }
+    let unreadable = |e: &dyn std::fmt::Display| {
+        Error::invalid(display, format!("cannot read worksheet '{sheet}': {e}"))
     };
-    let all: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(text).collect()).collect();
-    if all.is_empty() {
+    let mut rows: std::collections::BTreeMap<u32, Vec<(usize, String)>> = Default::default();
+    let mut place = |(row, col): (u32, u32), text: String| -> Result<()> {
+        if row >= SHEET_ROWS || col >= SHEET_COLUMNS {
+            return Err(Error::invalid(
+                display,
+                format!(
+                    "worksheet '{sheet}' has a cell at row {}, column {}, beyond what Excel allows ({SHEET_ROWS} rows, {SHEET_COLUMNS} columns); the workbook is damaged: save it again from Excel",
+                    u64::from(row) + 1,
+                    u64::from(col) + 1
+                ),
+            ));
+        }
+        if !text.is_empty() {
+            rows.entry(row).or_default().push((col as usize, text));
+        }
+        Ok(())
+    };
+    match &mut wb {
+        Sheets::Xlsx(x) => {
+            let mut cells = x
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| unreadable(&e))?;
+            while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
+                let text = cell_text(&calamine::Data::from(cell.get_value().clone()));
+                place(cell.get_position(), text)?;
+            }
+        }
+        other => {
+            let range = other.worksheet_range(&sheet).map_err(|e| unreadable(&e))?;
+            for (row, col, d) in range.used_cells() {
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                place((r0 + row as u32, c0 + col as u32), cell_text(d))?;
+            }
+        }
+    }
+    let rows = rows
+        .into_iter()
+        .map(|(r, mut cells)| {
+            cells.sort_by_key(|(c, _)| *c);
+            (u64::from(r) + 1, cells)
+        })
+        .collect();
+    Ok((sheet, rows))
+}
+
+/// Reads the first (or the named) worksheet of a spreadsheet export.
+fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
+    // calamine is a dependency: a workbook it cannot take must become an
+    // error that names the file, never a crash
+    let (sheet, rows) = crate::contained(display, "the workbook reader", || {
+        sheet_rows(path, display, opts)
+    })?;
+    if rows.is_empty() {
         return Err(Error::invalid(
             display,
             format!("worksheet '{sheet}' is empty"),
         ));
     }
+    // header rows are dense: the first four rows, up to their last cell
+    let dense = |cells: &[(usize, String)]| -> Vec<String> {
+        let mut out = vec![String::new(); cells.last().map_or(0, |(c, _)| c + 1)];
+        for (c, t) in cells {
+            out[*c] = t.clone();
+        }
+        out
+    };
+    let all: Vec<Vec<String>> = rows.iter().take(4).map(|(_, cells)| dense(cells)).collect();
     // The same header detection as for CSV: Qualtrics and SurveyMonkey
     // workbooks have three and two header rows.
     let heads: Vec<(Vec<String>, u64)> = all.iter().take(4).map(|r| (r.clone(), 0)).collect();
-    let layout = detect(&heads, opts.platform, display)?;
+    // the same findings, but in a workbook's own terms (rows, not CSV lines)
+    let layout = detect(&heads, opts.platform, display).map_err(|e| match e {
+        Error::Csv { message, .. } => Error::invalid(display, message),
+        e => e,
+    })?;
     let n_head = layout.header_rows().min(all.len());
     let head_rows: Vec<&Vec<String>> = all.iter().take(n_head).collect();
     let columns = header_columns(layout, &head_rows);
     let width = columns.len();
     let mut data: Vec<Vec<Option<String>>> = vec![Vec::new(); width];
     let mut lines = Vec::new();
-    for (i, cells) in all.iter().enumerate().skip(n_head) {
-        if cells.iter().all(|c| c.trim().is_empty()) {
+    for (row, cells) in rows.iter().skip(n_head) {
+        if cells.iter().all(|(_, c)| c.trim().is_empty()) {
             continue;
         }
-        if cells.len() > width && cells[width..].iter().any(|c| !c.trim().is_empty()) {
-            return Err(Error::Csv {
-                path: display.into(),
-                line: Some(start_row + i as u64 + 1),
-                message: format!(
-                    "row {} has a value beyond the {width} columns the header names; give that column a heading",
-                    start_row + i as u64 + 1
+        if let Some((col, _)) = cells
+            .iter()
+            .find(|(c, t)| *c >= width && !t.trim().is_empty())
+        {
+            return Err(Error::invalid(
+                display,
+                format!(
+                    "row {row} has a value in column {} beyond the {width} columns the header names; give that column a heading",
+                    col + 1
                 ),
-            });
+            ));
         }
-        lines.push(start_row + i as u64 + 1);
+        lines.push(*row);
+        let mut next = cells.iter().peekable();
         for (j, col) in data.iter_mut().enumerate() {
-            let v = cells.get(j).cloned().unwrap_or_default();
-            col.push((!v.is_empty()).then_some(v));
+            let v = match next.peek() {
+                Some((c, _)) if *c == j => next.next().map(|(_, t)| t.clone()),
+                _ => None,
+            };
+            col.push(v);
         }
     }
     let body = text_frame(data, lines.len(), display)?;

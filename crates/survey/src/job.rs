@@ -66,6 +66,12 @@ impl SurveyJob {
             progress,
         )?;
         all_rejected(&data)?;
+        if data.accepted() == 0 {
+            progress.warn(&format!(
+                "{}: the export holds a header but no responses; is it the export of an activated survey with responses (and the right filter, such as completed responses only)?",
+                self.display
+            ));
+        }
         Ok((data, instrument))
     }
 }

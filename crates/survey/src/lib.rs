@@ -266,9 +266,11 @@ pub struct Responses {
     /// number (parsed numeric value or option code), missing. Read it
     /// through the typed accessors, or [`Responses::table`] for exports.
     pub(crate) long: DataFrame,
-    /// Accepted respondents: respondent id -> CBS code (empty when the
-    /// export is read without municipality resolution).
-    pub respondents: BTreeMap<String, String>,
+    /// Accepted respondents in file order: respondent id -> CBS code
+    /// (empty when the export is read without municipality resolution).
+    /// File order, not sorted: ids such as `#1`, `#2`, `#10` would sort as
+    /// text, and the wide table and every export follow this order.
+    pub respondents: indexmap::IndexMap<String, String>,
     /// When each accepted respondent submitted, as ISO 8601 (from the
     /// platform's submission column, whatever its date format).
     pub submitted: BTreeMap<String, String>,
@@ -881,6 +883,32 @@ fn stream_survey(
         )),
         Err(records::Stop::Error(e)) => Err(e),
     }
+}
+
+/// Runs a dependency's reader (`who`, such as "the SPSS reader") so that a
+/// panic inside it becomes an error that names the file instead of a crash.
+/// Release builds check integer overflow in these readers (see the
+/// workspace `Cargo.toml`), so an overflow is caught here in every build.
+/// The default panic message is held back while `f` runs; panics are
+/// serialised through one lock so the hook is always restored.
+pub(crate) fn contained<T>(display: &str, who: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = HOOK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    outcome.unwrap_or_else(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "an unknown fault".into());
+        Err(Error::invalid(
+            display,
+            format!("{who} failed on this file ({why}); the file is damaged or holds values out of range: export it again, and if it persists report it with the file"),
+        ))
+    })
 }
 
 /// The R syntax file LimeSurvey writes beside an "R data" export

@@ -94,6 +94,12 @@ pub enum ScanError {
         fields: usize,
         at_end: bool,
     },
+    /// A NUL byte (0x00), which no survey text holds: the file is damaged,
+    /// binary or UTF-16 without a byte order mark. On this line.
+    Nul(u64),
+    /// Lines end in a carriage return alone (classic Mac OS), so the body
+    /// reads as one record; the line the body starts on.
+    CrOnly(u64),
     /// The caller's record handler failed.
     Stop(Error),
 }
@@ -126,6 +132,16 @@ impl ScanError {
                     ),
                 }
             }
+            ScanError::Nul(line) => Error::Csv {
+                path: display.into(),
+                line: Some(line),
+                message: "this line holds a NUL byte (0x00), which no survey text has: the file is damaged, or not a text export (UTF-16 without a byte order mark reads so); export it again as UTF-8 CSV".into(),
+            },
+            ScanError::CrOnly(line) => Error::Csv {
+                path: display.into(),
+                line: Some(line),
+                message: "the lines end in a carriage return alone (classic Mac OS line endings), so the records cannot be told apart; save the file again with Windows (CRLF) or Unix (LF) line endings".into(),
+            },
             ScanError::Stop(e) => e,
         }
     }
@@ -142,6 +158,13 @@ pub fn scan_records(
 ) -> Result<(), ScanError> {
     let n = body.len();
     let count_lf = |a: usize, b: usize| memchr::memchr_iter(b'\n', &body[a..b]).count() as u64;
+    // one pass each, before any record is handed on
+    if let Some(at) = memchr::memchr(0, body) {
+        return Err(ScanError::Nul(first_line + count_lf(0, at)));
+    }
+    if memchr::memchr(b'\n', body).is_none() && memchr::memchr_iter(b'\r', body).nth(1).is_some() {
+        return Err(ScanError::CrOnly(first_line));
+    }
     let mut spans: Vec<Span> = Vec::with_capacity(width + 1);
     let (mut pos, mut line) = (0usize, first_line);
     loop {

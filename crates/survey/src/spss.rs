@@ -26,24 +26,33 @@ pub(crate) fn read_sav(path: &Path, display: &str, opts: &ReadOptions) -> Result
             format!("{what}: {e}; is this a complete SPSS .sav/.zsav file? Export it again if it was cut off"),
         )
     };
-    let reader = SpssReader::open(path).map_err(|e| bad("cannot open the SPSS file", &e))?;
-    let meta_json = spss_metadata_json_from_meta(reader.metadata(), reader.header())
-        .map_err(|e| bad("cannot read the SPSS dictionary", &e))?;
-    let meta: serde_json::Value =
-        serde_json::from_str(&meta_json).map_err(|e| bad("cannot read the SPSS dictionary", &e))?;
-    let null_opts = InformativeNullOpts {
-        columns: InformativeNullColumns::All,
-        mode: InformativeNullMode::MergedString,
-        use_value_labels: false,
-    };
-    let df = reader
-        .read()
-        .sequential()
-        .value_labels_as_strings(false)
-        .missing_string_as_null(true)
-        .informative_nulls(Some(null_opts))
-        .finish()
-        .map_err(|e| bad("cannot read the SPSS data", &e))?;
+    let mut bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    settle_case_count(&mut bytes, display)?;
+    let bytes: std::sync::Arc<[u8]> = bytes.into();
+    // The reader is a dependency: a file it cannot take must become an
+    // error that names the file, never a crash (see `contained`).
+    let (meta, df) = crate::contained(display, "the SPSS reader", || {
+        let reader = SpssReader::open_bytes(bytes.clone())
+            .map_err(|e| bad("cannot open the SPSS file", &e))?;
+        let meta_json = spss_metadata_json_from_meta(reader.metadata(), reader.header())
+            .map_err(|e| bad("cannot read the SPSS dictionary", &e))?;
+        let meta: serde_json::Value = serde_json::from_str(&meta_json)
+            .map_err(|e| bad("cannot read the SPSS dictionary", &e))?;
+        let null_opts = InformativeNullOpts {
+            columns: InformativeNullColumns::All,
+            mode: InformativeNullMode::MergedString,
+            use_value_labels: false,
+        };
+        let df = reader
+            .read()
+            .sequential()
+            .value_labels_as_strings(false)
+            .missing_string_as_null(true)
+            .informative_nulls(Some(null_opts))
+            .finish()
+            .map_err(|e| bad("cannot read the SPSS data", &e))?;
+        Ok((meta, df))
+    })?;
     let vars = meta
         .get("variables")
         .and_then(|v| v.as_array())
@@ -68,6 +77,17 @@ pub(crate) fn read_sav(path: &Path, display: &str, opts: &ReadOptions) -> Result
             .column(&name)
             .map_err(|e| bad(&format!("variable {name}"), &e))?;
         let numeric = var.get("type").and_then(|v| v.as_str()) == Some("Numeric");
+        if let Some((case, seconds)) = date_out_of_range(col.as_materialized_series()) {
+            return Err(Error::Field {
+                file: display.into(),
+                line: None,
+                field: name,
+                message: format!(
+                    "case {} holds the date {seconds:.0} seconds after 14 October 1582, outside the years 1 to 9999; correct the value in SPSS or give the variable a number format",
+                    case + 1
+                ),
+            });
+        }
         body_cols.push(
             text_column(col, &format!("c{i}"), numeric)
                 .map_err(|e| bad(&format!("variable {name}"), &e))?,
@@ -114,7 +134,6 @@ pub(crate) fn read_sav(path: &Path, display: &str, opts: &ReadOptions) -> Result
     }
     let n = df.height();
     let body = DataFrame::new(n, body_cols).map_err(|e| bad("cannot build the table", &e))?;
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let mr_sets = mr_sets(&bytes, &columns);
     // Dichotomy members whose label names the choice ("Response #1"):
     // the variable label is the choice, the set label the question.
@@ -158,6 +177,45 @@ fn normalise_number(s: &str) -> String {
     }
 }
 
+/// Seconds from SPSS's epoch (14 October 1582) to 1970-01-01.
+const SPSS_TO_UNIX: i128 = 12_219_379_200;
+
+/// The first case whose date or date-time lies outside the years 1 to
+/// 9999 (which text cannot show and polars would panic on), with its value
+/// in SPSS's own terms: seconds since 14 October 1582.
+fn date_out_of_range(s: &Series) -> Option<(usize, f64)> {
+    // 0001-01-01 and 9999-12-31T23:59:59 in seconds since 1970
+    const FIRST: i128 = -62_135_596_800;
+    const LAST: i128 = 253_402_300_799;
+    let seconds: Vec<Option<i128>> = match s.dtype() {
+        DataType::Date => s
+            .to_physical_repr()
+            .i32()
+            .ok()?
+            .iter()
+            .map(|d| d.map(|d| i128::from(d) * 86_400))
+            .collect(),
+        DataType::Datetime(unit, _) => {
+            let per_second: i128 = match unit {
+                TimeUnit::Milliseconds => 1_000,
+                TimeUnit::Microseconds => 1_000_000,
+                TimeUnit::Nanoseconds => 1_000_000_000,
+            };
+            s.to_physical_repr()
+                .i64()
+                .ok()?
+                .iter()
+                .map(|v| v.map(|v| i128::from(v).div_euclid(per_second)))
+                .collect()
+        }
+        _ => return None,
+    };
+    seconds.iter().enumerate().find_map(|(i, v)| match v {
+        Some(v) if !(FIRST..=LAST).contains(v) => Some((i, (v + SPSS_TO_UNIX) as f64)),
+        _ => None,
+    })
+}
+
 /// One variable as a text column; numbers without a trailing `.0`.
 fn text_column(col: &Column, name: &str, numeric: bool) -> PolarsResult<Column> {
     let s = col.as_materialized_series();
@@ -178,15 +236,50 @@ fn text_column(col: &Column, name: &str, numeric: bool) -> PolarsResult<Column> 
             let v: StringChunked = ca.iter().map(|x| x.map(format_number)).collect();
             v.into_series()
         }
+        DataType::Time => {
+            // SPSS TIME and DTIME values are durations and may pass 24
+            // hours, which polars' time of day cannot show
+            let ca = s.to_physical_repr().i64()?.clone();
+            let v: StringChunked = ca.iter().map(|x| x.map(duration_text)).collect();
+            v.into_series()
+        }
         _ => s.cast(&DataType::String)?,
     };
     Ok(out.with_name(name.into()).into_column())
 }
 
+/// A duration in nanoseconds as `HH:MM:SS` (hours past 24 as they are,
+/// a fraction of a second where there is one), as chrono shows a time.
+fn duration_text(ns: i64) -> String {
+    let sign = if ns < 0 { "-" } else { "" };
+    let ns = ns.unsigned_abs();
+    let secs = ns / 1_000_000_000;
+    let frac = ns % 1_000_000_000;
+    let mut out = format!(
+        "{sign}{:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
+    // as chrono shows a fraction: 3, 6 or 9 digits
+    if frac % 1_000_000 == 0 && frac > 0 {
+        out.push_str(&format!(".{:03}", frac / 1_000_000));
+    } else if frac % 1_000 == 0 && frac > 0 {
+        out.push_str(&format!(".{:06}", frac / 1_000));
+    } else if frac > 0 {
+        out.push_str(&format!(".{frac:09}"));
+    }
+    out
+}
+
 /// Multiple-response sets from record type 7, subtype 7 (and 19).
 fn mr_sets(bytes: &[u8], columns: &[ExportColumn]) -> Vec<MrSet> {
     // Sets list short (8-character) names; subtype 13 maps them to long ones.
-    let long: HashMap<String, String> = subtype_records(bytes, &[13])
+    let Some(dict) = Dictionary::read(bytes) else {
+        return Vec::new();
+    };
+    let long: HashMap<String, String> = dict
+        .texts(bytes, &[13])
         .iter()
         .flat_map(|t| t.split('\t').map(str::to_string).collect::<Vec<_>>())
         .filter_map(|pair| {
@@ -201,7 +294,7 @@ fn mr_sets(bytes: &[u8], columns: &[ExportColumn]) -> Vec<MrSet> {
         by_lower.insert(c.key.to_lowercase(), c.key.clone());
     }
     let mut out = Vec::new();
-    for text in subtype_records(bytes, &[7, 19]) {
+    for text in dict.texts(bytes, &[7, 19]) {
         for line in text.split('\n') {
             if let Some(set) = parse_mr_line(line, &by_lower) {
                 out.push(set);
@@ -262,69 +355,263 @@ fn parse_mr_line(line: &str, by_lower: &HashMap<String, String>) -> Option<MrSet
     })
 }
 
-/// The raw text of every record type 7 with one of `subtypes`.
-fn subtype_records(bytes: &[u8], subtypes: &[i32]) -> Vec<String> {
-    let mut out = Vec::new();
-    if bytes.len() < 176 {
-        return out;
-    }
-    let le = i32::from_le_bytes([bytes[64], bytes[65], bytes[66], bytes[67]]);
-    let little = matches!(le, 2 | 3);
-    let rd = |pos: usize| -> Option<i32> {
-        let b: [u8; 4] = bytes.get(pos..pos + 4)?.try_into().ok()?;
-        Some(if little {
-            i32::from_le_bytes(b)
-        } else {
-            i32::from_be_bytes(b)
-        })
-    };
-    let mut pos = 176usize;
-    let pad4 = |n: usize| n.div_ceil(4) * 4;
-    while let Some(rec) = rd(pos) {
-        match rec {
-            2 => {
-                let has_label = rd(pos + 8).unwrap_or(0);
-                let n_missing = rd(pos + 12).unwrap_or(0).unsigned_abs() as usize;
-                pos += 32;
-                if has_label != 0 {
-                    let len = rd(pos).unwrap_or(0).max(0) as usize;
-                    pos += 4 + pad4(len);
+/// What the dictionary says about the data that follows it: enough to
+/// check the header's case count against the file before the reader
+/// allocates for it.
+struct Dictionary {
+    little: bool,
+    /// 8-byte segments per case, counted from the variable records (the
+    /// header's own figure may be -1, "unknown").
+    segments: usize,
+    /// 0 none, 1 bytecode, 2 zlib (`.zsav`).
+    compression: i32,
+    /// The header's case count; -1 means unknown.
+    cases: i32,
+    /// Where the data (or the `.zsav` zlib header) starts.
+    data_start: Option<usize>,
+    /// Subtype and byte range of every record type 7.
+    extensions: Vec<(i32, std::ops::Range<usize>)>,
+}
+
+impl Dictionary {
+    /// Walks the dictionary records; `None` when the file is too short to
+    /// have a header (the reader then reports what is wrong).
+    fn read(bytes: &[u8]) -> Option<Dictionary> {
+        if bytes.len() < 176 {
+            return None;
+        }
+        let layout = i32::from_le_bytes(bytes[64..68].try_into().ok()?);
+        let little = matches!(layout, 2 | 3);
+        let rd = |pos: usize| -> Option<i32> {
+            let b: [u8; 4] = bytes.get(pos..pos.checked_add(4)?)?.try_into().ok()?;
+            Some(if little {
+                i32::from_le_bytes(b)
+            } else {
+                i32::from_be_bytes(b)
+            })
+        };
+        let mut d = Dictionary {
+            little,
+            segments: 0,
+            compression: rd(72)?,
+            cases: rd(80)?,
+            data_start: None,
+            extensions: Vec::new(),
+        };
+        let pad4 = |n: usize| n.div_ceil(4) * 4;
+        let mut pos = 176usize;
+        // Every step moves `pos` forward; a count read from the file never
+        // drives a loop past the end of the file.
+        while pos < bytes.len() {
+            let Some(rec) = rd(pos) else { break };
+            match rec {
+                2 => {
+                    d.segments += 1;
+                    let has_label = rd(pos + 8).unwrap_or(0);
+                    let n_missing = rd(pos + 12).unwrap_or(0).unsigned_abs() as usize;
+                    pos += 32;
+                    if has_label != 0 {
+                        let len = rd(pos).unwrap_or(0).max(0) as usize;
+                        pos += 4 + pad4(len);
+                    }
+                    pos = pos.saturating_add(n_missing.saturating_mul(8));
                 }
-                pos += n_missing * 8;
-            }
-            3 => {
-                let count = rd(pos + 4).unwrap_or(0).max(0) as usize;
-                pos += 8;
-                for _ in 0..count {
-                    let len = *bytes.get(pos + 8).unwrap_or(&0) as usize;
-                    pos += 8 + (1 + len).div_ceil(8) * 8;
-                }
-            }
-            4 => {
-                let count = rd(pos + 4).unwrap_or(0).max(0) as usize;
-                pos += 8 + 4 * count;
-            }
-            6 => {
-                let lines = rd(pos + 4).unwrap_or(0).max(0) as usize;
-                pos += 8 + 80 * lines;
-            }
-            7 => {
-                let sub = rd(pos + 4).unwrap_or(0);
-                let size = rd(pos + 8).unwrap_or(0).max(0) as usize;
-                let count = rd(pos + 12).unwrap_or(0).max(0) as usize;
-                let start = pos + 16;
-                let end = start + size * count;
-                if subtypes.contains(&sub) {
-                    if let Some(data) = bytes.get(start..end) {
-                        out.push(String::from_utf8_lossy(data).into_owned());
+                3 => {
+                    let count = rd(pos + 4).unwrap_or(0).max(0) as usize;
+                    pos += 8;
+                    for _ in 0..count {
+                        if pos >= bytes.len() {
+                            break;
+                        }
+                        let len = *bytes.get(pos + 8).unwrap_or(&0) as usize;
+                        pos += 8 + (1 + len).div_ceil(8) * 8;
                     }
                 }
-                pos = end;
+                4 => {
+                    let count = rd(pos + 4).unwrap_or(0).max(0) as usize;
+                    pos = pos.saturating_add(8 + 4 * count);
+                }
+                6 => {
+                    let lines = rd(pos + 4).unwrap_or(0).max(0) as usize;
+                    pos = pos.saturating_add(8 + 80 * lines);
+                }
+                7 => {
+                    let sub = rd(pos + 4).unwrap_or(0);
+                    let size = rd(pos + 8).unwrap_or(0).max(0) as usize;
+                    let count = rd(pos + 12).unwrap_or(0).max(0) as usize;
+                    let start = pos + 16;
+                    let end = start.saturating_add(size.saturating_mul(count));
+                    d.extensions.push((sub, start..end));
+                    pos = end;
+                }
+                999 => {
+                    d.data_start = Some(pos + 8);
+                    break;
+                }
+                _ => break,
             }
-            _ => break,
+        }
+        Some(d)
+    }
+
+    /// The raw text of every record type 7 with one of `subtypes`.
+    fn texts(&self, bytes: &[u8], subtypes: &[i32]) -> Vec<String> {
+        self.extensions
+            .iter()
+            .filter(|(sub, _)| subtypes.contains(sub))
+            .filter_map(|(_, range)| bytes.get(range.clone()))
+            .map(|data| String::from_utf8_lossy(data).into_owned())
+            .collect()
+    }
+
+    /// How many cases the data holds: exactly for uncompressed and
+    /// bytecode files, by decompressing for `.zsav` when `exact`,
+    /// otherwise the most its zlib blocks can hold. `None` when the data
+    /// cannot be walked (the reader then says what is wrong).
+    fn cases_in_data(&self, bytes: &[u8], exact: bool) -> Option<u64> {
+        let start = self.data_start?;
+        let data = bytes.get(start..)?;
+        let per_case = self.segments as u64;
+        if per_case == 0 {
+            return None;
+        }
+        match self.compression {
+            0 => Some(data.len() as u64 / (per_case * 8)),
+            1 => Some(bytecode_segments(data).0 / per_case),
+            2 => {
+                let (stream, declared) = zsav_stream(data, start, self.little, exact)?;
+                Some(match stream {
+                    Some(s) => bytecode_segments(&s).0 / per_case,
+                    // each segment takes at least one code byte
+                    None => declared / per_case,
+                })
+            }
+            _ => None,
         }
     }
-    out
+}
+
+/// Segments in a bytecode-compressed data stream, up to its end code (252)
+/// or the end of the stream, and whether the end code was seen.
+fn bytecode_segments(data: &[u8]) -> (u64, bool) {
+    let mut segments = 0u64;
+    let mut pos = 0usize;
+    while pos + 8 <= data.len() {
+        let block = &data[pos..pos + 8];
+        pos += 8;
+        for &code in block {
+            match code {
+                0 => {}
+                252 => return (segments, true),
+                253 => {
+                    // the raw value follows this block of codes
+                    pos += 8;
+                    if pos > data.len() {
+                        return (segments, false);
+                    }
+                    segments += 1;
+                }
+                _ => segments += 1,
+            }
+        }
+    }
+    (segments, false)
+}
+
+/// The bytecode stream of a `.zsav` file's zlib blocks (when `exact`) and
+/// the uncompressed size its block table declares. `data` starts at the
+/// zlib header, which lies at file offset `base`.
+fn zsav_stream(
+    data: &[u8],
+    base: usize,
+    little: bool,
+    exact: bool,
+) -> Option<(Option<Vec<u8>>, u64)> {
+    let i64_at = |b: &[u8], pos: usize| -> Option<i64> {
+        let a: [u8; 8] = b.get(pos..pos.checked_add(8)?)?.try_into().ok()?;
+        Some(if little {
+            i64::from_le_bytes(a)
+        } else {
+            i64::from_be_bytes(a)
+        })
+    };
+    let i32_at = |b: &[u8], pos: usize| -> Option<i32> {
+        let a: [u8; 4] = b.get(pos..pos.checked_add(4)?)?.try_into().ok()?;
+        Some(if little {
+            i32::from_le_bytes(a)
+        } else {
+            i32::from_be_bytes(a)
+        })
+    };
+    let trailer = usize::try_from(i64_at(data, 8)?).ok()?.checked_sub(base)?;
+    let n_blocks = usize::try_from(i32_at(data, trailer + 20)?).ok()?;
+    // the table cannot list more blocks than the file has bytes for
+    if n_blocks > data.len() / 24 {
+        return None;
+    }
+    let mut declared = 0u64;
+    let mut stream = exact.then(Vec::new);
+    for b in 0..n_blocks {
+        let entry = trailer + 24 + b * 24;
+        let compressed_at = usize::try_from(i64_at(data, entry + 8)?)
+            .ok()?
+            .checked_sub(base)?;
+        let size = u64::try_from(i32_at(data, entry + 16)?).ok()?;
+        let compressed = usize::try_from(i32_at(data, entry + 20)?).ok()?;
+        declared += size;
+        if let Some(out) = stream.as_mut() {
+            use std::io::Read;
+            let input = data.get(compressed_at..compressed_at.checked_add(compressed)?)?;
+            flate2::read::ZlibDecoder::new(input)
+                .take(size)
+                .read_to_end(out)
+                .ok()?;
+        }
+    }
+    Some((stream, declared))
+}
+
+/// Checks the header's case count against the data before the reader
+/// allocates for it, and fills in an "unknown" (-1) count, which the
+/// format allows and the reader would take as zero.
+fn settle_case_count(bytes: &mut [u8], display: &str) -> Result<()> {
+    let Some(dict) = Dictionary::read(bytes) else {
+        return Ok(());
+    };
+    let unknown = dict.cases < 0;
+    let Some(in_data) = dict.cases_in_data(bytes, unknown) else {
+        return Ok(());
+    };
+    if unknown {
+        let count = i32::try_from(in_data).map_err(|_| {
+            Error::invalid(
+                display,
+                format!("the data holds {in_data} cases, more than an SPSS file can declare"),
+            )
+        })?;
+        let field = if dict.little {
+            count.to_le_bytes()
+        } else {
+            count.to_be_bytes()
+        };
+        bytes[80..84].copy_from_slice(&field);
+        return Ok(());
+    }
+    if dict.cases as u64 > in_data {
+        let most = if dict.compression == 2 {
+            "at most "
+        } else {
+            ""
+        };
+        return Err(Error::invalid(
+            display,
+            format!(
+                "the header declares {} cases but the data holds {most}{in_data}: is this a complete SPSS .sav/.zsav file? Export it again if it was cut off or its header damaged",
+                dict.cases
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -332,6 +619,46 @@ mod tests {
     use super::*;
     use polars_readstat_rs::{SpssValueLabelKey, SpssValueLabels, SpssWriter};
     use std::collections::HashMap;
+
+    #[test]
+    fn durations_past_a_day_keep_their_hours() {
+        assert_eq!(duration_text(0), "00:00:00");
+        assert_eq!(
+            duration_text(30 * 3_600_000_000_000 + 5_000_000_000),
+            "30:00:05"
+        );
+        assert_eq!(duration_text(-90_000_000_000), "-00:01:30");
+        assert_eq!(duration_text(1_500_000_000), "00:00:01.500");
+        assert_eq!(duration_text(1_000_001_000), "00:00:01.000001");
+    }
+
+    #[test]
+    fn bytecode_counts_segments_up_to_the_end_code() {
+        // 1 compressed number, 1 raw value (its 8 bytes follow the
+        // block), spaces, system-missing, padding, then the end code
+        let mut data = vec![101u8, 253, 254, 255, 0, 252, 0, 0];
+        data.extend_from_slice(&[0u8; 8]);
+        assert_eq!(bytecode_segments(&data), (4, true));
+        // a raw value announced but cut off
+        assert_eq!(bytecode_segments(&[253, 0, 0, 0, 0, 0, 0, 0]), (0, false));
+    }
+
+    /// A record count taken from the file never drives the walk past the
+    /// end of the file: 2^31 value labels in a 200-byte file end at once.
+    #[test]
+    fn hostile_record_counts_end_at_the_end_of_the_file() {
+        let mut b = vec![0u8; 176];
+        b[..4].copy_from_slice(b"$FL2");
+        b[64..68].copy_from_slice(&2i32.to_le_bytes());
+        b[80..84].copy_from_slice(&(-1i32).to_le_bytes());
+        b.extend_from_slice(&3i32.to_le_bytes());
+        b.extend_from_slice(&i32::MAX.to_le_bytes());
+        b.extend_from_slice(&[0u8; 16]);
+        let d = Dictionary::read(&b).unwrap();
+        assert_eq!((d.cases, d.data_start, d.segments), (-1, None, 0));
+        // and the case count then settles nothing
+        settle_case_count(&mut b, "x.sav").unwrap();
+    }
 
     /// A Qualtrics-style SPSS export: previews are rejected as in the CSV.
     #[test]

@@ -183,3 +183,27 @@ fn bad_rows_are_rejected_with_line_and_reason() {
         "{reasons:?}"
     );
 }
+
+/// The wide table keeps the file's order of respondents: ids made from the
+/// row number (`#1` ... `#12`) must not sort as text (`#1`, `#10`, `#11`).
+#[test]
+fn the_wide_table_keeps_file_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("formulier.csv");
+    let mut text = String::from("Tijdstempel,Hoe tevreden bent u?\n");
+    for i in 1..=12 {
+        text.push_str(&format!("2024/03/01 10:{i:02}:00,Antwoord {i}\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let export =
+        pokeval_survey::read_export(&path, "formulier.csv", &ReadOptions::default()).unwrap();
+    let data = pokeval_survey::raw_long(&export, Wave::new(2024).unwrap()).unwrap();
+    let wide = data.wide().unwrap();
+    let ids: Vec<String> = pokeval_survey::text_column(&wide, "respondent")
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect();
+    let expected: Vec<String> = (1..=12).map(|i| format!("formulier#{i}")).collect();
+    assert_eq!(ids, expected);
+}

@@ -594,6 +594,48 @@ fn spss_files() {
     );
 }
 
+/// The header's case count: -1 ("unknown", which the format allows) reads
+/// every case, as pyreadstat does; a count the data cannot hold is an error
+/// before anything is allocated for it. Uncompressed, bytecode and zlib.
+#[test]
+fn spss_case_counts_are_checked_against_the_data() {
+    let Some(d) = surveys() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    for rel in [
+        "spss_sav/pyreadstat_missing_char.sav",
+        "spss_sav/pyreadstat_simple_alltypes_mrsets.sav",
+        "spss_sav/pyreadstat_sample_compressed.zsav",
+    ] {
+        let (_, data) = read(&d, rel, false);
+        let bytes = std::fs::read(d.join(rel)).unwrap();
+        let patched = |count: i32, name: &str| {
+            let mut b = bytes.clone();
+            b[80..84].copy_from_slice(&count.to_le_bytes());
+            let p = tmp.path().join(name);
+            std::fs::write(&p, b).unwrap();
+            p
+        };
+        let unknown = patched(-1, "onbekend.sav");
+        let e = read_export(&unknown, "onbekend.sav", &opts(false))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let again = raw_long(&e, Wave::new(2024).unwrap()).unwrap();
+        assert_eq!(again.accepted(), data.accepted(), "{rel}");
+        assert_eq!(
+            again.wide().unwrap().height(),
+            data.wide().unwrap().height(),
+            "{rel}"
+        );
+        let huge = patched(2_000_000_000, "te_veel.sav");
+        let err = read_export(&huge, "te_veel.sav", &opts(false))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("te_veel.sav") && err.contains("declares 2000000000 cases"),
+            "{rel}: {err}"
+        );
+    }
+}
+
 #[test]
 fn every_file_in_the_folder_is_covered() {
     let Some(d) = surveys() else { return };

@@ -1,0 +1,137 @@
+//! The bad-input corpus in `fixtures/bad/` (each file made by the script
+//! beside it), read by `pokeval ingest` as a user would: a clear error that
+//! names the file and the line or field, a non-zero exit and nothing
+//! written; or, where the input is valid but unusual, the right result.
+
+use crate::common;
+
+use std::path::Path;
+
+use common::{pokeval, stderr, stdout};
+
+/// `pokeval ingest fixtures/bad/<name> --wave 2025 --quiet --out <out>`
+/// with `extra` arguments.
+fn ingest(name: &str, out: &Path, extra: &[&str]) -> std::process::Output {
+    let file = format!("fixtures/bad/{name}");
+    let mut args = vec![
+        "ingest",
+        file.as_str(),
+        "--wave",
+        "2025",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    pokeval(&args)
+}
+
+/// With the 2025 example's instrument, register and mergers, as the CSV
+/// cases are copies of that export.
+const LIMESURVEY_2025: &[&str] = &[
+    "--instrument",
+    "surveys/2025/instrument.toml",
+    "--register",
+    "fixtures/gemeenten_voorbeeld.csv",
+    "--mergers",
+    "fixtures/herindelingen_voorbeeld.csv",
+];
+
+/// Ingests a corpus file that must fail: non-zero exit (1, not a crash),
+/// no output folder, and stderr naming the file and every `needles`.
+fn fails(name: &str, extra: &[&str], needles: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("uit");
+    let o = ingest(name, &out, extra);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{name}: {err}");
+    assert!(
+        err.contains(&format!("fixtures/bad/{name}")),
+        "{name}: {err}"
+    );
+    for n in needles {
+        assert!(err.contains(n), "{name}: no '{n}' in: {err}");
+    }
+    assert!(!err.contains("panicked"), "{name}: {err}");
+    assert!(!out.exists(), "{name}: output written despite the error");
+}
+
+#[test]
+fn sav_date_out_of_range_names_the_variable_and_case() {
+    fails(
+        "sav_datum_buiten_bereik.sav",
+        &[],
+        &["field 'Q1'", "case 2", "outside the years 1 to 9999"],
+    );
+}
+
+#[test]
+fn sav_case_count_beyond_the_data_is_an_error_before_allocating() {
+    fails(
+        "sav_te_veel_cases.sav",
+        &[],
+        &["declares 2000000000 cases but the data holds 2"],
+    );
+}
+
+#[test]
+fn sav_unknown_case_count_reads_every_case() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("uit");
+    let o = ingest("sav_aantal_onbekend.sav", &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("2 records read = 2 accepted + 0 rejected"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn xlsx_far_cell_is_named_without_a_dense_grid() {
+    // a dense read of this workbook once took 18 GB and a minute
+    fails(
+        "xlsx_verre_cel.xlsx",
+        &[],
+        &["row 1048576 has a value in column 16384 beyond the 3 columns"],
+    );
+}
+
+#[test]
+fn xlsx_cell_reference_out_of_range_is_an_error_not_a_crash() {
+    fails(
+        "xlsx_cel_buiten_bereik.xlsx",
+        &[],
+        &["the workbook reader failed on this file", "overflow"],
+    );
+}
+
+#[test]
+fn csv_nul_byte_names_the_line() {
+    fails("csv_nul.csv", LIMESURVEY_2025, &["line 4", "NUL byte"]);
+}
+
+#[test]
+fn csv_carriage_return_line_endings_are_named_as_such() {
+    fails(
+        "csv_alleen_cr.csv",
+        LIMESURVEY_2025,
+        &["carriage return alone", "(CRLF) or Unix (LF)"],
+    );
+}
+
+#[test]
+fn csv_header_only_warns_and_writes_empty_tables() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("uit");
+    let o = ingest("csv_alleen_kop.csv", &out, LIMESURVEY_2025);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "warning: fixtures/bad/csv_alleen_kop.csv: the export holds a header but no responses"
+        ),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("0 records read"), "{}", stdout(&o));
+}
