@@ -181,6 +181,12 @@ struct Head {
     first_line: u64,
 }
 
+/// The most columns an export may have: 32,768, twice what a spreadsheet
+/// can hold (16,384) and more than SPSS's practical limit. A header row
+/// with more is a file without line breaks, and each column would cost a
+/// column of the response table.
+pub const MAX_FIELDS: usize = 32_768;
+
 /// Reads the header rows of decoded export text (all of it, or its start).
 fn read_head(text: &[u8], display: &str, opts: &ReadOptions) -> Result<Head> {
     if text.iter().all(|b| b.is_ascii_whitespace()) {
@@ -202,6 +208,16 @@ fn read_head(text: &[u8], display: &str, opts: &ReadOptions) -> Result<Head> {
     while heads.len() < 4 {
         let pos = rdr.position().byte();
         match rdr.read_record(&mut rec) {
+            Ok(true) if rec.len() > MAX_FIELDS => {
+                return Err(Error::Csv {
+                    path: display.into(),
+                    line: Some(rec.position().map_or(1, |p| p.line())),
+                    message: format!(
+                        "this row has {} fields, more than the {MAX_FIELDS} a survey export has; is the file an export with line breaks between its rows? Export it again",
+                        rec.len()
+                    ),
+                });
+            }
             Ok(true) => heads.push((rec.iter().map(str::to_string).collect(), pos)),
             Ok(false) => break,
             Err(e) => {

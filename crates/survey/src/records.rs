@@ -100,9 +100,17 @@ pub enum ScanError {
     /// Lines end in a carriage return alone (classic Mac OS), so the body
     /// reads as one record; the line the body starts on.
     CrOnly(u64),
+    /// A record longer than [`MAX_RECORD`] bytes, starting on this line.
+    TooLong(u64),
     /// The caller's record handler failed.
     Stop(Error),
 }
+
+/// The longest record read: 16 MiB. No survey platform stores an answer
+/// near that size (Qualtrics caps a text entry at 20,000 characters), so
+/// a longer record is a file without line breaks or a damaged one, and
+/// stopping keeps memory bounded by the input.
+pub const MAX_RECORD: usize = 16 << 20;
 
 impl ScanError {
     /// The error as users see it.
@@ -141,6 +149,14 @@ impl ScanError {
                 path: display.into(),
                 line: Some(line),
                 message: "the lines end in a carriage return alone (classic Mac OS line endings), so the records cannot be told apart; save the file again with Windows (CRLF) or Unix (LF) line endings".into(),
+            },
+            ScanError::TooLong(line) => Error::Csv {
+                path: display.into(),
+                line: Some(line),
+                message: format!(
+                    "the record starting on this line is longer than {} MB, more than any survey answer: the file lacks line breaks or is damaged; export it again",
+                    MAX_RECORD >> 20
+                ),
             },
             ScanError::Stop(e) => e,
         }
@@ -257,6 +273,9 @@ pub fn scan_records(
                 pos += 1;
             }
             break;
+        }
+        if pos - record_start > MAX_RECORD {
+            return Err(ScanError::TooLong(start_line));
         }
         if !content {
             // Only delimiters (",,,,"): no response.

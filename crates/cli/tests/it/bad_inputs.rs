@@ -135,3 +135,49 @@ fn csv_header_only_warns_and_writes_empty_tables() {
     );
     assert!(stdout(&o).contains("0 records read"), "{}", stdout(&o));
 }
+
+/// Writes `bytes` as `name` in a fresh folder and ingests it: must fail
+/// naming the file and `needles`, with no output.
+fn generated_fails(name: &str, bytes: &[u8], needles: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join(name);
+    std::fs::write(&file, bytes).unwrap();
+    let out = tmp.path().join("uit");
+    let o = pokeval(&[
+        "ingest",
+        file.to_str().unwrap(),
+        "--wave",
+        "2024",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains(name), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "no '{n}' in: {err}");
+    }
+    assert!(!out.exists(), "output written despite the error");
+}
+
+/// A file without line breaks (generated: 1.2 MB here, once 200 MB that
+/// took 72 s and 9.2 GB) stops at the header's field count.
+#[test]
+fn a_header_of_too_many_fields_is_named() {
+    let header: Vec<String> = (0..40_000).map(|i| format!("veld{i}")).collect();
+    generated_fails(
+        "een_regel.csv",
+        header.join(",").as_bytes(),
+        &["line 1", "40000 fields, more than the 32768"],
+    );
+}
+
+/// One record longer than 16 MiB (17 MiB generated) stops at that record.
+#[test]
+fn a_record_longer_than_any_answer_is_named() {
+    let mut text = b"Tijdstempel,Hoe tevreden bent u?\n2024/03/01 10:00:00,".to_vec();
+    text.resize(text.len() + (17 << 20), b'x');
+    text.push(b'\n');
+    generated_fails("lang_antwoord.csv", &text, &["line 2", "longer than 16 MB"]);
+}
