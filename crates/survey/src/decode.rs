@@ -364,8 +364,8 @@ impl<'a> Plan<'a> {
 
     /// Decodes one cell (trimmed) of a cached column: its answers, or why
     /// it is not an answer.
-    fn decode(&self, c: &ColPlan, t: &str) -> Result<std::result::Result<Box<[Answer]>, String>> {
-        let answers = match &c.kind {
+    fn decode(&self, c: &ColPlan, t: &str) -> Result<std::result::Result<Decoded, String>> {
+        let (answers, as_other) = match &c.kind {
             Kind::Coded {
                 q,
                 target,
@@ -374,10 +374,11 @@ impl<'a> Plan<'a> {
             } => {
                 let lab = c.labels.and_then(|l| l.get(t)).map(String::as_str);
                 let miss = c.missing.is_some_and(|m| m.contains(t));
-                let entries = match decode_coded(q, *qi, *other_qi, target, t, lab, miss) {
-                    Ok(e) => e,
-                    Err(m) => return Ok(Err(m)),
-                };
+                let (entries, as_other) =
+                    match decode_coded(q, *qi, *other_qi, target, t, lab, miss) {
+                        Ok(e) => e,
+                        Err(m) => return Ok(Err(m)),
+                    };
                 let mut out = Vec::with_capacity(entries.len());
                 for e in entries {
                     out.push(Answer {
@@ -388,7 +389,7 @@ impl<'a> Plan<'a> {
                         missing: e.missing,
                     });
                 }
-                out
+                (out, as_other.map(String::into_boxed_str))
             }
             Kind::Raw => {
                 let label = c
@@ -401,7 +402,7 @@ impl<'a> Plan<'a> {
                 let negative_recode =
                     self.qualtrics && number.is_some_and(|n| n < 0.0 && n.fract() == 0.0);
                 let miss = declared || negative_recode || is_na_text(label) || is_na_text(t);
-                vec![Answer {
+                let answer = Answer {
                     question: c.question,
                     value: self.view(t)?,
                     label: self.cat(label)?,
@@ -411,7 +412,8 @@ impl<'a> Plan<'a> {
                         number.unwrap_or(f64::NAN)
                     },
                     missing: miss,
-                }]
+                };
+                (vec![answer], None)
             }
             Kind::Open { .. } => {
                 return Ok(Err("internal: open texts are not cached".into()));
@@ -427,16 +429,17 @@ impl<'a> Plan<'a> {
                 } else {
                     f64::NAN
                 };
-                vec![Answer {
+                let answer = Answer {
                     question: c.question,
                     value: self.view(t)?,
                     label: self.cat(t)?,
                     number,
                     missing: false,
-                }]
+                };
+                (vec![answer], None)
             }
         };
-        Ok(Ok(answers.into_boxed_slice()))
+        Ok(Ok((answers.into_boxed_slice(), as_other)))
     }
 
     /// The export columns the plan reads, with or without answers.
@@ -498,6 +501,8 @@ pub(crate) struct Part {
     text: String,
     /// (record, plan column, message) of cells that do not decode.
     errors: Vec<(u32, usize, String)>,
+    /// (record, plan column, text) of cells read as an "other" text.
+    as_other: Vec<(u32, usize, String)>,
 }
 
 impl Part {
@@ -542,6 +547,10 @@ struct Sizes {
     text: usize,
 }
 
+/// A cell's answers, and the text in it that matched no option and was
+/// read as the question's "other" text.
+type Decoded = (Box<[Answer]>, Option<Box<str>>);
+
 /// Cells decoded so far in one column; past [`CACHE_LIMIT`] distinct
 /// cells (open answers in a raw view) new ones are decoded each time.
 /// Codes of up to seven bytes (`1`, `-1`, `A7`) are found by comparing
@@ -551,7 +560,7 @@ struct Cache {
     short: Vec<u64>,
     short_values: Vec<u32>,
     index: PlHashMap<Box<str>, u32>,
-    values: Vec<std::result::Result<Box<[Answer]>, String>>,
+    values: Vec<std::result::Result<Decoded, String>>,
 }
 
 const CACHE_LIMIT: usize = 4096;
@@ -585,7 +594,7 @@ impl Cache {
         self.values.len()
     }
 
-    fn insert(&mut self, t: &str, v: std::result::Result<Box<[Answer]>, String>) -> usize {
+    fn insert(&mut self, t: &str, v: std::result::Result<Decoded, String>) -> usize {
         let i = self.values.len();
         self.values.push(v);
         match packed(t) {
@@ -708,7 +717,10 @@ impl<'p, 'a> Decoder<'p, 'a> {
                 }
             };
             match decoded {
-                Ok(answers) => {
+                Ok((answers, as_other)) => {
+                    if let Some(text) = as_other {
+                        part.as_other.push((r, pi, text.to_string()));
+                    }
                     for a in answers.iter() {
                         if let Some(set) = c.set {
                             let key = (set, a.value.as_u128());
@@ -981,6 +993,27 @@ pub(crate) fn finish(
         checked.ok[row] = false;
         checked.rejects.push((row, RejectKind::InvalidValue, msg));
     }
+    // Texts read as "other" answers, of the records that stay (parts are
+    // in file order, and so are the records within a part).
+    let mut as_other = Vec::new();
+    for (p, off) in parts.iter_mut().zip(&offsets) {
+        for (r, pi, text) in std::mem::take(&mut p.as_other) {
+            let row = off + r as usize;
+            if checked.ok[row] {
+                let column = plan
+                    .cols
+                    .get(pi)
+                    .and_then(|c| export.columns.get(c.col))
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default();
+                as_other.push(crate::AsOther {
+                    line: meta.lines[row],
+                    column,
+                    text,
+                });
+            }
+        }
+    }
     let muni: Vec<String> = if resolver.is_some() {
         std::mem::take(&mut checked.municipality)
     } else if plan.muni_col.is_some() {
@@ -1019,6 +1052,7 @@ pub(crate) fn finish(
         respondents,
         submitted,
         rows_read: n,
+        as_other,
         rejects: rejects
             .into_iter()
             .map(|(r, k, m)| Reject::new(&export.file, meta.lines[r], k, m))

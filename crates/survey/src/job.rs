@@ -72,8 +72,46 @@ impl SurveyJob {
                 self.display
             ));
         }
+        for message in as_other_warnings(&data) {
+            progress.warn(&message);
+        }
         Ok((data, instrument))
     }
+}
+
+/// One warning per column with answers read as "other" texts: how many,
+/// the first few with their lines, and what to do if one is an option.
+fn as_other_warnings(data: &Responses) -> Vec<String> {
+    let mut columns: Vec<(&str, Vec<&crate::AsOther>)> = Vec::new();
+    for a in &data.as_other {
+        match columns.iter_mut().find(|(c, _)| *c == a.column) {
+            Some((_, list)) => list.push(a),
+            None => columns.push((&a.column, vec![a])),
+        }
+    }
+    columns
+        .into_iter()
+        .map(|(column, list)| {
+            let shown: Vec<String> = list
+                .iter()
+                .take(5)
+                .map(|a| format!("line {}: '{}'", a.line, a.text))
+                .collect();
+            let more = if list.len() > 5 {
+                format!(" and {} more", list.len() - 5)
+            } else {
+                String::new()
+            };
+            format!(
+                "{}: {} answer{} in column '{column}' matched none of its options and {} read as the 'other' text ({}{more}); if one is meant as an option, add that spelling to the option's aliases in the instrument",
+                data.file,
+                list.len(),
+                if list.len() == 1 { "" } else { "s" },
+                if list.len() == 1 { "was" } else { "were" },
+                shown.join("; ")
+            )
+        })
+        .collect()
 }
 
 /// An export of which every record was rejected leaves nothing to analyse

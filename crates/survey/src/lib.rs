@@ -276,6 +276,20 @@ pub struct Responses {
     pub submitted: BTreeMap<String, String>,
     pub rows_read: usize,
     pub rejects: Vec<Reject>,
+    /// Answers of accepted respondents that matched no option of their
+    /// question and were read as its "other" text, in file order.
+    pub as_other: Vec<AsOther>,
+}
+
+/// An answer that matched no option and was read as the question's "other"
+/// text: what Google Forms writes for "Anders: ...", but also what a
+/// spelling the instrument lacks looks like. Listed so the user can tell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AsOther {
+    pub line: u64,
+    /// The export column, as its header names it.
+    pub column: String,
+    pub text: String,
 }
 
 impl Responses {
@@ -401,7 +415,10 @@ const NO: &[&str] = &[
     "niet gekozen",
 ];
 
-/// How one coded cell decodes: entries it yields, or an error message.
+/// How one coded cell decodes: the entries it yields and the text that
+/// matched no option and was read as the question's "other" answer, if any
+/// (which the reader lists, so an option the instrument misses is never
+/// moved into "Anders" unseen), or an error message.
 fn decode_coded(
     q: &Question,
     qi: u32,
@@ -410,7 +427,7 @@ fn decode_coded(
     raw: &str,
     export_label: Option<&str>,
     declared_missing: bool,
-) -> std::result::Result<Vec<Entry>, String> {
+) -> std::result::Result<(Vec<Entry>, Option<String>), String> {
     let v = raw.trim();
     let opt_entry = |i: usize| {
         let o = &q.options[i];
@@ -442,13 +459,16 @@ fn decode_coded(
             })
     };
     if declared_missing {
-        return Ok(vec![Entry {
-            question: qi,
-            value: v.to_string(),
-            label: export_label.unwrap_or(v).to_string(),
-            number: None,
-            missing: true,
-        }]);
+        return Ok((
+            vec![Entry {
+                question: qi,
+                value: v.to_string(),
+                label: export_label.unwrap_or(v).to_string(),
+                number: None,
+                missing: true,
+            }],
+            None,
+        ));
     }
     match target {
         Target::Option(_, i) => {
@@ -456,11 +476,11 @@ fn decode_coded(
             let o = &q.options[*i];
             if YES.contains(&l.as_str()) || same_code(v, &o.code) || o.label.eq_ignore_ascii_case(v)
             {
-                Ok(vec![opt_entry(*i)])
+                Ok((vec![opt_entry(*i)], None))
             } else if NO.contains(&l.as_str()) {
-                Ok(Vec::new())
+                Ok((Vec::new(), None))
             } else if export_label.is_some_and(|lab| lab.eq_ignore_ascii_case(&o.label)) {
-                Ok(vec![opt_entry(*i)])
+                Ok((vec![opt_entry(*i)], None))
             } else {
                 Err(format!(
                     "'{v}' is not a yes/no value for option '{}' of question '{}'",
@@ -470,7 +490,7 @@ fn decode_coded(
         }
         Target::Whole(_) if q.kind == QuestionType::Multiple => {
             if let Some(i) = find(v).or_else(|| export_label.and_then(find)) {
-                return Ok(vec![opt_entry(i)]);
+                return Ok((vec![opt_entry(i)], None));
             }
             let sep = if v.contains(';') { ';' } else { ',' };
             let parts: Vec<&str> = v
@@ -479,6 +499,7 @@ fn decode_coded(
                 .filter(|p| !p.is_empty())
                 .collect();
             let mut out = Vec::new();
+            let mut as_other: Vec<&str> = Vec::new();
             let mut k = 0;
             while k < parts.len() {
                 // Longest run of parts that joins to an option label (labels may contain the separator).
@@ -511,6 +532,7 @@ fn decode_coded(
                                 number: None,
                                 missing: false,
                             });
+                            as_other.push(parts[k]);
                             k += 1;
                         } else {
                             return Err(format!(
@@ -521,11 +543,11 @@ fn decode_coded(
                     }
                 }
             }
-            Ok(out)
+            Ok((out, (!as_other.is_empty()).then(|| as_other.join("; "))))
         }
         _ => {
             if let Some(i) = find(v).or_else(|| export_label.and_then(find)) {
-                return Ok(vec![opt_entry(i)]);
+                return Ok((vec![opt_entry(i)], None));
             }
             let other = q
                 .options
@@ -533,27 +555,33 @@ fn decode_coded(
                 .position(|o| o.other)
                 .filter(|_| !looks_like_code(v));
             if let Some(oi) = other {
-                return Ok(vec![
-                    opt_entry(oi),
-                    Entry {
-                        question: other_qi,
-                        value: v.to_string(),
-                        label: v.to_string(),
-                        number: None,
-                        missing: false,
-                    },
-                ]);
+                return Ok((
+                    vec![
+                        opt_entry(oi),
+                        Entry {
+                            question: other_qi,
+                            value: v.to_string(),
+                            label: v.to_string(),
+                            number: None,
+                            missing: false,
+                        },
+                    ],
+                    Some(v.to_string()),
+                ));
             }
             if q.kind == QuestionType::Numeric {
                 let n = parse_number(v)
                     .ok_or_else(|| format!("'{v}' is not a number (question '{}')", q.id))?;
-                return Ok(vec![Entry {
-                    question: qi,
-                    value: v.to_string(),
-                    label: v.to_string(),
-                    number: Some(n),
-                    missing: false,
-                }]);
+                return Ok((
+                    vec![Entry {
+                        question: qi,
+                        value: v.to_string(),
+                        label: v.to_string(),
+                        number: Some(n),
+                        missing: false,
+                    }],
+                    None,
+                ));
             }
             let codes: Vec<&str> = q.options.iter().map(|o| o.code.as_str()).collect();
             Err(format!(

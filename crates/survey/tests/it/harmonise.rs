@@ -300,6 +300,15 @@ fn multiple_choice_in_every_encoding() {
     assert_eq!(codes("3"), ["2", "3"]);
     assert_eq!(codes("4"), ["3", "9"]);
     assert_eq!(one(&d, "4", "kanalen:other").0, "via de huisarts");
+    // ... and listed with its line, as a misspelt option would be
+    assert_eq!(
+        d.as_other,
+        [pokeval_survey::AsOther {
+            line: 5,
+            column: "Kanalen".into(),
+            text: "via de huisarts".into()
+        }]
+    );
     assert_eq!(d.submitted["1"], "2024-09-01T11:29:00");
     // A code that is no option is rejected, not taken as an "other" text.
     assert_eq!(d.rejects.len(), 1);
