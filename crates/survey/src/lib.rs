@@ -415,6 +415,29 @@ const NO: &[&str] = &[
     "niet gekozen",
 ];
 
+/// What platforms write for the "other" option itself when answers are
+/// exported as text (LimeSurvey's "Other", SurveyMonkey's "Other (please
+/// specify)", Dutch labels), lower case: the choice of the option, not an
+/// "other" text; the text is in its own column.
+const OTHER_MARKERS: &[&str] = &[
+    "other",
+    "-oth-",
+    "other (please specify)",
+    "other, please specify",
+    "anders",
+    "anders, namelijk",
+    "anders, namelijk:",
+    "anders namelijk",
+    "anders, nl.",
+    "overig",
+    "overige",
+];
+
+fn is_other_marker(t: &str) -> bool {
+    let t = t.trim().to_lowercase();
+    OTHER_MARKERS.contains(&t.as_str())
+}
+
 /// How one coded cell decodes: the entries it yields and the text that
 /// matched no option and was read as the question's "other" answer, if any
 /// (which the reader lists, so an option the instrument misses is never
@@ -523,7 +546,11 @@ fn decode_coded(
                             .iter()
                             .position(|o| o.other)
                             .filter(|_| !looks_like_code(parts[k]));
-                        if let Some(oi) = other {
+                        if let Some(oi) = other.filter(|_| is_other_marker(parts[k])) {
+                            // the marker of the option itself, not a text
+                            out.push(opt_entry(oi));
+                            k += 1;
+                        } else if let Some(oi) = other {
                             out.push(opt_entry(oi));
                             out.push(Entry {
                                 question: other_qi,
@@ -554,6 +581,11 @@ fn decode_coded(
                 .iter()
                 .position(|o| o.other)
                 .filter(|_| !looks_like_code(v));
+            if let Some(oi) = other.filter(|_| is_other_marker(v)) {
+                // the marker of the option itself (LimeSurvey's "Other"),
+                // whose text is in the question's own "other" column
+                return Ok((vec![opt_entry(oi)], None));
+            }
             if let Some(oi) = other {
                 return Ok((
                     vec![

@@ -756,3 +756,29 @@ fn an_export_cut_off_in_its_header_is_an_error() {
         "{err}"
     );
 }
+
+/// "Other" as the platform writes the option itself (answers exported as
+/// text) chooses the option; it is not an "other" text to code, and it is
+/// not listed as one. Any other unmatched text still is.
+#[test]
+fn the_literal_other_marker_is_the_option_not_a_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "Id,Start time,Completion time,Email,Name,Gemeente,Kanalen,Oordeel\n\
+                1,9/1/2024 11:27,9/1/2024 11:29,anonymous,,Ede,Wijkteam;Other;,Goed\n\
+                2,9/1/2024 11:28,9/1/2024 11:30,anonymous,,Ede,Anders,Goed\n\
+                3,9/1/2024 11:29,9/1/2024 11:31,anonymous,,Ede,via de huisarts,Goed\n";
+    let p = dir.path().join("forms.csv");
+    std::fs::write(&p, text).unwrap();
+    let e = read_export(&p, "forms.csv", &ReadOptions::default()).unwrap();
+    let d = harmonise(&e, &instrument(dir.path()), None).unwrap();
+    let codes =
+        |r: &str| -> Vec<String> { answers(&d, r, "kanalen").into_iter().map(|a| a.0).collect() };
+    assert_eq!(codes("1"), ["1", "9"]);
+    assert_eq!(codes("2"), ["9"]);
+    assert_eq!(codes("3"), ["9"]);
+    assert!(answers(&d, "1", "kanalen:other").is_empty());
+    assert!(answers(&d, "2", "kanalen:other").is_empty());
+    assert_eq!(one(&d, "3", "kanalen:other").0, "via de huisarts");
+    assert_eq!(d.as_other.len(), 1);
+    assert_eq!(d.as_other[0].line, 4);
+}
