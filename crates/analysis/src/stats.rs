@@ -462,10 +462,12 @@ fn source_counts(inputs: &Inputs) -> SourceCounts {
         .iter()
         .map(|s| s.data.respondents.len())
         .sum();
+    // only placed respondents name a municipality
     let survey_munis: BTreeSet<_> = inputs
         .surveys
         .iter()
         .flat_map(|s| s.data.respondents.values())
+        .filter(|m| !m.is_empty())
         .collect();
     SourceCounts {
         interviews: count(SourceKind::Interview),

@@ -948,6 +948,17 @@ pub(crate) fn finish(
     resolver: Option<&Resolver>,
     wave: Wave,
 ) -> Result<Responses> {
+    // Read for an evaluation (with a register), every respondent must be
+    // placed: without a municipality column none would be, silently.
+    if resolver.is_some() && plan.muni_col.is_none() {
+        return Err(Error::invalid(
+            &export.file,
+            format!(
+                "no column of this export is mapped to the instrument's municipality question, so no respondent could be placed; map the column that holds the municipality in [columns.{}] of the instrument",
+                export.layout.platform().name()
+            ),
+        ));
+    }
     let mut meta = Meta::default();
     let mut offsets = Vec::with_capacity(parts.len());
     for p in &mut parts {

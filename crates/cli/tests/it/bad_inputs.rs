@@ -181,3 +181,39 @@ fn a_record_longer_than_any_answer_is_named() {
     text.push(b'\n');
     generated_fails("lang_antwoord.csv", &text, &["line 2", "longer than 16 MB"]);
 }
+
+/// An instrument that maps no column to the municipality question would
+/// leave every respondent unplaced (and the report counting "1 gemeente",
+/// the empty one): with a register, that is an error naming the fix.
+#[test]
+fn a_survey_without_a_municipality_column_is_refused_with_a_register() {
+    let tmp = tempfile::tempdir().unwrap();
+    let instrument = std::fs::read_to_string(common::repo().join("surveys/2025/instrument.toml"))
+        .unwrap()
+        .replace("\ngemeente = \"gemeente\"\n", "\n");
+    let ins = tmp.path().join("instrument.toml");
+    std::fs::write(&ins, instrument).unwrap();
+    let out = tmp.path().join("uit");
+    let o = pokeval(&[
+        "ingest",
+        "fixtures/2025/enquete_limesurvey_voorbeeld.csv",
+        "--wave",
+        "2025",
+        "--instrument",
+        ins.to_str().unwrap(),
+        "--register",
+        "fixtures/gemeenten_voorbeeld.csv",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("enquete_limesurvey_voorbeeld.csv")
+            && err.contains("municipality question")
+            && err.contains("[columns.limesurvey]"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
