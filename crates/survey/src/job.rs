@@ -46,12 +46,20 @@ impl SurveyJob {
                 ));
             }
         }
+        let beside = self.structure.is_none();
         let structure = self.structure.clone().or_else(|| {
             let p = sibling_structure(&self.path)?;
             let name = p.file_name()?.to_str()?.to_string();
             let display = Path::new(&self.display).with_file_name(name);
             Some((p, display.display().to_string()))
         });
+        if let (true, Some((_, name))) = (beside, &structure) {
+            // found, not given: say so, as it decides codes and labels
+            progress.warn(&format!(
+                "{}: its question codes and answer labels are read from {name}, the LimeSurvey R syntax file beside it (name another with structure = in its [[survey]], pokeval ingest: --structure)",
+                self.display
+            ));
+        }
         let structure = structure
             .map(|(p, display)| read_structure(&p, &display))
             .transpose()?;

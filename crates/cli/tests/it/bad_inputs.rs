@@ -217,3 +217,36 @@ fn a_survey_without_a_municipality_column_is_refused_with_a_register() {
     );
     assert!(!out.exists());
 }
+
+/// A LimeSurvey R syntax file found beside an "R data" export decides its
+/// codes and labels, so the run says it used it (a real export from
+/// `../shared/data`).
+#[test]
+fn an_r_syntax_file_beside_the_export_is_named() {
+    let Some(shared) = std::env::var_os("POKEVAL_SHARED_DATA") else {
+        eprintln!("note: POKEVAL_SHARED_DATA is not set; skipping the LimeSurvey R export");
+        return;
+    };
+    let dir = Path::new(&shared).join("surveys/limesurvey");
+    assert!(dir.is_dir(), "{} is not a folder", dir.display());
+    let data = dir.join("limonaid_survey_998192_R_data_file.csv");
+    let tmp = tempfile::tempdir().unwrap();
+    let o = pokeval(&[
+        "ingest",
+        data.to_str().unwrap(),
+        "--wave",
+        "2024",
+        "--quiet",
+        "--out",
+        tmp.path().join("uit").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("are read from")
+            && stderr(&o).contains(
+                "limonaid_survey_998192_R_syntax_file.R, the LimeSurvey R syntax file beside it"
+            ),
+        "{}",
+        stderr(&o)
+    );
+}
