@@ -503,6 +503,9 @@ pub(crate) struct Part {
     errors: Vec<(u32, usize, String)>,
     /// (record, plan column, text) of cells read as an "other" text.
     as_other: Vec<(u32, usize, String)>,
+    /// Per record, when the export has no respondent id: a hash of every
+    /// cell the plan reads, to flag rows that are exact copies.
+    fingerprints: Vec<u64>,
 }
 
 impl Part {
@@ -660,6 +663,14 @@ impl<'p, 'a> Decoder<'p, 'a> {
         let meta = |c: usize| cell(c).map(|t| trim(&t).to_string()).unwrap_or_default();
         if let Some(c) = plan.id_col {
             part.ids.push(meta(c));
+        } else {
+            use std::hash::Hasher;
+            let mut h = std::hash::DefaultHasher::new();
+            for c in plan.columns() {
+                h.write(cell(c).as_deref().map(trim).unwrap_or("").as_bytes());
+                h.write_u8(0xff);
+            }
+            part.fingerprints.push(h.finish());
         }
         if let Some(c) = plan.status_col {
             let v = cell(c);
@@ -939,6 +950,24 @@ fn check(export: &Export, meta: &Meta, ids: &[String], resolver: Option<&Resolve
     out
 }
 
+/// (line, line of the earlier row) of accepted rows whose every cell equals
+/// an earlier accepted row's, by their fingerprints (empty when the export
+/// has ids, which catch copies as duplicate respondents).
+fn copies(fingerprints: &[u64], lines: &[u64], ok: &[bool]) -> Vec<(u64, u64)> {
+    let mut first: PlHashMap<u64, u64> = PlHashMap::with_capacity(fingerprints.len());
+    let mut out = Vec::new();
+    for (i, f) in fingerprints.iter().enumerate() {
+        if !ok[i] {
+            continue;
+        }
+        let earlier = *first.entry(*f).or_insert(lines[i]);
+        if earlier != lines[i] {
+            out.push((lines[i], earlier));
+        }
+    }
+    out
+}
+
 /// Checks the records, drops rejected ones and builds the long table.
 /// `export` gives the file, layout and columns (its body is not read).
 pub(crate) fn finish(
@@ -961,8 +990,10 @@ pub(crate) fn finish(
     }
     let mut meta = Meta::default();
     let mut offsets = Vec::with_capacity(parts.len());
+    let mut fingerprints: Vec<u64> = Vec::new();
     for p in &mut parts {
         offsets.push(meta.lines.len());
+        fingerprints.append(&mut p.fingerprints);
         meta.lines.append(&mut p.lines);
         meta.ids.append(&mut p.ids);
         meta.status.append(&mut p.status);
@@ -1064,6 +1095,7 @@ pub(crate) fn finish(
         submitted,
         rows_read: n,
         as_other,
+        copies: copies(&fingerprints, &meta.lines, &checked.ok),
         rejects: rejects
             .into_iter()
             .map(|(r, k, m)| Reject::new(&export.file, meta.lines[r], k, m))

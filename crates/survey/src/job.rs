@@ -83,6 +83,23 @@ impl SurveyJob {
         for message in as_other_warnings(&data) {
             progress.warn(&message);
         }
+        if !data.copies.is_empty() {
+            let shown: Vec<String> = data
+                .copies
+                .iter()
+                .take(5)
+                .map(|(line, earlier)| format!("line {line} = line {earlier}"))
+                .collect();
+            let n = data.copies.len();
+            progress.warn(&format!(
+                "{}: {n} row{} exact cop{} of an earlier row ({}{}) and the export has no respondent id to tell them apart; all are kept: if a response was submitted or pasted twice, remove the copy from the export",
+                self.display,
+                if n == 1 { " is an" } else { "s are" },
+                if n == 1 { "y" } else { "ies" },
+                shown.join("; "),
+                if n > 5 { format!(" and {} more", n - 5) } else { String::new() }
+            ));
+        }
         Ok((data, instrument))
     }
 }

@@ -279,6 +279,10 @@ pub struct Responses {
     /// Answers of accepted respondents that matched no option of their
     /// question and were read as its "other" text, in file order.
     pub as_other: Vec<AsOther>,
+    /// Accepted rows that are exact copies of an earlier accepted row, as
+    /// (line, line of the earlier row), in an export without respondent
+    /// ids. Kept (two people may answer alike), but listed.
+    pub copies: Vec<(u64, u64)>,
 }
 
 /// An answer that matched no option and was read as the question's "other"

@@ -250,3 +250,25 @@ fn an_r_syntax_file_beside_the_export_is_named() {
         stderr(&o)
     );
 }
+
+/// Rows that are exact copies in an export without respondent ids are
+/// kept but listed with their lines.
+#[test]
+fn csv_copied_rows_without_ids_are_flagged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("uit");
+    let o = ingest("csv_dubbele_rij.csv", &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "warning: fixtures/bad/csv_dubbele_rij.csv: 1 row is an exact copy of an earlier row (line 4 = line 2)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).contains("3 records read = 3 accepted"),
+        "{}",
+        stdout(&o)
+    );
+}
