@@ -34,6 +34,17 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// A run failed after its output folder was known, and that folder
+    /// still holds files of an earlier run which this one would have
+    /// replaced. A failed run writes nothing, so they stay, but they no
+    /// longer match the inputs: the note says so.
+    #[error("{source}\nnote: {} still holds {} from an earlier run; they were not replaced and do not reflect the current inputs", dir.display(), files.join(", "))]
+    Stale {
+        source: Box<Error>,
+        dir: std::path::PathBuf,
+        files: Vec<String>,
+    },
+
     /// The preview server could not start.
     #[error("cannot serve the preview on {addr}: {message}")]
     Serve { addr: String, message: String },

@@ -110,6 +110,32 @@ pub fn remove_stale(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `e` with a note naming which of `outputs` (the files the failed run
+/// would have written) exist from an earlier run; `e` unchanged when none
+/// does or when the output folder itself was refused.
+pub(crate) fn with_stale_note(
+    e: crate::error::Error,
+    dir: &Path,
+    outputs: &[PathBuf],
+) -> crate::error::Error {
+    if matches!(e, crate::error::Error::Input(Error::OutputFolder { .. })) {
+        return e;
+    }
+    let files: Vec<String> = outputs
+        .iter()
+        .filter(|p| p.is_file())
+        .filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned()))
+        .collect();
+    if files.is_empty() {
+        return e;
+    }
+    crate::error::Error::Stale {
+        source: Box::new(e),
+        dir: dir.to_path_buf(),
+        files,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

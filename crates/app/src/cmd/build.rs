@@ -12,7 +12,7 @@ use pokeval_model::{Progress, Resolver};
 use pokeval_report::ReportSources;
 
 use crate::error::Result;
-use crate::output::{remove_stale, Staged};
+use crate::output::{remove_stale, with_stale_note, Staged};
 
 /// The report file name in the output folder.
 pub const HTML_FILE: &str = "rapport.html";
@@ -112,6 +112,20 @@ pub fn build(
         .clone()
         .unwrap_or_else(|| project.config.output.clone());
     project.check_output(&output_dir)?;
+    let outputs: Vec<PathBuf> = [HTML_FILE, PDF_FILE, JSON_FILE, REVIEW_FILE]
+        .iter()
+        .map(|f| output_dir.join(f))
+        .collect();
+    build_into(project, output_dir.clone(), progress)
+        .map_err(|e| with_stale_note(e, &output_dir, &outputs))
+}
+
+/// [`build`] once the output folder is settled.
+fn build_into(
+    project: Project,
+    output_dir: PathBuf,
+    progress: &dyn Progress,
+) -> Result<BuildOutcome> {
     let Rendered {
         prepared,
         html,

@@ -62,8 +62,48 @@ fn stem(display: &str) -> String {
         .to_string()
 }
 
-/// Reads every export, then writes the tables.
-pub fn ingest_surveys(req: &IngestRequest, progress: &dyn Progress) -> Result<IngestOutcome> {
+/// The name each export's tables start with: its file stem, with `_2`,
+/// `_3`, ... for a stem met before.
+fn table_stems<'a>(files: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut used = std::collections::HashSet::new();
+    files
+        .map(|file| {
+            let mut name = stem(file);
+            let mut n = 2;
+            while !used.insert(name.clone()) {
+                name = format!("{}_{n}", stem(file));
+                n += 1;
+            }
+            name
+        })
+        .collect()
+}
+
+/// Reads every export, then writes the tables. Nothing is written unless
+/// every export was read; a failure names the tables of an earlier run
+/// that stay in the output folder.
+pub fn ingest_surveys(
+    req: &IngestRequest,
+    progress: &dyn Progress,
+) -> crate::error::Result<IngestOutcome> {
+    let mut outputs = Vec::new();
+    for name in table_stems(req.jobs.iter().map(|j| j.display.as_str())) {
+        for f in &req.formats {
+            let ext = match f {
+                TableFormat::Csv => "csv",
+                TableFormat::Parquet => "parquet",
+            };
+            outputs.push(req.out.join(format!("{name}_lang.{ext}")));
+            outputs.push(req.out.join(format!("{name}_breed.{ext}")));
+        }
+        outputs.push(req.out.join(format!("{name}_afgewezen.csv")));
+    }
+    outputs.push(req.out.join("gemeenten_review.csv"));
+    ingest_into(req, progress)
+        .map_err(|e| crate::output::with_stale_note(e.into(), &req.out, &outputs))
+}
+
+fn ingest_into(req: &IngestRequest, progress: &dyn Progress) -> Result<IngestOutcome> {
     let register = match &req.register {
         Some(p) => {
             progress.step("reading the municipality register");
@@ -132,14 +172,8 @@ pub fn ingest_surveys(req: &IngestRequest, progress: &dyn Progress) -> Result<In
         written: Vec::new(),
     };
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    let mut used_names = std::collections::HashSet::new();
-    for (data, _) in &read {
-        let mut name = stem(&data.file);
-        let mut n = 2;
-        while !used_names.insert(name.clone()) {
-            name = format!("{}_{n}", stem(&data.file));
-            n += 1;
-        }
+    let names = table_stems(read.iter().map(|(data, _)| data.file.as_str()));
+    for ((data, _), name) in read.iter().zip(names) {
         let mut written = Vec::new();
         let wide = data.wide()?;
         for f in &req.formats {

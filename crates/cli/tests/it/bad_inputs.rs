@@ -272,3 +272,46 @@ fn csv_copied_rows_without_ids_are_flagged() {
         stdout(&o)
     );
 }
+
+/// A failed ingest writes nothing, so the tables of an earlier run stay:
+/// unchanged, and named as earlier in the error.
+#[test]
+fn a_failed_ingest_names_the_earlier_tables_it_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    let export = tmp.path().join("enquete.csv");
+    let out = tmp.path().join("uit");
+    let run = || {
+        let mut args = vec![
+            "ingest",
+            export.to_str().unwrap(),
+            "--wave",
+            "2025",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(LIMESURVEY_2025);
+        pokeval(&args)
+    };
+    std::fs::copy(
+        common::repo().join("fixtures/2025/enquete_limesurvey_voorbeeld.csv"),
+        &export,
+    )
+    .unwrap();
+    let o = run();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before = std::fs::read(out.join("enquete_lang.csv")).unwrap();
+    std::fs::copy(common::repo().join("fixtures/bad/csv_nul.csv"), &export).unwrap();
+    let o = run();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("NUL byte")
+            && err.contains(&format!(
+                "note: {} still holds enquete_lang.csv, enquete_breed.csv, enquete_afgewezen.csv, gemeenten_review.csv from an earlier run",
+                out.display()
+            )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(out.join("enquete_lang.csv")).unwrap(), before);
+}

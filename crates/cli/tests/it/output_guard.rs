@@ -58,6 +58,15 @@ fn a_failing_build_leaves_the_output_and_the_mapping_as_they_were() {
     let o = build_to(&broken, &out);
     assert!(!o.status.success(), "the build should fail");
     assert!(stderr(&o).contains("bestaat_niet"), "{}", stderr(&o));
+    // ... and says the report there is the earlier one
+    assert!(
+        stderr(&o).contains(&format!(
+            "note: {} still holds rapport.html, rapport.pdf, analyse.json from an earlier run; they were not replaced",
+            out.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(snapshot(&out), before_out, "the output folder changed");
     assert_eq!(
         snapshot(&mapping_dir),
