@@ -19,6 +19,7 @@ pub mod agreement;
 pub mod autocode;
 pub mod codebook;
 pub mod error;
+pub mod fuzzing;
 pub mod manual;
 pub mod segment;
 pub mod stats;

@@ -24,6 +24,7 @@
 
 pub mod cmd;
 pub mod error;
+pub mod fuzzing;
 pub mod output;
 
 use std::path::Path;

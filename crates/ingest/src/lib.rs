@@ -29,6 +29,7 @@
 pub mod boundaries;
 pub mod documents;
 pub mod funds;
+pub mod fuzzing;
 pub mod manual;
 pub mod notes;
 pub mod privacy;

@@ -48,9 +48,10 @@ pub mod dates;
 #[allow(unsafe_code)] // zero-copy views and categoricals; see the module docs
 mod decode;
 pub mod export;
+pub mod fuzzing;
 pub mod job;
 mod raw;
-mod records;
+pub mod records;
 pub mod spss;
 pub mod structure;
 

@@ -3,6 +3,7 @@
 //! disk use and link time down. Each module was once its own file of tests.
 
 mod exchange;
+mod fuzz_replay;
 mod preview;
 mod progress;
 mod waves;

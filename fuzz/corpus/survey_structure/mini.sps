@@ -1,0 +1,6 @@
+GET DATA /TYPE=TXT /FILE='survey.dat' /DELIMITERS="," /QUALIFIER="'" /FIRSTCASE=1 /VARIABLES=
+ V1 A5
+.
+VARIABLE LABELS V1 "functie".
+VALUE LABELS V1 "A1" "Beleid" "A2" "Financien".
+RENAME VARIABLE (V1=functie).

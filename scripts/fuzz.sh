@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# A fuzz campaign: every target of fuzz/ (or those named after the time)
+# for SECONDS each (default 3600), one after the other, with the seed corpus
+# fuzz/corpus/<target> and a working corpus fuzz/work/<target> that grows.
+# Prints each target's executions, coverage and whether it crashed; a crash
+# input is in fuzz/artifacts/<target>/ (fix it, then keep it in
+# fuzz/regressions/<target>/). Needs cargo-fuzz and the nightly toolchain.
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET ...]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-3600}
+shift || true
+[ -f fuzz/Cargo.lock ] || cp Cargo.lock fuzz/Cargo.lock
+if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo +nightly fuzz list); fi
+mkdir -p fuzz/logs
+cargo +nightly fuzz build || exit 1
+for t in "${targets[@]}"; do
+  mkdir -p "fuzz/work/$t"
+  cargo +nightly fuzz run "$t" "fuzz/work/$t" "fuzz/corpus/$t" -- \
+    -max_total_time="$secs" -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
+    > "fuzz/logs/$t.log" 2>&1
+  status=$?
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "fuzz/logs/$t.log" | grep -o '[0-9]*$' | tail -1)
+  cov=$(grep -o 'cov: [0-9]*' "fuzz/logs/$t.log" | tail -1)
+  if [ $status -eq 0 ]; then result=ok; else result="CRASH (see fuzz/logs/$t.log, fuzz/artifacts/$t/)"; fi
+  echo "$t: ${runs:-?} executions, ${cov:-cov: ?}, $result"
+done
