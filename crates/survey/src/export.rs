@@ -16,11 +16,15 @@
 //! | Qualtrics legacy (`V1..V10`) | the column name (`Q2_1`); metadata as current ImportIds (`ResponseID` is `_recordId`) |
 //! | SurveyMonkey (2 header rows) | `Q<n>` per question in order, `Q<n>_<k>` per sub-column |
 //! | LimeSurvey codes | the code heading (`Geslacht[other]`) |
-//! | LimeSurvey "R data" | the code from the R syntax file beside it, else the heading text |
+//! | LimeSurvey full question texts ("R data", or a CSV export with English or Dutch column names) | the code from the R syntax file beside it, else the heading text |
+//! | LimeSurvey "code. text" headings (`id. Response ID`) | the code before `. `, as with question codes |
 //! | LimeSurvey rewritten by pandas | the code before `. ` in `code. text` |
 //! | LimeSurvey archive (.lsa) | `code`, `code[SQ001]`, `code[other]` from the SGQA name and the .lss |
 //! | Google Forms, Microsoft Forms, generic | the heading |
 //! | SPSS | the variable name |
+//!
+//! LimeSurvey answers exported as full answers instead of codes read as
+//! codes do: an option is found by its code, an alias or its label.
 //!
 //! Nothing is decoded or dropped here; [`crate::harmonise`] applies an
 //! instrument, and [`crate::raw_long`] gives the platform's own view.
@@ -443,8 +447,18 @@ fn detect(
         && (r1.iter().skip(1).any(|c| c.is_empty()) || share(r2, &is_sm_sub))
     {
         Some(Layout::SurveymonkeyTwoRow)
-    } else if has(r1, "Response ID") && (has(r1, "Date submitted") || has(r1, "Last page")) {
+    } else if (has(r1, "Response ID") && (has(r1, "Date submitted") || has(r1, "Last page")))
+        || (has(r1, "Antwoord ID") && (has(r1, "Datum verstuurd") || has(r1, "Laatste pagina")))
+    {
+        // full question texts, with LimeSurvey's English or Dutch names
+        // for its own columns
         Some(Layout::LimesurveyText)
+    } else if pandas_code(cell(r1, 0)).is_some_and(|(c, _)| c == "id")
+        && r1
+            .iter()
+            .any(|h| pandas_code(h).is_some_and(|(c, _)| c == "submitdate"))
+    {
+        Some(Layout::LimesurveyCodeText)
     } else if has(r1, "id")
         && has(r1, "submitdate")
         && (has(r1, "lastpage") || has(r1, "startlanguage"))
@@ -650,7 +664,7 @@ fn header_columns(layout: Layout, rows: &[&Vec<String>]) -> Vec<ExportColumn> {
                     choice,
                 }
             }
-            Layout::LimesurveyPandas => match pandas_code(&name) {
+            Layout::LimesurveyPandas | Layout::LimesurveyCodeText => match pandas_code(&name) {
                 Some((code, text)) => {
                     let choice = code
                         .contains('[')

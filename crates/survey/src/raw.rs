@@ -84,6 +84,9 @@ pub enum Layout {
     SurveymonkeyTwoRow,
     LimesurveyCodes,
     LimesurveyText,
+    /// LimeSurvey's "Question code & question text" headings
+    /// (`id. Response ID`, `aandeel[al2]. Welk deel ...`): keyed by the code.
+    LimesurveyCodeText,
     LimesurveyPandas,
     /// A LimeSurvey survey archive (.lsa): structure and responses (.lsr).
     LimesurveyArchive,
@@ -102,6 +105,7 @@ impl Layout {
             Layout::SurveymonkeyTwoRow => Platform::Surveymonkey,
             Layout::LimesurveyCodes
             | Layout::LimesurveyText
+            | Layout::LimesurveyCodeText
             | Layout::LimesurveyPandas
             | Layout::LimesurveyArchive => Platform::Limesurvey,
             Layout::GoogleForms => Platform::GoogleForms,
@@ -133,7 +137,8 @@ impl Layout {
             Layout::QualtricsLegacy => "Qualtrics CSV, legacy layout (2 header rows, V1..V10)",
             Layout::SurveymonkeyTwoRow => "SurveyMonkey CSV (2 header rows)",
             Layout::LimesurveyCodes => "LimeSurvey CSV with question codes",
-            Layout::LimesurveyText => "LimeSurvey \"R data\" CSV with question texts",
+            Layout::LimesurveyText => "LimeSurvey CSV with question texts",
+            Layout::LimesurveyCodeText => "LimeSurvey CSV with code. text headings",
             Layout::LimesurveyPandas => "LimeSurvey data rewritten by pandas (code. text headings)",
             Layout::LimesurveyArchive => "LimeSurvey survey archive (.lsa) with its responses",
             Layout::GoogleForms => "Google Forms responses",
@@ -291,8 +296,9 @@ impl Export {
             }
             Layout::SurveymonkeyTwoRow => &["RespondentID", "Respondent ID"],
             Layout::LimesurveyCodes | Layout::LimesurveyText | Layout::LimesurveyArchive => {
-                &["id", "Response ID"]
+                &["id", "Response ID", "Antwoord ID"]
             }
+            Layout::LimesurveyCodeText => &["id"],
             Layout::LimesurveyPandas => &["_index", "id"],
             Layout::MicrosoftForms => &["Id", "ID"],
             Layout::Spss => &["ResponseId", "ResponseID", "id", "ID", "respondent"],
@@ -308,8 +314,9 @@ impl Export {
             Layout::QualtricsLegacy => &["endDate"],
             Layout::SurveymonkeyTwoRow => &["EndDate"],
             Layout::LimesurveyCodes | Layout::LimesurveyText | Layout::LimesurveyArchive => {
-                &["submitdate", "Date submitted"]
+                &["submitdate", "Date submitted", "Datum verstuurd"]
             }
+            Layout::LimesurveyCodeText => &["submitdate"],
             Layout::GoogleForms => &["Timestamp", "Tijdstempel"],
             Layout::MicrosoftForms => &["Completion time", "Tijd van voltooien"],
             _ => &[],

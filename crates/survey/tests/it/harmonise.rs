@@ -782,3 +782,128 @@ fn the_literal_other_marker_is_the_option_not_a_text() {
     assert_eq!(d.as_other.len(), 1);
     assert_eq!(d.as_other[0].line, 4);
 }
+
+/// Reads `text` as the 2025 example export (its instrument, register and
+/// mergers) under the name `name`.
+fn example_2025_as(dir: &Path, name: &str, text: &str) -> Responses {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    let ins = Instrument::load(&repo().join("surveys/2025/instrument.toml")).unwrap();
+    let reg = Register::load(&repo().join("fixtures/gemeenten_voorbeeld.csv")).unwrap();
+    let resolver = Resolver::new(&reg, 2025)
+        .with_mergers(&repo().join("fixtures/herindelingen_voorbeeld.csv"))
+        .unwrap();
+    read_survey(
+        &path,
+        name,
+        &ReadOptions::default(),
+        None,
+        Some(&ins),
+        Some(&resolver),
+        Wave::new(2025).unwrap(),
+        &pokeval_model::NoProgress,
+    )
+    .unwrap()
+}
+
+/// The 2025 example export (question codes, answer codes) as rows of cells.
+fn example_2025_rows() -> Vec<Vec<String>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(repo().join("fixtures/2025/enquete_limesurvey_voorbeeld.csv"))
+        .unwrap();
+    rdr.records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+fn csv_text(rows: &[Vec<String>]) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
+    for r in rows {
+        w.write_record(r).unwrap();
+    }
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
+/// LimeSurvey's export dialog offers question codes, full question texts
+/// or "code. text" headings, and answer codes or full answers. The example
+/// export rewritten with "code. text" headings, and with full answers,
+/// gives the same long table as the export as it is.
+#[test]
+fn limesurvey_heading_and_answer_styles_give_the_same_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = example(2025);
+    let rows = example_2025_rows();
+
+    // "Question code & question text" headings
+    let mut coded = rows.clone();
+    coded[0] = rows[0]
+        .iter()
+        .map(|c| match c.as_str() {
+            "id" => "id. Response ID".to_string(),
+            "submitdate" => "submitdate. Date submitted".to_string(),
+            c => format!("{c}. Tekst van de vraag {c}"),
+        })
+        .collect();
+    let d = example_2025_as(dir.path(), "code_tekst.csv", &csv_text(&coded));
+    assert_eq!(d.layout, pokeval_survey::Layout::LimesurveyCodeText);
+    assert_eq!(d.table(), base.table(), "code. text headings");
+    assert_eq!(d.rejects.len(), base.rejects.len());
+
+    // full answers: every answer code as its option's label
+    let ins = Instrument::load(&repo().join("surveys/2025/instrument.toml")).unwrap();
+    let map = &ins.columns["limesurvey"];
+    let mut full = rows.clone();
+    for row in full.iter_mut().skip(1) {
+        for (i, cell) in row.iter_mut().enumerate() {
+            let Some(target) = map.get(&rows[0][i]) else {
+                continue;
+            };
+            let (qid, option) = match target.split_once(':') {
+                Some((q, o)) => (q, Some(o)),
+                None => (target.as_str(), None),
+            };
+            let Some(q) = ins.question(qid) else { continue };
+            if option == Some("other") || cell.is_empty() {
+                continue;
+            }
+            if option.is_some() {
+                // a multiple-choice option column: Y as LimeSurvey writes it in full
+                if cell == "Y" {
+                    *cell = "Ja".into();
+                }
+                continue;
+            }
+            if let Some(o) = q
+                .options
+                .iter()
+                .find(|o| o.code == *cell || o.aliases.iter().any(|a| a == cell))
+            {
+                *cell = o.label.clone();
+            }
+        }
+    }
+    let d = example_2025_as(dir.path(), "volledig.csv", &csv_text(&full));
+    assert_eq!(d.table(), base.table(), "full answers");
+    assert!(d.as_other.is_empty(), "{:?}", d.as_other);
+}
+
+/// Full question texts in a Dutch LimeSurvey: its own columns carry Dutch
+/// names, and the export is still LimeSurvey's, with its ids and times.
+#[test]
+fn limesurvey_full_text_headings_in_dutch_are_limesurvey() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("nl.csv");
+    std::fs::write(
+        &p,
+        "\"Antwoord ID\",\"Datum verstuurd\",\"Laatste pagina\",\"Starttaal\",\"Voor welke gemeente vult u deze enquête in?\"\n\
+         \"7\",\"2025-02-03 10:15:22\",\"4\",\"nl\",\"Ede\"\n",
+    )
+    .unwrap();
+    let e = read_export(&p, "nl.csv", &ReadOptions::default()).unwrap();
+    assert_eq!(e.layout, pokeval_survey::Layout::LimesurveyText);
+    assert_eq!(e.respondent_column(), Some(0));
+    assert_eq!(e.submitted_column(), Some(1));
+}
