@@ -907,3 +907,66 @@ fn limesurvey_full_text_headings_in_dutch_are_limesurvey() {
     assert_eq!(e.respondent_column(), Some(0));
     assert_eq!(e.submitted_column(), Some(1));
 }
+
+/// Qualtrics offers numeric values or choice text: the 2024 example export
+/// (numeric values) rewritten with every choice as its text gives the same
+/// long table.
+#[test]
+fn qualtrics_choice_text_gives_the_same_table_as_numeric_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = example(2024);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(repo().join("fixtures/2024/enquete_qualtrics_voorbeeld.csv"))
+        .unwrap();
+    let mut rows: Vec<Vec<String>> = rdr
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    let ins = Instrument::load(&repo().join("surveys/2024/instrument.toml")).unwrap();
+    let map = &ins.columns["qualtrics"];
+    let keys: Vec<Option<String>> = rows[2]
+        .iter()
+        .map(|c| pokeval_survey::export::import_id(c))
+        .collect();
+    let mut changed = 0;
+    for row in rows.iter_mut().skip(3) {
+        for (i, cell) in row.iter_mut().enumerate() {
+            let Some(target) = keys[i].as_ref().and_then(|k| map.get(k)) else {
+                continue;
+            };
+            let Some(q) = ins.question(target) else {
+                continue;
+            };
+            if let Some(o) = q.options.iter().find(|o| o.code == *cell) {
+                *cell = o.label.clone();
+                changed += 1;
+            }
+        }
+    }
+    assert!(changed > 20, "only {changed} cells rewritten");
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in &rows {
+        w.write_record(r).unwrap();
+    }
+    let path = dir.path().join("keuzetekst.csv");
+    std::fs::write(&path, w.into_inner().unwrap()).unwrap();
+    let reg = Register::load(&repo().join("fixtures/gemeenten_voorbeeld.csv")).unwrap();
+    let resolver = Resolver::new(&reg, 2024)
+        .with_mergers(&repo().join("fixtures/herindelingen_voorbeeld.csv"))
+        .unwrap();
+    let d = read_survey(
+        &path,
+        "keuzetekst.csv",
+        &ReadOptions::default(),
+        None,
+        Some(&ins),
+        Some(&resolver),
+        Wave::new(2024).unwrap(),
+        &pokeval_model::NoProgress,
+    )
+    .unwrap();
+    assert_eq!(d.layout, pokeval_survey::Layout::QualtricsCurrent);
+    assert_eq!(d.table(), base.table());
+    assert!(d.as_other.is_empty(), "{:?}", d.as_other);
+}
