@@ -55,9 +55,12 @@ pub fn report_chapter(data: &[u8]) {
     }
 }
 
+/// A fuzz target's entry point.
+pub type Entry = fn(&[u8]);
+
 /// Every fuzz target by name, with its entry point: what `fuzz/` builds and
 /// what the replay test runs the saved inputs through.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Entry)] = &[
     ("csv_records", pokeval_survey::fuzzing::csv_records),
     ("survey_export", pokeval_survey::fuzzing::export_any),
     ("survey_structure", pokeval_survey::fuzzing::structure_any),
