@@ -315,3 +315,20 @@ fn a_failed_ingest_names_the_earlier_tables_it_left() {
     );
     assert_eq!(std::fs::read(out.join("enquete_lang.csv")).unwrap(), before);
 }
+
+/// A UTF-8 export with one row pasted from a Windows-1252 source stops at
+/// that line with the real flag, instead of being read whole as
+/// Windows-1252 with every other row garbled.
+#[test]
+fn csv_mixed_encodings_name_the_line_and_the_flag() {
+    fails(
+        "csv_gemengde_codering.csv",
+        &[],
+        &[
+            "line 3",
+            "mixes encodings",
+            "byte 0xFA",
+            "--encoding windows-1252",
+        ],
+    );
+}
