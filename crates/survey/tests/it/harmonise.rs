@@ -41,24 +41,24 @@ fn one(data: &Responses, respondent: &str, question: &str) -> (String, String, b
 }
 
 fn example(wave: u16) -> Responses {
-    let (file, ins) = match wave {
-        2024 => (
-            "fixtures/2024/enquete_qualtrics_voorbeeld.csv",
-            "surveys/2024/instrument.toml",
-        ),
-        _ => (
-            "fixtures/2025/enquete_limesurvey_voorbeeld.csv",
-            "surveys/2025/instrument.toml",
-        ),
+    let file = match wave {
+        2024 => "fixtures/2024/enquete_qualtrics_voorbeeld.csv",
+        _ => "fixtures/2025/enquete_limesurvey_voorbeeld.csv",
     };
-    let ins = Instrument::load(&repo().join(ins)).unwrap();
+    read_as_example(&repo().join(file), file, wave)
+}
+
+/// Reads the export at `path` (named `name`) as the example of `wave`
+/// is read: its instrument, the example register and mergers.
+fn read_as_example(path: &Path, name: &str, wave: u16) -> Responses {
+    let ins = Instrument::load(&repo().join(format!("surveys/{wave}/instrument.toml"))).unwrap();
     let reg = Register::load(&repo().join("fixtures/gemeenten_voorbeeld.csv")).unwrap();
     let resolver = Resolver::new(&reg, wave)
         .with_mergers(&repo().join("fixtures/herindelingen_voorbeeld.csv"))
         .unwrap();
     read_survey(
-        &repo().join(file),
-        file,
+        path,
+        name,
         &ReadOptions::default(),
         None,
         Some(&ins),
@@ -783,27 +783,11 @@ fn the_literal_other_marker_is_the_option_not_a_text() {
     assert_eq!(d.as_other[0].line, 4);
 }
 
-/// Reads `text` as the 2025 example export (its instrument, register and
-/// mergers) under the name `name`.
+/// Reads `text` as the 2025 example export under the name `name`.
 fn example_2025_as(dir: &Path, name: &str, text: &str) -> Responses {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
-    let ins = Instrument::load(&repo().join("surveys/2025/instrument.toml")).unwrap();
-    let reg = Register::load(&repo().join("fixtures/gemeenten_voorbeeld.csv")).unwrap();
-    let resolver = Resolver::new(&reg, 2025)
-        .with_mergers(&repo().join("fixtures/herindelingen_voorbeeld.csv"))
-        .unwrap();
-    read_survey(
-        &path,
-        name,
-        &ReadOptions::default(),
-        None,
-        Some(&ins),
-        Some(&resolver),
-        Wave::new(2025).unwrap(),
-        &pokeval_model::NoProgress,
-    )
-    .unwrap()
+    read_as_example(&path, name, 2025)
 }
 
 /// The 2025 example export (question codes, answer codes) as rows of cells.
@@ -951,21 +935,7 @@ fn qualtrics_choice_text_gives_the_same_table_as_numeric_values() {
     }
     let path = dir.path().join("keuzetekst.csv");
     std::fs::write(&path, w.into_inner().unwrap()).unwrap();
-    let reg = Register::load(&repo().join("fixtures/gemeenten_voorbeeld.csv")).unwrap();
-    let resolver = Resolver::new(&reg, 2024)
-        .with_mergers(&repo().join("fixtures/herindelingen_voorbeeld.csv"))
-        .unwrap();
-    let d = read_survey(
-        &path,
-        "keuzetekst.csv",
-        &ReadOptions::default(),
-        None,
-        Some(&ins),
-        Some(&resolver),
-        Wave::new(2024).unwrap(),
-        &pokeval_model::NoProgress,
-    )
-    .unwrap();
+    let d = read_as_example(&path, "keuzetekst.csv", 2024);
     assert_eq!(d.layout, pokeval_survey::Layout::QualtricsCurrent);
     assert_eq!(d.table(), base.table());
     assert!(d.as_other.is_empty(), "{:?}", d.as_other);
