@@ -61,7 +61,7 @@ pub type Entry = fn(&[u8]);
 /// Every fuzz target by name, with its entry point: what `fuzz/` builds and
 /// what the replay test runs the saved inputs through.
 pub const TARGETS: &[(&str, Entry)] = &[
-    ("csv_records", pokeval_survey::fuzzing::csv_records),
+    ("csv_records", pokeval_formats::fuzzing::csv_records),
     ("survey_export", pokeval_survey::fuzzing::export_any),
     ("survey_structure", pokeval_survey::fuzzing::structure_any),
     ("instrument", pokeval_survey::fuzzing::instrument),

@@ -24,63 +24,6 @@ pub fn temp_file(data: &[u8], ext: &str) -> PathBuf {
     path
 }
 
-/// The CSV record scanner against the csv crate as an oracle: on UTF-8
-/// input without lone carriage returns (which the csv crate takes as line
-/// ends and exports never hold outside quotes), every record the scanner
-/// accepts has the csv crate's fields and starting line.
-pub fn csv_records(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let b = text.as_bytes();
-    if b.iter()
-        .enumerate()
-        .any(|(i, &c)| c == b'\r' && b.get(i + 1) != Some(&b'\n'))
-    {
-        return;
-    }
-    let delim = b',';
-    let mut oracle: Vec<(u64, Vec<String>)> = Vec::new();
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delim)
-        .from_reader(b);
-    let mut rec = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(true) => {
-                if rec.iter().any(|f| !f.is_empty()) {
-                    let line = rec.position().map_or(0, |p| p.line());
-                    oracle.push((line, rec.iter().map(str::to_string).collect()));
-                }
-            }
-            Ok(false) => break,
-            Err(_) => return,
-        }
-    }
-    let width = oracle.first().map_or(1, |r| r.1.len());
-    let mut ours: Vec<(u64, Vec<String>)> = Vec::new();
-    let scanned = crate::records::scan_records(b, delim, width, 1, |line, spans| {
-        let fields: Vec<String> = spans
-            .iter()
-            .map(|s| s.text(text).map(|t| t.into_owned()).unwrap_or_default())
-            .collect();
-        if fields.iter().any(|f| !f.is_empty()) {
-            ours.push((line, fields));
-        }
-        Ok(())
-    });
-    match scanned {
-        Ok(()) => assert_eq!(ours, oracle, "scanner and csv crate differ"),
-        Err(crate::records::ScanError::Fields { .. }) => assert!(
-            oracle.iter().any(|(_, f)| f.len() != width),
-            "a field count error where every csv record has {width} fields"
-        ),
-        Err(_) => {}
-    }
-}
-
 /// A survey export (`ext`: csv, xlsx, sav, zsav, lsa) read as it is and
 /// turned into the raw long table.
 pub fn export(data: &[u8], ext: &str) {

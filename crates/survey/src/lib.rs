@@ -51,7 +51,7 @@ pub mod export;
 pub mod fuzzing;
 pub mod job;
 mod raw;
-pub mod records;
+pub use pokeval_formats::records;
 pub mod spss;
 pub mod structure;
 
