@@ -26,9 +26,13 @@ pub fn csv_records(data: &[u8]) {
         .delimiter(delim)
         .from_reader(b);
     let mut rec = csv::StringRecord::new();
+    // the field count of every record, empty ones too: a record of quoted
+    // empty fields (`,"",`) is a record to the scanner
+    let mut counts: Vec<usize> = Vec::new();
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
+                counts.push(rec.len());
                 if rec.iter().any(|f| !f.is_empty()) {
                     // the physical line the record's text starts on: the csv
                     // crate's own line count leaves out blank lines before
@@ -60,7 +64,7 @@ pub fn csv_records(data: &[u8]) {
     match scanned {
         Ok(()) => assert_eq!(ours, oracle, "scanner and csv crate differ"),
         Err(crate::records::ScanError::Fields { .. }) => assert!(
-            oracle.iter().any(|(_, f)| f.len() != width),
+            counts.iter().any(|&n| n != width),
             "a field count error where every csv record has {width} fields"
         ),
         Err(_) => {}
