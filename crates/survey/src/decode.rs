@@ -442,6 +442,26 @@ impl<'a> Plan<'a> {
         Ok(Ok((answers.into_boxed_slice(), as_other)))
     }
 
+    /// Read for an evaluation (with a register), every respondent must be
+    /// placed: without a municipality column none would be, silently. An
+    /// error before any record is decoded.
+    pub(crate) fn check_placeable(
+        &self,
+        export: &Export,
+        resolver: Option<&Resolver>,
+    ) -> Result<()> {
+        if resolver.is_some() && self.muni_col.is_none() {
+            return Err(Error::invalid(
+                &export.file,
+                format!(
+                    "no column of this export is mapped to the instrument's municipality question, so no respondent could be placed; map the column that holds the municipality in [columns.{}] of the instrument",
+                    export.layout.platform().name()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The export columns the plan reads, with or without answers.
     fn columns(&self) -> Vec<usize> {
         let mut cols: Vec<usize> = self.cols.iter().map(|c| c.col).collect();
@@ -631,6 +651,10 @@ pub(crate) struct Decoder<'p, 'a> {
     last: Sizes,
     /// The options this record's category-set variables chose so far.
     in_sets: Vec<(u32, u128)>,
+    /// The columns a record's fingerprint covers (every column the plan
+    /// reads), when the export has no respondent id; listed once here,
+    /// not per record.
+    fingerprinted: Option<Vec<usize>>,
 }
 
 impl<'p, 'a> Decoder<'p, 'a> {
@@ -640,6 +664,7 @@ impl<'p, 'a> Decoder<'p, 'a> {
             caches: plan.cols.iter().map(|_| Cache::default()).collect(),
             last: Sizes::default(),
             in_sets: Vec::new(),
+            fingerprinted: plan.id_col.is_none().then(|| plan.columns()),
         }
     }
 
@@ -663,10 +688,11 @@ impl<'p, 'a> Decoder<'p, 'a> {
         let meta = |c: usize| cell(c).map(|t| trim(&t).to_string()).unwrap_or_default();
         if let Some(c) = plan.id_col {
             part.ids.push(meta(c));
-        } else {
+        }
+        if let Some(cols) = &self.fingerprinted {
             use std::hash::Hasher;
             let mut h = std::hash::DefaultHasher::new();
-            for c in plan.columns() {
+            for &c in cols {
                 h.write(cell(c).as_deref().map(trim).unwrap_or("").as_bytes());
                 h.write_u8(0xff);
             }
@@ -977,17 +1003,6 @@ pub(crate) fn finish(
     resolver: Option<&Resolver>,
     wave: Wave,
 ) -> Result<Responses> {
-    // Read for an evaluation (with a register), every respondent must be
-    // placed: without a municipality column none would be, silently.
-    if resolver.is_some() && plan.muni_col.is_none() {
-        return Err(Error::invalid(
-            &export.file,
-            format!(
-                "no column of this export is mapped to the instrument's municipality question, so no respondent could be placed; map the column that holds the municipality in [columns.{}] of the instrument",
-                export.layout.platform().name()
-            ),
-        ));
-    }
     let mut meta = Meta::default();
     let mut offsets = Vec::with_capacity(parts.len());
     let mut fingerprints: Vec<u64> = Vec::new();
@@ -1015,17 +1030,19 @@ pub(crate) fn finish(
     });
     let resp_cat = resp_cat
         .map_err(|_| Error::invalid(&export.file, "a decoding thread stopped unexpectedly"))??;
+    // the export column a plan column reads, as its header names it
+    let column_name = |pi: usize| -> &str {
+        plan.cols
+            .get(pi)
+            .and_then(|c| export.columns.get(c.col))
+            .map_or("", |c| c.name.as_str())
+    };
     let mut bad: BTreeMap<usize, String> = BTreeMap::new();
     for (p, off) in parts.iter().zip(&offsets) {
         for (r, pi, msg) in &p.errors {
             let row = off + *r as usize;
             if checked.ok[row] {
-                let name = plan
-                    .cols
-                    .get(*pi)
-                    .and_then(|c| export.columns.get(c.col))
-                    .map(|c| c.name.as_str())
-                    .unwrap_or("");
+                let name = column_name(*pi);
                 bad.entry(row)
                     .or_insert_with(|| format!("response {}, column {name}: {msg}", ids[row]));
             }
@@ -1042,15 +1059,9 @@ pub(crate) fn finish(
         for (r, pi, text) in std::mem::take(&mut p.as_other) {
             let row = off + r as usize;
             if checked.ok[row] {
-                let column = plan
-                    .cols
-                    .get(pi)
-                    .and_then(|c| export.columns.get(c.col))
-                    .map(|c| c.name.clone())
-                    .unwrap_or_default();
                 as_other.push(crate::AsOther {
                     line: meta.lines[row],
-                    column,
+                    column: column_name(pi).to_string(),
                     text,
                 });
             }

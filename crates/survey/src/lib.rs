@@ -640,6 +640,7 @@ pub fn harmonise(
     resolver: Option<&Resolver>,
 ) -> Result<Responses> {
     let plan = decode::Plan::for_instrument(export, instrument)?;
+    plan.check_placeable(export, resolver)?;
     let parts = decode::frame(export, &plan)?;
     decode::finish(export, &plan, parts, resolver, instrument.wave)
 }
@@ -925,6 +926,7 @@ fn stream_survey(
         s.apply(&mut export)?;
     }
     let plan = decode::Plan::for_instrument(&export, instrument)?;
+    plan.check_placeable(&export, resolver)?;
     let read = |cut: bool| {
         records::stream(
             path,
