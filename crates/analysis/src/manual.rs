@@ -223,9 +223,26 @@ pub struct PairAgreement {
 pub struct CodeAgreement {
     pub code: String,
     pub label: String,
+    /// Every pair of coders, in coder order (A-B, A-C, B-C).
     pub pairs: Vec<PairAgreement>,
     /// Krippendorff's alpha over all coders.
     pub alpha: Option<f64>,
+}
+
+impl CodeAgreement {
+    /// The pair that agrees least: the lowest kappa, or where no pair has
+    /// a kappa, the lowest percentage of agreement. With three or more
+    /// coders this is the pair to show beside alpha, so that a coder who
+    /// never uses a code the others use shows up.
+    pub fn weakest_pair(&self) -> Option<&PairAgreement> {
+        let by = |f: fn(&PairAgreement) -> Option<f64>| {
+            self.pairs
+                .iter()
+                .filter(|p| f(p).is_some())
+                .min_by(|a, b| f(a).partial_cmp(&f(b)).unwrap_or(std::cmp::Ordering::Equal))
+        };
+        by(|p| p.kappa).or_else(|| by(|p| p.percent_agreement))
+    }
 }
 
 /// Agreement between the manual coders.
@@ -234,7 +251,12 @@ pub struct AgreementReport {
     pub coders: Vec<String>,
     /// Segments covered by at least two coders.
     pub units: usize,
+    /// All codes pooled, over the codes at least one coder applied: a code
+    /// nobody used would count as agreement on every passage and lift the
+    /// figure without anyone having judged it.
     pub overall: CodeAgreement,
+    /// The codes pooled in `overall`, in codebook order.
+    pub pooled_codes: Vec<String>,
     pub per_code: Vec<CodeAgreement>,
 }
 
@@ -336,15 +358,22 @@ pub fn agreement(
             agreement_on(&cov, &units, &c.id, &c.label)
         })
         .collect();
-    let pooled: Vec<(&Segment, &str)> = codebook
+    let used: BTreeSet<&str> = cov.applied.iter().map(|&(_, code, _)| code).collect();
+    let pooled_codes: Vec<&str> = codebook
         .codes
         .iter()
-        .flat_map(|c| shared.iter().map(move |s| (*s, c.id.as_str())))
+        .map(|c| c.id.as_str())
+        .filter(|c| used.contains(c))
+        .collect();
+    let pooled: Vec<(&Segment, &str)> = pooled_codes
+        .iter()
+        .flat_map(|c| shared.iter().map(move |s| (*s, *c)))
         .collect();
     Some(AgreementReport {
         coders: cov.coders.iter().map(|c| c.to_string()).collect(),
         units: shared.len(),
         overall: agreement_on(&cov, &pooled, "*", "Alle codes"),
+        pooled_codes: pooled_codes.iter().map(|c| c.to_string()).collect(),
         per_code,
     })
 }

@@ -33,6 +33,7 @@ pub mod fuzzing;
 pub mod manual;
 pub mod notes;
 pub mod privacy;
+pub mod privacy_corpus;
 pub mod project;
 pub mod refi;
 

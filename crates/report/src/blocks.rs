@@ -782,39 +782,68 @@ fn cooccurrence_table(co: &Cooccurrence) -> Table {
 
 fn agreement_table(a: &Analysis) -> Result<Table, String> {
     let ag = a.agreement.as_ref().ok_or("there is no agreement to show: it needs manual codings of at least two coders ([coding] manual in the project file)")?;
-    fn pair(c: &CodeAgreement) -> Option<&pokeval_analysis::manual::PairAgreement> {
-        c.pairs.first()
-    }
+    // Two coders: their one pair. Three or more: alpha over all coders and
+    // the pair that agrees least, named, so that one coder's blind spot is
+    // not averaged away.
+    let several = ag.coders.len() > 2;
+    let pair_name =
+        |p: &pokeval_analysis::manual::PairAgreement| format!("{} en {}", p.coder_a, p.coder_b);
+    let cells = |label: &str, c: &CodeAgreement| {
+        let p = c.weakest_pair();
+        let mut row = vec![
+            label.to_string(),
+            pct(p.and_then(|p| p.percent_agreement).map(|x| x * 100.0)),
+            ratio(p.and_then(|p| p.kappa)),
+        ];
+        if several {
+            row.push(p.map(pair_name).unwrap_or_else(|| "–".into()));
+        }
+        row.push(ratio(c.alpha));
+        row
+    };
     let mut rows: Vec<Vec<String>> = ag
         .per_code
         .iter()
-        .filter(|c| c.alpha.is_some() || pair(c).and_then(|p| p.kappa).is_some())
-        .map(|c| {
-            vec![
-                c.label.clone(),
-                pct(pair(c).and_then(|p| p.percent_agreement).map(|x| x * 100.0)),
-                ratio(pair(c).and_then(|p| p.kappa)),
-                ratio(c.alpha),
-            ]
-        })
+        .filter(|c| c.alpha.is_some() || c.pairs.iter().any(|p| p.kappa.is_some()))
+        .map(|c| cells(&c.label, c))
         .collect();
     rows.sort();
     let o = &ag.overall;
+    let mut headers: Vec<String> = vec![
+        "Code".into(),
+        "Overeenstemming".into(),
+        "Cohens kappa".into(),
+    ];
+    if several {
+        headers.push("Zwakste paar".into());
+    }
+    headers.push("Krippendorffs alfa".into());
+    let last = headers.len() - 1;
+    let mut note = format!(
+        "Op {} passages die door ten minste twee codeurs zijn bekeken. ",
+        count(ag.units)
+    );
+    if several {
+        note.push_str("Overeenstemming en kappa van het paar codeurs dat het minst overeenstemt; alfa over alle codeurs. Per paar over alle gebruikte codes: ");
+        let per_pair: Vec<String> = o
+            .pairs
+            .iter()
+            .map(|p| format!("{} {}", pair_name(p), ratio(p.kappa)))
+            .collect();
+        note.push_str(&per_pair.join("; "));
+        note.push_str(". ");
+    }
+    note.push_str(&format!(
+        "De rij Alle codes telt de {} codes die ten minste één codeur toepaste; codes die niemand toepaste, staan niet in de tabel en tellen niet mee.",
+        count(ag.pooled_codes.len())
+    ));
     Ok(Table {
         caption: format!("Overeenstemming tussen codeurs ({})", ag.coders.join(", ")),
-        headers: vec!["Code".into(), "Overeenstemming".into(), "Cohens kappa".into(), "Krippendorffs alfa".into()],
-        numeric: vec![1, 2, 3],
+        headers,
+        numeric: vec![1, 2, last],
         rows,
-        footer: vec![vec![
-            "Alle codes".into(),
-            pct(pair(o).and_then(|p| p.percent_agreement).map(|x| x * 100.0)),
-            ratio(pair(o).and_then(|p| p.kappa)),
-            ratio(o.alpha),
-        ]],
-        note: Some(format!(
-            "Op {} passages die door ten minste twee codeurs zijn bekeken. Kappa voor het eerste paar codeurs; alfa over alle codeurs. Codes die niemand toepaste, staan er niet in.",
-            count(ag.units)
-        )),
+        footer: vec![cells("Alle codes", o)],
+        note: Some(note),
         ..Default::default()
     })
 }

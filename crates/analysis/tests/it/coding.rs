@@ -182,6 +182,29 @@ fn manual(code: &str, segment: &str, coder: &str) -> Coding {
 }
 
 #[test]
+fn with_three_coders_the_weakest_pair_shows_a_coder_who_never_uses_a_code() {
+    let cb = codebook();
+    let srcs = sources();
+    let (segs, _) = autocode(&cb, &srcs, CodingUnit::Paragraph).unwrap();
+    // A and B agree on AL4; C covers the same source but never uses AL4
+    let m = vec![
+        manual("AL4", "i:a#1", "A"),
+        manual("AL4", "i:a#2", "A"),
+        manual("AL4", "i:a#1", "B"),
+        manual("AL4", "i:a#2", "B"),
+        manual("TH", "i:a#3", "C"),
+    ];
+    let ag = agreement(&cb, &segs, &m).unwrap();
+    let al4 = ag.per_code.iter().find(|c| c.code == "AL4").unwrap();
+    assert_eq!(al4.pairs.len(), 3);
+    assert_eq!(al4.pairs[0].kappa, Some(1.0), "A and B agree fully");
+    let weakest = al4.weakest_pair().unwrap();
+    assert_eq!(weakest.coder_b, "C", "{weakest:?}");
+    assert!(weakest.kappa.unwrap() < 0.5, "{weakest:?}");
+    assert_eq!(ag.pooled_codes, vec!["AL4", "TH"]);
+}
+
+#[test]
 fn agreement_uses_coverage_for_missing_values() {
     let cb = codebook();
     let srcs = sources();
@@ -203,7 +226,10 @@ fn agreement_uses_coverage_for_missing_values() {
     // kappa = (2/3 - 4/9) / (1 - 4/9) = 0.4
     assert!((al4.pairs[0].percent_agreement.unwrap() - 2.0 / 3.0).abs() < 1e-12);
     assert!((al4.pairs[0].kappa.unwrap() - 0.4).abs() < 1e-12);
-    assert_eq!(ag.overall.pairs[0].units, 3 * 4);
+    // pooled over the three codes somebody used (AL4, AL2-SR, TH), not
+    // the fourth that nobody applied
+    assert_eq!(ag.pooled_codes.len(), 3, "{:?}", ag.pooled_codes);
+    assert_eq!(ag.overall.pairs[0].units, 3 * 3);
 
     // rules against gold A on a and b: rules give AL4 on a#1, a#2, b#1,
     // AL2-SR on a#2, b#2, TH on a#3
