@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use pokeval_ingest::manual::{Anchor, ManualRecord};
+use pokeval_ingest::manual::{Anchor, ManualFile, ManualRecord};
 use pokeval_model::{InputSummary, Reject};
 use pokeval_model::{Segment, Source, SourceKind, Span};
 use serde::Serialize;
@@ -41,8 +41,11 @@ pub fn named_sources<'a>(records: &[ManualRecord], sources: &'a [Source]) -> Has
 }
 
 /// Places manual records on segments. Returns the codings, the rejected
-/// rows with their reasons, and a summary line per file.
+/// rows with their reasons, and a summary line per file of `files` (also
+/// for a file that gave no records), whose counts include the items that
+/// were not carried from it.
 pub fn place_manual(
+    files: &[ManualFile],
     records: &[ManualRecord],
     sources: &[Source],
     segments: &[Segment],
@@ -69,7 +72,10 @@ pub fn place_manual(
     let mut codings = Vec::new();
     let mut rejects = Vec::new();
     let mut seen: HashSet<(String, String, String)> = HashSet::new();
-    let mut per_file: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut per_file: BTreeMap<String, (usize, usize)> = files
+        .iter()
+        .map(|f| (f.file.clone(), (f.not_carried, f.not_carried)))
+        .collect();
     for r in records {
         let entry = per_file.entry(r.file.clone()).or_default();
         entry.0 += 1;
@@ -185,8 +191,18 @@ pub fn place_manual(
         }
         codings.extend(fresh);
     }
-    let summary = per_file
+    // in the project's order, then any file a record names that the list
+    // does not (records made by hand in a test)
+    let mut order: Vec<String> = files.iter().map(|f| f.file.clone()).collect();
+    order.extend(
+        per_file
+            .keys()
+            .filter(|k| !files.iter().any(|f| &f.file == *k))
+            .cloned(),
+    );
+    let summary = order
         .into_iter()
+        .filter_map(|file| per_file.remove(&file).map(|counts| (file, counts)))
         .map(|(file, (read, rejected))| InputSummary {
             input: "handmatige coderingen".into(),
             file,

@@ -338,8 +338,13 @@ pub fn analyse_with(
         &|s| named.contains(s.id.as_str()),
         previous,
     )?;
-    let (manual, manual_rejects, manual_summary) =
-        place_manual(&inputs.manual, &inputs.sources, &segments, codebook);
+    let (manual, manual_rejects, manual_summary) = place_manual(
+        &inputs.manual_files,
+        &inputs.manual,
+        &inputs.sources,
+        &segments,
+        codebook,
+    );
     let agreement = agreement(codebook, &segments, &manual);
     let rule_quality = match &inputs.gold {
         Some(gold) => Some(rule_quality(codebook, &inputs.sources, &segments, rule_chunks.iter().flatten(), &manual, gold).ok_or_else(|| Error::Table {

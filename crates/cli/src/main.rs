@@ -102,13 +102,14 @@ enum Command {
     ///
     /// qdpx: a REFI-QDA project (ATLAS.ti, MAXQDA, NVivo, QualCoder) with
     /// sources, codebook, codings per coder and cases per municipality;
-    /// qdc: the codebook alone; xlsx: one workbook with the quote table,
+    /// qdc: the codebook alone; taguette: the codebook as a CSV that
+    /// Taguette imports (tag, description); xlsx: one workbook with the quote table,
     /// code x municipality, code x size class, respondent x code and survey
     /// frequencies; csv: the same tables as CSV files in a folder.
     Export {
         /// Project folder (holding evaluatie.toml) or the project file itself.
         project: PathBuf,
-        /// qdpx, qdc, xlsx or csv.
+        /// qdpx, qdc, taguette, xlsx or csv.
         #[arg(long, short, value_enum)]
         format: ExportFormat,
         /// Output file (for csv: a folder); default: in the project's output folder.
@@ -207,6 +208,7 @@ enum Command {
 enum ExportFormat {
     Qdpx,
     Qdc,
+    Taguette,
     Xlsx,
     Csv,
 }
@@ -216,6 +218,7 @@ impl From<ExportFormat> for pokeval_exchange::Format {
         match f {
             ExportFormat::Qdpx => pokeval_exchange::Format::Qdpx,
             ExportFormat::Qdc => pokeval_exchange::Format::Qdc,
+            ExportFormat::Taguette => pokeval_exchange::Format::Taguette,
             ExportFormat::Xlsx => pokeval_exchange::Format::Xlsx,
             ExportFormat::Csv => pokeval_exchange::Format::Csv,
         }
@@ -539,7 +542,7 @@ fn print_summary(outcome: &cmd::build::BuildOutcome) {
         println!("rejected ({}):", a.rejects.len());
         const SHOWN: usize = 20;
         for r in a.rejects.iter().take(SHOWN) {
-            println!("  {}:{}: {}", r.file, r.line, r.reason);
+            println!("  {}: {}", r.location(), r.reason);
         }
         if a.rejects.len() > SHOWN {
             println!(

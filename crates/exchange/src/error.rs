@@ -10,6 +10,9 @@ pub enum Error {
     #[error("cannot build the spreadsheet: {0}")]
     Sheet(String),
 
+    #[error("cannot write the codebook CSV: {0}")]
+    Codebook(String),
+
     #[error(transparent)]
     Ingest(#[from] pokeval_model::Error),
 }

@@ -31,6 +31,8 @@ pub enum Format {
     Qdpx,
     /// REFI-QDA codebook.
     Qdc,
+    /// The codebook as a CSV in Taguette's import form (`tag`, `description`).
+    Taguette,
     /// One xlsx workbook with every table.
     Xlsx,
     /// A folder with one CSV file per table.
@@ -43,6 +45,7 @@ impl Format {
         match self {
             Format::Qdpx => "project.qdpx",
             Format::Qdc => "codeboek.qdc",
+            Format::Taguette => "codeboek_taguette.csv",
             Format::Xlsx => "tabellen.xlsx",
             Format::Csv => "tabellen",
         }
@@ -55,6 +58,7 @@ pub fn export(p: &Prepared, format: Format, out: &Path) -> Result<Vec<(PathBuf, 
     Ok(match format {
         Format::Qdpx => vec![(out.to_path_buf(), qdpx::project_qdpx(p)?)],
         Format::Qdc => vec![(out.to_path_buf(), qdpx::codebook_qdc(p).into_bytes())],
+        Format::Taguette => vec![(out.to_path_buf(), qdpx::codebook_taguette(p)?)],
         Format::Xlsx => vec![(out.to_path_buf(), sheets::xlsx(p)?)],
         Format::Csv => sheets::csv_files(p)?
             .into_iter()

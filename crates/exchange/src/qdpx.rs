@@ -7,9 +7,12 @@
 //! - Code names are `<id> <label>` ("AL2-SR Sociaal raadslieden"): readable
 //!   in ATLAS.ti, MAXQDA or NVivo, and the id comes back on import.
 //! - Users: one per manual coder and `pokeval-regels` for rule codings.
-//! - Sources: every text source with its plain text; selections are the
-//!   coded segments (manual codings placed by span keep that span), with one
-//!   `Coding` per code and coder.
+//! - Sources: every text source with its plain text, named readably and
+//!   safely for a file name ("Enschede - beleidsadviseur - 2024-03-04"),
+//!   the pokeval id and file in its description. Selections are the coded
+//!   segments (manual codings placed by span keep that span), one per span
+//!   and coder with `creatingUser` on the selection (QualCoder reads the
+//!   coder there) and on each `Coding` (one per code).
 //! - Cases: one per municipality with a source, with variables gemeentecode,
 //!   provincie, grootteklasse, inwoners, wave, and the closed survey answers
 //!   (Text for options, Float for numbers) when the municipality has exactly
@@ -103,6 +106,40 @@ pub fn codebook_qdc(p: &Prepared) -> String {
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\" origin=\"pokeval {}\">\n  <Codes>\n{codes}  </Codes>\n</CodeBook>\n",
         env!("CARGO_PKG_VERSION")
     )
+}
+
+/// The codebook as a CSV in the form Taguette imports and exports: a
+/// `tag` column and a `description` column. Taguette has no code tree but
+/// writes a hierarchy in the tag's name with dots, so a sub-code is
+/// `<parent name>.<name>`; a dot inside a name becomes a space so that it
+/// does not read as a level.
+pub fn codebook_taguette(p: &Prepared) -> Result<Vec<u8>> {
+    let name = |id: &str| {
+        p.codebook
+            .code(id)
+            .map(|c| code_name(&c.id, &c.label).replace('.', " "))
+            .unwrap_or_else(|| id.replace('.', " "))
+    };
+    let path = |id: &str| {
+        let mut parts = vec![name(id)];
+        let mut at = p.codebook.code(id).and_then(|c| c.parent.clone());
+        // (a codebook is a tree, checked when it is read; the bound only
+        // guards against a cycle all the same)
+        while let Some(parent) = at.take().filter(|_| parts.len() < 16) {
+            parts.push(name(&parent));
+            at = p.codebook.code(&parent).and_then(|c| c.parent.clone());
+        }
+        parts.reverse();
+        parts.join(".")
+    };
+    let err = |e: csv::Error| Error::Codebook(e.to_string());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["tag", "description"]).map_err(err)?;
+    for c in &p.codebook.codes {
+        w.write_record([path(&c.id).as_str(), c.description.as_str()])
+            .map_err(err)?;
+    }
+    w.into_inner().map_err(|e| Error::Codebook(e.to_string()))
 }
 
 fn coder_of(c: &Coding) -> &str {
@@ -214,8 +251,85 @@ fn case_values(p: &Prepared) -> Result<(Vec<Var>, CaseValues)> {
     Ok((vars, values))
 }
 
-/// Per (start, end) selection, the (code, coder) pairs applied to it.
-type Selections<'a> = BTreeMap<(usize, usize), BTreeSet<(&'a str, &'a str)>>;
+/// Per (start, end, coder) selection, the codes that coder applied to it.
+type Selections<'a> = BTreeMap<(usize, usize, &'a str), BTreeSet<&'a str>>;
+
+/// Characters that are not safe in a file name on some system: QualCoder,
+/// for one, copies a text source to `documents/<name>.txt`.
+const UNSAFE: [char; 9] = ['/', '\\', ':', '*', '?', '"', '<', '>', '|'];
+
+/// A readable, file-name-safe name for a source: the municipality, then the
+/// role and date of an interview or document, or the respondent and the
+/// question of an open answer ("Enschede - beleidsadviseur - 2024-03-04",
+/// "Enschede - respondent R_1 - knelpunten_open"). Without metadata, the
+/// file's stem. Never ends in an extension such as `.pdf` (other tools
+/// would take the text for a PDF source).
+fn readable_name(p: &Prepared, s: &pokeval_model::Source) -> String {
+    let muni = s.municipality.as_deref().map(|m| {
+        p.inputs
+            .register
+            .get(m)
+            .map_or(m.to_string(), |r| r.name.clone())
+    });
+    let stem = std::path::Path::new(s.id.rsplit(':').next().unwrap_or(&s.id))
+        .file_stem()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| s.id.clone());
+    let mut parts: Vec<String> = Vec::new();
+    parts.extend(muni);
+    match s.kind {
+        pokeval_model::SourceKind::SurveyAnswer => {
+            parts.extend(s.meta.get("respondent").map(|r| format!("respondent {r}")));
+            parts.extend(s.meta.get("question").map(str::to_string));
+        }
+        _ => {
+            parts.extend(s.meta.get("rol").map(str::to_string));
+            parts.extend(s.meta.get("datum").map(str::to_string));
+            if parts.len() < 2 {
+                parts.push(stem.clone());
+            }
+        }
+    }
+    if parts.is_empty() {
+        parts.push(stem);
+    }
+    let name: String = parts
+        .join(" - ")
+        .chars()
+        .map(|c| {
+            if UNSAFE.contains(&c) || c.is_control() {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    name.trim_end_matches(['.', ' ']).to_string()
+}
+
+/// Readable names for all sources, made unique with " (2)", " (3)" in
+/// source order.
+fn source_names(p: &Prepared) -> Vec<String> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    p.inputs
+        .sources
+        .iter()
+        .map(|s| {
+            let name = readable_name(p, s);
+            let n = seen.entry(name.clone()).or_default();
+            *n += 1;
+            if *n == 1 {
+                name
+            } else {
+                format!("{name} ({n})")
+            }
+        })
+        .collect()
+}
+
+/// The line of a text source's description that names its pokeval id; the
+/// import reads it back ([`pokeval_ingest::refi::TextSource::pokeval_id`]).
+pub const ID_LINE: &str = pokeval_ingest::refi::ID_LINE;
 
 /// The project document (`project.qde`) and the source texts by file name.
 pub fn project_qde(p: &Prepared) -> Result<(String, Vec<(String, String)>)> {
@@ -311,41 +425,42 @@ pub fn project_qde(p: &Prepared) -> Result<(String, Vec<(String, String)>)> {
         by_source
             .entry(&*c.source)
             .or_default()
-            .entry((span.start, span.end))
+            .entry((span.start, span.end, coder_of(c)))
             .or_default()
-            .insert((&*c.code, coder_of(c)));
+            .insert(&*c.code);
     }
     let mut files = Vec::new();
     x.push_str("  <Sources>\n");
-    for s in &p.inputs.sources {
+    for (s, name) in p.inputs.sources.iter().zip(source_names(p)) {
         let g = guid(&format!("source:{}", s.id));
         let file = format!("{g}.txt");
         x.push_str(&format!(
-            "    <TextSource guid=\"{g}\" name=\"{}\" plainTextPath=\"internal://{file}\"",
-            escape(s.id.as_str())
+            "    <TextSource guid=\"{g}\" name=\"{}\" plainTextPath=\"internal://{file}\">\n",
+            escape(name.as_str())
         ));
-        match by_source.get(s.id.as_str()) {
-            None => x.push_str("/>\n"),
-            Some(sels) => {
-                x.push_str(">\n");
-                for ((start, end), codings) in sels {
-                    x.push_str(&format!(
-                        "      <PlainTextSelection guid=\"{}\" startPosition=\"{start}\" endPosition=\"{end}\">\n",
-                        guid(&format!("selection:{}:{start}:{end}", s.id))
-                    ));
-                    for (code, coder) in codings {
-                        x.push_str(&format!(
-                            "        <Coding guid=\"{}\" creatingUser=\"{}\">\n          <CodeRef targetGUID=\"{}\"/>\n        </Coding>\n",
-                            guid(&format!("coding:{}:{start}:{end}:{code}:{coder}", s.id)),
-                            guid(&format!("user:{coder}")),
-                            guid(&format!("code:{code}"))
-                        ));
-                    }
-                    x.push_str("      </PlainTextSelection>\n");
-                }
-                x.push_str("    </TextSource>\n");
+        // the id and the file the text came from, for the way back
+        x.push_str(&format!(
+            "      <Description>{}</Description>\n",
+            escape(format!("{ID_LINE}{}\nbestand: {}", s.id, s.file).as_str())
+        ));
+        // One selection per coder, the coder on the selection itself (where
+        // QualCoder reads it) and on each coding (where the standard puts it).
+        for ((start, end, coder), codes) in by_source.get(s.id.as_str()).into_iter().flatten() {
+            let user = guid(&format!("user:{coder}"));
+            x.push_str(&format!(
+                "      <PlainTextSelection guid=\"{}\" startPosition=\"{start}\" endPosition=\"{end}\" creatingUser=\"{user}\">\n",
+                guid(&format!("selection:{}:{start}:{end}:{coder}", s.id))
+            ));
+            for code in codes {
+                x.push_str(&format!(
+                    "        <Coding guid=\"{}\" creatingUser=\"{user}\">\n          <CodeRef targetGUID=\"{}\"/>\n        </Coding>\n",
+                    guid(&format!("coding:{}:{start}:{end}:{code}:{coder}", s.id)),
+                    guid(&format!("code:{code}"))
+                ));
             }
+            x.push_str("      </PlainTextSelection>\n");
         }
+        x.push_str("    </TextSource>\n");
         files.push((format!("sources/{file}"), s.text.clone()));
     }
     x.push_str("  </Sources>\n</Project>\n");

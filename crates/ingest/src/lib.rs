@@ -65,6 +65,9 @@ pub struct Inputs {
     pub vouchers: Vec<Voucher>,
     /// Manual codings as read; the analysis checks codes and sources.
     pub manual: Vec<manual::ManualRecord>,
+    /// Every manual codings file, in the project's order, with the number
+    /// of its items that were not carried (already in `rejects`).
+    pub manual_files: Vec<manual::ManualFile>,
     pub population: Option<Population>,
     /// The pseudonyms handed out (pseudonym, original) and where the mapping
     /// goes; empty when pseudonymisation is off or found nothing.
@@ -255,10 +258,15 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
     };
 
     let mut manual = Vec::new();
+    let mut manual_files = Vec::new();
     for path in &cfg.coding.manual {
         progress.step(&format!("reading manual codings {}", disp(path)));
         let (records, rej) = manual::load(path, &disp(path))?;
         manual.extend(records);
+        manual_files.push(manual::ManualFile {
+            file: disp(path),
+            not_carried: rej.len(),
+        });
         rejects.extend(rej);
     }
 
@@ -270,6 +278,7 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         funds,
         vouchers,
         manual,
+        manual_files,
         population,
         allocation,
         pseudonyms,

@@ -38,6 +38,15 @@ pub struct ManualRecord {
     pub expected_text: Option<String>,
 }
 
+/// One manual codings file as read: its name as shown, and how many of
+/// its items were not carried (listed as rejects with the reason), so that
+/// the summary counts every item it lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManualFile {
+    pub file: String,
+    pub not_carried: usize,
+}
+
 /// Reads manual codings from a CSV or a REFI-QDA project (`.qdpx`, see
 /// [`load_qdpx`]). Returns the records and, for `.qdpx`, what could not be
 /// carried as rejects.
@@ -98,6 +107,20 @@ pub fn load_qdpx(
             )
         })
         .collect();
+    let codings: usize = project.sources.iter().map(|s| s.codings.len()).sum();
+    if codings == 0 {
+        rejects.push(pokeval_model::Reject::new(
+            display,
+            0,
+            pokeval_model::RejectKind::NotCarried,
+            format!(
+                "the project ({}) holds {} text sources and {} codes but no coded text selections, so it adds no codings; export it again with its codings, or leave it out of [coding] manual",
+                if project.origin.is_empty() { "origin not given" } else { project.origin.as_str() },
+                project.sources.len(),
+                project.flat_codes().len()
+            ),
+        ));
+    }
     for s in &project.sources {
         for c in &s.codings {
             let Some(code) = codes.get(c.code_guid.as_str()) else {
@@ -124,7 +147,7 @@ pub fn load_qdpx(
             records.push(ManualRecord {
                 file: display.to_string(),
                 line: 0,
-                source: s.name.clone(),
+                source: s.pokeval_id().to_string(),
                 anchor: Anchor::Span {
                     start: c.start,
                     end: c.end,

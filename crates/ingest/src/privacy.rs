@@ -340,10 +340,9 @@ fn name_at(piece: &str, whole: bool) -> Option<&str> {
         .as_str()
         .trim_end_matches(['.', ',', '-', '\'', '’', ' ', '\t']);
     if whole
-        && rest[m.end()..]
+        && !rest[m.end()..]
             .trim_matches([' ', '\t', ',', '.', '!'])
-            .len()
-            > 0
+            .is_empty()
     {
         return None;
     }
@@ -439,8 +438,8 @@ fn accept(kind: Kind, text: &str, s: usize, e: usize) -> bool {
         }
         Kind::Iban => iban_valid(m),
         Kind::Phone => {
-            let b = text[..s].as_bytes();
-            let a = text[e..].as_bytes();
+            let b = &text.as_bytes()[..s];
+            let a = &text.as_bytes()[e..];
             // part of a longer run of digit groups: a date, a time, a kenmerk
             let continues_before = b.len() >= 2
                 && matches!(b[b.len() - 1], b'-' | b'.' | b'/' | b':')

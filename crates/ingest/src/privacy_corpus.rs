@@ -7,9 +7,9 @@
 //! out unchanged. Lines that are empty or start with `#` are comments.
 //!
 //! ```text
-//! telefoon	Bel mij op {{telefoon|06 - 12 34 56 78}} na vijven.
-//! persoon	Met vriendelijke groet, {{persoon|J. Proef}}
-//! datum	Gesprek op 01-02-2023 10:00 in het stadhuis.
+//! telefoon<TAB>Bel mij op {{telefoon|06 - 12 34 56 78}} na vijven.
+//! persoon<TAB>Met vriendelijke groet, {{persoon|J. Proef}}
+//! datum<TAB>Gesprek op 01-02-2023 10:00 in het stadhuis.
 //! ```
 //!
 //! Each case is pseudonymised on its own, without a name list, so a name

@@ -77,9 +77,30 @@ pub struct Coding {
 pub struct TextSource {
     pub guid: String,
     pub name: String,
+    /// The source's `<Description>`, when it has one.
+    pub description: Option<String>,
     /// `None` when the archive lacks the text (listed in `not_carried`).
     pub text: Option<String>,
     pub codings: Vec<Coding>,
+}
+
+/// The description line in which pokeval's export names a source's id, so
+/// that codings come back to the source they were made on whatever the
+/// readable name says.
+pub const ID_LINE: &str = "pokeval-bron: ";
+
+impl TextSource {
+    /// The pokeval source id: from the description line pokeval writes
+    /// ([`ID_LINE`]), otherwise the source's name (a project made in
+    /// another tool names its sources after the note files).
+    pub fn pokeval_id(&self) -> &str {
+        self.description
+            .as_deref()
+            .and_then(|d| d.lines().find_map(|l| l.strip_prefix(ID_LINE)))
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .unwrap_or(&self.name)
+    }
 }
 
 /// What a REFI-QDA file held.
@@ -244,6 +265,9 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
     let mut code_stack: Vec<Code> = Vec::new();
     let mut current_source: Option<TextSource> = None;
     let mut selection: Option<(usize, usize)> = None;
+    // the coder: on the Coding (the standard), else on its selection
+    // (QualCoder and others), else on neither
+    let mut selection_user: Option<String> = None;
     let mut coding_user: Option<String> = None;
     let mut case: Option<Case> = None;
     let mut value_var: Option<String> = None;
@@ -278,10 +302,18 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
                     }
                     "Description" => {
                         let d = std::mem::take(&mut text).trim().to_string();
-                        if stack.iter().rev().nth(1).map(String::as_str) == Some("Code") {
-                            if let Some(c) = code_stack.last_mut() {
-                                c.description = Some(d);
+                        match stack.iter().rev().nth(1).map(String::as_str) {
+                            Some("Code") => {
+                                if let Some(c) = code_stack.last_mut() {
+                                    c.description = Some(d);
+                                }
                             }
+                            Some("TextSource") => {
+                                if let Some(s) = current_source.as_mut() {
+                                    s.description = Some(d);
+                                }
+                            }
+                            _ => {}
                         }
                     }
                     "PlainTextContent" => {
@@ -297,7 +329,10 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
                         }
                     }
                     "TextSource" => out.sources.extend(current_source.take()),
-                    "PlainTextSelection" => selection = None,
+                    "PlainTextSelection" => {
+                        selection = None;
+                        selection_user = None;
+                    }
                     "Case" => out.cases.extend(case.take()),
                     _ => {}
                 }
@@ -384,6 +419,7 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
                 let s = TextSource {
                     guid: attrs.get("guid").cloned().unwrap_or_default(),
                     name: attrs.get("name").cloned().unwrap_or_default(),
+                    description: None,
                     text: None,
                     codings: Vec::new(),
                 };
@@ -395,6 +431,10 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
             }
             "PlainTextSelection" if current_source.is_some() => {
                 let pos = |k: &str| attrs.get(k).and_then(|v| v.trim().parse::<usize>().ok());
+                selection_user = attrs
+                    .get("creatingUser")
+                    .or_else(|| attrs.get("modifyingUser"))
+                    .cloned();
                 selection = match (pos("startPosition"), pos("endPosition")) {
                     (Some(s), Some(e)) if e >= s => Some((s, e)),
                     _ => {
@@ -406,7 +446,12 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
                     }
                 };
             }
-            "Coding" => coding_user = attrs.get("creatingUser").cloned(),
+            "Coding" => {
+                coding_user = attrs
+                    .get("creatingUser")
+                    .cloned()
+                    .or_else(|| selection_user.clone())
+            }
             "CodeRef" if parent == "Coding" => {
                 if let (Some(src), Some(code)) = (current_source.as_mut(), attrs.get("targetGUID"))
                 {

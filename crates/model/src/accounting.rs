@@ -72,12 +72,23 @@ impl RejectKind {
 }
 
 impl Reject {
+    /// A reject at `line` of `file`; line 0 where the input has no lines
+    /// (a REFI-QDA project, a workbook as a whole).
     pub fn new(file: &str, line: u64, kind: RejectKind, reason: impl Into<String>) -> Reject {
         Reject {
             file: file.to_string(),
             line,
             kind,
             reason: reason.into(),
+        }
+    }
+
+    /// Where it is: `file:line`, or the file alone when there is no line.
+    pub fn location(&self) -> String {
+        if self.line == 0 {
+            self.file.clone()
+        } else {
+            format!("{}:{}", self.file, self.line)
         }
     }
 }

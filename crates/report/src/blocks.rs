@@ -560,7 +560,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
             numeric: vec![1],
             // the sort of reason in Dutch; the full message (English, with
             // ids and values) is in the build's summary and the rejects file
-            rows: a.rejects.iter().map(|r| vec![file_name(&r.file), r.line.to_string(), r.kind.dutch().to_string()]).collect(),
+            rows: a.rejects.iter().map(|r| vec![file_name(&r.file), if r.line == 0 { "–".into() } else { r.line.to_string() }, r.kind.dutch().to_string()]).collect(),
             footer: vec![],
             note: Some(if a.rejects.is_empty() {
                 "Er is geen invoer afgewezen.".to_string()

@@ -144,7 +144,7 @@ fn manual_rows_are_placed_or_rejected_with_a_reason() {
             )
         },
     ];
-    let (codings, rejects, summary) = place_manual(&records, &srcs, &segs, &cb);
+    let (codings, rejects, summary) = place_manual(&[], &records, &srcs, &segs, &cb);
     assert_eq!(codings.len(), 2);
     assert_eq!(&*codings[1].segment, "i:a#2");
     assert_eq!(codings[1].matched.unwrap().slice(text), Some("raadslieden"));
@@ -179,6 +179,39 @@ fn manual(code: &str, segment: &str, coder: &str) -> Coding {
         },
         matched: None,
     }
+}
+
+#[test]
+fn the_summary_lists_every_manual_file_and_counts_what_was_not_carried() {
+    let cb = codebook();
+    let srcs = sources();
+    let (segs, _) = autocode(&cb, &srcs, CodingUnit::Paragraph).unwrap();
+    let files = vec![
+        pokeval_ingest::manual::ManualFile {
+            file: "leeg.qdpx".into(),
+            not_carried: 1,
+        },
+        pokeval_ingest::manual::ManualFile {
+            file: "atlas.qdpx".into(),
+            not_carried: 4,
+        },
+    ];
+    let record = pokeval_ingest::manual::ManualRecord {
+        file: "atlas.qdpx".into(),
+        line: 0,
+        source: "i:a".into(),
+        anchor: pokeval_ingest::manual::Anchor::Segment("1".into()),
+        code: "AL4".into(),
+        coder: "A".into(),
+        expected_text: None,
+    };
+    let (codings, _, summary) = place_manual(&files, &[record], &srcs, &segs, &cb);
+    assert_eq!(codings.len(), 1);
+    let rows: Vec<(&str, usize, usize, usize)> = summary
+        .iter()
+        .map(|s| (s.file.as_str(), s.read, s.accepted, s.rejected))
+        .collect();
+    assert_eq!(rows, vec![("leeg.qdpx", 1, 0, 1), ("atlas.qdpx", 5, 1, 4)]);
 }
 
 #[test]

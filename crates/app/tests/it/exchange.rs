@@ -151,7 +151,7 @@ fn qdpx_round_trip_keeps_codings_codes_and_variables() {
                 let code = flat.iter().find(|(k, _)| k.guid == c.code_guid).unwrap().0;
                 let id = pokeval_ingest::manual::code_id_from_name(&code.name);
                 (
-                    s.name.clone(),
+                    s.pokeval_id().to_string(),
                     c.start,
                     c.end,
                     id,
@@ -165,7 +165,11 @@ fn qdpx_round_trip_keeps_codings_codes_and_variables() {
 
     // sources: the same text
     for s in &p.inputs.sources {
-        let b = back.sources.iter().find(|b| b.name == s.id).unwrap();
+        let b = back
+            .sources
+            .iter()
+            .find(|b| b.pokeval_id() == s.id)
+            .unwrap();
         assert_eq!(b.text.as_deref(), Some(s.text.as_str()), "{}", s.id);
     }
 
@@ -326,4 +330,175 @@ fn the_xlsx_of_a_compared_wave_holds_the_comparison_and_the_learning_matches() {
     let panel = wb.worksheet_range("golven_panel").unwrap();
     let c = p.analysis.comparison.as_ref().unwrap();
     assert_eq!(panel.rows().count() - 1, c.panel.rows.len() * c.waves.len());
+}
+
+/// Reads the exported project the way QualCoder's REFI-QDA import
+/// (`refi.py`, `RefiImport`) does: the coder of a text coding is the
+/// `creatingUser` (else `modifyingUser`) of its `PlainTextSelection`,
+/// looked up in `Users` ("default" when missing); each `Coding` becomes a
+/// row `(cid, fid, pos0, pos1, owner)` and a second row with the same key
+/// is dropped as a duplicate; the selected text is the source text sliced
+/// by code points; a text source is copied to `documents/<name>.txt`, and
+/// a name ending in `.pdf` is taken for a PDF. No QDA program can be run
+/// headless in CI from a package registry, so this test stands in for it.
+#[test]
+fn qdpx_reads_in_qualcoder_with_every_coding_and_coder() {
+    use quick_xml::events::Event;
+    let p = example();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.qdpx");
+    export(&p, Format::Qdpx, &path).unwrap();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut qde = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("project.qde").unwrap(), &mut qde).unwrap();
+
+    let attr = |e: &quick_xml::events::BytesStart, k: &str| -> Option<String> {
+        pokeval_formats::xml::attributes(e).remove(k)
+    };
+    let mut users = std::collections::BTreeMap::new();
+    let mut codes = std::collections::BTreeMap::new();
+    let mut names = BTreeSet::new();
+    let mut rows = BTreeSet::new();
+    let mut duplicates = 0;
+    let mut texts: std::collections::BTreeMap<String, String> = Default::default();
+    // the open text source (name) and selection (start, end, coder)
+    let mut source: Option<String> = None;
+    let mut selection: Option<(usize, usize, String)> = None;
+    let mut reader = quick_xml::Reader::from_str(&qde);
+    loop {
+        let ev = reader.read_event().unwrap();
+        let (e, start) = match &ev {
+            Event::Start(e) => (e.clone(), true),
+            Event::Empty(e) => (e.clone(), false),
+            Event::End(e) if e.local_name().as_ref() == "PlainTextSelection" => {
+                selection = None;
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        match e.local_name().as_ref() {
+            "User" => {
+                users.insert(attr(&e, "guid").unwrap(), attr(&e, "name").unwrap());
+            }
+            "Code" => {
+                codes.insert(attr(&e, "guid").unwrap(), attr(&e, "name").unwrap());
+            }
+            "TextSource" => {
+                let name = attr(&e, "name").unwrap();
+                assert!(
+                    !name.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|']),
+                    "'{name}' cannot be a file name"
+                );
+                assert!(!name.to_lowercase().ends_with(".pdf"), "'{name}'");
+                assert!(names.insert(name.clone()), "'{name}' is used twice");
+                let file = attr(&e, "plainTextPath")
+                    .unwrap()
+                    .replace("internal://", "sources/");
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut zip.by_name(&file).unwrap(), &mut text).unwrap();
+                assert!(
+                    !text.contains("\r\n"),
+                    "QualCoder would shift positions in '{name}'"
+                );
+                texts.insert(name.clone(), text);
+                source = start.then_some(name);
+            }
+            "PlainTextSelection" => {
+                let user = attr(&e, "creatingUser").or_else(|| attr(&e, "modifyingUser"));
+                let owner = user
+                    .and_then(|g| users.get(&g).cloned())
+                    .unwrap_or_else(|| "default".into());
+                let pos = |k| attr(&e, k).unwrap().parse::<usize>().unwrap();
+                selection = Some((pos("startPosition"), pos("endPosition"), owner));
+            }
+            "CodeRef" => {
+                let (Some(name), Some((p0, p1, owner))) = (&source, &selection) else {
+                    panic!("a coding outside a text selection");
+                };
+                let code = codes[&attr(&e, "targetGUID").unwrap()].clone();
+                let seltext: String = texts[name].chars().skip(*p0).take(p1 - p0).collect();
+                assert!(!seltext.is_empty());
+                if !rows.insert((code, name.clone(), *p0, *p1, owner.clone())) {
+                    duplicates += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let coders: BTreeSet<&str> = rows.iter().map(|r| r.4.as_str()).collect();
+    let want_coders: BTreeSet<String> = p
+        .analysis
+        .codings
+        .iter()
+        .map(|c| match &c.origin {
+            Origin::Manual { coder } => coder.to_string(),
+            Origin::Rule { .. } => RULES_USER.to_string(),
+        })
+        .collect();
+    assert_eq!(duplicates, 0, "QualCoder would drop {duplicates} codings");
+    assert!(!coders.contains("default"));
+    assert_eq!(coders, want_coders.iter().map(String::as_str).collect());
+    assert_eq!(coders.len(), 3, "{coders:?}");
+    let distinct: BTreeSet<_> = p
+        .analysis
+        .codings
+        .iter()
+        .map(|c| {
+            let (span, coder) = match &c.origin {
+                Origin::Manual { coder } => (c.matched.unwrap_or(c.span), coder.to_string()),
+                Origin::Rule { .. } => (c.span, RULES_USER.to_string()),
+            };
+            (
+                c.source.to_string(),
+                span.start,
+                span.end,
+                c.code.to_string(),
+                coder,
+            )
+        })
+        .collect();
+    assert_eq!(rows.len(), distinct.len());
+    println!(
+        "QualCoder reads {} codings by {} coders from {} sources",
+        rows.len(),
+        coders.len(),
+        names.len()
+    );
+}
+
+/// The Taguette codebook: the header Taguette's import looks for, one row
+/// per code, sub-codes under their parent with a dot, descriptions kept.
+#[test]
+fn the_taguette_codebook_has_a_row_per_code_in_taguettes_columns() {
+    let p = example();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("codeboek.csv");
+    export(&p, Format::Taguette, &path).unwrap();
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    assert_eq!(r.headers().unwrap(), vec!["tag", "description"]);
+    let rows: Vec<(String, String)> = r
+        .records()
+        .map(|x| {
+            let x = x.unwrap();
+            (x[0].to_string(), x[1].to_string())
+        })
+        .collect();
+    assert_eq!(rows.len(), p.codebook.codes.len());
+    let tags: BTreeSet<&str> = rows.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(tags.len(), rows.len(), "tags are unique");
+    for c in &p.codebook.codes {
+        let depth = std::iter::successors(c.parent.as_deref(), |pid| {
+            p.codebook.code(pid).and_then(|k| k.parent.as_deref())
+        })
+        .count();
+        let row = rows
+            .iter()
+            .find(|(t, _)| {
+                t.rsplit('.').next() == Some(code_name(&c.id, &c.label).replace('.', " ").as_str())
+            })
+            .unwrap_or_else(|| panic!("no row for {}", c.id));
+        assert_eq!(row.0.matches('.').count(), depth, "{}", row.0);
+        assert_eq!(row.1, c.description);
+    }
 }

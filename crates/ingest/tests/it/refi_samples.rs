@@ -77,3 +77,34 @@ fn nvivo_mac_project_imports_a_deep_codebook_and_empty_texts() {
         p.sources
     );
 }
+
+#[test]
+fn a_project_without_codings_is_reported_not_passed_over() {
+    let Some(dir) = samples() else { return };
+    let path = dir.join("nvivo-mac-15.0.0_qc-project.qdpx");
+    let (records, rejects) = pokeval_ingest::manual::load(&path, "nvivo.qdpx").unwrap();
+    assert!(records.is_empty());
+    let r = rejects
+        .iter()
+        .find(|r| r.reason.contains("no coded text selections"))
+        .unwrap_or_else(|| panic!("{rejects:?}"));
+    assert!(
+        r.reason.contains("NVivo for Mac") && r.reason.contains("262 codes"),
+        "{}",
+        r.reason
+    );
+    assert_eq!(
+        r.location(),
+        "nvivo.qdpx",
+        "no line number for a project file"
+    );
+    // the ATLAS.ti project has codings; no such note there
+    let (_, rejects) = pokeval_ingest::manual::load(
+        &dir.join("atlasti-8.4.0-mac_refi-standard-project_no-sources.qdpx"),
+        "atlas.qdpx",
+    )
+    .unwrap();
+    assert!(!rejects
+        .iter()
+        .any(|r| r.reason.contains("no coded text selections")));
+}
