@@ -205,9 +205,17 @@ fn segments_of(source: &Source, unit: CodingUnit, folded: &str) -> Vec<Segment> 
         .collect()
 }
 
-/// Markdown headings (one line starting with `#`) are structure, not content to code.
+/// Markdown headings are structure, not content to code: one line of one
+/// to six `#` and a space ("## Knelpunten"). A line such as "#1 prioriteit"
+/// or "#POK2024" is text and is coded (and counted in the numbering).
 fn is_heading(text: &str) -> bool {
-    text.starts_with('#') && !text.contains('\n')
+    let hashes = text.bytes().take_while(|&b| b == b'#').count();
+    (1..=6).contains(&hashes)
+        && !text.contains('\n')
+        && text[hashes..]
+            .chars()
+            .next()
+            .is_none_or(|c| c == ' ' || c == '\t')
 }
 
 /// Segments and codes all sources; returns the segments and the codings.
@@ -503,6 +511,22 @@ mod tests {
 
     fn book(toml: &str) -> Codebook {
         Codebook::parse(std::path::Path::new("t.toml"), toml).unwrap()
+    }
+
+    #[test]
+    fn only_a_markdown_heading_is_left_out_of_the_numbering() {
+        let text = "# Kop\n\n#1 prioriteit is schuldhulp.\n\n#POK2024 liep goed.\n\n###### Laatste kop\n\nSlot.";
+        let segs = segments(&source(SourceKind::Interview, text), CodingUnit::Paragraph);
+        let texts: Vec<&str> = segs.iter().map(|s| s.span.slice(text).unwrap()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "#1 prioriteit is schuldhulp.",
+                "#POK2024 liep goed.",
+                "Slot."
+            ]
+        );
+        assert!(segs[2].id.ends_with("#3"));
     }
 
     #[test]

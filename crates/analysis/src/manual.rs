@@ -122,7 +122,21 @@ pub fn place_manual(
             Anchor::Segment(n) => {
                 let id = format!("{}#{n}", source.id);
                 match segs.iter().find(|s| s.id == id) {
-                    Some(s) => (vec![*s], None),
+                    Some(s) => {
+                        if let Some(expected) = &r.expected_text {
+                            let actual = s.span.slice(&source.text).unwrap_or("");
+                            if !holds(actual, expected) {
+                                reject(format!(
+                                    "segment {n} of {} now reads '{}', not the coded text '{}'; the note or the coding unit changed since coding: place the coding again",
+                                    r.source,
+                                    shorten(actual),
+                                    shorten(expected)
+                                ));
+                                continue;
+                            }
+                        }
+                        (vec![*s], None)
+                    }
                     None => {
                         reject(format!(
                             "segment {n} does not exist in {} with the project's coding unit",
@@ -143,7 +157,7 @@ pub fn place_manual(
                 }
                 if let Some(expected) = &r.expected_text {
                     let actual = Span::new(*start, *end).slice(&source.text).unwrap_or("");
-                    if actual != expected {
+                    if !holds(actual, expected) {
                         reject(format!(
                             "the text at {start}-{end} of {} differs from the text the coding was made on ('{}' here, '{}' in the file); the source was changed after coding",
                             r.source,
@@ -212,6 +226,16 @@ pub fn place_manual(
         })
         .collect();
     (codings, rejects, summary)
+}
+
+/// `actual` holds the coded text `expected`: it begins with it, blanks and
+/// line breaks counted as one space, a trailing ellipsis ("…", "...") of a
+/// shortened quote ignored.
+fn holds(actual: &str, expected: &str) -> bool {
+    let expected = expected.trim_end_matches(['…', '.', ' ']);
+    let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (actual, expected) = (words(actual), words(expected));
+    !expected.is_empty() && actual.starts_with(&expected)
 }
 
 fn shorten(text: &str) -> String {

@@ -262,6 +262,16 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
     for path in &cfg.coding.manual {
         progress.step(&format!("reading manual codings {}", disp(path)));
         let (records, rej) = manual::load(path, &disp(path))?;
+        let unchecked = records
+            .iter()
+            .filter(|r| r.expected_text.is_none() && matches!(r.anchor, manual::Anchor::Segment(_)))
+            .count();
+        if unchecked > 0 {
+            progress.warn(&format!(
+                "{}: {unchecked} codings name a segment number without the coded text; if a note is edited or the coding unit changes, the number points at other text and the coding cannot be checked. Add a text column with the coded text (or its first words)",
+                disp(path)
+            ));
+        }
         manual.extend(records);
         manual_files.push(manual::ManualFile {
             file: disp(path),

@@ -4,8 +4,13 @@
 //! `01-enschede.md`), either `segment` (the segment number within the
 //! source: `2` for the second paragraph or answer, `s3` for the third
 //! sentence) or `start` and `end` (code points, end exclusive), `code` and
-//! `coder`. This module only reads the rows; whether the code and source
-//! exist is checked by the analysis, which rejects what it cannot use.
+//! `coder`, and optionally `text`: the coded text or its beginning. With
+//! `text`, the analysis checks that the segment or span still holds that
+//! text and rejects the coding with both texts when it does not (the note
+//! was edited, or the coding unit changed), instead of moving it silently
+//! to whatever now has that number. This module only reads the rows;
+//! whether the code and source exist is checked by the analysis, which
+//! rejects what it cannot use.
 
 use std::path::Path;
 
@@ -33,8 +38,9 @@ pub struct ManualRecord {
     pub anchor: Anchor,
     pub code: String,
     pub coder: String,
-    /// The selected text as the other tool saw it (REFI-QDA imports), to
-    /// check that the span points at the same text in the project.
+    /// The coded text as the coder saw it, or its beginning (the CSV's
+    /// `text` column, the selection of a REFI-QDA import), to check that the
+    /// anchor points at the same text in the project.
     pub expected_text: Option<String>,
 }
 
@@ -181,6 +187,7 @@ pub fn load_manual(path: &Path, display: &str) -> Result<Vec<ManualRecord>> {
     let code = table.require("code", "give the code id of each coding")?;
     let coder = table.require("coder", "give the coder of each coding")?;
     let segment = table.column("segment");
+    let quote = table.column("text");
     let (start, end) = (table.column("start"), table.column("end"));
     if segment.is_none() && (start.is_none() || end.is_none()) {
         return Err(Error::MissingColumn {
@@ -242,7 +249,9 @@ pub fn load_manual(path: &Path, display: &str) -> Result<Vec<ManualRecord>> {
             anchor,
             code: text(Some(code)).to_string(),
             coder: text(Some(coder)).to_string(),
-            expected_text: None,
+            expected_text: Some(text(quote))
+                .filter(|q| !q.is_empty())
+                .map(str::to_string),
         });
     }
     Ok(out)

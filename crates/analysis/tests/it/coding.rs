@@ -215,6 +215,43 @@ fn the_summary_lists_every_manual_file_and_counts_what_was_not_carried() {
 }
 
 #[test]
+fn a_coding_with_its_text_is_rejected_when_the_segment_now_holds_other_text() {
+    let cb = codebook();
+    let srcs = sources();
+    let (segs, _) = autocode(&cb, &srcs, CodingUnit::Paragraph).unwrap();
+    let first = segs.iter().find(|s| s.id == "i:a#1").unwrap();
+    let text = first.span.slice(&srcs[0].text).unwrap();
+    let words: Vec<&str> = text.split_whitespace().take(3).collect();
+    let record = |quote: &str| pokeval_ingest::manual::ManualRecord {
+        file: "c.csv".into(),
+        line: 2,
+        source: "i:a".into(),
+        anchor: pokeval_ingest::manual::Anchor::Segment("1".into()),
+        code: "AL4".into(),
+        coder: "A".into(),
+        expected_text: Some(quote.to_string()),
+    };
+    // the beginning of the text, with a line break and an ellipsis: kept
+    let begin = format!("{}\n{} {}…", words[0], words[1], words[2]);
+    let (codings, rejects, _) = place_manual(&[], &[record(&begin)], &srcs, &segs, &cb);
+    assert_eq!((codings.len(), rejects.len()), (1, 0), "{rejects:?}");
+    // the text of another paragraph: rejected with both texts, not moved
+    let (codings, rejects, _) = place_manual(
+        &[],
+        &[record("Een alinea die er niet meer staat")],
+        &srcs,
+        &segs,
+        &cb,
+    );
+    assert!(codings.is_empty());
+    assert!(
+        rejects[0].reason.contains("now reads") && rejects[0].reason.contains("niet meer staat"),
+        "{}",
+        rejects[0].reason
+    );
+}
+
+#[test]
 fn with_three_coders_the_weakest_pair_shows_a_coder_who_never_uses_a_code() {
     let cb = codebook();
     let srcs = sources();
