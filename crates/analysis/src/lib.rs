@@ -20,6 +20,7 @@ pub mod autocode;
 pub mod codebook;
 pub mod error;
 pub mod fuzzing;
+pub mod gold;
 pub mod manual;
 pub mod segment;
 pub mod stats;

@@ -119,6 +119,25 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Score the codebook and the pseudonymisation on your own gold files.
+    ///
+    /// --passages: passages labelled by action line ("AL4<TAB>text", "-"
+    /// for none), coded with the project's codebook (the built-in one
+    /// without a project): precision, recall and F1 per action line, micro
+    /// and macro, and the passages where codebook and gold differ.
+    /// --privacy: a corpus with personal data marked as
+    /// {{telefoon|06-12345678}} and look-alikes unmarked: recall per kind
+    /// and the look-alikes that were changed. Writes nothing.
+    Score {
+        /// Project folder or file whose codebook to score (optional).
+        project: Option<PathBuf>,
+        /// Gold passages (TSV: action lines, tab, text).
+        #[arg(long)]
+        passages: Option<PathBuf>,
+        /// Privacy corpus (group, tab, text with {{label|original}} marks).
+        #[arg(long)]
+        privacy: Option<PathBuf>,
+    },
     /// Serve the report on localhost and rebuild it when a source changes.
     ///
     /// Open the printed address in a browser: the page reloads itself after
@@ -419,6 +438,22 @@ fn run(cli: Cli) -> Result<(), String> {
             for f in result.map_err(|e| e.to_string())? {
                 println!("wrote {}", f.display());
             }
+            Ok(())
+        }
+        Command::Score {
+            project,
+            passages,
+            privacy,
+        } => {
+            if passages.is_none() && privacy.is_none() {
+                return Err("name a gold file to score: --passages FILE (action lines) and/or --privacy FILE (personal data); fixtures/gold/passages.tsv and fixtures/privacy/corpus.txt show the formats".into());
+            }
+            let args = cmd::score::ScoreArgs {
+                project,
+                passages,
+                privacy,
+            };
+            print!("{}", cmd::score::score(&args).map_err(|e| e.to_string())?);
             Ok(())
         }
         Command::Preview { project, addr } => {

@@ -5,3 +5,4 @@ pub mod export;
 pub mod ingest;
 pub mod init;
 pub mod preview;
+pub mod score;

@@ -9,5 +9,6 @@ mod common;
 mod export;
 mod ingest;
 mod output_guard;
+mod score;
 mod stories;
 mod values;

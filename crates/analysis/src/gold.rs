@@ -1,0 +1,387 @@
+//! Scoring a codebook on gold passages: how well its rules find the action
+//! lines a person assigned.
+//!
+//! A gold file has one passage per line: the action lines it is about
+//! (`AL1` ... `AL8`, several separated by spaces, `-` for none), a tab and
+//! the passage. Lines starting with `#` and empty lines are comments.
+//!
+//! ```text
+//! AL4<TAB>Het sociaal wijkteam is uitgebreid met twee generalisten.
+//! AL4 AL5<TAB>Het wijkteam en de schuldhulpverlening hebben een gezamenlijke intake.
+//! -<TAB>De middelen zijn toegevoegd aan de algemene reserve.
+//! ```
+//!
+//! Each passage is coded on its own as one segment; a code counts for the
+//! action line it belongs to (a sub-code for its parent's). [`score`] gives
+//! per action line the true and false positives and the misses, precision,
+//! recall and F1, and the micro and macro averages, for all passages and
+//! for the two halves: odd passages (the 1st, 3rd, ...) to tune rules on,
+//! even ones held out, so that a codebook tuned on the first half can be
+//! judged on the second. The default codebook's own gold file is
+//! `fixtures/gold/passages.tsv`; `pokeval score` prints the figures for a
+//! project's file.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use pokeval_model::{ActionLine, Source, SourceKind, Wave};
+
+use crate::autocode::{autocode, Origin};
+use crate::codebook::Codebook;
+use crate::error::Result;
+use pokeval_ingest::project::CodingUnit;
+
+/// One gold passage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passage {
+    /// 1-based line in the gold file.
+    pub line: usize,
+    /// The action lines (1-8) a person assigned; empty for none.
+    pub lines: BTreeSet<u8>,
+    pub text: String,
+}
+
+/// Reads a gold file; `path` names it in errors.
+pub fn parse(path: &Path, text: &str) -> pokeval_model::Result<Vec<Passage>> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        if raw.trim().is_empty() || raw.starts_with('#') {
+            continue;
+        }
+        let err = |what: String| {
+            pokeval_model::Error::invalid(
+                path,
+                format!("line {line}: {what}; a gold passage is its action lines (AL1 ... AL8, or - for none), a tab and the text"),
+            )
+        };
+        let Some((labels, passage)) = raw.split_once('\t') else {
+            return Err(err("no tab between the action lines and the text".into()));
+        };
+        if passage.trim().is_empty() {
+            return Err(err("the passage is empty".into()));
+        }
+        let mut lines = BTreeSet::new();
+        for label in labels.split_whitespace() {
+            if label == "-" {
+                continue;
+            }
+            let n = label
+                .strip_prefix("AL")
+                .and_then(|n| n.parse::<u8>().ok())
+                .filter(|n| (1..=8).contains(n))
+                .ok_or_else(|| err(format!("'{label}' is not an action line")))?;
+            lines.insert(n);
+        }
+        out.push(Passage {
+            line,
+            lines,
+            text: passage.trim().to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// Counts for one action line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub true_positives: usize,
+    pub false_positives: usize,
+    pub misses: usize,
+}
+
+impl Counts {
+    pub fn precision(&self) -> f64 {
+        ratio(
+            self.true_positives,
+            self.true_positives + self.false_positives,
+        )
+    }
+    pub fn recall(&self) -> f64 {
+        ratio(self.true_positives, self.true_positives + self.misses)
+    }
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+    fn add(&mut self, o: &Counts) {
+        self.true_positives += o.true_positives;
+        self.false_positives += o.false_positives;
+        self.misses += o.misses;
+    }
+}
+
+/// Precision of a line that was never predicted, and recall of a line that
+/// never occurs, count as 1: nothing was claimed or nothing was missed.
+fn ratio(hit: usize, all: usize) -> f64 {
+    if all == 0 {
+        1.0
+    } else {
+        hit as f64 / all as f64
+    }
+}
+
+/// The scores of one set of passages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    pub passages: usize,
+    /// Per action line 1-8.
+    pub per_line: Vec<(u8, Counts)>,
+}
+
+impl Scores {
+    /// Counts summed over the action lines.
+    pub fn micro(&self) -> Counts {
+        let mut all = Counts::default();
+        for (_, c) in &self.per_line {
+            all.add(c);
+        }
+        all
+    }
+
+    /// The mean of the per-line F1 scores.
+    pub fn macro_f1(&self) -> f64 {
+        let n = self.per_line.len().max(1) as f64;
+        self.per_line.iter().map(|(_, c)| c.f1()).sum::<f64>() / n
+    }
+}
+
+/// What the codebook found in one passage.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub passage: Passage,
+    pub found: BTreeSet<u8>,
+    /// The rules that fired, as `code: rule`.
+    pub rules: Vec<String>,
+}
+
+/// The whole score: every passage, the tuning half and the held-out half.
+#[derive(Debug, Clone)]
+pub struct GoldScore {
+    pub all: Scores,
+    pub tuning: Scores,
+    pub held_out: Scores,
+    pub outcomes: Vec<Outcome>,
+}
+
+/// Codes every passage with `codebook` and compares.
+pub fn score(codebook: &Codebook, passages: &[Passage]) -> Result<GoldScore> {
+    let wave =
+        Wave::new(Wave::ALL[0]).map_err(|e| pokeval_model::Error::invalid(Path::new("gold"), e))?;
+    let sources: Vec<Source> = passages
+        .iter()
+        .map(|p| Source {
+            id: format!("gold:{}", p.line),
+            kind: SourceKind::SurveyAnswer,
+            municipality: None,
+            wave,
+            text: p.text.clone(),
+            file: "gold".into(),
+            meta: Default::default(),
+        })
+        .collect();
+    let (_, codings) = autocode(codebook, &sources, CodingUnit::Paragraph)?;
+    let mut found: Vec<BTreeSet<u8>> = vec![BTreeSet::new(); passages.len()];
+    let mut rules: Vec<Vec<String>> = vec![Vec::new(); passages.len()];
+    let index: std::collections::HashMap<&str, usize> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    for c in &codings {
+        let Some(&i) = index.get(&*c.source) else {
+            continue;
+        };
+        if let Some(al) = codebook.action_line_of(&c.code) {
+            found[i].insert(al.number());
+        }
+        if let Origin::Rule { rule } = &c.origin {
+            rules[i].push(format!("{}: {rule}", c.code));
+        }
+    }
+    let outcomes: Vec<Outcome> = passages
+        .iter()
+        .zip(found)
+        .zip(rules)
+        .map(|((p, found), rules)| Outcome {
+            passage: p.clone(),
+            found,
+            rules,
+        })
+        .collect();
+    let tally = |keep: &dyn Fn(usize) -> bool| {
+        let mut per_line: Vec<(u8, Counts)> = ActionLine::all()
+            .map(|a| (a.number(), Counts::default()))
+            .collect();
+        let mut n = 0;
+        for (i, o) in outcomes.iter().enumerate() {
+            if !keep(i) {
+                continue;
+            }
+            n += 1;
+            for (line, c) in per_line.iter_mut() {
+                match (o.passage.lines.contains(line), o.found.contains(line)) {
+                    (true, true) => c.true_positives += 1,
+                    (false, true) => c.false_positives += 1,
+                    (true, false) => c.misses += 1,
+                    (false, false) => {}
+                }
+            }
+        }
+        Scores {
+            passages: n,
+            per_line,
+        }
+    };
+    Ok(GoldScore {
+        all: tally(&|_| true),
+        tuning: tally(&|i| i % 2 == 0),
+        held_out: tally(&|i| i % 2 == 1),
+        outcomes,
+    })
+}
+
+/// The score as plain-text tables, with the passages where the codebook
+/// and the gold differ below them.
+pub fn report(s: &GoldScore) -> String {
+    let mut out = String::new();
+    for (name, sc) in [
+        ("all passages", &s.all),
+        ("tuning half (odd passages)", &s.tuning),
+        ("held-out half (even passages)", &s.held_out),
+    ] {
+        out.push_str(&format!(
+            "{name}: {} passages\nline   tp  fp miss  precision  recall     F1\n",
+            sc.passages
+        ));
+        for (line, c) in &sc.per_line {
+            out.push_str(&format!(
+                "AL{line}  {:>4} {:>3} {:>4}  {:>9.3}  {:>6.3}  {:>5.3}\n",
+                c.true_positives,
+                c.false_positives,
+                c.misses,
+                c.precision(),
+                c.recall(),
+                c.f1()
+            ));
+        }
+        let m = sc.micro();
+        out.push_str(&format!(
+            "micro {:>4} {:>3} {:>4}  {:>9.3}  {:>6.3}  {:>5.3}\nmacro F1 {:.3}\n\n",
+            m.true_positives,
+            m.false_positives,
+            m.misses,
+            m.precision(),
+            m.recall(),
+            m.f1(),
+            sc.macro_f1()
+        ));
+    }
+    let show = |set: &BTreeSet<u8>| {
+        if set.is_empty() {
+            "-".to_string()
+        } else {
+            set.iter()
+                .map(|l| format!("AL{l}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
+    for o in s.outcomes.iter().filter(|o| o.found != o.passage.lines) {
+        out.push_str(&format!(
+            "line {}: gold {}, found {}{}: {}\n",
+            o.passage.line,
+            show(&o.passage.lines),
+            show(&o.found),
+            if o.rules.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", o.rules.join("; "))
+            },
+            o.passage.text
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passages() -> Vec<Passage> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/gold/passages.tsv");
+        let text = std::fs::read_to_string(&path).expect("the gold passages are in the repository");
+        parse(&path, &text).expect("the gold passages parse")
+    }
+
+    #[test]
+    fn the_gold_passages_meet_the_targets() {
+        let p = passages();
+        assert!(p.len() >= 200, "{}", p.len());
+        for line in 1..=8 {
+            let n = p.iter().filter(|x| x.lines.contains(&line)).count();
+            assert!(n >= 20, "AL{line}: {n} passages");
+        }
+        assert!(p.iter().filter(|x| x.lines.is_empty()).count() >= 20);
+        let s = score(&Codebook::default_codebook(), &p).unwrap();
+        let table = report(&s);
+        println!("{table}");
+        for (line, c) in &s.all.per_line {
+            assert!(
+                c.recall() >= 0.85,
+                "AL{line} recall {:.3}\n{table}",
+                c.recall()
+            );
+            assert!(
+                c.precision() >= 0.90,
+                "AL{line} precision {:.3}\n{table}",
+                c.precision()
+            );
+        }
+        assert!(s.all.micro().f1() >= 0.90, "{table}");
+    }
+
+    #[test]
+    fn the_score_counts_hits_false_alarms_and_misses() {
+        let cb = Codebook::default_codebook();
+        let p = parse(
+            Path::new("g.tsv"),
+            "AL4\tHet wijkteam is uitgebreid.\nAL2\tHet wijkteam is uitgebreid.\n-\tDe begroting is sluitend.\n",
+        )
+        .unwrap();
+        let s = score(&cb, &p).unwrap();
+        let al4 = s.all.per_line[3].1;
+        assert_eq!(
+            (al4.true_positives, al4.false_positives, al4.misses),
+            (1, 1, 0)
+        );
+        let al2 = s.all.per_line[1].1;
+        assert_eq!(
+            (al2.true_positives, al2.false_positives, al2.misses),
+            (0, 0, 1)
+        );
+        assert_eq!(s.tuning.passages, 2);
+        assert_eq!(s.held_out.passages, 1);
+        assert!(
+            s.outcomes[0].rules.iter().any(|r| r.starts_with("AL4: ")),
+            "{:?}",
+            s.outcomes[0].rules
+        );
+    }
+
+    #[test]
+    fn a_broken_gold_line_names_the_line() {
+        for (text, want) in [
+            ("AL4 het wijkteam", "line 1: no tab"),
+            ("# c\nAL9\ttekst", "line 2: 'AL9' is not an action line"),
+            ("AL1\t  ", "the passage is empty"),
+        ] {
+            let e = parse(Path::new("gold.tsv"), text).unwrap_err().to_string();
+            assert!(e.contains("gold.tsv") && e.contains(want), "{e}");
+        }
+    }
+}
