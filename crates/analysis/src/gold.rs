@@ -1,9 +1,11 @@
 //! Scoring a codebook on gold passages: how well its rules find the action
 //! lines a person assigned.
 //!
-//! A gold file has one passage per line: the action lines it is about
-//! (`AL1` ... `AL8`, several separated by spaces, `-` for none), a tab and
-//! the passage. Lines starting with `#` and empty lines are comments.
+//! A gold file has one passage per line: its labels, a tab and the passage.
+//! Labels are the action lines it is about (`AL1` ... `AL8`) and themes
+//! (the id of a theme code: a top-level code without an action line, such
+//! as `TH-TOEGANG`), separated by spaces; `-` for none. Lines starting with
+//! `#` and empty lines are comments.
 //!
 //! ```text
 //! AL4<TAB>Het sociaal wijkteam is uitgebreid met twee generalisten.
@@ -15,7 +17,8 @@
 //! action line it belongs to (a sub-code for its parent's). [`score`] gives
 //! per action line the true and false positives and the misses, precision,
 //! recall and F1, and the micro and macro averages, for all passages and
-//! for the two halves: odd passages (the 1st, 3rd, ...) to tune rules on,
+//! for the two halves (and the same per theme, for all passages, where a
+//! theme counts as found when it or one of its sub-codes fires): odd passages (the 1st, 3rd, ...) to tune rules on,
 //! even ones held out, so that a codebook tuned on the first half can be
 //! judged on the second. The default codebook's own gold file is
 //! `fixtures/gold/passages.tsv`; `pokeval score` prints the figures for a
@@ -38,6 +41,8 @@ pub struct Passage {
     pub line: usize,
     /// The action lines (1-8) a person assigned; empty for none.
     pub lines: BTreeSet<u8>,
+    /// The themes (theme code ids) a person assigned.
+    pub themes: BTreeSet<String>,
     pub text: String,
 }
 
@@ -62,8 +67,23 @@ pub fn parse(path: &Path, text: &str) -> pokeval_model::Result<Vec<Passage>> {
             return Err(err("the passage is empty".into()));
         }
         let mut lines = BTreeSet::new();
+        let mut themes = BTreeSet::new();
         for label in labels.split_whitespace() {
             if label == "-" {
+                continue;
+            }
+            let is_line =
+                label.len() == 3 && label.starts_with("AL") && label.as_bytes()[2].is_ascii_digit();
+            if !is_line {
+                if !label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    return Err(err(format!(
+                        "'{label}' is neither an action line nor a code id"
+                    )));
+                }
+                themes.insert(label.to_string());
                 continue;
             }
             let n = label
@@ -76,6 +96,7 @@ pub fn parse(path: &Path, text: &str) -> pokeval_model::Result<Vec<Passage>> {
         out.push(Passage {
             line,
             lines,
+            themes,
             text: passage.trim().to_string(),
         });
     }
@@ -150,11 +171,18 @@ impl Scores {
     }
 }
 
+/// The scores per theme, over all passages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThemeScores {
+    pub per_theme: Vec<(String, Counts)>,
+}
+
 /// What the codebook found in one passage.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub passage: Passage,
     pub found: BTreeSet<u8>,
+    pub found_themes: BTreeSet<String>,
     /// The rules that fired, as `code: rule`.
     pub rules: Vec<String>,
 }
@@ -165,11 +193,39 @@ pub struct GoldScore {
     pub all: Scores,
     pub tuning: Scores,
     pub held_out: Scores,
+    /// Every theme of the codebook that the gold file or the rules use.
+    pub themes: ThemeScores,
     pub outcomes: Vec<Outcome>,
+}
+
+/// The top-level code of `id` (itself when it has no parent).
+fn root<'c>(codebook: &'c Codebook, id: &'c str) -> &'c str {
+    let mut at = id;
+    for _ in 0..64 {
+        match codebook.code(at).and_then(|c| c.parent.as_deref()) {
+            Some(p) => at = p,
+            None => break,
+        }
+    }
+    at
 }
 
 /// Codes every passage with `codebook` and compares.
 pub fn score(codebook: &Codebook, passages: &[Passage]) -> Result<GoldScore> {
+    for p in passages {
+        for t in &p.themes {
+            let known = codebook
+                .code(t)
+                .is_some_and(|c| c.parent.is_none() && codebook.action_line_of(t).is_none());
+            if !known {
+                return Err(pokeval_model::Error::invalid(
+                    Path::new("gold"),
+                    format!("line {}: '{t}' is not a theme of the codebook (a top-level code without an action line)", p.line),
+                )
+                .into());
+            }
+        }
+    }
     let wave =
         Wave::new(Wave::ALL[0]).map_err(|e| pokeval_model::Error::invalid(Path::new("gold"), e))?;
     let sources: Vec<Source> = passages
@@ -186,6 +242,7 @@ pub fn score(codebook: &Codebook, passages: &[Passage]) -> Result<GoldScore> {
         .collect();
     let (_, codings) = autocode(codebook, &sources, CodingUnit::Paragraph)?;
     let mut found: Vec<BTreeSet<u8>> = vec![BTreeSet::new(); passages.len()];
+    let mut found_themes: Vec<BTreeSet<String>> = vec![BTreeSet::new(); passages.len()];
     let mut rules: Vec<Vec<String>> = vec![Vec::new(); passages.len()];
     let index: std::collections::HashMap<&str, usize> = sources
         .iter()
@@ -196,8 +253,13 @@ pub fn score(codebook: &Codebook, passages: &[Passage]) -> Result<GoldScore> {
         let Some(&i) = index.get(&*c.source) else {
             continue;
         };
-        if let Some(al) = codebook.action_line_of(&c.code) {
-            found[i].insert(al.number());
+        match codebook.action_line_of(&c.code) {
+            Some(al) => {
+                found[i].insert(al.number());
+            }
+            None => {
+                found_themes[i].insert(root(codebook, &c.code).to_string());
+            }
         }
         if let Origin::Rule { rule } = &c.origin {
             rules[i].push(format!("{}: {rule}", c.code));
@@ -206,11 +268,33 @@ pub fn score(codebook: &Codebook, passages: &[Passage]) -> Result<GoldScore> {
     let outcomes: Vec<Outcome> = passages
         .iter()
         .zip(found)
+        .zip(found_themes)
         .zip(rules)
-        .map(|((p, found), rules)| Outcome {
+        .map(|(((p, found), found_themes), rules)| Outcome {
             passage: p.clone(),
             found,
+            found_themes,
             rules,
+        })
+        .collect();
+    let theme_ids: BTreeSet<&str> = outcomes
+        .iter()
+        .flat_map(|o| o.passage.themes.iter().chain(&o.found_themes))
+        .map(String::as_str)
+        .collect();
+    let per_theme = theme_ids
+        .into_iter()
+        .map(|t| {
+            let mut c = Counts::default();
+            for o in &outcomes {
+                match (o.passage.themes.contains(t), o.found_themes.contains(t)) {
+                    (true, true) => c.true_positives += 1,
+                    (false, true) => c.false_positives += 1,
+                    (true, false) => c.misses += 1,
+                    (false, false) => {}
+                }
+            }
+            (t.to_string(), c)
         })
         .collect();
     let tally = |keep: &dyn Fn(usize) -> bool| {
@@ -241,6 +325,7 @@ pub fn score(codebook: &Codebook, passages: &[Passage]) -> Result<GoldScore> {
         all: tally(&|_| true),
         tuning: tally(&|i| i % 2 == 0),
         held_out: tally(&|i| i % 2 == 1),
+        themes: ThemeScores { per_theme },
         outcomes,
     })
 }
@@ -281,6 +366,19 @@ pub fn report(s: &GoldScore) -> String {
             sc.macro_f1()
         ));
     }
+    out.push_str("themes (all passages; no target: a theme is labelled only where it is a main point)\ntheme                 tp  fp miss  precision  recall     F1\n");
+    for (t, c) in &s.themes.per_theme {
+        out.push_str(&format!(
+            "{t:<20} {:>4} {:>3} {:>4}  {:>9.3}  {:>6.3}  {:>5.3}\n",
+            c.true_positives,
+            c.false_positives,
+            c.misses,
+            c.precision(),
+            c.recall(),
+            c.f1()
+        ));
+    }
+    out.push('\n');
     let show = |set: &BTreeSet<u8>| {
         if set.is_empty() {
             "-".to_string()
@@ -343,6 +441,14 @@ mod tests {
             );
         }
         assert!(s.all.micro().f1() >= 0.90, "{table}");
+        // themes are labelled and scored (no target)
+        let labelled: usize = p.iter().map(|x| x.themes.len()).sum();
+        assert!(labelled >= 80, "{labelled} theme labels");
+        assert!(s
+            .themes
+            .per_theme
+            .iter()
+            .any(|(t, c)| t == "TH-TOEGANG" && c.true_positives > 0));
     }
 
     #[test]
@@ -379,6 +485,7 @@ mod tests {
             ("AL4 het wijkteam", "line 1: no tab"),
             ("# c\nAL9\ttekst", "line 2: 'AL9' is not an action line"),
             ("AL1\t  ", "the passage is empty"),
+            ("AL1 th/x\ttekst", "neither an action line nor a code id"),
         ] {
             let e = parse(Path::new("gold.tsv"), text).unwrap_err().to_string();
             assert!(e.contains("gold.tsv") && e.contains(want), "{e}");
