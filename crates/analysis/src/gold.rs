@@ -129,6 +129,18 @@ impl Counts {
             2.0 * p * r / (p + r)
         }
     }
+    /// One table row: the label padded to `width`, the counts and ratios.
+    fn row(&self, label: &str, width: usize) -> String {
+        format!(
+            "{label:<width$} {:>4} {:>3} {:>4}  {:>9.3}  {:>6.3}  {:>5.3}\n",
+            self.true_positives,
+            self.false_positives,
+            self.misses,
+            self.precision(),
+            self.recall(),
+            self.f1()
+        )
+    }
     fn add(&mut self, o: &Counts) {
         self.true_positives += o.true_positives;
         self.false_positives += o.false_positives;
@@ -344,39 +356,14 @@ pub fn report(s: &GoldScore) -> String {
             sc.passages
         ));
         for (line, c) in &sc.per_line {
-            out.push_str(&format!(
-                "AL{line}  {:>4} {:>3} {:>4}  {:>9.3}  {:>6.3}  {:>5.3}\n",
-                c.true_positives,
-                c.false_positives,
-                c.misses,
-                c.precision(),
-                c.recall(),
-                c.f1()
-            ));
+            out.push_str(&c.row(&format!("AL{line} "), 5));
         }
-        let m = sc.micro();
-        out.push_str(&format!(
-            "micro {:>4} {:>3} {:>4}  {:>9.3}  {:>6.3}  {:>5.3}\nmacro F1 {:.3}\n\n",
-            m.true_positives,
-            m.false_positives,
-            m.misses,
-            m.precision(),
-            m.recall(),
-            m.f1(),
-            sc.macro_f1()
-        ));
+        out.push_str(&sc.micro().row("micro", 5));
+        out.push_str(&format!("macro F1 {:.3}\n\n", sc.macro_f1()));
     }
     out.push_str("themes (all passages; no target: a theme is labelled only where it is a main point)\ntheme                 tp  fp miss  precision  recall     F1\n");
     for (t, c) in &s.themes.per_theme {
-        out.push_str(&format!(
-            "{t:<20} {:>4} {:>3} {:>4}  {:>9.3}  {:>6.3}  {:>5.3}\n",
-            c.true_positives,
-            c.false_positives,
-            c.misses,
-            c.precision(),
-            c.recall(),
-            c.f1()
-        ));
+        out.push_str(&c.row(t, 20));
     }
     out.push('\n');
     let show = |set: &BTreeSet<u8>| {

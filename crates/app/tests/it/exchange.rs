@@ -60,6 +60,29 @@ fn xmllint(schema: &str, file: &Path) {
     );
 }
 
+/// The codings a `.qdpx` export carries: (source id, start, end, code id,
+/// coder), a manual coding at the span it was made on, a rule coding under
+/// the rules' user.
+fn exported_codings(p: &Prepared) -> BTreeSet<(String, usize, usize, String, String)> {
+    p.analysis
+        .codings
+        .iter()
+        .map(|c| {
+            let (span, coder) = match &c.origin {
+                Origin::Manual { coder } => (c.matched.unwrap_or(c.span), coder.to_string()),
+                Origin::Rule { .. } => (c.span, RULES_USER.to_string()),
+            };
+            (
+                c.source.to_string(),
+                span.start,
+                span.end,
+                c.code.to_string(),
+                coder,
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn qdpx_and_qdc_validate_against_the_refi_qda_schemas() {
     let p = example();
@@ -118,24 +141,7 @@ fn qdpx_round_trip_keeps_codings_codes_and_variables() {
     assert_eq!(got, want);
 
     // codings: (source, start, end, code id, coder)
-    let want: BTreeSet<(String, usize, usize, String, String)> = p
-        .analysis
-        .codings
-        .iter()
-        .map(|c| {
-            let (span, coder) = match &c.origin {
-                Origin::Manual { coder } => (c.matched.unwrap_or(c.span), coder.to_string()),
-                Origin::Rule { .. } => (c.span, RULES_USER.to_string()),
-            };
-            (
-                c.source.to_string(),
-                span.start,
-                span.end,
-                c.code.to_string(),
-                coder,
-            )
-        })
-        .collect();
+    let want = exported_codings(&p);
     let users: std::collections::BTreeMap<&str, &str> = back
         .users
         .iter()
@@ -440,24 +446,7 @@ fn qdpx_reads_in_qualcoder_with_every_coding_and_coder() {
     assert!(!coders.contains("default"));
     assert_eq!(coders, want_coders.iter().map(String::as_str).collect());
     assert_eq!(coders.len(), 3, "{coders:?}");
-    let distinct: BTreeSet<_> = p
-        .analysis
-        .codings
-        .iter()
-        .map(|c| {
-            let (span, coder) = match &c.origin {
-                Origin::Manual { coder } => (c.matched.unwrap_or(c.span), coder.to_string()),
-                Origin::Rule { .. } => (c.span, RULES_USER.to_string()),
-            };
-            (
-                c.source.to_string(),
-                span.start,
-                span.end,
-                c.code.to_string(),
-                coder,
-            )
-        })
-        .collect();
+    let distinct = exported_codings(&p);
     assert_eq!(rows.len(), distinct.len());
     println!(
         "QualCoder reads {} codings by {} coders from {} sources",
