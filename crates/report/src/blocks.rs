@@ -796,7 +796,14 @@ fn agreement_table(a: &Analysis) -> Result<Table, String> {
             ratio(p.and_then(|p| p.kappa)),
         ];
         if several {
-            row.push(p.map(pair_name).unwrap_or_else(|| "–".into()));
+            // when every pair agrees equally there is no weakest pair to name
+            let kappas: Vec<Option<f64>> = c.pairs.iter().map(|p| p.kappa).collect();
+            let tie = kappas.windows(2).all(|w| w[0] == w[1]);
+            row.push(match p {
+                Some(_) if tie => "alle paren gelijk".into(),
+                Some(p) => pair_name(p),
+                None => "–".into(),
+            });
         }
         row.push(ratio(c.alpha));
         row
