@@ -88,6 +88,9 @@ def main():
     seed("project_table", "coderingen.csv", read("fixtures/2024/handmatige_coderingen_voorbeeld.csv"), 3)
     seed("project_table", "gemeenten.csv", read("fixtures/gemeenten_voorbeeld.csv"), 4)
     seed("codebook", "default.toml", read("crates/analysis/codebook/default.toml"))
+    # gold_files: 0 gold passages, 1 privacy corpus
+    seed("gold_files", "passages.tsv", read("fixtures/gold/passages.tsv", 4096), 0)
+    seed("gold_files", "corpus.txt", read("fixtures/privacy/corpus.txt", 4096), 1)
     for rel in ["reports/2024/chapters/01-inleiding.md", "reports/2024/chapters/02-verdeling.md"]:
         seed("report_chapter", os.path.basename(rel), read(rel))
 

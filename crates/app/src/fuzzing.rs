@@ -70,5 +70,6 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("boundaries", pokeval_ingest::fuzzing::boundaries),
     ("project_table", pokeval_ingest::fuzzing::table_any),
     ("codebook", pokeval_analysis::fuzzing::codebook),
+    ("gold_files", pokeval_analysis::fuzzing::gold_files),
     ("report_chapter", report_chapter),
 ];
