@@ -212,14 +212,7 @@ pub struct GoldScore {
 
 /// The top-level code of `id` (itself when it has no parent).
 fn root<'c>(codebook: &'c Codebook, id: &'c str) -> &'c str {
-    let mut at = id;
-    for _ in 0..64 {
-        match codebook.code(at).and_then(|c| c.parent.as_deref()) {
-            Some(p) => at = p,
-            None => break,
-        }
-    }
-    at
+    codebook.ancestors(id).last().map_or(id, |c| c.id.as_str())
 }
 
 /// Codes every passage with `codebook` and compares.

@@ -72,7 +72,9 @@ pub fn place_manual(
     let mut codings = Vec::new();
     let mut rejects = Vec::new();
     let mut seen: HashSet<(String, String, String)> = HashSet::new();
-    let mut per_file: BTreeMap<String, (usize, usize)> = files
+    // in the project's order, then any file a record names that the list
+    // does not (records made by hand in a test)
+    let mut per_file: indexmap::IndexMap<String, (usize, usize)> = files
         .iter()
         .map(|f| (f.file.clone(), (f.not_carried, f.not_carried)))
         .collect();
@@ -205,18 +207,8 @@ pub fn place_manual(
         }
         codings.extend(fresh);
     }
-    // in the project's order, then any file a record names that the list
-    // does not (records made by hand in a test)
-    let mut order: Vec<String> = files.iter().map(|f| f.file.clone()).collect();
-    order.extend(
-        per_file
-            .keys()
-            .filter(|k| !files.iter().any(|f| &f.file == *k))
-            .cloned(),
-    );
-    let summary = order
+    let summary = per_file
         .into_iter()
-        .filter_map(|file| per_file.remove(&file).map(|counts| (file, counts)))
         .map(|(file, (read, rejected))| InputSummary {
             input: "handmatige coderingen".into(),
             file,

@@ -22,6 +22,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use pokeval_analysis::{Coding, Origin, Prepared};
+// the line of a source's description naming its pokeval id, which the
+// import reads back (`pokeval_ingest::refi::TextSource::pokeval_id`)
+use pokeval_ingest::refi::ID_LINE;
 use pokeval_survey::QuestionType;
 use quick_xml::escape::escape;
 use uuid::Uuid;
@@ -121,15 +124,9 @@ pub fn codebook_taguette(p: &Prepared) -> Result<Vec<u8>> {
             .unwrap_or_else(|| id.replace('.', " "))
     };
     let path = |id: &str| {
-        let mut parts = vec![name(id)];
-        let mut at = p.codebook.code(id).and_then(|c| c.parent.clone());
-        // (a codebook is a tree, checked when it is read; the bound only
-        // guards against a cycle all the same)
-        while let Some(parent) = at.take().filter(|_| parts.len() < 16) {
-            parts.push(name(&parent));
-            at = p.codebook.code(&parent).and_then(|c| c.parent.clone());
-        }
-        parts.reverse();
+        let ancestors = p.codebook.ancestors(id);
+        let mut parts: Vec<String> = ancestors.iter().rev().map(|a| name(&a.id)).collect();
+        parts.push(name(id));
         parts.join(".")
     };
     let err = |e: csv::Error| Error::Codebook(e.to_string());
@@ -326,10 +323,6 @@ fn source_names(p: &Prepared) -> Vec<String> {
         })
         .collect()
 }
-
-/// The line of a text source's description that names its pokeval id; the
-/// import reads it back ([`pokeval_ingest::refi::TextSource::pokeval_id`]).
-pub const ID_LINE: &str = pokeval_ingest::refi::ID_LINE;
 
 /// The project document (`project.qde`) and the source texts by file name.
 pub fn project_qde(p: &Prepared) -> Result<(String, Vec<(String, String)>)> {

@@ -322,13 +322,11 @@ fn is_name(candidate: &str) -> bool {
 fn name_at(piece: &str, whole: bool) -> Option<&str> {
     let mut rest = piece.trim();
     loop {
-        let lower = rest.to_lowercase();
         let title = TITLES.iter().find(|t| {
-            lower.starts_with(**t)
-                && rest[t.len()..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c == ' ' || c == '\t')
+            rest.as_bytes()
+                .get(..t.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(t.as_bytes()))
+                && matches!(rest.as_bytes().get(t.len()), Some(b' ' | b'\t'))
         });
         match title {
             Some(t) => rest = rest[t.len()..].trim_start(),
@@ -434,7 +432,9 @@ fn accept(kind: Kind, text: &str, s: usize, e: usize) -> bool {
     match kind {
         Kind::Bsn => {
             // "EUR 303.030.306" is an amount
-            bsn_valid(m) && !before.ends_with('€') && !before.to_ascii_uppercase().ends_with("EUR")
+            let eur = before.len() >= 3
+                && before.as_bytes()[before.len() - 3..].eq_ignore_ascii_case(b"EUR");
+            bsn_valid(m) && !before.ends_with('€') && !eur
         }
         Kind::Iban => iban_valid(m),
         Kind::Phone => {
