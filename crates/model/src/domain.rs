@@ -401,6 +401,11 @@ impl Source {
 pub struct Meta(Vec<(std::borrow::Cow<'static, str>, std::sync::Arc<str>)>);
 
 impl Meta {
+    /// An empty map with room for `n` fields.
+    pub fn with_capacity(n: usize) -> Meta {
+        Meta(Vec::with_capacity(n))
+    }
+
     /// The value of `field`.
     pub fn get(&self, field: &str) -> Option<&str> {
         self.position(field).ok().map(|i| &*self.0[i].1)

@@ -99,9 +99,8 @@ impl Responses {
         &self,
         instrument: &Instrument,
     ) -> Result<impl Iterator<Item = OpenAnswer>> {
-        let open = self.open_rows(instrument)?;
-        let mut out = Vec::with_capacity(open.height());
-        self.each_open_answer(&open, instrument, |a| out.push(a))?;
+        let mut out = Vec::new();
+        self.push_open_answers(instrument, &mut out, |a| a)?;
         Ok(out.into_iter())
     }
 
@@ -113,69 +112,71 @@ impl Responses {
         instrument: &Instrument,
         out: &mut Vec<pokeval_model::Source>,
     ) -> Result<()> {
-        let open = self.open_rows(instrument)?;
-        out.reserve(open.height());
-        self.each_open_answer(&open, instrument, |a| out.push(a.into_source()))
+        self.push_open_answers(instrument, out, OpenAnswer::into_source)
     }
 
-    /// The rows of the long table that hold open answers (a tenth of the
-    /// table in the example's layout; which questions are open is decided
-    /// once per question, not per row).
-    fn open_rows(&self, instrument: &Instrument) -> Result<DataFrame> {
-        let err = self.err("selecting the open answers");
-        let mask = self.open_mask(instrument).map_err(&err)?;
-        self.long.filter(&mask).map_err(&err)
-    }
-
-    /// Calls `f` with each open answer of `open` (rows of
-    /// [`Responses::open_rows`]).
-    fn each_open_answer(
+    /// Appends `f` of each open answer to `out`, in table order. One pass down the four columns
+    /// it needs, with the open rows picked by a mask decided once per
+    /// question: filtering the table first copied all eight columns of
+    /// those rows, which with a million respondents was most of the cost
+    /// of taking the answers as sources.
+    fn push_open_answers<T>(
         &self,
-        open: &DataFrame,
         instrument: &Instrument,
-        mut f: impl FnMut(OpenAnswer),
+        out: &mut Vec<T>,
+        f: impl Fn(OpenAnswer) -> T,
     ) -> Result<()> {
+        let err = self.err("open answers");
+        let l = &self.long;
+        let mask = self.open_mask(instrument).map_err(&err)?;
+        out.reserve_exact(mask.sum().unwrap_or(0) as usize);
+        let resp = text_values(l, "respondent").map_err(&err)?;
+        let muni = text_values(l, "municipality").map_err(&err)?;
+        let q = text_values(l, "question").map_err(&err)?;
+        let v = text_values(l, "value").map_err(&err)?;
         // the question id and text once per question, the respondent once
         // per respondent (answers come respondent by respondent)
-        let mut asked: std::collections::HashMap<String, (Arc<str>, Arc<str>)> =
+        let mut asked: std::collections::HashMap<&str, Option<(Arc<str>, Arc<str>)>> =
             std::collections::HashMap::new();
         let mut last: Option<Arc<str>> = None;
-        let mut municipalities: std::collections::HashMap<String, Arc<str>> =
+        let mut municipalities: std::collections::HashMap<&str, Arc<str>> =
             std::collections::HashMap::new();
         let file: Arc<str> = self.file.as_str().into();
-        self.for_each_row(open, "open answers", |a| {
-            let (id, text) = match asked.get(a.question) {
-                Some(shared) => shared.clone(),
-                None => {
-                    let Some(question) = instrument.open_question(a.question) else {
-                        return;
-                    };
-                    let shared: (Arc<str>, Arc<str>) =
-                        (a.question.into(), question.text.as_str().into());
-                    asked.insert(a.question.to_string(), shared.clone());
-                    shared
-                }
+        let rows = mask.iter().zip(resp).zip(muni).zip(q).zip(v);
+        for ((((open, respondent), muni), question), value) in rows {
+            if open != Some(true) {
+                continue;
+            }
+            let (Some(respondent), Some(question), Some(value)) = (respondent, question, value)
+            else {
+                continue;
+            };
+            let asked = asked.entry(question).or_insert_with(|| {
+                instrument
+                    .open_question(question)
+                    .map(|q| (question.into(), q.text.as_str().into()))
+            });
+            let Some((id, text)) = asked.clone() else {
+                continue;
             };
             let respondent = match &last {
-                Some(r) if **r == *a.respondent => r.clone(),
-                _ => last.insert(a.respondent.into()).clone(),
+                Some(r) if **r == *respondent => r.clone(),
+                _ => last.insert(respondent.into()).clone(),
             };
-            f(OpenAnswer {
+            let municipality = muni
+                .filter(|m| !m.is_empty())
+                .map(|m| municipalities.entry(m).or_insert_with(|| m.into()).clone());
+            out.push(f(OpenAnswer {
                 respondent,
-                municipality: a.municipality.map(|m| match municipalities.get(m) {
-                    Some(shared) => shared.clone(),
-                    None => municipalities
-                        .entry(m.to_string())
-                        .or_insert_with(|| m.into())
-                        .clone(),
-                }),
+                municipality,
                 question: id,
                 question_text: text,
-                text: a.value.to_string(),
+                text: value.to_string(),
                 wave: instrument.wave,
                 file: file.clone(),
-            });
-        })
+            }));
+        }
+        Ok(())
     }
 
     /// The rows of the long table whose question `keep` accepts: the

@@ -743,12 +743,16 @@ pub struct OpenAnswer {
 impl OpenAnswer {
     /// The answer as a codable source (`survey:<respondent>:<question>`).
     pub fn into_source(self) -> Source {
-        let mut meta = pokeval_model::Meta::default();
-        let id = format!("survey:{}:{}", self.respondent, self.question);
+        // one allocation each for the id and the three fields
+        let mut id = String::with_capacity(8 + self.respondent.len() + self.question.len());
+        id.push_str("survey:");
+        id.push_str(&self.respondent);
+        id.push(':');
+        id.push_str(&self.question);
+        let mut meta = pokeval_model::Meta::with_capacity(3);
         meta.insert("respondent", self.respondent);
         meta.insert("question", self.question);
         meta.insert("question_text", self.question_text);
-        meta.shrink_to_fit();
         Source {
             id,
             kind: SourceKind::SurveyAnswer,
