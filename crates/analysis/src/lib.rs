@@ -22,6 +22,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod gold;
 pub mod manual;
+pub mod review;
 pub mod segment;
 pub mod stats;
 pub mod tables;

@@ -199,6 +199,10 @@ pub fn place_manual(
             });
         }
         if fresh.is_empty() {
+            if r.confirms {
+                // an accepted rule coding the coder had already made
+                continue;
+            }
             reject(format!(
                 "{} already applied {} to this segment",
                 r.coder, r.code

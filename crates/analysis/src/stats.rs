@@ -60,6 +60,10 @@ pub struct Analysis {
     pub agreement: Option<AgreementReport>,
     /// The rules judged against the gold coder (when one is named).
     pub rule_quality: Option<RuleQuality>,
+    /// Reviews of rule codings in the coding workbench, per rule, with the
+    /// rejected passages (the rules' false positives).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rule_reviews: Vec<crate::review::RuleReview>,
     pub funds: FundsSummary,
     pub survey: Vec<QuestionFrequencies>,
     /// Closed questions by size class of the respondents' municipalities.
@@ -414,6 +418,7 @@ pub fn analyse_with(
         code_quotes: quotes(&codes, &coded, &member, &inputs.sources, &municipalities, 3),
         agreement,
         rule_quality,
+        rule_reviews: crate::review::rule_reviews(&inputs.reviews),
         survey_by_size_class: survey_by_size,
         response_by_size_class: response_by_size_class(inputs),
         vouchers_by_province: vouchers_by_province(inputs),

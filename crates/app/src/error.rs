@@ -45,6 +45,10 @@ pub enum Error {
         files: Vec<String>,
     },
 
+    /// The coding workbench could not start serving.
+    #[error("cannot serve the coding workbench on {addr}: {message}")]
+    Workbench { addr: String, message: String },
+
     /// The preview server could not start.
     #[error("cannot serve the preview on {addr}: {message}")]
     Serve { addr: String, message: String },

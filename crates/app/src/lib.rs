@@ -147,10 +147,7 @@ fn prepare_one(
     progress: &dyn Progress,
     previous: Option<&Prepared>,
 ) -> Result<Prepared> {
-    let codebook = match &project.config.codebook {
-        Some(p) => Codebook::load(p)?,
-        None => Codebook::default_codebook(),
-    };
+    let codebook = codebook_of(&project)?;
     let inputs = pokeval_ingest::ingest(&project, progress)?;
     let previous = previous
         .filter(|p| p.codebook == codebook && p.inputs.coding_unit == inputs.coding_unit)
@@ -174,6 +171,14 @@ fn prepare_one(
     };
     prepared.analysis.wave_summary = Some(waves::summarise(&prepared)?);
     Ok(prepared)
+}
+
+/// The project's codebook: the file it names, or the built-in default.
+pub(crate) fn codebook_of(project: &Project) -> Result<Codebook> {
+    Ok(match &project.config.codebook {
+        Some(p) => Codebook::load(p)?,
+        None => Codebook::default_codebook(),
+    })
 }
 
 /// Writes the pseudonym mapping of a prepared project (when pseudonyms

@@ -150,6 +150,25 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8787")]
         addr: String,
     },
+    /// Review and code the sources in the browser (the coding workbench).
+    ///
+    /// Serves a local web app: the pseudonymised notes and documents with
+    /// their rule codings (autocodes) to accept or reject, every coder's
+    /// codings, codes to put on a selection, memos, the codebook, and
+    /// agreement and rule quality as they change. Every change is saved at
+    /// once in the project's werkbank.jsonl ([coding] workbench), which
+    /// the next build reads. Open the printed address (it holds a secret
+    /// token); stop with Ctrl-C.
+    Code {
+        /// Project folder (holding evaluatie.toml) or the project file itself.
+        project: PathBuf,
+        /// Your name as a coder (default: the login name).
+        #[arg(long)]
+        coder: Option<String>,
+        /// Address to listen on (keep it on 127.0.0.1 unless you know why).
+        #[arg(long, default_value = "127.0.0.1:8788")]
+        addr: String,
+    },
     /// Read survey exports into one harmonised response table.
     ///
     /// Give a project (every [[survey]] it names, with its instrument,
@@ -456,6 +475,28 @@ fn run(cli: Cli) -> Result<(), String> {
             print!("{}", cmd::score::score(&args).map_err(|e| e.to_string())?);
             Ok(())
         }
+        Command::Code {
+            project,
+            coder,
+            addr,
+        } => {
+            let coder = coder
+                .or_else(|| std::env::var("USER").ok())
+                .or_else(|| std::env::var("USERNAME").ok())
+                .ok_or("name yourself with --coder NAME")?;
+            let progress = spinner(false);
+            let server = cmd::code::CodeServer::start(&project, &coder, &addr, &progress);
+            progress.bar.finish_and_clear();
+            let server = server.map_err(|e| e.to_string())?;
+            println!(
+                "coding as '{coder}'; changes are saved in {}",
+                server.file()
+            );
+            println!("open {} (Ctrl-C to stop)", server.url());
+            loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            }
+        }
         Command::Preview { project, addr } => {
             let preview =
                 cmd::preview::Preview::start(&project, &addr).map_err(|e| e.to_string())?;
@@ -604,6 +645,23 @@ fn print_summary(outcome: &cmd::build::BuildOutcome) {
         a.sources.interviews + a.sources.survey_answers + a.sources.documents,
         a.codings.len()
     );
+    if !a.rule_reviews.is_empty() {
+        println!("rule codings reviewed in the coding workbench (rejected ones are the rules' false positives):");
+        for r in &a.rule_reviews {
+            println!(
+                "  rule {}: {} accepted, {} rejected",
+                r.rule, r.accepted, r.rejected
+            );
+            for f in &r.false_positives {
+                let text: String = f.text.chars().take(70).collect();
+                let more = if text.len() < f.text.len() { "…" } else { "" };
+                println!(
+                    "    {} ({}, {}): \"{text}{more}\"",
+                    f.segment, f.code, f.reviewer
+                );
+            }
+        }
+    }
     if let Some((c, (now, before))) = a
         .comparison
         .as_ref()

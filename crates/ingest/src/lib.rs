@@ -36,6 +36,7 @@ pub mod privacy;
 pub mod privacy_corpus;
 pub mod project;
 pub mod refi;
+pub mod workbench;
 
 use funds::{ClusterShare, FundsTable, Population, Voucher};
 pub use pokeval_model::{Error, Result};
@@ -68,6 +69,9 @@ pub struct Inputs {
     /// Every manual codings file, in the project's order, with the number
     /// of its items that were not carried (already in `rejects`).
     pub manual_files: Vec<manual::ManualFile>,
+    /// Decisions on rule codings from the coding workbench (accepted
+    /// ones are also in `manual`, as the reviewer's codings).
+    pub reviews: Vec<workbench::Review>,
     pub population: Option<Population>,
     /// The pseudonyms handed out (pseudonym, original) and where the mapping
     /// goes; empty when pseudonymisation is off or found nothing.
@@ -280,6 +284,20 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         rejects.extend(rej);
     }
 
+    let reviews = if cfg.coding.workbench.is_file() {
+        let path = &cfg.coding.workbench;
+        progress.step(&format!("reading the coding workbench {}", disp(path)));
+        let wb = workbench::Workbench::load(path)?;
+        manual.extend(wb.records(&disp(path)));
+        manual_files.push(manual::ManualFile {
+            file: disp(path),
+            not_carried: 0,
+        });
+        wb.reviews
+    } else {
+        Vec::new()
+    };
+
     Ok(Inputs {
         register,
         boundaries,
@@ -289,6 +307,7 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         vouchers,
         manual,
         manual_files,
+        reviews,
         population,
         allocation,
         pseudonyms,

@@ -42,6 +42,10 @@ pub struct ManualRecord {
     /// `text` column, the selection of a REFI-QDA import), to check that the
     /// anchor points at the same text in the project.
     pub expected_text: Option<String>,
+    /// An accepted rule coding from the coding workbench: where the coder
+    /// already has this code on the segment (from another file), it
+    /// confirms that coding instead of being rejected as a second one.
+    pub confirms: bool,
 }
 
 /// One manual codings file as read: its name as shown, and how many of
@@ -169,6 +173,7 @@ pub fn load_qdpx(
                     .as_deref()
                     .and_then(|t| pokeval_model::Span::new(c.start, c.end).slice(t))
                     .map(str::to_string),
+                confirms: false,
             });
         }
     }
@@ -252,6 +257,7 @@ pub fn load_manual(path: &Path, display: &str) -> Result<Vec<ManualRecord>> {
             expected_text: Some(text(quote))
                 .filter(|q| !q.is_empty())
                 .map(str::to_string),
+            confirms: false,
         });
     }
     Ok(out)

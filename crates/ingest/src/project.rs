@@ -104,6 +104,15 @@ pub struct CodingConfig {
     /// judged against.
     #[serde(default)]
     pub gold: Option<String>,
+    /// The coding workbench's file (`pokeval code`), read by every build
+    /// as manual codings when it exists; `werkbank.jsonl` beside the
+    /// project file unless named (see [`crate::workbench`]).
+    #[serde(default = "default_workbench")]
+    pub workbench: PathBuf,
+}
+
+fn default_workbench() -> PathBuf {
+    PathBuf::from(crate::workbench::DEFAULT_FILE)
 }
 
 fn default_output() -> PathBuf {
@@ -319,6 +328,7 @@ impl Project {
         }
         config.funds.path = abs(&config.funds.path);
         check("funds.path", &config.funds.path, false);
+        config.coding.workbench = abs(&config.coding.workbench);
         for (i, m) in config.coding.manual.iter_mut().enumerate() {
             *m = abs(m);
             check(&format!("coding.manual[{i}]"), m, false);

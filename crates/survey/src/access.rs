@@ -136,8 +136,10 @@ impl Responses {
         let v = text_values(l, "value").map_err(&err)?;
         // the question id and text once per question, the respondent once
         // per respondent (answers come respondent by respondent)
-        let mut asked: std::collections::HashMap<&str, Option<(Arc<str>, Arc<str>)>> =
-            std::collections::HashMap::new();
+        // per question id: its id and text as shared, `None` for one the
+        // instrument does not list as open
+        type Asked = Option<(Arc<str>, Arc<str>)>;
+        let mut asked: std::collections::HashMap<&str, Asked> = std::collections::HashMap::new();
         let mut last: Option<Arc<str>> = None;
         let mut municipalities: std::collections::HashMap<&str, Arc<str>> =
             std::collections::HashMap::new();

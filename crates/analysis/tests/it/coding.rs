@@ -87,6 +87,7 @@ fn rec(line: u64, source: &str, anchor: Anchor, code: &str, coder: &str) -> Manu
         code: code.into(),
         coder: coder.into(),
         expected_text: None,
+        confirms: false,
     }
 }
 
@@ -132,6 +133,7 @@ fn manual_rows_are_placed_or_rejected_with_a_reason() {
         rec(9, "a.md", Anchor::Span { start: 0, end: 5 }, "AL4", "B"),
         ManualRecord {
             expected_text: Some("raadsleden".into()),
+            confirms: false,
             ..rec(
                 10,
                 "i:a",
@@ -204,6 +206,7 @@ fn the_summary_lists_every_manual_file_and_counts_what_was_not_carried() {
         code: "AL4".into(),
         coder: "A".into(),
         expected_text: None,
+        confirms: false,
     };
     let (codings, _, summary) = place_manual(&files, &[record], &srcs, &segs, &cb);
     assert_eq!(codings.len(), 1);
@@ -230,6 +233,7 @@ fn a_coding_with_its_text_is_rejected_when_the_segment_now_holds_other_text() {
         code: "AL4".into(),
         coder: "A".into(),
         expected_text: Some(quote.to_string()),
+        confirms: false,
     };
     // the beginning of the text, with a line break and an ellipsis: kept
     let begin = format!("{}\n{} {}…", words[0], words[1], words[2]);

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod build;
+pub mod code;
 pub mod export;
 pub mod ingest;
 pub mod init;

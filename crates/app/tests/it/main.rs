@@ -2,6 +2,7 @@
 //! the whole dependency tree (polars among it), so one per crate keeps CI's
 //! disk use and link time down. Each module was once its own file of tests.
 
+mod code;
 mod exchange;
 mod fuzz_replay;
 mod preview;

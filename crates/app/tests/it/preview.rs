@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use pokeval_app::cmd::preview::Preview;
 
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
@@ -21,7 +21,7 @@ fn get(addr: std::net::SocketAddr, path: &str) -> String {
 }
 
 /// A copy of the example project whose report sources can be edited.
-fn project_copy(dir: &Path) -> PathBuf {
+pub(crate) fn project_copy(dir: &Path) -> PathBuf {
     let src = repo().join("reports/2024");
     for sub in ["chapters", "stories"] {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
