@@ -45,6 +45,9 @@ for (const project of projects) {
     console.log(`${project} run ${run}: server ready ${(ready / 1000).toFixed(2)} s; first document ${((ready + inPage) / 1000).toFixed(2)} s after the start (${(inPage / 1000).toFixed(2)} s in the page)`);
     child.kill();
     await page.close();
+    // let the browser settle (a closed page's renderer winds down on the
+    // same two cores the next server starts on)
+    await new Promise((r) => setTimeout(r, 1500));
   }
 }
 await browser.close();
