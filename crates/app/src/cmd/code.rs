@@ -14,6 +14,14 @@
 //! another. A failed write changes nothing and is reported to the page,
 //! which shows it and tries again.
 //!
+//! **Start.** The project is read and pseudonymised as a build does; the
+//! first listed source is coded with the rules and the page is served
+//! with it (and the source list) in it as data, while the other sources
+//! are coded on a thread of their own; until then the state says
+//! `coding` and the page asks again. Only the listed sources and the
+//! survey answers a codings file names are coded: the figures use no
+//! other rule codings.
+//!
 //! **Which sources.** Interview notes and documents; open survey answers
 //! are coded by the rules and through the CSV or REFI-QDA files (a
 //! national survey has hundreds of thousands), not listed here. An
@@ -76,8 +84,10 @@ fn token() -> Result<String> {
 }
 
 impl CodeServer {
-    /// Binds `addr` (port 0 picks a free one), reads and codes the project
-    /// ([`Coded::prepare`]) and serves the workbench, coding as `coder`.
+    /// Binds `addr` (port 0 picks a free one), reads the project
+    /// ([`Coded::prepare`]), codes its first source with the rules and
+    /// serves the workbench, coding as `coder`, while the other sources
+    /// are coded on a thread of their own ([`Session::set_rules`]).
     pub fn start(
         project: &Path,
         coder: &str,
@@ -110,9 +120,23 @@ impl CodeServer {
             });
         }
         let token = token()?;
-        let coded = Coded::prepare(project, progress)?;
-        progress.step("placing the manual codings");
-        let session = Arc::new(Mutex::new(Session::new(coded, coder)?));
+        let coded = Arc::new(Coded::prepare(project, progress)?);
+        progress.step("coding the first source");
+        let mut session = Session::new(coded.clone(), coder)?;
+        session.code_first()?;
+        let session = Arc::new(Mutex::new(session));
+        // the other sources are coded beside the server: the page shows
+        // the first one at once and its counts and figures when they come
+        {
+            let session = session.clone();
+            std::thread::spawn(move || {
+                let sources = coded.to_code();
+                let rules = coded.code(&sources).map_err(|e| e.to_string());
+                if let Ok(mut s) = session.lock() {
+                    s.set_rules(rules);
+                }
+            });
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (session, stop, token) = (session.clone(), stop.clone(), token.clone());

@@ -104,9 +104,19 @@ fn the_workbench_saves_reviews_and_codings_that_the_next_build_reads() {
     let (status, _) = request(&server, "GET", "/app.js", &[host(&server)], "");
     assert_eq!(status, 404, "nothing is served without the token");
 
+    // the first source is coded before the page is served, the others
+    // beside it: the state says so until they are
     let (status, st) = get(&server, "api/state");
     assert_eq!(status, 200);
     assert_eq!(st["revision"], 0);
+    assert!(st["sources"][0]["autocodes"].as_u64().unwrap() > 0);
+    let start = std::time::Instant::now();
+    let mut st = st;
+    while st["coding"] == true && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(50));
+        st = get(&server, "api/state").1;
+    }
+    assert_eq!(st["coding"], false, "the sources are coded within a minute");
     // the figures the workbench shows are the build's
     let agreement = before.analysis.agreement.as_ref().unwrap();
     assert_eq!(

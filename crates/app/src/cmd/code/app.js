@@ -150,14 +150,25 @@ function renderSources() {
   for (const s of shown) {
     const b = el('button', { type: 'button', 'data-id': s.id, onclick: () => openSource(s.id) },
       s.label,
-      el('span', { class: 'count', text: s.reviewed + ' van ' + s.autocodes + ' autocodes beoordeeld' }));
+      el('span', { class: 'count', text: s.autocodes === null ? 'autocodes worden toegekend…' : s.reviewed + ' van ' + s.autocodes + ' autocodes beoordeeld' }));
     if (current && current.id === s.id) b.setAttribute('aria-current', 'true');
     list.append(el('li', {}, b));
   }
   $('source-count').textContent = '(' + shown.length + ' van ' + state.sources.length + ')';
   const done = state.sources.reduce((n, s) => n + s.reviewed, 0);
   const all = state.sources.reduce((n, s) => n + s.autocodes, 0);
-  $('progress').textContent = 'Beoordeeld: ' + done + ' van ' + all + ' autocodes.';
+  $('progress').textContent = state.coding ? 'De autocodes van de andere bronnen worden toegekend…' : 'Beoordeeld: ' + done + ' van ' + all + ' autocodes.';
+}
+
+// While the other sources are coded (just after the start), the page asks
+// again until they are, then shows the counts, the figures and the open
+// source's autocodes.
+function awaitCoding() {
+  busy = busy.then(async () => {
+    try { await refreshState(); } catch (e) { /* tried again below */ }
+    if (state.coding) { setTimeout(awaitCoding, 250); return; }
+    if (current) await openSource(current.id, true);
+  });
 }
 
 function step(delta) {
@@ -464,6 +475,14 @@ function renderFigures() {
   const f = state.figures;
   const box = $('figures');
   box.replaceChildren();
+  if (f.pending) {
+    box.append(el('p', { text: 'De cijfers volgen zodra alle bronnen hun autocodes hebben.' }));
+    return;
+  }
+  if (f.error) {
+    box.append(el('p', { class: 'alert', text: 'De autocodes konden niet worden toegekend: ' + f.error }));
+    return;
+  }
   if (f.agreement) {
     const a = f.agreement;
     box.append(el('p', {}, 'Krippendorffs alfa over alle gebruikte codes: ', el('strong', { text: num(a.alpha) }),
@@ -575,6 +594,7 @@ function start() {
     // lets a test or the browser's tools see when the first document stood
     // on the page
     if (current) performance.mark('pokeval-first-document');
+    if (state.coding) setTimeout(awaitCoding, 250);
   }).catch((e) => alertShow('De werkbank kon niet worden geladen: ' + e.message));
 }
 

@@ -110,55 +110,59 @@ struct Listed {
     /// Its offsets and segments, made when first needed (making them for
     /// 1,000 notes at start took longer than opening one).
     cut: std::sync::OnceLock<Cut>,
-    /// Rule codings of this source.
-    rules: Vec<Coding>,
+    /// Rule codings of this source; `None` until they are made (the
+    /// first source's at start, the others' on a thread of their own).
+    rules: Option<Vec<Coding>>,
 }
 
-/// What the workbench starts from: the project read and its sources coded
-/// by the rules, as a build reads and codes them (`Coded::prepare`), but
-/// without the statistics, the report or earlier waves.
+/// What the workbench starts from: the project, its codebook and its
+/// inputs read as a build reads them (`Coded::prepare`), without coding,
+/// statistics, the report or earlier waves. The rule codings are made by
+/// [`Coded::code`]: the first listed source's before the page is served,
+/// the rest beside it ([`Session::set_rules`]).
 pub struct Coded {
     pub project: Project,
     pub codebook: Codebook,
     pub inputs: Inputs,
-    /// The rule codings of the listed sources and of the survey answers a
-    /// codings file names.
-    pub rules: Vec<Coding>,
 }
 
 impl Coded {
-    /// Reads the project at `path`, its codebook and inputs, and codes
-    /// with the rules the sources the workbench lists and those the
-    /// project's codings files name.
+    /// Reads the project at `path`, its codebook and inputs.
     pub fn prepare(path: &std::path::Path, progress: &dyn Progress) -> crate::Result<Coded> {
         progress.step("reading the project file");
         let project = Project::load(path)?;
         let codebook = crate::codebook_of(&project)?;
         let inputs = pokeval_ingest::ingest(&project, progress)?;
-        progress.step("coding sources with the codebook");
-        // the notes and documents, and the survey answers a codings file
-        // names (the only answers whose rule codings the figures use): a
-        // national survey's other answers are not coded here
-        let named = pokeval_analysis::manual::named_sources(&inputs.manual, &inputs.sources);
-        let to_code: Vec<pokeval_model::Source> = inputs
-            .sources
-            .iter()
-            .filter(|s| s.kind != SourceKind::SurveyAnswer || named.contains(s.id.as_str()))
-            .cloned()
-            .collect();
-        drop(named);
-        let (_, rules) = pokeval_analysis::autocode::autocode_counted(
-            &codebook,
-            &to_code,
-            inputs.coding_unit,
-            progress,
-        )?;
         Ok(Coded {
             project,
             codebook,
             inputs,
-            rules,
         })
+    }
+
+    /// The sources whose rule codings the workbench needs: the notes and
+    /// documents it lists, and the survey answers a codings file names
+    /// (the only answers whose rule codings the figures use; a national
+    /// survey's other answers are not coded here).
+    pub fn to_code(&self) -> Vec<pokeval_model::Source> {
+        let sources = &self.inputs.sources;
+        let named = pokeval_analysis::manual::named_sources(&self.inputs.manual, sources);
+        sources
+            .iter()
+            .filter(|s| s.kind != SourceKind::SurveyAnswer || named.contains(s.id.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    /// The rule codings of `sources`, as a build makes them.
+    pub fn code(&self, sources: &[pokeval_model::Source]) -> crate::Result<Vec<Coding>> {
+        let (_, rules) = pokeval_analysis::autocode::autocode_counted(
+            &self.codebook,
+            sources,
+            self.inputs.coding_unit,
+            &pokeval_model::NoProgress,
+        )?;
+        Ok(rules)
     }
 }
 
@@ -172,7 +176,7 @@ struct Cut {
 
 /// The workbench's state.
 pub struct Session {
-    p: Coded,
+    p: std::sync::Arc<Coded>,
     pub coder: String,
     path: PathBuf,
     /// The file as shown in messages and manual-coding rejects.
@@ -184,7 +188,11 @@ pub struct Session {
     base_placed: HashMap<String, Vec<(Span, String, String, String)>>,
     listed: Vec<Listed>,
     by_id: HashMap<String, usize>,
-    figures: ManualFigures,
+    /// The rule codings of every source [`Coded::to_code`] gives, once
+    /// made; or why they could not be.
+    rules: Option<Result<Vec<Coding>, String>>,
+    /// Placed manual codings and the figures, once the rules are coded.
+    figures: Option<ManualFigures>,
     /// Municipality names by CBS code.
     names: HashMap<String, String>,
 }
@@ -206,8 +214,9 @@ fn label(s: &pokeval_model::Source, names: &HashMap<String, String>) -> String {
 }
 
 impl Session {
-    /// The session of a coded project, coding as `coder`.
-    pub fn new(p: Coded, coder: &str) -> pokeval_model::Result<Session> {
+    /// The session of a read project, coding as `coder`; its rule codings
+    /// come with [`Session::code_first`] and [`Session::set_rules`].
+    pub fn new(p: std::sync::Arc<Coded>, coder: &str) -> pokeval_model::Result<Session> {
         let path = p.project.config.coding.workbench.clone();
         let display = p.project.display_path(&path);
         let wb = Workbench::load(&path)?;
@@ -224,10 +233,6 @@ impl Session {
             .iter()
             .map(|m| (m.code.clone(), m.name.clone()))
             .collect();
-        let mut rules: HashMap<&str, Vec<Coding>> = HashMap::new();
-        for c in &p.rules {
-            rules.entry(&c.source).or_default().push(c.clone());
-        }
         let mut listed = Vec::new();
         for (index, s) in p.inputs.sources.iter().enumerate() {
             if s.kind == SourceKind::SurveyAnswer {
@@ -237,7 +242,7 @@ impl Session {
                 index,
                 label: label(s, &names),
                 cut: std::sync::OnceLock::new(),
-                rules: rules.remove(s.id.as_str()).unwrap_or_default(),
+                rules: None,
             });
         }
         let by_id = listed
@@ -257,8 +262,9 @@ impl Session {
                 ));
             }
         }
-        let mut session = Session {
-            figures: placed,
+        let session = Session {
+            figures: None,
+            rules: None,
             p,
             coder: coder.to_string(),
             path,
@@ -270,7 +276,6 @@ impl Session {
             by_id,
             names,
         };
-        session.refigure();
         Ok(session)
     }
 
@@ -292,16 +297,58 @@ impl Session {
         self.wb.revision
     }
 
-    /// Places every manual coding again and recomputes the figures.
+    /// Codes the first listed source (the one the page opens), so that
+    /// it can be shown before the others are coded.
+    pub fn code_first(&mut self) -> crate::Result<()> {
+        if let Some(first) = self.listed.first() {
+            let source = self.p.inputs.sources[first.index].clone();
+            let rules = self.p.code(std::slice::from_ref(&source))?;
+            self.listed[0].rules = Some(rules);
+        }
+        Ok(())
+    }
+
+    /// The project as read, for coding beside the server.
+    pub fn coded(&self) -> std::sync::Arc<Coded> {
+        self.p.clone()
+    }
+
+    /// Takes the rule codings of every source ([`Coded::to_code`]) and
+    /// computes the figures.
+    pub fn set_rules(&mut self, rules: Result<Vec<Coding>, String>) {
+        if let Ok(all) = &rules {
+            let mut by_source: HashMap<&str, Vec<Coding>> = HashMap::new();
+            for c in all {
+                by_source.entry(&c.source).or_default().push(c.clone());
+            }
+            for l in &mut self.listed {
+                let id = self.p.inputs.sources[l.index].id.as_str();
+                l.rules = Some(by_source.remove(id).unwrap_or_default());
+            }
+        }
+        self.rules = Some(rules);
+        self.refigure();
+    }
+
+    /// Whether the rule codings are still being made.
+    pub fn coding(&self) -> bool {
+        self.rules.is_none()
+    }
+
+    /// Places every manual coding again and recomputes the figures (once
+    /// the rules are coded).
     fn refigure(&mut self) {
         let mut records = self.base.clone();
         records.extend(self.wb.records(&self.display));
-        self.figures = manual_figures(
+        let Some(Ok(rules)) = &self.rules else {
+            return;
+        };
+        self.figures = Some(manual_figures(
             &self.p.inputs,
             &records,
             &self.p.codebook,
-            self.p.rules.iter(),
-        );
+            rules.iter(),
+        ));
     }
 
     /// Takes the file as it is on disk when another writer changed it (a
@@ -400,8 +447,13 @@ impl Session {
                     .iter()
                     .find(|s| s.id == segment)
                     .ok_or_else(|| Refusal::Invalid(format!("segment '{segment}' bestaat niet")))?;
-                let rule = l
-                    .rules
+                let coded = l.rules.as_deref().ok_or_else(|| {
+                    Refusal::Invalid(
+                        "de autocodes van deze bron worden nog toegekend; probeer het zo opnieuw"
+                            .into(),
+                    )
+                })?;
+                let rule = coded
                     .iter()
                     .find(|c| &*c.segment == segment.as_str() && &*c.code == code.as_str())
                     .and_then(|c| match &c.origin {
@@ -550,7 +602,8 @@ impl Session {
             .collect();
         let mut manual_per_code: HashMap<&str, usize> = HashMap::new();
         let mut manual_per_source: HashMap<&str, std::collections::BTreeSet<&str>> = HashMap::new();
-        for c in &self.figures.codings {
+        let placed = self.figures.as_ref().map_or(&[][..], |f| &f.codings[..]);
+        for c in placed {
             *manual_per_code.entry(&c.code).or_default() += 1;
             manual_per_source
                 .entry(&c.source)
@@ -567,12 +620,12 @@ impl Session {
                     .get(s.id.as_str())
                     .cloned()
                     .unwrap_or_default();
-                for c in &l.rules {
+                let coded = l.rules.as_deref().unwrap_or(&[]);
+                for c in coded {
                     *rules_per_code.entry(&c.code).or_default() += 1;
                     codes.insert(&c.code);
                 }
-                let done = l
-                    .rules
+                let done = coded
                     .iter()
                     .filter(|c| reviewed.contains(&(&*c.segment, &*c.code)))
                     .count();
@@ -583,7 +636,7 @@ impl Session {
                     "wave": s.wave.year(),
                     "role": s.meta.get("rol"),
                     "kind": s.kind.label(),
-                    "autocodes": l.rules.len(),
+                    "autocodes": l.rules.as_ref().map(Vec::len),
                     "reviewed": done,
                     "codes": codes,
                 })
@@ -609,6 +662,7 @@ impl Session {
             })
             .collect();
         json!({
+            "coding": self.coding(),
             "coder": self.coder,
             "file": self.display,
             "revision": self.wb.revision,
@@ -622,7 +676,13 @@ impl Session {
     /// Agreement and rule quality as the report shows them, and the
     /// workbench's codings that could not be placed.
     pub fn figures_json(&self) -> Value {
-        let f = &self.figures;
+        let Some(f) = &self.figures else {
+            let error = match &self.rules {
+                Some(Err(e)) => Some(e.as_str()),
+                _ => None,
+            };
+            return json!({ "pending": error.is_none(), "error": error, "gold": self.p.inputs.gold, "rejects": [] });
+        };
         let agreement = f.agreement.as_ref().map(|a| {
             json!({
                 "coders": a.coders,
@@ -697,6 +757,7 @@ impl Session {
                 let autocodes: Vec<Value> = l
                     .rules
                     .iter()
+                    .flatten()
                     .filter(|c| *c.segment == *seg.id)
                     .map(|c| {
                         let (label, line) = code_info(&c.code);
@@ -788,12 +849,13 @@ impl Session {
             let rules = l
                 .rules
                 .iter()
+                .flatten()
                 .filter(|c| &*c.code == code)
                 .map(|c| (c.span, "regel".to_string()));
             let manual = self
                 .figures
-                .codings
                 .iter()
+                .flat_map(|f| f.codings.iter())
                 .filter(|c| &*c.code == code && *c.source == **id)
                 .map(|c| {
                     let who = match &c.origin {
