@@ -6,7 +6,8 @@
 // 1. axe-core: no serious or critical violation on the page;
 // 2. by keyboard: accept two autocodes (j, a, a), reject one (r);
 // 3. select text in a segment and code it (c, type the code, Enter);
-// 4. write a memo on that coding;
+// 4. write a memo on that coding; code a whole segment by keyboard (focus
+//    it, c);
 // 5. reload: the decisions, the coding and the memo are still shown, and
 //    werkbank.jsonl holds them;
 // 6. a POST from another origin, and one without an Origin, are refused;
@@ -71,6 +72,13 @@ const selectIn = (page, n, length) =>
     document.dispatchEvent(new Event("selectionchange"));
     return range.toString();
   }, [n, length]);
+const codeSelectionOrSegment = async (page, code) => {
+  await page.evaluate(() => document.getSelection().removeAllRanges());
+  await page.keyboard.press("c");
+  await page.waitForSelector("#picker:not([hidden])", { timeout: 5000 });
+  await page.keyboard.type(code);
+  await page.keyboard.press("Enter");
+};
 const codeSelection = async (page, code) => {
   await page.keyboard.press("c");
   await page.waitForSelector("#picker:not([hidden])", { timeout: 5000 });
@@ -107,6 +115,10 @@ try {
   await memo.fill("Nagaan bij de wijkteams.");
   await page.locator(".coding button", { hasText: "Memo opslaan" }).first().click();
   check(await saved(page, start + 5), "a memo on the new coding is saved");
+  // by keyboard alone: focus a segment and code all of it
+  await page.evaluate(() => document.querySelectorAll(".seg")[3].focus());
+  await codeSelectionOrSegment(page, "AL5");
+  check(await saved(page, start + 6), "c codes the focused segment when nothing is selected");
 
   await page.reload();
   await page.waitForSelector(".ac");
@@ -120,14 +132,14 @@ try {
 
   const wb = readFile();
   const kinds = (k) => wb.items.filter((i) => i.kind === k);
-  check(wb.header.format === "pokeval-werkbank" && wb.header.revision === start + 5, `werkbank.jsonl is at revision ${wb.header.revision}`);
+  check(wb.header.format === "pokeval-werkbank" && wb.header.revision === start + 6, `werkbank.jsonl is at revision ${wb.header.revision}`);
   check(kinds("review").filter((r) => r.decision === "accepted").length === 2 && kinds("review").filter((r) => r.decision === "rejected").length === 1, "the file holds two accepted and one rejected review");
   const coding = kinds("coding").find((c) => c.code === "AL3");
   check(coding && coding.memo === "Nagaan bij de wijkteams." && text.startsWith(coding.text.slice(0, 10)), "the file holds the coding with its text and memo");
 
   // another origin, and no origin at all
   for (const headers of [{ Origin: "http://evil.example", "Content-Type": "application/json" }, { "Content-Type": "application/json" }]) {
-    const r = await fetch(url + "api/change", { method: "POST", headers, body: JSON.stringify({ op: "remove", id: 0, revision: start + 5 }) });
+    const r = await fetch(url + "api/change", { method: "POST", headers, body: JSON.stringify({ op: "remove", id: 0, revision: start + 6 }) });
     check(r.status === 403, `a POST with ${headers.Origin ? "Origin " + headers.Origin : "no Origin"} is refused (${r.status})`);
   }
   const wrongToken = await fetch(url.replace(/\/[0-9a-f]{32}\//, "/00000000000000000000000000000000/") + "api/state");
@@ -137,12 +149,14 @@ try {
   const other = await open();
   await selectIn(page, 2, 20);
   await codeSelection(page, "AL1");
-  check(await saved(page, start + 6), "tab 1 codes AL1");
+  check(await saved(page, start + 7), "tab 1 codes AL1");
   await selectIn(other, 3, 20);
   await codeSelection(other, "AL6");
-  check(await saved(other, start + 7), "tab 2, on the old revision, is refused, reloads and saves AL6");
+  check(await saved(other, start + 8), "tab 2, on the old revision, is refused, reloads and saves AL6");
   const codes = readFile().items.filter((i) => i.kind === "coding").map((c) => c.code);
-  check(["AL3", "AL1", "AL6"].every((c) => codes.includes(c)), `both tabs' codings are in the file (${codes.join(", ")})`);
+  check(["AL3", "AL5", "AL1", "AL6"].every((c) => codes.includes(c)), `both tabs' codings are in the file (${codes.join(", ")})`);
+  const segment = readFile().items.find((i) => i.kind === "coding" && i.code === "AL5");
+  check(segment && segment.text.length > 40, "the segment coded by keyboard is coded whole");
   check(errors.length === 0, `no script errors (${errors.join("; ")})`);
 } finally {
   await browser.close();

@@ -267,7 +267,7 @@ function renderDocument() {
       side.append(codingItem(m));
     }
     const lines = seg.autocodes.map((a) => a.action_line).concat(here.map((m) => m.action_line)).filter((x) => x);
-    const section = el('section', { class: 'seg' + (lines.length ? ' coded ' + alClass(lines[0]) : ''), id: 'seg-' + seg.id.split('#').pop(), 'aria-label': 'Segment ' + seg.id.split('#').pop() },
+    const section = el('section', { class: 'seg' + (lines.length ? ' coded ' + alClass(lines[0]) : ''), id: 'seg-' + seg.id.split('#').pop(), tabindex: '0', 'data-key': 'seg|' + seg.id, 'aria-label': 'Segment ' + seg.id.split('#').pop() },
       el('div', { class: 'seg-text' }, textChunks(seg.start, seg.end, here.concat(matched))),
       side);
     box.append(section);
@@ -412,6 +412,15 @@ function codeOf(value) {
   return hit ? hit.id : null;
 }
 
+// Codes the whole segment `node` (a .seg element): coding by keyboard
+// without selecting text.
+function codeSegment(node) {
+  const seg = current && current.segments.find((s) => 'seg|' + s.id === node.dataset.key);
+  if (!seg) return;
+  openPicker('Coderen: het hele segment “' + excerpt(seg.start, seg.end) + '”', (code) =>
+    change({ op: 'add', source: current.id, start: seg.start, end: seg.end, code }));
+}
+
 function codeSelection() {
   if (!selection || !current) return;
   const s = selection;
@@ -541,7 +550,12 @@ function onKey(e) {
     case 'a': if (ac) review(ac.dataset.seg, ac.dataset.code, 'accepted'); else return; break;
     case 'r': if (ac) review(ac.dataset.seg, ac.dataset.code, 'rejected'); else return; break;
     case 'w': if (ac) openPicker('Andere code in plaats van ' + ac.dataset.code, (code) => review(ac.dataset.seg, ac.dataset.code, 'rejected', code)); else return; break;
-    case 'c': if (selection) codeSelection(); else return; break;
+    case 'c': {
+      // the selection, or else the segment the focus is in
+      const seg = document.activeElement && document.activeElement.closest ? document.activeElement.closest('.seg') : null;
+      if (selection) codeSelection(); else if (seg) codeSegment(seg); else return;
+      break;
+    }
     case '/': $('cb-search').focus(); break;
     default: return;
   }
