@@ -184,8 +184,8 @@ pub struct Session {
     wb: Workbench,
     /// Manual codings from the project's other files.
     base: Vec<ManualRecord>,
-    /// Those, placed: per source, (segment span, code, coder, file).
-    base_placed: HashMap<String, Vec<(Span, String, String, String)>>,
+    /// Those, placed: per source, (span, code, coder).
+    base_placed: HashMap<String, Vec<(Span, String, String)>>,
     listed: Vec<Listed>,
     by_id: HashMap<String, usize>,
     /// The rule codings of every source [`Coded::to_code`] gives, once
@@ -251,14 +251,13 @@ impl Session {
             .map(|(i, l)| (p.inputs.sources[l.index].id.clone(), i))
             .collect();
         let placed = manual_figures(&p.inputs, &base, &p.codebook, std::iter::empty());
-        let mut base_placed: HashMap<String, Vec<(Span, String, String, String)>> = HashMap::new();
+        let mut base_placed: HashMap<String, Vec<(Span, String, String)>> = HashMap::new();
         for c in &placed.codings {
             if let Origin::Manual { coder } = &c.origin {
                 base_placed.entry(c.source.to_string()).or_default().push((
                     c.matched.unwrap_or(c.span),
                     c.code.to_string(),
                     coder.to_string(),
-                    String::new(),
                 ));
             }
         }
@@ -802,7 +801,7 @@ impl Session {
             .get(id)
             .map(|v| {
                 v.iter()
-                    .map(|(span, code, coder, _)| {
+                    .map(|(span, code, coder)| {
                         let (label, line) = code_info(code);
                         json!({
                             "start": span.start, "end": span.end, "code": code,
