@@ -348,6 +348,38 @@ impl Workbench {
         codings.chain(accepted).collect()
     }
 
+    /// Adds a coding with the next id.
+    pub fn push_coding(
+        &mut self,
+        source: String,
+        span: (usize, usize),
+        text: String,
+        code: String,
+        coder: String,
+    ) {
+        self.codings.push(WbCoding {
+            id: self.next_id,
+            source,
+            start: span.0,
+            end: span.1,
+            text,
+            code,
+            coder,
+            memo: String::new(),
+        });
+        self.next_id += 1;
+    }
+
+    /// Whether `other` holds the same codings, reviews and memos at the
+    /// same revision (the lines they were read from aside).
+    pub fn same_items(&self, other: &Workbench) -> bool {
+        self.revision == other.revision
+            && self.next_id == other.next_id
+            && self.codings == other.codings
+            && self.reviews == other.reviews
+            && self.memos == other.memos
+    }
+
     /// Forgets the lines of the file as read (after a change in memory the
     /// items are numbered as they will be written).
     pub fn renumber(&mut self) {

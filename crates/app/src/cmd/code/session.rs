@@ -12,7 +12,7 @@ use pokeval_analysis::review::{manual_figures, ManualFigures};
 use pokeval_analysis::{Codebook, Coding, Origin};
 use pokeval_ingest::manual::ManualRecord;
 use pokeval_ingest::project::Project;
-use pokeval_ingest::workbench::{Decision, Review, SourceMemo, WbCoding, Workbench};
+use pokeval_ingest::workbench::{Decision, Review, SourceMemo, Workbench};
 use pokeval_ingest::Inputs;
 use pokeval_model::Progress;
 use pokeval_model::{Segment, SourceKind, Span};
@@ -337,11 +337,11 @@ impl Session {
     /// Places every manual coding again and recomputes the figures (once
     /// the rules are coded).
     fn refigure(&mut self) {
-        let mut records = self.base.clone();
-        records.extend(self.wb.records(&self.display));
         let Some(Ok(rules)) = &self.rules else {
             return;
         };
+        let mut records = self.base.clone();
+        records.extend(self.wb.records(&self.display));
         self.figures = Some(manual_figures(
             &self.p.inputs,
             &records,
@@ -354,7 +354,7 @@ impl Session {
     /// second workbench on the same file, an edit by hand).
     fn reload(&mut self) -> Result<(), Refusal> {
         let on_disk = Workbench::load(&self.path).map_err(|e| Refusal::Write(e.to_string()))?;
-        if on_disk.revision != self.wb.revision || on_disk.codings != self.wb.codings {
+        if !on_disk.same_items(&self.wb) {
             self.wb = on_disk;
             self.refigure();
         }
@@ -399,7 +399,7 @@ impl Session {
         Ok(text.to_string())
     }
 
-    fn own(&mut self, id: u64) -> Result<usize, Refusal> {
+    fn own(&self, id: u64) -> Result<usize, Refusal> {
         let i = self
             .wb
             .codings
@@ -495,17 +495,7 @@ impl Session {
                     });
                 }
                 if let Some(new) = recode {
-                    wb.codings.push(WbCoding {
-                        id: wb.next_id,
-                        source: source.clone(),
-                        start: span.start,
-                        end: span.end,
-                        text,
-                        code: new,
-                        coder: me,
-                        memo: String::new(),
-                    });
-                    wb.next_id += 1;
+                    wb.push_coding(source.clone(), (span.start, span.end), text, new, me);
                 }
                 source
             }
@@ -530,17 +520,7 @@ impl Session {
                         "u gaf deze passage al de code {code}"
                     )));
                 }
-                wb.codings.push(WbCoding {
-                    id: wb.next_id,
-                    source: source.clone(),
-                    start,
-                    end,
-                    text,
-                    code,
-                    coder: me,
-                    memo: String::new(),
-                });
-                wb.next_id += 1;
+                wb.push_coding(source.clone(), (start, end), text, code, me);
                 source
             }
             Change::Remove { id, .. } => {
@@ -843,6 +823,20 @@ impl Session {
             let t: String = s[offsets[start]..offsets[end]].chars().take(160).collect();
             t
         };
+        // the manual codings of the code by source, in one pass over them
+        let mut manual: HashMap<&str, Vec<(Span, String)>> = HashMap::new();
+        for c in self.figures.iter().flat_map(|f| f.codings.iter()) {
+            if &*c.code == code {
+                let who = match &c.origin {
+                    Origin::Manual { coder } => coder.to_string(),
+                    Origin::Rule { .. } => "regel".to_string(),
+                };
+                manual
+                    .entry(&c.source)
+                    .or_default()
+                    .push((c.matched.unwrap_or(c.span), who));
+            }
+        }
         for l in &self.listed {
             let id = &self.p.inputs.sources[l.index].id;
             let rules = l
@@ -851,18 +845,7 @@ impl Session {
                 .flatten()
                 .filter(|c| &*c.code == code)
                 .map(|c| (c.span, "regel".to_string()));
-            let manual = self
-                .figures
-                .iter()
-                .flat_map(|f| f.codings.iter())
-                .filter(|c| &*c.code == code && *c.source == **id)
-                .map(|c| {
-                    let who = match &c.origin {
-                        Origin::Manual { coder } => coder.to_string(),
-                        Origin::Rule { .. } => "regel".to_string(),
-                    };
-                    (c.matched.unwrap_or(c.span), who)
-                });
+            let manual = manual.remove(id.as_str()).unwrap_or_default();
             for (span, who) in rules.chain(manual) {
                 total += 1;
                 if out.len() < limit {
