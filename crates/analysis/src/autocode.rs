@@ -67,7 +67,8 @@ impl Autocoder {
         };
         for (ci, code) in codebook.codes.iter().enumerate() {
             for rule in &code.include {
-                let pattern = rule_to_regex(rule).map_err(|e| compile_err(&code.id, rule, e))?;
+                let pattern =
+                    rule_to_regex(rule).map_err(|e| compile_err(&code.id, rule, e.to_string()))?;
                 let re = RegexBuilder::new(&pattern)
                     .unicode(false)
                     .build()
@@ -75,8 +76,9 @@ impl Autocoder {
                 include_rules.push((ci, Arc::from(rule.as_str()), re));
             }
             for rule in &code.exclude {
-                exclude_patterns
-                    .push(rule_to_regex(rule).map_err(|e| compile_err(&code.id, rule, e))?);
+                exclude_patterns.push(
+                    rule_to_regex(rule).map_err(|e| compile_err(&code.id, rule, e.to_string()))?,
+                );
                 exclude_code.push(ci);
             }
         }

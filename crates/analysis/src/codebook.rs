@@ -137,7 +137,7 @@ impl Codebook {
                 }
             }
             for rule in c.include.iter().chain(&c.exclude) {
-                rule_to_regex(rule).map_err(|m| Error::rule(path, &c.id, rule, &m))?;
+                rule_to_regex(rule).map_err(|m| Error::rule(path, &c.id, rule, &m.to_string()))?;
             }
         }
         Ok(cb)
@@ -201,11 +201,22 @@ fn inflections(last: char) -> String {
     }
 }
 
+/// Why a codebook rule cannot become a pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BadRule {
+    /// The rule has no words.
+    #[error("the rule is empty")]
+    Empty,
+    /// A word is only wildcards, so it would match any word.
+    #[error("a word of only '*' would match anything; name at least one letter")]
+    OnlyWildcards,
+}
+
 /// Translates a rule into a regular expression over folded text.
-pub fn rule_to_regex(rule: &str) -> std::result::Result<String, String> {
+pub fn rule_to_regex(rule: &str) -> std::result::Result<String, BadRule> {
     let words: Vec<&str> = rule.split_whitespace().collect();
     if words.is_empty() {
-        return Err("the rule is empty".into());
+        return Err(BadRule::Empty);
     }
     let mut parts = Vec::new();
     for w in &words {
@@ -215,7 +226,7 @@ pub fn rule_to_regex(rule: &str) -> std::result::Result<String, String> {
         };
         let folded = pokeval_model::text::match_key(w);
         if folded.chars().all(|c| c == '*') {
-            return Err("a word of only '*' would match anything; name at least one letter".into());
+            return Err(BadRule::OnlyWildcards);
         }
         let pieces: Vec<String> = folded.split('*').map(regex::escape).collect();
         let mut part = pieces.join(r"\w*");

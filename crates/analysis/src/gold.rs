@@ -55,10 +55,11 @@ pub fn parse(path: &Path, text: &str) -> pokeval_model::Result<Vec<Passage>> {
             continue;
         }
         let err = |what: String| {
-            pokeval_model::Error::invalid(
-                path,
-                format!("line {line}: {what}; a gold passage is its action lines (AL1 ... AL8, or - for none), a tab and the text"),
-            )
+            pokeval_model::Error::Line {
+                path: path.into(),
+                line: line as u64,
+                message: format!("{what}; a gold passage is its action lines (AL1 ... AL8, or - for none), a tab and the text"),
+            }
         };
         let Some((labels, passage)) = raw.split_once('\t') else {
             return Err(err("no tab between the action lines and the text".into()));
@@ -223,16 +224,16 @@ pub fn score(codebook: &Codebook, passages: &[Passage]) -> Result<GoldScore> {
                 .code(t)
                 .is_some_and(|c| c.parent.is_none() && codebook.action_line_of(t).is_none());
             if !known {
-                return Err(pokeval_model::Error::invalid(
-                    Path::new("gold"),
-                    format!("line {}: '{t}' is not a theme of the codebook (a top-level code without an action line)", p.line),
-                )
+                return Err(pokeval_model::Error::Line {
+                    path: "gold".into(),
+                    line: p.line as u64,
+                    message: format!("'{t}' is not a theme of the codebook (a top-level code without an action line)"),
+                }
                 .into());
             }
         }
     }
-    let wave =
-        Wave::new(Wave::ALL[0]).map_err(|e| pokeval_model::Error::invalid(Path::new("gold"), e))?;
+    let wave = Wave::FIRST;
     let sources: Vec<Source> = passages
         .iter()
         .map(|p| Source {

@@ -41,6 +41,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
+use pokeval_model::resolve::Unresolved;
 use pokeval_model::{ActionLine, SizeClass, Span, Wave};
 use pokeval_survey::{Question, QuestionType};
 use serde::{Deserialize, Serialize};
@@ -687,7 +688,7 @@ pub fn compare(
     current: &WaveSummary,
     register: &pokeval_model::Register,
     earlier: &[WaveSummary],
-    successor: &dyn Fn(&str) -> std::result::Result<String, String>,
+    successor: &dyn Fn(&str) -> std::result::Result<String, Unresolved>,
 ) -> Result<Comparison> {
     let mut all: Vec<&WaveSummary> = earlier.iter().collect();
     all.sort_by_key(|w| w.wave);
@@ -904,7 +905,7 @@ fn panel(
     all: &[&WaveSummary],
     register: &pokeval_model::Register,
     questions: &[QuestionTrend],
-    successor: &dyn Fn(&str) -> std::result::Result<String, String>,
+    successor: &dyn Fn(&str) -> std::result::Result<String, Unresolved>,
 ) -> Panel {
     let n = all.len();
     let mut unfollowed = Vec::new();
@@ -927,7 +928,7 @@ fn panel(
             let now = if i == n - 1 || register.get(code).is_some() {
                 Ok(code.to_string())
             } else {
-                successor(code)
+                successor(code).map_err(|e| e.to_string())
             };
             let now = match now {
                 Ok(c) if register.get(&c).is_some() => c,
@@ -1112,7 +1113,7 @@ fn response_rows(all: &[&WaveSummary]) -> (Vec<WaveCountRow>, Vec<WaveCountRow>)
 fn funds_trends(
     all: &[&WaveSummary],
     register: &pokeval_model::Register,
-    successor: &dyn Fn(&str) -> std::result::Result<String, String>,
+    successor: &dyn Fn(&str) -> std::result::Result<String, Unresolved>,
 ) -> (Vec<Option<u16>>, Vec<FundsTrend>, Vec<Unfollowed>) {
     let mut unfollowed = Vec::new();
     let n = all.len();
@@ -1128,7 +1129,7 @@ fn funds_trends(
             let now = if register.get(code).is_some() {
                 code.clone()
             } else {
-                match successor(code).and_then(|c| {
+                match successor(code).map_err(|e| e.to_string()).and_then(|c| {
                     register
                         .get(&c)
                         .map(|_| c.clone())

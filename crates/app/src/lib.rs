@@ -105,7 +105,10 @@ pub fn prepare_again(
                     source: Box::new(e),
                 })?;
             summaries.push(e.analysis.wave_summary.take().ok_or_else(|| {
-                pokeval_model::Error::invalid(&e.project.file, "the wave has no summary")
+                pokeval_model::Error::Internal {
+                    path: e.project.file.clone(),
+                    message: "the wave has no summary".into(),
+                }
             })?);
             earlier.push(e);
         }
@@ -121,11 +124,15 @@ pub fn prepare_again(
         return Ok(prepared);
     }
     progress.step("comparing the waves");
-    let current = prepared
-        .analysis
-        .wave_summary
-        .as_ref()
-        .ok_or_else(|| pokeval_model::Error::invalid(&prepared.project.file, "no summary"))?;
+    let current =
+        prepared
+            .analysis
+            .wave_summary
+            .as_ref()
+            .ok_or_else(|| pokeval_model::Error::Internal {
+                path: prepared.project.file.clone(),
+                message: "the wave has no summary".into(),
+            })?;
     waves::check_waves(current, &summaries)?;
     let resolver = pokeval_model::Resolver::with_loaded(
         &prepared.inputs.register,

@@ -129,14 +129,15 @@ pub fn codebook_taguette(p: &Prepared) -> Result<Vec<u8>> {
         parts.push(name(id));
         parts.join(".")
     };
-    let err = |e: csv::Error| Error::Codebook(e.to_string());
+    let err = |e: csv::Error| Error::csv("codebook CSV", e);
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["tag", "description"]).map_err(err)?;
     for c in &p.codebook.codes {
         w.write_record([path(&c.id).as_str(), c.description.as_str()])
             .map_err(err)?;
     }
-    w.into_inner().map_err(|e| Error::Codebook(e.to_string()))
+    w.into_inner()
+        .map_err(|e| Error::csv("codebook CSV", e.into_error()))
 }
 
 fn coder_of(c: &Coding) -> &str {
@@ -470,14 +471,14 @@ pub fn project_qdpx(p: &Prepared) -> Result<Vec<u8>> {
             .compression_method(zip::CompressionMethod::Deflated)
             .last_modified_time(zip::DateTime::default())
             .unix_permissions(0o644);
-        let zerr = |e: zip::result::ZipError| Error::Archive(e.to_string());
+        let zerr = Error::Archive;
         zip.start_file("project.qde", options).map_err(zerr)?;
         zip.write_all(qde.as_bytes())
-            .map_err(|e| Error::Archive(e.to_string()))?;
+            .map_err(|e| Error::Archive(e.into()))?;
         for (name, text) in files {
             zip.start_file(name, options).map_err(zerr)?;
             zip.write_all(text.as_bytes())
-                .map_err(|e| Error::Archive(e.to_string()))?;
+                .map_err(|e| Error::Archive(e.into()))?;
         }
         zip.finish().map_err(zerr)?;
     }

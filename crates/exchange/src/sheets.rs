@@ -476,7 +476,7 @@ fn survey(p: &Prepared) -> Sheet {
 
 /// All tables as one xlsx workbook.
 pub fn xlsx(p: &Prepared) -> Result<Vec<u8>> {
-    let err = |e: rust_xlsxwriter::XlsxError| Error::Sheet(e.to_string());
+    let err = Error::Sheet;
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_ymd(2024, 1, 1).map_err(err)?;
     wb.set_properties(
@@ -511,13 +511,15 @@ pub fn csv_files(p: &Prepared) -> Result<Vec<(String, Vec<u8>)>> {
     let mut out = Vec::new();
     for sheet in sheets(p) {
         let mut w = csv::Writer::from_writer(Vec::new());
-        let werr = |e: csv::Error| Error::Sheet(e.to_string());
+        let werr = |e: csv::Error| Error::csv("table CSV", e);
         w.write_record(sheet.headers.iter().map(|h| neutralise(h)))
             .map_err(werr)?;
         for row in &sheet.rows {
             w.write_record(row.iter().map(Cell::csv)).map_err(werr)?;
         }
-        let bytes = w.into_inner().map_err(|e| Error::Sheet(e.to_string()))?;
+        let bytes = w
+            .into_inner()
+            .map_err(|e| Error::csv("table CSV", e.into_error()))?;
         out.push((format!("{}.csv", sheet.name), bytes));
     }
     Ok(out)

@@ -27,7 +27,7 @@ impl Archive {
     pub fn open(path: &Path, what: &str) -> Result<Archive> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let mut zip = zip::ZipArchive::new(file).map_err(|e| {
-            Error::invalid(
+            malformed(
                 path,
                 format!("not a readable {what}: {e}; save or export the file again"),
             )
@@ -36,9 +36,9 @@ impl Archive {
         for i in 0..zip.len() {
             let f = zip
                 .by_index(i)
-                .map_err(|e| Error::invalid(path, format!("archive entry {i}: {e}")))?;
+                .map_err(|e| malformed(path, format!("archive entry {i}: {e}")))?;
             let name = f.name().map_err(|e| {
-                Error::invalid(path, format!("archive entry {i} has no readable name: {e}"))
+                malformed(path, format!("archive entry {i} has no readable name: {e}"))
             })?;
             entries.push(name.to_string());
         }
@@ -59,31 +59,40 @@ impl Archive {
         let f = self
             .zip
             .by_index(i)
-            .map_err(|e| Error::invalid(path, format!("archive entry {name}: {e}")))?;
+            .map_err(|e| malformed(path, format!("archive entry {name}: {e}")))?;
         if f.encrypted() {
-            return Err(Error::invalid(
-                path,
-                format!("archive entry {name} is encrypted; save an unprotected copy"),
-            ));
+            return Err(Error::Unsupported {
+                path: path.clone(),
+                message: format!("archive entry {name} is encrypted; save an unprotected copy"),
+            });
         }
         let mut buf = Vec::new();
         let n = f.take(MAX_ENTRY + 1).read_to_end(&mut buf).map_err(|e| {
-            Error::invalid(
+            malformed(
                 path,
                 format!("archive entry {name} cannot be decompressed: {e}"),
             )
         })?;
         self.total += n as u64;
         if n as u64 > MAX_ENTRY || self.total > MAX_TOTAL {
-            return Err(Error::invalid(
-                path,
-                format!(
+            return Err(Error::TooLarge {
+                path: path.clone(),
+                message: format!(
                     "archive entry {name} decompresses to more than the limit ({} MiB per entry, {} MiB in all); this is not a normal document",
                     MAX_ENTRY >> 20,
                     MAX_TOTAL >> 20
                 ),
-            ));
+            });
         }
         Ok(Some(buf))
+    }
+}
+
+/// The zip archive (or one of its entries) cannot be read.
+fn malformed(path: &Path, message: String) -> Error {
+    Error::Malformed {
+        path: path.to_path_buf(),
+        format: "zip",
+        message,
     }
 }

@@ -423,10 +423,10 @@ pub fn stream<H: Records>(
     });
     read_result.map_err(io)?;
     let mut results = results.into_inner().map_err(|_| {
-        Stop::Error(Error::invalid(
-            display,
-            "a reading thread stopped unexpectedly",
-        ))
+        Stop::Error(Error::Internal {
+            path: display.into(),
+            message: "a reading thread stopped unexpectedly".into(),
+        })
     })?;
     results.sort_by_key(|(i, _)| *i);
     // The first failure in file order wins, so the error names the first
@@ -434,10 +434,10 @@ pub fn stream<H: Records>(
     let mut out = Vec::with_capacity(results.len());
     for (i, (idx, r)) in results.into_iter().enumerate() {
         if idx != i {
-            return Err(Stop::Error(Error::invalid(
-                display,
-                "a reading thread stopped unexpectedly",
-            )));
+            return Err(Stop::Error(Error::Internal {
+                path: display.into(),
+                message: "a reading thread stopped unexpectedly".into(),
+            }));
         }
         out.push(r?);
     }

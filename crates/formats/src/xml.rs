@@ -22,10 +22,11 @@ pub fn next_event<'a>(
         Ok(Event::GeneralRef(r)) => text.extend(resolve_ref(&r)),
         Ok(ev) => return Ok(Some(ev)),
         Err(e) => {
-            return Err(Error::invalid(
-                display,
-                format!("invalid XML at byte {}: {e}", reader.buffer_position()),
-            ))
+            return Err(Error::Malformed {
+                path: display.into(),
+                format: "XML",
+                message: format!("invalid XML at byte {}: {e}", reader.buffer_position()),
+            })
         }
     }
     Ok(None)

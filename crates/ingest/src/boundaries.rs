@@ -76,7 +76,11 @@ const BOUNDARIES_HINT: &str = "give [register] boundaries a GeoJSON FeatureColle
 /// The outlines in a GeoJSON FeatureCollection; `path` names it in errors,
 /// each of which says what to do ([`BOUNDARIES_HINT`]).
 fn parse(text: &str, path: &Path) -> Result<Vec<Boundary>> {
-    let bad = |what: String| Error::invalid(path, format!("{what}; {BOUNDARIES_HINT}"));
+    let bad = |what: String| Error::Malformed {
+        path: path.into(),
+        format: "GeoJSON",
+        message: format!("{what}; {BOUNDARIES_HINT}"),
+    };
     let json: serde_json::Value =
         serde_json::from_str(text).map_err(|e| bad(format!("not valid GeoJSON: {e}")))?;
     let features = json

@@ -37,14 +37,13 @@ fn xml_text(
     let mut depth_in_para = 0usize;
     let mut in_text = text_el.is_none();
     loop {
-        let ev = reader.read_event().map_err(|e| {
-            Error::invalid(
-                path,
-                format!(
-                    "the document's XML is damaged at byte {}: {e}",
-                    reader.error_position()
-                ),
-            )
+        let ev = reader.read_event().map_err(|e| Error::Malformed {
+            path: path.into(),
+            format: "XML",
+            message: format!(
+                "the document's XML is damaged at byte {}: {e}",
+                reader.error_position()
+            ),
         })?;
         match ev {
             Event::Start(e) => {
@@ -113,11 +112,9 @@ fn xml_text(
 
 fn entry_text(path: &Path, what: &str, entry: &str) -> Result<String> {
     let mut archive = Archive::open(path, what)?;
-    let bytes = archive.read(entry)?.ok_or_else(|| {
-        Error::invalid(
-            path,
-            format!("{entry} is missing: the file is not a complete {what}"),
-        )
+    let bytes = archive.read(entry)?.ok_or_else(|| Error::NotFound {
+        path: path.into(),
+        what: format!("{entry} is missing: the file is not a complete {what}"),
     })?;
     pokeval_model::text::decode(path, &bytes)
 }
@@ -146,25 +143,34 @@ pub fn read_odt(path: &Path) -> Result<String> {
 pub fn read_pdf(path: &Path) -> Result<Vec<String>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let doc = pdf_extract::Document::load_mem(&bytes).map_err(|e| {
-        Error::invalid(
+        pdf(
             path,
             format!("not a readable PDF: {e}; save or print it to PDF again"),
         )
     })?;
     if doc.is_encrypted() {
-        return Err(Error::invalid(
-            path,
-            "the PDF is encrypted (password protected); save an unprotected copy",
-        ));
+        return Err(Error::Unsupported {
+            path: path.into(),
+            message: "the PDF is encrypted (password protected); save an unprotected copy".into(),
+        });
     }
     // pdf-extract can panic on malformed content streams: report, don't crash
     let pages = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem_by_pages(&bytes))
         .map_err(|_| {
-            Error::invalid(
+            pdf(
                 path,
-                "the PDF's content cannot be read (damaged content stream)",
+                "the PDF's content cannot be read (damaged content stream)".into(),
             )
         })?
-        .map_err(|e| Error::invalid(path, format!("the PDF's text cannot be extracted: {e}")))?;
+        .map_err(|e| pdf(path, format!("the PDF's text cannot be extracted: {e}")))?;
     Ok(pages)
+}
+
+/// A PDF that cannot be read.
+fn pdf(path: &Path, message: String) -> Error {
+    Error::Malformed {
+        path: path.into(),
+        format: "PDF",
+        message,
+    }
 }

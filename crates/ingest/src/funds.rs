@@ -71,7 +71,7 @@ impl FundsTable {
                 .next()
                 .and_then(|n| n.parse::<u8>().ok())
                 .ok_or_else(|| format!("'{al_text}' is not an action line number"))
-                .and_then(ActionLine::new)
+                .and_then(|n| ActionLine::new(n).map_err(|e| e.to_string()))
                 .map_err(|m| field_error(path, Some(row.line), "actielijn", m))?;
             if !seen.insert((route, action_line)) {
                 return Err(field_error(
@@ -94,8 +94,9 @@ impl FundsTable {
                     marks.push(None);
                     continue;
                 }
-                let (number, mark) = split_mark(cell)
-                    .map_err(|m| field_error(path, Some(row.line), &year.to_string(), m))?;
+                let (number, mark) = split_mark(cell).map_err(|m| {
+                    field_error(path, Some(row.line), &year.to_string(), m.to_string())
+                })?;
                 let v = parse_number(number).filter(|v| *v >= 0.0).ok_or_else(|| {
                     field_error(
                         path,
@@ -118,7 +119,10 @@ impl FundsTable {
             });
         }
         if rows.is_empty() {
-            return Err(Error::invalid(path, "the funds table has no rows"));
+            return Err(Error::Empty {
+                path: path.into(),
+                what: "the funds table has no rows".into(),
+            });
         }
         Ok(FundsTable {
             years: year_cols.iter().map(|&(_, y)| y).collect(),
@@ -174,7 +178,7 @@ pub fn load_vouchers(path: &Path, resolver: &Resolver) -> Result<(Vec<Voucher>, 
                     &file,
                     row.line,
                     RejectKind::Municipality,
-                    reason,
+                    reason.to_string(),
                 ));
                 continue;
             }
@@ -333,19 +337,28 @@ pub fn load_allocation(
 
 /// Splits a funds cell into its amount and the number of its change note:
 /// "10 (1)" gives ("10", Some(1)), "10" gives ("10", None).
-fn split_mark(cell: &str) -> std::result::Result<(&str, Option<u8>), String> {
+fn split_mark(cell: &str) -> std::result::Result<(&str, Option<u8>), BadMark> {
     let Some(inner) = cell.strip_suffix(')') else {
         return Ok((cell, None));
     };
     let Some((number, mark)) = inner.rsplit_once('(') else {
-        return Err(format!(
-            "'{cell}' has a ')' without '('; write a changed amount as '10 (1)'"
-        ));
+        return Err(BadMark::Unopened(cell.to_string()));
     };
     match mark.trim().parse::<u8>() {
         Ok(n) if n >= 1 => Ok((number.trim(), Some(n))),
-        _ => Err(format!(
-            "'{cell}': the note number in brackets must be a whole number from 1 to 255, as in '10 (1)'"
-        )),
+        _ => Err(BadMark::Number(cell.to_string())),
     }
+}
+
+/// Why a funds cell's change note cannot be read.
+#[derive(Debug, thiserror::Error)]
+enum BadMark {
+    /// A closing bracket without an opening one.
+    #[error("'{0}' has a ')' without '('; write a changed amount as '10 (1)'")]
+    Unopened(String),
+    /// The note number is not a whole number from 1 to 255.
+    #[error(
+        "'{0}': the note number in brackets must be a whole number from 1 to 255, as in '10 (1)'"
+    )]
+    Number(String),
 }

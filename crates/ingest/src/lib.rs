@@ -143,8 +143,10 @@ pub fn ingest(project: &Project, progress: &dyn Progress) -> Result<Inputs> {
         progress.step(&format!("reading survey export {}", disp(&s.path)));
         let job = project.survey_job(s);
         let (data, instrument) = job.read(Some(&resolver), cfg.wave, progress)?;
-        let instrument = instrument
-            .ok_or_else(|| Error::invalid(&s.path, "a project's survey needs an instrument"))?;
+        let instrument = instrument.ok_or_else(|| Error::NotFound {
+            path: s.path.clone(),
+            what: "a project's survey needs an instrument".into(),
+        })?;
         summary.push(InputSummary::new(
             "enquête (respondenten)",
             disp(&s.path),

@@ -98,16 +98,17 @@ fn globset(dir: &Path, patterns: &[String], field: &str) -> Result<Option<GlobSe
     }
     let mut b = GlobSetBuilder::new();
     for p in patterns {
-        b.add(Glob::new(p).map_err(|e| {
-            Error::invalid(
-                dir,
-                format!("notes.{field}: '{p}' is not a valid pattern: {e}"),
-            )
+        b.add(Glob::new(p).map_err(|e| Error::Setting {
+            path: dir.into(),
+            key: format!("notes.{field}"),
+            message: format!("'{p}' is not a valid pattern: {e}"),
         })?);
     }
-    b.build()
-        .map(Some)
-        .map_err(|e| Error::invalid(dir, format!("notes.{field}: {e}")))
+    b.build().map(Some).map_err(|e| Error::Setting {
+        path: dir.into(),
+        key: format!("notes.{field}"),
+        message: e.to_string(),
+    })
 }
 
 /// Reads every note under `dir` (sorted by path) as an interview source.

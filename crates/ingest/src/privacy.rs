@@ -804,17 +804,14 @@ pub fn pseudonymise(
 /// named by `path` (the caller writes it). Keep that file out of anything
 /// you share.
 pub fn mapping_csv(path: &Path, mapping: &[(String, String)]) -> crate::Result<Vec<u8>> {
-    let err = |e: csv::Error| {
-        crate::Error::invalid(path, format!("cannot write the pseudonym mapping: {e}"))
-    };
+    let err = |e: csv::Error| crate::Error::write(path, e.into());
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["pseudoniem", "origineel"]).map_err(err)?;
     for (p, o) in mapping {
         w.write_record([p, o]).map_err(err)?;
     }
-    w.into_inner().map_err(|e| {
-        crate::Error::invalid(path, format!("cannot write the pseudonym mapping: {e}"))
-    })
+    w.into_inner()
+        .map_err(|e| crate::Error::write(path, e.into_error()))
 }
 
 #[cfg(test)]

@@ -69,10 +69,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Case>> {
             continue;
         }
         let err = |what: String| {
-            Error::invalid(
-                path,
-                format!("line {line}: {what}; a case is a group name, a tab and a text with {{{{label|original}}}} marks"),
-            )
+            Error::Line {
+                path: path.into(),
+                line: line as u64,
+                message: format!("{what}; a case is a group name, a tab and a text with {{{{label|original}}}} marks"),
+            }
         };
         let Some((group, body)) = raw.split_once('\t') else {
             return Err(err("no tab between the group name and the text".into()));

@@ -247,12 +247,12 @@ impl Project {
             path.to_path_buf()
         };
         if !file.exists() {
-            return Err(Error::invalid(
-                &file,
-                format!(
+            return Err(Error::NotFound {
+                path: file,
+                what: format!(
                     "project file not found; pass a folder holding {PROJECT_FILE} or the file itself, or create one with `pokeval init`"
                 ),
-            ));
+            });
         }
         let text = pokeval_model::text::read_text(&file)?;
         let mut config: ProjectFile =
@@ -357,23 +357,24 @@ impl Project {
             }
         }
         if !missing.is_empty() {
-            return Err(Error::invalid(
-                &file,
-                format!(
+            return Err(Error::NotFound {
+                path: file,
+                what: format!(
                     "inputs not found (paths are relative to the project file):\n  {}",
                     missing.join("\n  ")
                 ),
-            ));
+            });
         }
         config.privacy.mapping = abs(&config.privacy.mapping);
         let project = Project { file, root, config };
         project
             .check_output(&project.config.output)
             .map_err(|e| match e {
-                Error::OutputFolder { reason, .. } => Error::invalid(
-                    &project.file,
-                    format!("output = {}: {reason}", project.config.output.display()),
-                ),
+                Error::OutputFolder { reason, .. } => Error::Setting {
+                    path: project.file.clone(),
+                    key: format!("output = {}", project.config.output.display()),
+                    message: reason,
+                },
                 other => other,
             })?;
         Ok(project)

@@ -150,23 +150,23 @@ pub fn read_qdpx(path: &Path) -> Result<Imported> {
     let qde = match qde.as_slice() {
         [one] => (*one).clone(),
         [] => {
-            return Err(Error::invalid(
-                path,
-                format!(
+            return Err(Error::NotFound {
+                path: path.into(),
+                what: format!(
                     "no .qde project file at the top of the archive (entries: {})",
                     entries.join(", ")
                 ),
-            ))
+            })
         }
         many => {
             let names: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
-            return Err(Error::invalid(
-                path,
-                format!(
+            return Err(Error::Unsupported {
+                path: path.into(),
+                message: format!(
                     "several .qde files in the archive ({}); keep one",
                     names.join(", ")
                 ),
-            ));
+            });
         }
     };
     let xml = zip.read(&qde)?.unwrap_or_default();
@@ -280,11 +280,10 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
     };
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     loop {
-        let ev = reader.read_event().map_err(|e| {
-            Error::invalid(
-                path,
-                format!("invalid XML at byte {}: {e}", reader.error_position()),
-            )
+        let ev = reader.read_event().map_err(|e| Error::Malformed {
+            path: path.into(),
+            format: "XML",
+            message: format!("invalid XML at byte {}: {e}", reader.error_position()),
         })?;
         let (name, attrs, empty) = match &ev {
             Event::Start(e) => (e.local_name().as_ref().to_string(), attributes(e), false),

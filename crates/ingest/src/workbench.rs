@@ -153,13 +153,14 @@ impl Workbench {
             Err(e) => return Err(Error::io(path, e)),
         };
         let text = String::from_utf8(bytes).map_err(|e| {
-            Error::invalid(
-                path,
-                format!(
+            Error::Malformed {
+                path: path.into(),
+                format: "werkbank",
+                message: format!(
                     "the file is not UTF-8 (byte {}); it is written by pokeval code: restore it from a copy",
                     e.utf8_error().valid_up_to()
                 ),
-            )
+            }
         })?;
         Workbench::parse(path, &text)
     }

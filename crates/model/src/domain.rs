@@ -12,6 +12,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 
+/// A value outside what the domain allows: a wave, action line, size class
+/// or CBS code that does not exist. The caller adds the file and field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// A year that is not one of the evaluation waves.
+    #[error("wave {0} is not one of the evaluation waves (2024, 2025, 2026)")]
+    Wave(u16),
+    /// An action line number outside 1 to 8.
+    #[error("action line {0} does not exist (use 1 to 8)")]
+    ActionLine(u8),
+    /// A CBS size class outside 1 to 8.
+    #[error("size class {0} does not exist (use 1 to 8)")]
+    SizeClass(u8),
+    /// A text that is not a CBS municipality code.
+    #[error(
+        "'{0}' is not a CBS municipality code (expected GM followed by four digits, like GM0363)"
+    )]
+    CbsCode(String),
+}
+
 /// An evaluation wave: the three-yearly evaluations of 2024, 2025 and 2026.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "u16", into = "u16")]
@@ -21,14 +41,15 @@ impl Wave {
     /// The waves the evaluation consists of.
     pub const ALL: [u16; 3] = [2024, 2025, 2026];
 
+    /// The first wave (2024).
+    pub const FIRST: Wave = Wave(2024);
+
     /// Builds a wave, rejecting years outside the evaluation.
-    pub fn new(year: u16) -> std::result::Result<Self, String> {
+    pub fn new(year: u16) -> std::result::Result<Self, ValueError> {
         if Self::ALL.contains(&year) {
             Ok(Wave(year))
         } else {
-            Err(format!(
-                "wave {year} is not one of the evaluation waves (2024, 2025, 2026)"
-            ))
+            Err(ValueError::Wave(year))
         }
     }
 
@@ -43,8 +64,8 @@ impl Wave {
 }
 
 impl TryFrom<u16> for Wave {
-    type Error = String;
-    fn try_from(year: u16) -> std::result::Result<Self, String> {
+    type Error = ValueError;
+    fn try_from(year: u16) -> std::result::Result<Self, ValueError> {
         Wave::new(year)
     }
 }
@@ -111,11 +132,11 @@ impl Route {
 pub struct ActionLine(u8);
 
 impl ActionLine {
-    pub fn new(n: u8) -> std::result::Result<Self, String> {
+    pub fn new(n: u8) -> std::result::Result<Self, ValueError> {
         if (1..=8).contains(&n) {
             Ok(ActionLine(n))
         } else {
-            Err(format!("action line {n} does not exist (use 1 to 8)"))
+            Err(ValueError::ActionLine(n))
         }
     }
 
@@ -154,8 +175,8 @@ impl ActionLine {
 }
 
 impl TryFrom<u8> for ActionLine {
-    type Error = String;
-    fn try_from(n: u8) -> std::result::Result<Self, String> {
+    type Error = ValueError;
+    fn try_from(n: u8) -> std::result::Result<Self, ValueError> {
         ActionLine::new(n)
     }
 }
@@ -232,12 +253,12 @@ impl SizeClass {
 pub const PLANNED_YEARLY_MLN: f64 = 150.0;
 
 impl TryFrom<u8> for SizeClass {
-    type Error = String;
-    fn try_from(n: u8) -> std::result::Result<Self, String> {
+    type Error = ValueError;
+    fn try_from(n: u8) -> std::result::Result<Self, ValueError> {
         if (1..=8).contains(&n) {
             Ok(SizeClass(n))
         } else {
-            Err(format!("size class {n} does not exist (use 1 to 8)"))
+            Err(ValueError::SizeClass(n))
         }
     }
 }
@@ -266,15 +287,13 @@ pub struct Municipality {
 }
 
 /// Checks that `code` looks like a CBS municipality code (`GM` and four digits).
-pub fn validate_cbs_code(code: &str) -> std::result::Result<(), String> {
+pub fn validate_cbs_code(code: &str) -> std::result::Result<(), ValueError> {
     let ok =
         code.len() == 6 && code.starts_with("GM") && code[2..].chars().all(|c| c.is_ascii_digit());
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "'{code}' is not a CBS municipality code (expected GM followed by four digits, like GM0363)"
-        ))
+        Err(ValueError::CbsCode(code.to_string()))
     }
 }
 

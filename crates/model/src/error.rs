@@ -43,8 +43,91 @@ pub enum Error {
         message: String,
     },
 
+    /// The file is not valid in its format (a zip archive, XML, JSON, PDF,
+    /// workbook, SPSS file, front matter, GeoJSON): damaged, cut off or
+    /// another kind of file. `format` names the format it was read as.
     #[error("{}: {message}", path.display())]
-    Invalid { path: PathBuf, message: String },
+    Malformed {
+        path: PathBuf,
+        format: &'static str,
+        message: String,
+    },
+
+    /// The file (or the part of it named in `what`) holds nothing to read.
+    #[error("{}: {what}", path.display())]
+    Empty { path: PathBuf, what: String },
+
+    /// Something the command needs is not there: the file itself, an input
+    /// it names, an entry of an archive, a worksheet.
+    #[error("{}: {what}", path.display())]
+    NotFound { path: PathBuf, what: String },
+
+    /// The file is of a kind this command does not read here.
+    #[error("{}: {message}", path.display())]
+    Unsupported { path: PathBuf, message: String },
+
+    /// The file asks for more than a reader allows (entry sizes, cell
+    /// positions, counts), so that no input decides an allocation unchecked.
+    #[error("{}: {message}", path.display())]
+    TooLarge { path: PathBuf, message: String },
+
+    /// A setting (`key`, such as `columns.qualtrics` or `notes.include`) of a
+    /// project file or instrument is wrong.
+    #[error("{}: {key}: {message}", path.display())]
+    Setting {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
+
+    /// A line of a line-based file (gold passages, privacy cases) is wrong.
+    #[error("{}: line {line}: {message}", path.display())]
+    Line {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+
+    /// Two inputs that must agree do not (a structure file and its export,
+    /// an instrument and the wave, declared and actual counts).
+    #[error("{}: {message}", path.display())]
+    Mismatch { path: PathBuf, message: String },
+
+    /// Every record of the file was rejected, so there is nothing to use:
+    /// how many, the most common kind of reason and how often it occurs,
+    /// the first rejected lines, and the fix for that kind.
+    #[error("{}: all {rejected} records were rejected ({commonest} of them: {}), so there is nothing to read; {first}; {fix}", path.display(), kind.english())]
+    AllRejected {
+        path: PathBuf,
+        rejected: usize,
+        kind: crate::RejectKind,
+        commonest: usize,
+        first: String,
+        fix: &'static str,
+    },
+
+    /// A table operation of the survey engine failed on this file's data.
+    #[error("{}: {context}: {source}", path.display())]
+    Table {
+        path: PathBuf,
+        context: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// A reader of a dependency failed on this file (caught, so that it is
+    /// an error naming the file rather than a crash).
+    #[error("{}: {reader} failed on this file ({why}); the file is damaged or holds values out of range: export it again, and if it persists report it with the file", path.display())]
+    ReaderFailed {
+        path: PathBuf,
+        reader: String,
+        why: String,
+    },
+
+    /// A fault of pokeval itself while reading this file (a worker thread
+    /// stopped, a count that does not add up); not the input's fault.
+    #[error("{}: internal error: {message}; please report it", path.display())]
+    Internal { path: PathBuf, message: String },
 
     #[error("output folder {}: {reason}", path.display())]
     OutputFolder { path: PathBuf, reason: String },
@@ -65,11 +148,12 @@ impl Error {
         }
     }
 
-    /// A file whose content cannot be used, with what is wrong.
-    pub fn invalid(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
-        Error::Invalid {
+    /// A file that cannot be written (or an in-memory CSV writer that
+    /// failed while making its bytes).
+    pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Write {
             path: path.into(),
-            message: message.into(),
+            source,
         }
     }
 

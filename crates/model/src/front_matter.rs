@@ -45,10 +45,11 @@ pub fn front_matter<'a>(
         }
         offset += line.len();
     }
-    Err(Error::invalid(
-        path,
-        format!("the front matter is not closed: add a line with {marker} after it"),
-    ))
+    Err(Error::Malformed {
+        path: path.into(),
+        format: "front matter",
+        message: format!("the front matter is not closed: add a line with {marker} after it"),
+    })
 }
 
 /// Splits `+++`-delimited TOML front matter from the body (report sources
@@ -56,14 +57,16 @@ pub fn front_matter<'a>(
 pub fn split_front_matter<'a>(path: &Path, text: &'a str) -> Result<(&'a str, &'a str)> {
     match front_matter(path, text)? {
         Some((fm, body, "toml")) => Ok((fm, body)),
-        Some(_) => Err(Error::invalid(
-            path,
-            "report sources use TOML front matter between +++ lines",
-        )),
-        None => Err(Error::invalid(
-            path,
-            "the file must start with TOML front matter between +++ lines",
-        )),
+        Some(_) => Err(Error::Malformed {
+            path: path.into(),
+            format: "front matter",
+            message: "report sources use TOML front matter between +++ lines".into(),
+        }),
+        None => Err(Error::Malformed {
+            path: path.into(),
+            format: "front matter",
+            message: "the file must start with TOML front matter between +++ lines".into(),
+        }),
     }
 }
 

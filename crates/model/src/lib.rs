@@ -33,5 +33,5 @@ pub use accounting::{
 };
 pub use domain::*;
 pub use error::{Error, Result};
-pub use register::Register;
-pub use resolve::{Resolution, Resolver, ResolverFiles, ReviewItem};
+pub use register::{Conflict, Register};
+pub use resolve::{Resolution, Resolver, ResolverFiles, ReviewItem, Unresolved};

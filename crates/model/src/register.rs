@@ -18,6 +18,24 @@ use crate::error::Result;
 use crate::table::CsvTable;
 use crate::text::name_key;
 
+/// Why a municipality cannot join a register.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    /// The CBS code is in the register already.
+    #[error("{0} appears twice in the register")]
+    Code(String),
+    /// A name or alias (as its name key) already names another municipality.
+    #[error("the name or alias '{key}' of {code} is also used by {other}")]
+    Name {
+        /// The name key both share.
+        key: String,
+        /// The municipality being added.
+        code: String,
+        /// The municipality that has the name already.
+        other: String,
+    },
+}
+
 /// The municipalities a project knows, with a name index for resolution.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Register {
@@ -55,7 +73,7 @@ impl Register {
         for row in table.rows() {
             let code = row.get(code_col).trim().to_string();
             validate_cbs_code(&code)
-                .map_err(|m| field_error(path, Some(row.line), "gemeentecode", m))?;
+                .map_err(|m| field_error(path, Some(row.line), "gemeentecode", m.to_string()))?;
             let name = row.get(name_col).trim().to_string();
             if name.is_empty() {
                 return Err(field_error(
@@ -117,16 +135,17 @@ impl Register {
                 size_class: SizeClass::for_inhabitants(inhabitants),
                 aliases,
             };
-            reg.insert(m)
-                .map_err(|msg| field_error(path, Some(row.line), "gemeentecode", msg))?;
+            reg.insert(m).map_err(|msg| {
+                field_error(path, Some(row.line), "gemeentecode", msg.to_string())
+            })?;
         }
         Ok(reg)
     }
 
     /// Adds a municipality, indexing its name and aliases.
-    pub fn insert(&mut self, m: Municipality) -> std::result::Result<(), String> {
+    pub fn insert(&mut self, m: Municipality) -> std::result::Result<(), Conflict> {
         if self.by_code.contains_key(&m.code) {
-            return Err(format!("{} appears twice in the register", m.code));
+            return Err(Conflict::Code(m.code));
         }
         let idx = self.municipalities.len();
         let mut keys = vec![name_key(&m.name)];
@@ -134,10 +153,11 @@ impl Register {
         for key in keys {
             if let Some(&other) = self.by_key.get(&key) {
                 if other != idx {
-                    return Err(format!(
-                        "the name or alias '{key}' of {} is also used by {}",
-                        m.code, self.municipalities[other].code
-                    ));
+                    return Err(Conflict::Name {
+                        key,
+                        code: m.code,
+                        other: self.municipalities[other].code.clone(),
+                    });
                 }
             }
             self.by_key.insert(key, idx);

@@ -36,6 +36,47 @@ pub const MARGIN: f64 = 0.03;
 /// Below this score no suggestion is offered.
 pub const SUGGEST_SCORE: f64 = 0.75;
 
+/// Why a text names no municipality under the one rule; the caller adds
+/// the file, line and field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Unresolved {
+    /// Neither the mapping file, the register, a merger nor a fuzzy match
+    /// knows it.
+    #[error("municipality '{typed}' is not in the register")]
+    NotInRegister {
+        /// The text as typed, trimmed.
+        typed: String,
+    },
+    /// Close to a municipality, but not close enough to take without a
+    /// person deciding: `reason` says why, with the suggestion.
+    #[error("municipality '{typed}' is not in the register ({reason}; perhaps {name} {code}, score {score:.2}); settle it in the mapping file (register.mapping)")]
+    Uncertain {
+        /// The text as typed, trimmed.
+        typed: String,
+        /// Why it was not taken.
+        reason: String,
+        /// The suggested municipality's CBS code.
+        code: String,
+        /// The suggested municipality's name.
+        name: String,
+        /// The similarity score of the suggestion (0 to 1).
+        score: f64,
+    },
+    /// A clear fuzzy match, which a reference table (not listed for
+    /// review) may not take.
+    #[error("municipality '{typed}' is not in the register (closest: {name} {code}, score {score:.2}); correct it or settle it in the mapping file (register.mapping)")]
+    Fuzzy {
+        /// The text as typed, trimmed.
+        typed: String,
+        /// The closest municipality's CBS code.
+        code: String,
+        /// The closest municipality's name.
+        name: String,
+        /// The similarity score (0 to 1).
+        score: f64,
+    },
+}
+
 /// How a text was resolved.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "how")]
@@ -373,7 +414,7 @@ impl<'r> Resolver<'r> {
     /// it names none. Counted for the review list like
     /// [`Resolver::resolve`]; a note, which the research team wrote,
     /// fails with the reason ([`Resolver::require`]).
-    pub fn accept(&self, typed: &str) -> std::result::Result<&Municipality, String> {
+    pub fn accept(&self, typed: &str) -> std::result::Result<&Municipality, Unresolved> {
         let r = self.resolve(typed);
         self.municipality_of(&r, typed)
     }
@@ -381,15 +422,23 @@ impl<'r> Resolver<'r> {
     /// The municipality a row of a reference table (vouchers) names: the
     /// same rule, but a fuzzy match is not taken, since such a table is
     /// not listed for review. Uncounted; the reason when it names none.
-    pub fn accept_exact(&self, typed: &str) -> std::result::Result<&Municipality, String> {
+    pub fn accept_exact(&self, typed: &str) -> std::result::Result<&Municipality, Unresolved> {
         match self.lookup(typed) {
-            Resolution::Fuzzy { code, score } => Err(format!(
-                "municipality '{}' is not in the register (closest: {} {code}, score {score:.2}); correct it or settle it in the mapping file (register.mapping)",
-                typed.trim(),
-                self.register.get(&code).map_or("", |m| m.name.as_str())
-            )),
+            Resolution::Fuzzy { code, score } => Err(Unresolved::Fuzzy {
+                typed: typed.trim().to_string(),
+                name: self.name_of(&code),
+                code,
+                score,
+            }),
             r => self.municipality_of(&r, typed),
         }
+    }
+
+    /// The register's name for `code` (empty when it has none).
+    fn name_of(&self, code: &str) -> String {
+        self.register
+            .get(code)
+            .map_or_else(String::new, |m| m.name.clone())
     }
 
     /// The register's municipality for an accepted resolution; for an
@@ -398,22 +447,23 @@ impl<'r> Resolver<'r> {
         &self,
         r: &Resolution,
         typed: &str,
-    ) -> std::result::Result<&Municipality, String> {
-        let typed = typed.trim();
-        let not_in_register = || format!("municipality '{typed}' is not in the register");
+    ) -> std::result::Result<&Municipality, Unresolved> {
+        let typed = typed.trim().to_string();
         match r {
             Resolution::Uncertain {
                 suggestion: Some((code, score)),
                 reason,
-            } => Err(format!(
-                "{} ({reason}; perhaps {} {code}, score {score:.2}); settle it in the mapping file (register.mapping)",
-                not_in_register(),
-                self.register.get(code).map_or("", |m| m.name.as_str())
-            )),
+            } => Err(Unresolved::Uncertain {
+                name: self.name_of(code),
+                typed,
+                reason: reason.clone(),
+                code: code.clone(),
+                score: *score,
+            }),
             accepted => accepted
                 .code()
                 .and_then(|c| self.register.get(c))
-                .ok_or_else(not_in_register),
+                .ok_or(Unresolved::NotInRegister { typed }),
         }
     }
 
@@ -427,7 +477,7 @@ impl<'r> Resolver<'r> {
         typed: &str,
     ) -> Result<&Municipality> {
         self.accept(typed)
-            .map_err(|message| required(file, line, field, &message))
+            .map_err(|message| required(file, line, field, &message.to_string()))
     }
 
     /// [`Resolver::accept_exact`] for a value that must name a
@@ -441,7 +491,7 @@ impl<'r> Resolver<'r> {
         typed: &str,
     ) -> Result<&Municipality> {
         self.accept_exact(typed)
-            .map_err(|message| required(file, line, field, &message))
+            .map_err(|message| required(file, line, field, &message.to_string()))
     }
 
     /// The municipality for a code (for names in messages).
@@ -505,7 +555,7 @@ fn required(file: &Path, line: Option<u64>, field: &str, message: &str) -> Error
 
 /// The review list as CSV bytes (`path` names it in an error).
 pub fn review_csv(items: &[ReviewItem], path: &Path) -> Result<Vec<u8>> {
-    let err = |e: csv::Error| Error::invalid(path, format!("cannot write the review list: {e}"));
+    let err = |e: csv::Error| Error::write(path, e.into());
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [
         "invoer",
@@ -530,7 +580,7 @@ pub fn review_csv(items: &[ReviewItem], path: &Path) -> Result<Vec<u8>> {
         .map_err(err)?;
     }
     w.into_inner()
-        .map_err(|e| Error::invalid(path, format!("cannot write the review list: {e}")))
+        .map_err(|e| Error::write(path, e.into_error()))
 }
 
 #[cfg(test)]

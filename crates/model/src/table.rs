@@ -72,10 +72,10 @@ impl CsvTable {
     /// Parses already decoded text that came from `path`.
     pub fn parse(path: &Path, text: &str) -> Result<CsvTable> {
         if text.trim().is_empty() {
-            return Err(Error::invalid(
-                path,
-                "the file is empty; it needs at least a header row",
-            ));
+            return Err(Error::Empty {
+                path: path.into(),
+                what: "the file is empty; it needs at least a header row".into(),
+            });
         }
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(sniff_delimiter(text))

@@ -22,10 +22,11 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
         }
         return match encoding.decode_without_bom_handling_and_without_replacement(body) {
             Some(text) => Ok(text.into_owned()),
-            None => Err(Error::invalid(
-                path,
-                format!("the file starts with a {} byte-order mark but holds invalid {} data; re-export it as UTF-8", encoding.name(), encoding.name()),
-            )),
+            None => Err(Error::Malformed {
+                path: path.into(),
+                format: "text",
+                message: format!("the file starts with a {} byte-order mark but holds invalid {} data; re-export it as UTF-8", encoding.name(), encoding.name()),
+            }),
         };
     }
     utf8(path, bytes, 0)

@@ -80,8 +80,29 @@ pub fn shortcode_regex() -> &'static Regex {
     &SHORTCODE
 }
 
+/// Why a shortcode cannot be rendered. The document adds the file and
+/// line ([`crate::Error::Shortcode`]); the text says what to write instead.
+#[derive(Debug, thiserror::Error)]
+pub enum ShortcodeError {
+    /// The arguments cannot be read, or one is missing, not allowed here,
+    /// or has a value the shortcode does not take.
+    #[error("{0}")]
+    Arguments(String),
+    /// The shortcode, or the table, chart, value or level it names, does
+    /// not exist.
+    #[error("{0}")]
+    Unknown(String),
+    /// What it would show is not in the analysis: no such question, code,
+    /// year or municipality, or the project lacks the input it needs.
+    #[error("{0}")]
+    NoData(String),
+    /// The chart could not be drawn.
+    #[error(transparent)]
+    Chart(Box<crate::Error>),
+}
+
 /// Parses the arguments `key="value", key2="value2"`.
-pub fn parse_args(text: &str) -> Result<BTreeMap<String, String>, String> {
+pub fn parse_args(text: &str) -> Result<BTreeMap<String, String>, ShortcodeError> {
     static ARG: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
         Regex::new(r#"^\s*([a-z_]+)\s*=\s*"([^"]*)"\s*(?:,|$)"#)
             .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
@@ -91,7 +112,9 @@ pub fn parse_args(text: &str) -> Result<BTreeMap<String, String>, String> {
     let mut rest = text.trim();
     while !rest.is_empty() {
         let caps = arg.captures(rest).ok_or_else(|| {
-            format!("cannot read the arguments '{text}'; write them as name=\"value\"")
+            ShortcodeError::Arguments({
+                format!("cannot read the arguments '{text}'; write them as name=\"value\"")
+            })
         })?;
         args.insert(caps[1].to_string(), caps[2].to_string());
         rest = rest[caps[0].len()..].trim_start();
@@ -99,22 +122,26 @@ pub fn parse_args(text: &str) -> Result<BTreeMap<String, String>, String> {
     Ok(args)
 }
 
-fn take(args: &BTreeMap<String, String>, key: &str, allowed: &[&str]) -> Result<String, String> {
+fn take(
+    args: &BTreeMap<String, String>,
+    key: &str,
+    allowed: &[&str],
+) -> Result<String, ShortcodeError> {
     for k in args.keys() {
         if !allowed.contains(&k.as_str()) {
-            return Err(format!(
+            return Err(ShortcodeError::Arguments(format!(
                 "unknown argument '{k}' (allowed: {})",
                 allowed.join(", ")
-            ));
+            )));
         }
     }
     args.get(key)
         .cloned()
-        .ok_or_else(|| format!("missing argument {key}=\"...\""))
+        .ok_or_else(|| ShortcodeError::Arguments(format!("missing argument {key}=\"...\"")))
 }
 
 /// Renders a block shortcode (table or chart).
-pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
+pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, ShortcodeError> {
     match sc.kind.as_str() {
         "table" => {
             let name = take(
@@ -142,14 +169,14 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
                         .filter(|q| group.is_none_or(|g| q.group.as_deref() == Some(g)))
                         .collect();
                     if qs.is_empty() {
-                        return Err(format!("no Likert questions{}", group.map(|g| format!(" in group '{g}'")).unwrap_or_default()));
+                        return Err(ShortcodeError::NoData(format!("no Likert questions{}", group.map(|g| format!(" in group '{g}'")).unwrap_or_default())));
                     }
                     charts::likert(&qs, &format!("likert-{}", group.unwrap_or("alle")))
                 }
                 "cooccurrence" => match sc.args.get("level").map(String::as_str).unwrap_or("action_line") {
                     "action_line" => charts::cooccurrence_heatmap(&a.action_line_cooccurrence, "cooccurrence-action_line"),
                     "code" => charts::cooccurrence_heatmap(&a.code_cooccurrence, "cooccurrence-code"),
-                    other => return Err(format!("unknown level '{other}' (action_line or code)")),
+                    other => return Err(ShortcodeError::Unknown(format!("unknown level '{other}' (action_line or code)"))),
                 },
                 "funds_per_year" => charts::funds_per_year(&a.funds),
                 "payment_routes" => charts::payment_routes(&a.funds),
@@ -158,16 +185,18 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
                 }
                 "funds_per_1000" => match &a.funds_per_municipality {
                     Some(f) => charts::funds_per_1000(f),
-                    None => return Err("the project has no [allocation] table, so there is no money per municipality".into()),
+                    None => return Err(ShortcodeError::NoData("the project has no [allocation] table, so there is no money per municipality".into())),
                 },
                 "vouchers_per_size_class" => charts::vouchers_per_size_class(&a.vouchers),
                 other => {
-                    return Err(format!(
+                    return Err(ShortcodeError::Unknown(format!(
                         "unknown chart '{other}' (charts: funds_per_year, payment_routes, codings_per_action_line, funds_per_1000, vouchers_per_size_class, likert, cooccurrence, waves_survey, waves_codes, waves_change, waves_map)"
-                    ))
+                    )))
                 }
             };
-            chart.map(Block::Chart).map_err(|e| e.to_string())
+            chart
+                .map(Block::Chart)
+                .map_err(|e| ShortcodeError::Chart(Box::new(e)))
         }
         "quotes" => {
             let code = take(&sc.args, "code", &["code"])?;
@@ -177,28 +206,27 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, String> {
                 .find(|q| q.category.id == code)
                 .cloned()
                 .map(Block::Quotes)
-                .ok_or_else(|| format!("no code or action line '{code}' (use a code id from the codebook, or AL1 to AL8)"))
+                .ok_or_else(|| ShortcodeError::NoData(format!("no code or action line '{code}' (use a code id from the codebook, or AL1 to AL8)")))
         }
-        other => Err(format!(
+        other => Err(ShortcodeError::Unknown(format!(
             "unknown shortcode '{other}' (shortcodes: table, chart, quotes, value)"
-        )),
+        ))),
     }
 }
 
 /// Renders an inline `value` shortcode as text.
-pub fn value(sc: &Shortcode, a: &Analysis) -> Result<String, String> {
+pub fn value(sc: &Shortcode, a: &Analysis) -> Result<String, ShortcodeError> {
     if sc.kind != "value" {
-        return Err(format!(
+        return Err(ShortcodeError::Arguments(format!(
             "the shortcode '{}' makes a block and must stand alone on its line",
             sc.kind
-        ));
+        )));
     }
     let name = take(&sc.args, "name", &["name", "year", "line", "one", "many"])?;
-    let line = || -> Result<&pokeval_analysis::tables::Frequency, String> {
-        let l = sc
-            .args
-            .get("line")
-            .ok_or("this value needs line=\"<action line 1-8>\"")?;
+    let line = || -> Result<&pokeval_analysis::tables::Frequency, ShortcodeError> {
+        let l = sc.args.get("line").ok_or(ShortcodeError::Arguments(
+            "this value needs line=\"<action line 1-8>\"".into(),
+        ))?;
         a.action_line_frequencies
             .iter()
             .find(|f| {
@@ -206,18 +234,17 @@ pub fn value(sc: &Shortcode, a: &Analysis) -> Result<String, String> {
                     .action_line
                     .is_some_and(|al| al.number().to_string() == *l)
             })
-            .ok_or_else(|| format!("'{l}' is not an action line (1-8)"))
+            .ok_or_else(|| ShortcodeError::Arguments(format!("'{l}' is not an action line (1-8)")))
     };
-    let year_index = || -> Result<usize, String> {
-        let y = sc
-            .args
-            .get("year")
-            .ok_or("this value needs year=\"<year>\"")?;
+    let year_index = || -> Result<usize, ShortcodeError> {
+        let y = sc.args.get("year").ok_or(ShortcodeError::Arguments(
+            "this value needs year=\"<year>\"".into(),
+        ))?;
         a.funds
             .years
             .iter()
             .position(|fy| fy.to_string() == *y)
-            .ok_or_else(|| format!("the funds table has no year {y}"))
+            .ok_or_else(|| ShortcodeError::NoData(format!("the funds table has no year {y}")))
     };
     let count = match name.as_str() {
         "respondents" => a.sources.survey_respondents,
@@ -232,9 +259,9 @@ pub fn value(sc: &Shortcode, a: &Analysis) -> Result<String, String> {
         "action_line_municipalities" => line()?.municipalities,
         _ => {
             if sc.args.contains_key("one") || sc.args.contains_key("many") {
-                return Err(format!(
+                return Err(ShortcodeError::Arguments(format!(
                     "one= and many= go with counts; '{name}' is not a count"
-                ));
+                )));
             }
             return Ok(match name.as_str() {
                 "voucher_amount" => format_eur(a.vouchers.total_amount),
@@ -249,7 +276,7 @@ pub fn value(sc: &Shortcode, a: &Analysis) -> Result<String, String> {
                 "waves" | "panel_all" | "panel_several" | "learning_matches" => {
                     return crate::wave_blocks::value(&name, a)
                 }
-                other => return Err(format!("unknown value '{other}'")),
+                other => return Err(ShortcodeError::Unknown(format!("unknown value '{other}'"))),
             });
         }
     };
@@ -258,11 +285,17 @@ pub fn value(sc: &Shortcode, a: &Analysis) -> Result<String, String> {
     match (sc.args.get("one"), sc.args.get("many")) {
         (None, None) => Ok(number),
         (Some(one), Some(many)) => Ok(format!("{number} {}", if count == 1 { one } else { many })),
-        _ => Err("give both one=\"<singular>\" and many=\"<plural>\", or neither".into()),
+        _ => Err(ShortcodeError::Arguments(
+            "give both one=\"<singular>\" and many=\"<plural>\", or neither".into(),
+        )),
     }
 }
 
-fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Table, String> {
+fn table(
+    name: &str,
+    args: &BTreeMap<String, String>,
+    a: &Analysis,
+) -> Result<Table, ShortcodeError> {
     let n = |v: usize| format_number(v as f64, 0);
     let amount = |v: Option<f64>| v.map(format_compact).unwrap_or_default();
     match name {
@@ -376,7 +409,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                 ("size_class", "action_line") => (&a.action_lines_by_size_class, "gemeentegrootte"),
                 ("size_class", "code") => (&a.codes_by_size_class, "gemeentegrootte"),
                 ("province", "code") => (&a.codes_by_province, "provincie"),
-                _ => return Err(format!("no crosstab by=\"{by}\" level=\"{level}\" (use by=\"size_class\" with level=\"action_line\" or \"code\", or by=\"province\" with level=\"code\")")),
+                _ => return Err(ShortcodeError::Unknown(format!("no crosstab by=\"{by}\" level=\"{level}\" (use by=\"size_class\" with level=\"action_line\" or \"code\", or by=\"province\" with level=\"code\")"))),
             };
             Ok(crosstab_table(tab, what))
         }
@@ -385,7 +418,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
             let co = match level {
                 "action_line" => &a.action_line_cooccurrence,
                 "code" => &a.code_cooccurrence,
-                other => return Err(format!("unknown level '{other}' (action_line or code)")),
+                other => return Err(ShortcodeError::Unknown(format!("unknown level '{other}' (action_line or code)"))),
             };
             Ok(cooccurrence_table(co))
         }
@@ -427,7 +460,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
             let f = a
                 .funds_per_municipality
                 .as_ref()
-                .ok_or("the project has no [allocation] table, so there is no money per municipality")?;
+                .ok_or(ShortcodeError::NoData("the project has no [allocation] table, so there is no money per municipality".into()))?;
             let mut rows: Vec<_> = f.rows.iter().collect();
             rows.sort_by(|x, y| y.euros.total_cmp(&x.euros).then_with(|| x.name.cmp(&y.name)));
             Ok(Table {
@@ -448,12 +481,12 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
             })
         }
         "survey_by_size_class" => {
-            let qid = args.get("question").ok_or("this table needs question=\"<question id>\"")?;
+            let qid = args.get("question").ok_or(ShortcodeError::Arguments("this table needs question=\"<question id>\"".into()))?;
             let q = a
                 .survey_by_size_class
                 .iter()
                 .find(|q| &q.question == qid)
-                .ok_or_else(|| format!("no single-choice or Likert question '{qid}'"))?;
+                .ok_or_else(|| ShortcodeError::NoData(format!("no single-choice or Likert question '{qid}'")))?;
             let mut headers = vec!["Gemeentegrootte".to_string()];
             headers.extend(q.options.iter().cloned());
             headers.push("Beantwoord".into());
@@ -517,7 +550,7 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
             let q = a
                 .rule_quality
                 .as_ref()
-                .ok_or("there are no rule disagreements to show: name a gold coder in [coding] gold of the project file")?;
+                .ok_or(ShortcodeError::NoData("there are no rule disagreements to show: name a gold coder in [coding] gold of the project file".into()))?;
             let names: std::collections::HashMap<&str, &str> =
                 a.municipalities.iter().map(|m| (m.code.as_str(), m.name.as_str())).collect();
             Ok(Table {
@@ -570,12 +603,12 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
             ..Default::default()
         }),
         "survey" => {
-            let qid = args.get("question").ok_or("the survey table needs question=\"<question id>\"")?;
+            let qid = args.get("question").ok_or(ShortcodeError::Arguments("the survey table needs question=\"<question id>\"".into()))?;
             let q = a
                 .survey
                 .iter()
                 .find(|q| &q.question == qid)
-                .ok_or_else(|| format!("no closed survey question '{qid}'"))?;
+                .ok_or_else(|| ShortcodeError::NoData(format!("no closed survey question '{qid}'")))?;
             Ok(Table {
                 caption: q.text.clone(),
                 headers: vec!["Antwoord".into(), "Aantal".into()],
@@ -586,11 +619,11 @@ fn table(name: &str, args: &BTreeMap<String, String>, a: &Analysis) -> Result<Ta
                 ..Default::default()
             })
         }
-        other => Err(format!(
+        other => Err(ShortcodeError::Unknown(format!(
             "unknown table '{other}' (tables: {}, {})",
             TABLES.join(", "),
             crate::wave_blocks::TABLES.join(", ")
-        )),
+        ))),
     }
 }
 
@@ -780,8 +813,8 @@ fn cooccurrence_table(co: &Cooccurrence) -> Table {
     }
 }
 
-fn agreement_table(a: &Analysis) -> Result<Table, String> {
-    let ag = a.agreement.as_ref().ok_or("there is no agreement to show: it needs manual codings of at least two coders ([coding] manual in the project file)")?;
+fn agreement_table(a: &Analysis) -> Result<Table, ShortcodeError> {
+    let ag = a.agreement.as_ref().ok_or(ShortcodeError::NoData("there is no agreement to show: it needs manual codings of at least two coders ([coding] manual in the project file)".into()))?;
     // Two coders: their one pair. Three or more: alpha over all coders and
     // the pair that agrees least, named, so that one coder's blind spot is
     // not averaged away.
@@ -855,10 +888,11 @@ fn agreement_table(a: &Analysis) -> Result<Table, String> {
     })
 }
 
-fn rule_quality_table(a: &Analysis) -> Result<Table, String> {
-    let q = a.rule_quality.as_ref().ok_or(
-        "there is no rule quality to show: name a gold coder in [coding] gold of the project file",
-    )?;
+fn rule_quality_table(a: &Analysis) -> Result<Table, ShortcodeError> {
+    let q = a.rule_quality.as_ref().ok_or(ShortcodeError::NoData(
+        "there is no rule quality to show: name a gold coder in [coding] gold of the project file"
+            .into(),
+    ))?;
     let row = |label: &str, x: &pokeval_analysis::agreement::Quality| {
         vec![
             label.to_string(),

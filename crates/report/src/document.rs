@@ -8,7 +8,7 @@ use pokeval_model::Municipality;
 use pulldown_cmark::{html, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
-use crate::blocks::{self, parse_args, shortcode_regex, Block, Shortcode};
+use crate::blocks::{self, parse_args, shortcode_regex, Block, Shortcode, ShortcodeError};
 use crate::error::{Error, Result};
 use crate::format::format_date;
 use crate::sources::{MarkdownFile, ReportSources};
@@ -189,7 +189,7 @@ fn appendix(analysis: &Analysis, ctx: &mut Ctx) -> Result<Vec<AppendixSection>> 
             kind: "table".into(),
             args: [("name".to_string(), name.to_string())].into(),
         };
-        let mut b = blocks::block(&sc, analysis).map_err(Error::Template)?;
+        let mut b = blocks::block(&sc, analysis).map_err(Error::Appendix)?;
         ctx.number(&mut b);
         Ok(b)
     };
@@ -1182,7 +1182,11 @@ fn expand_shortcodes(
     let mut blocks = Vec::new();
     for (i, line) in file.body.split_inclusive('\n').enumerate() {
         let line_no = file.first_line + i;
-        let err = |m: String| Error::source(&file.path, Some(line_no), m);
+        let err = |error: ShortcodeError| Error::Shortcode {
+            file: file.path.clone(),
+            line: line_no,
+            error,
+        };
         if !line.contains("{{") {
             out.push_str(line);
             continue;
@@ -1200,16 +1204,16 @@ fn expand_shortcodes(
                 let colour = match (sc.args.get("colour"), sc.args.len()) {
                     (None, 0) => crate::map::MapColour::Stories,
                     (Some(c), 1) => crate::map::MapColour::parse(c).ok_or_else(|| {
-                        err(format!(
+                        err(ShortcodeError::Unknown(format!(
                             "map(colour=\"{c}\"): unknown; use one of {}",
                             crate::map::MapColour::NAMES.join(", ")
-                        ))
+                        )))
                     })?,
                     _ => {
-                        return Err(err(format!(
+                        return Err(err(ShortcodeError::Arguments(format!(
                             "map() takes one argument, colour (one of {})",
                             crate::map::MapColour::NAMES.join(", ")
-                        )))
+                        ))))
                     }
                 };
                 let pins: Vec<crate::map::Pin> = ctx
@@ -1221,8 +1225,8 @@ fn expand_shortcodes(
                         target: id,
                     })
                     .collect();
-                let chart =
-                    crate::map::map(analysis, colour, &pins).map_err(|e| err(e.to_string()))?;
+                let chart = crate::map::map(analysis, colour, &pins)
+                    .map_err(|e| err(ShortcodeError::Chart(Box::new(e))))?;
                 if colour == crate::map::MapColour::Stories {
                     ctx.story_maps += 1;
                 }
@@ -1264,7 +1268,9 @@ fn expand_shortcodes(
                     .get("ref")
                     .filter(|_| sc.args.len() == 1)
                     .ok_or_else(|| {
-                        err("write a page reference as page(ref=\"<page id>\")".into())
+                        err(ShortcodeError::Arguments(
+                            "write a page reference as page(ref=\"<page id>\")".into(),
+                        ))
                     })?;
                 ctx.refs.push(PageRef {
                     id: id.clone(),
@@ -1279,10 +1285,10 @@ fn expand_shortcodes(
         }
         let rest = &line[last..];
         if rest.contains("{{") {
-            return Err(err(format!(
+            return Err(err(ShortcodeError::Unknown(format!(
                 "'{}' is not a shortcode; write {{{{ kind(name=\"...\") }}}}",
                 rest.trim()
-            )));
+            ))));
         }
         out.push_str(rest);
     }

@@ -19,6 +19,19 @@ pub enum Error {
         message: String,
     },
 
+    /// A shortcode in a report source that cannot be rendered, with its
+    /// file and line.
+    #[error("{}, line {line}: {error}", file.display())]
+    Shortcode {
+        file: PathBuf,
+        line: usize,
+        error: crate::blocks::ShortcodeError,
+    },
+
+    /// A table of the appendix "Verantwoording" cannot be made.
+    #[error("the appendix: {0}")]
+    Appendix(crate::blocks::ShortcodeError),
+
     #[error("cannot draw a chart: {0}")]
     Chart(String),
 

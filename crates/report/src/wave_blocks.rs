@@ -25,16 +25,17 @@ use pokeval_analysis::waves::{ChangeTest, CodeStatus, Comparison, QuestionTrend}
 use pokeval_analysis::Analysis;
 use pokeval_survey::QuestionType;
 
+use crate::blocks::ShortcodeError;
 use crate::charts::{self, ChangeRow, Chart, Series};
 use crate::format::{format_count as n, format_number, format_percent};
 use crate::map::Direction;
 use crate::table::Table;
 use pokeval_model::Wave;
 
-fn comparison(a: &Analysis) -> Result<&Comparison, String> {
-    a.comparison.as_ref().ok_or_else(|| {
+fn comparison(a: &Analysis) -> Result<&Comparison, ShortcodeError> {
+    a.comparison.as_ref().ok_or_else(|| ShortcodeError::NoData({
         "this wave is not compared with earlier waves: name them in the project file ([comparison] earlier = [\"../2024\"])".to_string()
-    })
+    }))
 }
 
 /// A signed number with a real minus sign (U+2212) and a plus for rises.
@@ -52,14 +53,16 @@ pub fn signed(v: f64, decimals: usize) -> String {
 fn question<'a>(
     c: &'a Comparison,
     args: &BTreeMap<String, String>,
-) -> Result<&'a QuestionTrend, String> {
-    let qid = args
-        .get("question")
-        .ok_or("this block needs question=\"<question id>\"")?;
+) -> Result<&'a QuestionTrend, ShortcodeError> {
+    let qid = args.get("question").ok_or(ShortcodeError::Arguments(
+        "this block needs question=\"<question id>\"".into(),
+    ))?;
     c.questions
         .iter()
         .find(|q| &q.question == qid)
-        .ok_or_else(|| format!("no closed survey question '{qid}' in any wave"))
+        .ok_or_else(|| {
+            ShortcodeError::NoData(format!("no closed survey question '{qid}' in any wave"))
+        })
 }
 
 /// The test as words: "χ² = 3,2; p = 0,20" and a caveat.
@@ -108,7 +111,7 @@ pub fn table(
     name: &str,
     args: &BTreeMap<String, String>,
     a: &Analysis,
-) -> Option<Result<Table, String>> {
+) -> Option<Result<Table, ShortcodeError>> {
     let t = match name {
         "waves_questions" => comparison(a).map(questions_table),
         "waves_survey" => comparison(a).and_then(|c| survey_table(c, args)),
@@ -207,7 +210,7 @@ fn questions_table(c: &Comparison) -> Table {
     }
 }
 
-fn survey_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table, String> {
+fn survey_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table, ShortcodeError> {
     let q = question(c, args)?;
     let mut headers = vec!["Antwoord".to_string()];
     let asked: Vec<_> = q.waves.iter().flatten().collect();
@@ -277,7 +280,10 @@ fn survey_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table
     })
 }
 
-fn transition_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table, String> {
+fn transition_table(
+    c: &Comparison,
+    args: &BTreeMap<String, String>,
+) -> Result<Table, ShortcodeError> {
     let q = question(c, args)?;
     let ts: Vec<_> = c
         .panel
@@ -289,13 +295,13 @@ fn transition_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<T
         Some(y) => ts
             .iter()
             .find(|t| t.from.to_string() == *y)
-            .ok_or_else(|| format!("no transition of '{}' from {y}", q.question))?,
-        None => ts.first().ok_or_else(|| {
+            .ok_or_else(|| ShortcodeError::NoData(format!("no transition of '{}' from {y}", q.question)))?,
+        None => ts.first().ok_or_else(|| ShortcodeError::NoData({
             format!(
                 "question '{}' has no transitions: it is not comparable or not a single-choice or Likert question",
                 q.question
             )
-        })?,
+        }))?,
     };
     let mut headers = vec![format!("{} \\ {}", t.from, t.to)];
     headers.extend(t.options.iter().map(|o| o.label.clone()));
@@ -390,12 +396,19 @@ fn panel_table(c: &Comparison) -> Table {
     }
 }
 
-fn response_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table, String> {
+fn response_table(
+    c: &Comparison,
+    args: &BTreeMap<String, String>,
+) -> Result<Table, ShortcodeError> {
     let by = args.get("by").map(String::as_str).unwrap_or("size_class");
     let (rows, first) = match by {
         "size_class" => (&c.response_by_size_class, "Gemeentegrootte"),
         "province" => (&c.response_by_province, "Provincie"),
-        other => return Err(format!("unknown by=\"{other}\" (size_class or province)")),
+        other => {
+            return Err(ShortcodeError::Unknown(format!(
+                "unknown by=\"{other}\" (size_class or province)"
+            )))
+        }
     };
     let mut headers = vec![first.to_string()];
     headers.extend(wave_headers(c));
@@ -427,15 +440,15 @@ fn response_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Tab
     })
 }
 
-fn funds_table(c: &Comparison) -> Result<Table, String> {
+fn funds_table(c: &Comparison) -> Result<Table, ShortcodeError> {
     let shown: Vec<usize> = (0..c.waves.len())
         .filter(|i| c.funds_years[*i].is_some())
         .collect();
     if shown.is_empty() {
-        return Err(
+        return Err(ShortcodeError::NoData(
             "no wave has money per municipality: add an [allocation] table to the wave projects"
                 .into(),
-        );
+        ));
     }
     let mut headers = vec!["Gemeente".to_string()];
     headers.extend(shown.iter().map(|i| {
@@ -487,7 +500,7 @@ fn status_text(s: CodeStatus) -> &'static str {
     }
 }
 
-fn codes_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table, String> {
+fn codes_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table, ShortcodeError> {
     let level = args
         .get("level")
         .map(String::as_str)
@@ -495,7 +508,11 @@ fn codes_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table,
     let lines = match level {
         "action_line" => true,
         "code" => false,
-        other => return Err(format!("unknown level '{other}' (action_line or code)")),
+        other => {
+            return Err(ShortcodeError::Unknown(format!(
+                "unknown level '{other}' (action_line or code)"
+            )))
+        }
     };
     let mut headers = vec![if lines { "Actielijn" } else { "Code" }.to_string()];
     headers.extend(c.waves.iter().map(|w| format!("{} (per bron)", w.wave)));
@@ -545,16 +562,23 @@ fn codes_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table,
     })
 }
 
-fn municipality_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table, String> {
-    let g = args
-        .get("gemeente")
-        .ok_or("this table needs gemeente=\"<name or CBS code>\"")?;
+fn municipality_table(
+    c: &Comparison,
+    args: &BTreeMap<String, String>,
+) -> Result<Table, ShortcodeError> {
+    let g = args.get("gemeente").ok_or(ShortcodeError::Arguments(
+        "this table needs gemeente=\"<name or CBS code>\"".into(),
+    ))?;
     let row = c
         .panel
         .rows
         .iter()
         .find(|r| r.code == *g || r.name.eq_ignore_ascii_case(g))
-        .ok_or_else(|| format!("'{g}' took part in no wave (no survey answer or interview)"))?;
+        .ok_or_else(|| {
+            ShortcodeError::NoData(format!(
+                "'{g}' took part in no wave (no survey answer or interview)"
+            ))
+        })?;
     let mut headers = vec!["Onderwerp".to_string()];
     headers.extend(wave_headers(c));
     let mut rows = Vec::new();
@@ -662,7 +686,7 @@ fn learning_table(a: &Analysis) -> Table {
 }
 
 /// An inline comparison value (see [`crate::blocks`]).
-pub fn value(name: &str, a: &Analysis) -> Result<String, String> {
+pub fn value(name: &str, a: &Analysis) -> Result<String, ShortcodeError> {
     if name == "learning_matches" {
         return Ok(n(a.learning.len()));
     }
@@ -678,7 +702,7 @@ pub fn value(name: &str, a: &Analysis) -> Result<String, String> {
         }
         "panel_all" => n(by.last().copied().unwrap_or(0)),
         "panel_several" => n(by.iter().skip(1).sum()),
-        other => return Err(format!("unknown value '{other}'")),
+        other => return Err(ShortcodeError::Unknown(format!("unknown value '{other}'"))),
     })
 }
 
@@ -687,7 +711,7 @@ pub fn chart(
     name: &str,
     args: &BTreeMap<String, String>,
     a: &Analysis,
-) -> Option<Result<Chart, String>> {
+) -> Option<Result<Chart, ShortcodeError>> {
     let c = match name {
         "waves_survey" => comparison(a).and_then(|c| survey_chart(c, args)),
         "waves_codes" => comparison(a).and_then(codes_chart),
@@ -698,13 +722,13 @@ pub fn chart(
     Some(c)
 }
 
-fn survey_chart(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Chart, String> {
+fn survey_chart(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Chart, ShortcodeError> {
     let q = question(c, args)?;
     if q.kind == QuestionType::Numeric {
-        return Err(format!(
+        return Err(ShortcodeError::Arguments(format!(
             "'{}' is numeric: use the table waves_survey",
             q.question
-        ));
+        )));
     }
     let shown: Vec<usize> = (0..q.options.len())
         .filter(|i| !q.options[*i].missing)
@@ -736,13 +760,13 @@ fn survey_chart(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Chart
         "% respondenten",
         &|v| format_percent(v, 0),
     )
-    .map_err(|e| e.to_string())
+    .map_err(|e| ShortcodeError::Chart(Box::new(e)))
 }
 
 /// Per municipality that answered a single-choice or Likert question in an
 /// earlier wave and now: its answer then (the earliest such wave) and now,
 /// on the scale of the substantive options.
-fn change_chart(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Chart, String> {
+fn change_chart(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Chart, ShortcodeError> {
     let q = comparable_scale(c, args)?;
     let mut rows = then_and_now(c, q);
     rows.sort_by_cached_key(|r| sort_key(&r.1));
@@ -779,7 +803,7 @@ fn change_chart(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Chart
         &labels,
         (&then_label, &now_label),
     )
-    .map_err(|e| e.to_string())
+    .map_err(|e| ShortcodeError::Chart(Box::new(e)))
 }
 
 /// Per municipality with an answer then and now: its position on the
@@ -812,13 +836,13 @@ fn then_and_now(c: &Comparison, q: &QuestionTrend) -> Vec<(String, String, f64, 
 fn comparable_scale<'a>(
     c: &'a Comparison,
     args: &BTreeMap<String, String>,
-) -> Result<&'a QuestionTrend, String> {
+) -> Result<&'a QuestionTrend, ShortcodeError> {
     let q = question(c, args)?;
     if !q.comparable || !matches!(q.kind, QuestionType::Single | QuestionType::Likert) {
-        return Err(format!(
+        return Err(ShortcodeError::NoData(format!(
             "'{}' has no change per municipality: it is not a comparable single-choice or Likert question",
             q.question
-        ));
+        )));
     }
     Ok(q)
 }
@@ -827,7 +851,7 @@ fn change_map(
     c: &Comparison,
     a: &Analysis,
     args: &BTreeMap<String, String>,
-) -> Result<Chart, String> {
+) -> Result<Chart, ShortcodeError> {
     let q = comparable_scale(c, args)?;
     let changes: Vec<(String, Direction)> = then_and_now(c, q)
         .into_iter()
@@ -853,10 +877,10 @@ fn change_map(
         &changes,
         ["hoger op de schaal", "gelijk", "lager op de schaal"],
     )
-    .map_err(|e| e.to_string())
+    .map_err(|e| ShortcodeError::Chart(Box::new(e)))
 }
 
-fn codes_chart(c: &Comparison) -> Result<Chart, String> {
+fn codes_chart(c: &Comparison) -> Result<Chart, ShortcodeError> {
     let lines: Vec<_> = c.codes.iter().filter(|r| r.is_action_line).collect();
     let categories: Vec<String> = lines
         .iter()
@@ -882,7 +906,7 @@ fn codes_chart(c: &Comparison) -> Result<Chart, String> {
         "Passages per bron",
         &|v| format_number(v, 1),
     )
-    .map_err(|e| e.to_string())
+    .map_err(|e| ShortcodeError::Chart(Box::new(e)))
 }
 
 #[cfg(test)]

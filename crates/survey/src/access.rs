@@ -45,9 +45,10 @@ impl Responses {
     fn err(&self, what: &str) -> impl Fn(PolarsError) -> Error + '_ {
         let what = what.to_string();
         move |e| {
-            Error::invalid(
+            crate::table_error(
                 &self.file,
-                format!("cannot read the response table ({what}): {e}"),
+                format!("cannot read the response table ({what})"),
+                e,
             )
         }
     }

@@ -36,8 +36,8 @@ use polars_buffer::Buffer;
 
 use crate::raw::{Export, MissingSpec, Platform};
 use crate::{
-    dates, decode_coded, is_na_text, plain_number, Instrument, Question, QuestionType, Responses,
-    Target, QUALTRICS_NON_RESPONSE, YES,
+    dates, decode_coded, is_na_text, plain_number, Instrument, Question, QuestionType, Refused,
+    Responses, Target, QUALTRICS_NON_RESPONSE, YES,
 };
 use pokeval_model::error::{Error, Result};
 use pokeval_model::resolve::{Resolution, Resolver};
@@ -143,21 +143,23 @@ impl<'a> Plan<'a> {
     ) -> Result<Plan<'a>> {
         let platform = export.layout.platform();
         let map = instrument.columns.get(platform.name()).ok_or_else(|| {
-            Error::invalid(
-                &export.file,
-                format!(
+            Error::NotFound {
+                path: export.file.clone().into(),
+                what: format!(
                     "the instrument has no [columns.{}] table saying which column holds which question; the file is a {}",
                     platform.name(),
                     export.layout.describe()
                 ),
-            )
+            }
         })?;
         // (column, target, the multiple-response set it belongs to)
         let mut targets: Vec<(usize, Target, Option<u32>)> = Vec::new();
         let mut id_col = export.respondent_column();
         for (column, t) in map {
-            let target = instrument.target(t).map_err(|m| {
-                Error::invalid(&export.file, format!("columns.{}: {m}", platform.name()))
+            let target = instrument.target(t).map_err(|m| Error::Setting {
+                path: export.file.clone().into(),
+                key: format!("columns.{}", platform.name()),
+                message: m.to_string(),
             })?;
             // An SPSS multiple-response set (`"$kanalen" = "kanalen"`): the
             // variables of a dichotomy set are the question's options, in
@@ -169,11 +171,10 @@ impl<'a> Plan<'a> {
                 .enumerate()
                 .find(|(_, s)| s.name == *column)
             {
-                let bad = |m: String| {
-                    Error::invalid(
-                        &export.file,
-                        format!("columns.{}: {column}: {m}", platform.name()),
-                    )
+                let bad = |m: String| Error::Setting {
+                    path: export.file.clone().into(),
+                    key: format!("columns.{}", platform.name()),
+                    message: format!("{column}: {m}"),
                 };
                 let Target::Whole(q) = target else {
                     return Err(bad(format!(
@@ -340,7 +341,7 @@ impl<'a> Plan<'a> {
     fn cat(&self, s: &str) -> Result<u32> {
         self.mapping
             .insert_cat(s)
-            .map_err(|e| Error::invalid(self.file, format!("cannot store '{s}': {e}")))
+            .map_err(|e| crate::table_error(self.file, format!("cannot store '{s}'"), e))
     }
 
     /// The value column's view of `v`.
@@ -351,12 +352,12 @@ impl<'a> Plan<'a> {
         let mut long = self
             .long_values
             .lock()
-            .map_err(|_| Error::invalid(self.file, "a decoding thread stopped unexpectedly"))?;
+            .map_err(|_| crate::internal(self.file, "a decoding thread stopped unexpectedly"))?;
         let Ok(offset) = u32::try_from(long.len()) else {
-            return Err(Error::invalid(
-                self.file,
-                "more than 4 GB of distinct answers",
-            ));
+            return Err(Error::TooLarge {
+                path: self.file.into(),
+                message: "more than 4 GB of distinct answers".into(),
+            });
         };
         long.extend_from_slice(v.as_bytes());
         Ok(View::new_from_bytes(v.as_bytes(), 1, offset))
@@ -364,7 +365,7 @@ impl<'a> Plan<'a> {
 
     /// Decodes one cell (trimmed) of a cached column: its answers, or why
     /// it is not an answer.
-    fn decode(&self, c: &ColPlan, t: &str) -> Result<std::result::Result<Decoded, String>> {
+    fn decode(&self, c: &ColPlan, t: &str) -> Result<std::result::Result<Decoded, Refused>> {
         let (answers, as_other) = match &c.kind {
             Kind::Coded {
                 q,
@@ -416,14 +417,17 @@ impl<'a> Plan<'a> {
                 (vec![answer], None)
             }
             Kind::Open { .. } => {
-                return Ok(Err("internal: open texts are not cached".into()));
+                return Ok(Err(Refused::OpenNotCached));
             }
             Kind::Typed { q, numeric } => {
                 let number = if *numeric {
                     match parse_number(t) {
                         Some(n) => n,
                         None => {
-                            return Ok(Err(format!("'{t}' is not a number (question '{}')", q.id)))
+                            return Ok(Err(Refused::NotANumber {
+                                value: t.to_string(),
+                                question: q.id.clone(),
+                            }))
                         }
                     }
                 } else {
@@ -451,13 +455,13 @@ impl<'a> Plan<'a> {
         resolver: Option<&Resolver>,
     ) -> Result<()> {
         if resolver.is_some() && self.muni_col.is_none() {
-            return Err(Error::invalid(
-                &export.file,
-                format!(
+            return Err(Error::NotFound {
+                path: export.file.clone().into(),
+                what: format!(
                     "no column of this export is mapped to the instrument's municipality question, so no respondent could be placed; map the column that holds the municipality in [columns.{}] of the instrument",
                     export.layout.platform().name()
                 ),
-            ));
+            });
         }
         Ok(())
     }
@@ -520,7 +524,7 @@ pub(crate) struct Part {
     /// label.
     text: String,
     /// (record, plan column, message) of cells that do not decode.
-    errors: Vec<(u32, usize, String)>,
+    errors: Vec<(u32, usize, Refused)>,
     /// (record, plan column, text) of cells read as an "other" text.
     as_other: Vec<(u32, usize, String)>,
     /// Per record, when the export has no respondent id: a hash of every
@@ -583,7 +587,7 @@ struct Cache {
     short: Vec<u64>,
     short_values: Vec<u32>,
     index: PlHashMap<Box<str>, u32>,
-    values: Vec<std::result::Result<Decoded, String>>,
+    values: Vec<std::result::Result<Decoded, Refused>>,
 }
 
 const CACHE_LIMIT: usize = 4096;
@@ -617,7 +621,7 @@ impl Cache {
         self.values.len()
     }
 
-    fn insert(&mut self, t: &str, v: std::result::Result<Decoded, String>) -> usize {
+    fn insert(&mut self, t: &str, v: std::result::Result<Decoded, Refused>) -> usize {
         let i = self.values.len();
         self.values.push(v);
         match packed(t) {
@@ -723,10 +727,10 @@ impl<'p, 'a> Decoder<'p, 'a> {
                     part.push(r, a);
                 }
                 let Ok(start) = u32::try_from(part.text.len()) else {
-                    return Err(Error::invalid(
-                        plan.file,
-                        "a block of open answers over 4 GB",
-                    ));
+                    return Err(Error::TooLarge {
+                        path: plan.file.into(),
+                        message: "a block of open answers over 4 GB".into(),
+                    });
                 };
                 part.text.push_str(t);
                 let a = Answer {
@@ -872,7 +876,7 @@ fn respondent_ids(export: &Export, plan: &Plan, meta: &mut Meta) -> Vec<String> 
 fn check(export: &Export, meta: &Meta, ids: &[String], resolver: Option<&Resolver>) -> Checked {
     let n = meta.lines.len();
     let mut seen: PlHashMap<&str, u64> = PlHashMap::with_capacity(n);
-    let mut seen_text: PlHashMap<&str, (std::result::Result<String, String>, bool)> =
+    let mut seen_text: PlHashMap<&str, (std::result::Result<String, Refused>, bool)> =
         PlHashMap::new();
     let mut out = Checked {
         ok: vec![true; n],
@@ -947,10 +951,11 @@ fn check(export: &Export, meta: &Meta, ids: &[String], resolver: Option<&Resolve
                                 ),
                                 None => String::new(),
                             };
-                            Err(format!(
-                                "municipality '{}': {reason}{hint}; settle it in the mapping file (see the review list)",
-                                typed.trim()
-                            ))
+                            Err(Refused::Municipality {
+                                typed: typed.trim().to_string(),
+                                reason,
+                                hint,
+                            })
                         }
                         res => Ok(res.code().unwrap_or("").to_string()),
                     };
@@ -1029,7 +1034,7 @@ pub(crate) fn finish(
         (checked, cats.join())
     });
     let resp_cat = resp_cat
-        .map_err(|_| Error::invalid(&export.file, "a decoding thread stopped unexpectedly"))??;
+        .map_err(|_| crate::internal(&export.file, "a decoding thread stopped unexpectedly"))??;
     // the export column a plan column reads, as its header names it
     let column_name = |pi: usize| -> &str {
         plan.cols
@@ -1142,16 +1147,12 @@ fn long_table(
             }
         };
     }
-    let err = |e: PolarsError| {
-        Error::invalid(
-            &export.file,
-            format!("cannot build the response table: {e}"),
-        )
-    };
+    let err =
+        |e: PolarsError| crate::table_error(&export.file, "cannot build the response table", e);
     let long_values = match plan.long_values.lock() {
         Ok(mut v) => Buffer::from(std::mem::take(&mut *v)),
         Err(_) => {
-            return Err(Error::invalid(
+            return Err(crate::internal(
                 &export.file,
                 "a decoding thread stopped unexpectedly",
             ))
@@ -1186,7 +1187,7 @@ fn long_table(
         }
     }
     let Some(mut long) = long else {
-        return Err(Error::invalid(&export.file, "internal: no response table"));
+        return Err(crate::internal(&export.file, "no response table"));
     };
     let height = long.height();
     long.insert_column(

@@ -48,10 +48,10 @@ pub fn read_export(path: &Path, display: &str, opts: &ReadOptions) -> Result<Exp
     match ext.as_str() {
         "sav" | "zsav" => crate::spss::read_sav(path, display, opts),
         "lsa" => read_lsa(path, display, opts),
-        "qsf" | "lss" | "lsg" | "r" => Err(Error::invalid(
-            display,
-            "this is a survey definition, not responses; give it as the structure (--structure, or structure = in [[survey]]) beside the export",
-        )),
+        "qsf" | "lss" | "lsg" | "r" => Err(Error::Unsupported {
+            path: display.into(),
+            message: "this is a survey definition, not responses; give it as the structure (--structure, or structure = in [[survey]]) beside the export".into(),
+        }),
         "xlsx" | "xlsm" | "xls" | "ods" => read_sheet(path, display, opts),
         _ => {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -194,10 +194,10 @@ pub const MAX_FIELDS: usize = 32_768;
 /// Reads the header rows of decoded export text (all of it, or its start).
 fn read_head(text: &[u8], display: &str, opts: &ReadOptions) -> Result<Head> {
     if text.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(Error::invalid(
-            display,
-            "the file is empty; export the responses again",
-        ));
+        return Err(Error::Empty {
+            path: display.into(),
+            what: "the file is empty; export the responses again".into(),
+        });
     }
     let delim = pokeval_model::table::sniff_delimiter_bytes(text);
     // The header rows, read with the csv crate (at most three records).
@@ -385,7 +385,7 @@ pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Resu
             .map(|b| b.finish().into_column())
             .collect(),
     )
-    .map_err(|e| Error::invalid(display, e.to_string()))?;
+    .map_err(|e| crate::table_error(display, "cannot build the table of the export", e))?;
     // A trailing comma on every line gives an unnamed last column; keep it
     // only when something is in it.
     let mut body = body;
@@ -396,13 +396,13 @@ pub fn read_csv_bytes(bytes: Vec<u8>, display: &str, opts: &ReadOptions) -> Resu
         }
         let col = body
             .column(&format!("c{idx}"))
-            .map_err(|e| Error::invalid(display, e.to_string()))?;
+            .map_err(|e| crate::table_error(display, "cannot read the last column", e))?;
         if col.null_count() != col.len() {
             break;
         }
         body = body
             .drop(&format!("c{idx}"))
-            .map_err(|e| Error::invalid(display, e.to_string()))?;
+            .map_err(|e| crate::table_error(display, "cannot drop the empty last column", e))?;
         columns.pop();
     }
     Ok(Export::new(
@@ -755,34 +755,36 @@ fn cell_text(d: &calamine::Data) -> String {
 fn sheet_rows(path: &Path, display: &str, opts: &ReadOptions) -> Result<(String, Vec<SheetRow>)> {
     use calamine::{open_workbook_auto, Reader, Sheets};
     let mut wb = open_workbook_auto(path)
-        .map_err(|e| Error::invalid(display, format!("cannot open the workbook: {e}")))?;
+        .map_err(|e| workbook(display, format!("cannot open the workbook: {e}")))?;
     let names = wb.sheet_names().to_vec();
     let sheet = match &opts.sheet {
-        Some(s) => names.iter().find(|n| *n == s).cloned().ok_or_else(|| {
-            Error::invalid(
-                display,
-                format!("no worksheet '{s}'; the workbook has: {}", names.join(", ")),
-            )
-        })?,
-        None => names
-            .first()
+        Some(s) => names
+            .iter()
+            .find(|n| *n == s)
             .cloned()
-            .ok_or_else(|| Error::invalid(display, "the workbook has no worksheets"))?,
+            .ok_or_else(|| Error::NotFound {
+                path: display.into(),
+                what: format!("no worksheet '{s}'; the workbook has: {}", names.join(", ")),
+            })?,
+        None => names.first().cloned().ok_or_else(|| Error::Empty {
+            path: display.into(),
+            what: "the workbook has no worksheets".into(),
+        })?,
     };
     let unreadable = |e: &dyn std::fmt::Display| {
-        Error::invalid(display, format!("cannot read worksheet '{sheet}': {e}"))
+        workbook(display, format!("cannot read worksheet '{sheet}': {e}"))
     };
     let mut rows: std::collections::BTreeMap<u32, Vec<(usize, String)>> = Default::default();
     let mut place = |(row, col): (u32, u32), text: String| -> Result<()> {
         if row >= SHEET_ROWS || col >= SHEET_COLUMNS {
-            return Err(Error::invalid(
-                display,
-                format!(
+            return Err(Error::TooLarge {
+                path: display.into(),
+                message: format!(
                     "worksheet '{sheet}' has a cell at row {}, column {}, beyond what Excel allows ({SHEET_ROWS} rows, {SHEET_COLUMNS} columns); the workbook is damaged: save it again from Excel",
                     u64::from(row) + 1,
                     u64::from(col) + 1
                 ),
-            ));
+            });
         }
         if !text.is_empty() {
             rows.entry(row).or_default().push((col as usize, text));
@@ -825,10 +827,10 @@ fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> 
         sheet_rows(path, display, opts)
     })?;
     if rows.is_empty() {
-        return Err(Error::invalid(
-            display,
-            format!("worksheet '{sheet}' is empty"),
-        ));
+        return Err(Error::Empty {
+            path: display.into(),
+            what: format!("worksheet '{sheet}' is empty"),
+        });
     }
     // header rows are dense: the first four rows, up to their last cell
     let dense = |cells: &[(usize, String)]| -> Vec<String> {
@@ -844,7 +846,7 @@ fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> 
     let heads: Vec<(Vec<String>, u64)> = all.iter().take(4).map(|r| (r.clone(), 0)).collect();
     // the same findings, but in a workbook's own terms (rows, not CSV lines)
     let layout = detect(&heads, opts.platform, display).map_err(|e| match e {
-        Error::Csv { message, .. } => Error::invalid(display, message),
+        Error::Csv { message, .. } => workbook(display, message),
         e => e,
     })?;
     let n_head = layout.header_rows().min(all.len());
@@ -861,7 +863,7 @@ fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> 
             .iter()
             .find(|(c, t)| *c >= width && !t.trim().is_empty())
         {
-            return Err(Error::invalid(
+            return Err(workbook(
                 display,
                 format!(
                     "row {row} has a value in column {} beyond the {width} columns the header names; give that column a heading",
@@ -899,7 +901,8 @@ fn text_frame(data: Vec<Vec<Option<String>>>, n: usize, display: &str) -> Result
         .enumerate()
         .map(|(i, v)| Column::new(format!("c{i}").into(), v))
         .collect();
-    DataFrame::new(n, cols).map_err(|e| Error::invalid(display, e.to_string()))
+    DataFrame::new(n, cols)
+        .map_err(|e| crate::table_error(display, "cannot build the table of the worksheet", e))
 }
 
 /// Reads a LimeSurvey survey archive: the responses (`.lsr`, one element
@@ -918,10 +921,10 @@ fn read_lsa(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
             .cloned()
     };
     let (Some(lsr), lss) = (find(".lsr"), find(".lss")) else {
-        return Err(Error::invalid(
-            display,
-            "the archive holds no responses (.lsr); export the survey archive of an activated survey",
-        ));
+        return Err(Error::NotFound {
+            path: display.into(),
+            what: "the archive holds no responses (.lsr); export the survey archive of an activated survey".into(),
+        });
     };
     let text = |zip: &mut pokeval_formats::archive::Archive, name: &str| -> Result<String> {
         let bytes = zip.read(name)?.unwrap_or_default();
@@ -1053,4 +1056,13 @@ fn read_lsa(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
         s.apply(&mut export)?;
     }
     Ok(export)
+}
+
+/// A workbook (or worksheet) that cannot be read as one.
+fn workbook(display: &str, message: String) -> Error {
+    Error::Malformed {
+        path: display.into(),
+        format: "workbook",
+        message,
+    }
 }

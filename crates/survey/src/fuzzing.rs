@@ -30,7 +30,7 @@ pub fn export(data: &[u8], ext: &str) {
     let path = temp_file(data, ext);
     let name = format!("fuzz.{ext}");
     if let Ok(e) = read_export(&path, &name, &ReadOptions::default()) {
-        let wave = pokeval_model::Wave::new(2024).expect("2024 is a wave");
+        let wave = pokeval_model::Wave::FIRST;
         if let Ok(r) = raw_long(&e, wave) {
             let _ = r.wide();
         }

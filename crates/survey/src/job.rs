@@ -37,13 +37,13 @@ impl SurveyJob {
             .transpose()?;
         if let (Some(ins), Some(path)) = (&instrument, &self.instrument) {
             if ins.wave != wave {
-                return Err(Error::invalid(
-                    path,
-                    format!(
+                return Err(Error::Mismatch {
+                    path: path.into(),
+                    message: format!(
                         "the instrument is for wave {} but wave {wave} is being read (the project's wave, or --wave)",
                         ins.wave
                     ),
-                ));
+                });
             }
         }
         let beside = self.structure.is_none();
@@ -168,13 +168,12 @@ fn all_rejected(data: &Responses) -> Result<()> {
         .take(3)
         .map(|r| format!("line {}: {}", r.line, r.reason))
         .collect();
-    Err(Error::invalid(
-        &data.file,
-        format!(
-            "all {} records were rejected ({n} of them: {}), so there is nothing to read; {}",
-            data.rejects.len(),
-            kind.english(),
-            first.join("; ") + "; " + fix
-        ),
-    ))
+    Err(Error::AllRejected {
+        path: data.file.clone().into(),
+        rejected: data.rejects.len(),
+        kind,
+        commonest: n,
+        first: first.join("; "),
+        fix,
+    })
 }

@@ -163,7 +163,7 @@ impl Instrument {
         let mut ids = HashSet::new();
         for q in &ins.questions {
             if !ids.insert(q.id.as_str()) {
-                return Err(Error::invalid(
+                return Err(questions(
                     path,
                     format!("question id '{}' appears twice", q.id),
                 ));
@@ -173,7 +173,7 @@ impl Instrument {
                 QuestionType::Single | QuestionType::Likert | QuestionType::Multiple
             );
             if needs_options && q.options.is_empty() {
-                return Err(Error::invalid(
+                return Err(questions(
                     path,
                     format!("question '{}' is {:?} but has no options", q.id, q.kind),
                 ));
@@ -185,12 +185,14 @@ impl Instrument {
             .filter(|q| q.kind == QuestionType::Municipality)
             .count();
         if n_muni != 1 {
-            return Err(Error::invalid(path, format!("the instrument needs exactly one question of type \"municipality\", found {n_muni}")));
+            return Err(questions(path, format!("the instrument needs exactly one question of type \"municipality\", found {n_muni}")));
         }
         for (platform, map) in &ins.columns {
             for (column, target) in map {
-                ins.target(target).map_err(|m| {
-                    Error::invalid(path, format!("columns.{platform}: column '{column}': {m}"))
+                ins.target(target).map_err(|m| Error::Setting {
+                    path: path.into(),
+                    key: format!("columns.{platform}"),
+                    message: format!("column '{column}': {m}"),
                 })?;
             }
         }
@@ -216,7 +218,7 @@ impl Instrument {
 
     /// Parses a column-map target (`question`, `question:code`,
     /// `question:other`, `@respondent`).
-    pub fn target<'a>(&'a self, target: &str) -> std::result::Result<Target<'a>, String> {
+    pub fn target<'a>(&'a self, target: &str) -> std::result::Result<Target<'a>, BadTarget> {
         if target == "@respondent" {
             return Ok(Target::Respondent);
         }
@@ -226,23 +228,83 @@ impl Instrument {
         };
         let q = self
             .question(qid)
-            .ok_or_else(|| format!("maps to unknown question '{qid}'"))?;
+            .ok_or_else(|| BadTarget::UnknownQuestion(qid.to_string()))?;
         match part {
             None => Ok(Target::Whole(q)),
             Some("other") => Ok(Target::Other(q)),
             Some(code) => {
                 if q.kind != QuestionType::Multiple {
-                    return Err(format!("'{target}': only a question of type \"multiple\" has one column per option"));
+                    return Err(BadTarget::NotMultiple(target.to_string()));
                 }
                 let i = q
                     .options
                     .iter()
                     .position(|o| o.code == code)
-                    .ok_or_else(|| format!("'{code}' is not an option of question '{qid}'"))?;
+                    .ok_or_else(|| BadTarget::UnknownOption {
+                        code: code.to_string(),
+                        question: qid.to_string(),
+                    })?;
                 Ok(Target::Option(q, i))
             }
         }
     }
+}
+
+/// Why a column-map target of an instrument names nothing; the caller adds
+/// the file and the `[columns.<platform>]` key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadTarget {
+    /// The question id is not in the instrument.
+    #[error("maps to unknown question '{0}'")]
+    UnknownQuestion(String),
+    /// `question:code` for a question that does not have a column per option.
+    #[error("'{0}': only a question of type \"multiple\" has one column per option")]
+    NotMultiple(String),
+    /// `question:code` with a code the question does not have.
+    #[error("'{code}' is not an option of question '{question}'")]
+    UnknownOption {
+        /// The option code as written.
+        code: String,
+        /// The question id.
+        question: String,
+    },
+}
+
+/// Why a cell is not an answer: the reason of its reject.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Refused {
+    /// A yes/no column of a multiple-choice option holds something else.
+    #[error("'{value}' is not a yes/no value for option '{option}' of question '{question}'")]
+    NotYesNo {
+        value: String,
+        option: String,
+        question: String,
+    },
+    /// A value that matches no option, on a question without "other".
+    #[error("'{value}' is not an option of question '{question}'")]
+    NoOption { value: String, question: String },
+    /// A single-choice or Likert value that matches no option code or label.
+    #[error("'{value}' is not an option of question '{question}' (options: {options})")]
+    NotAnOption {
+        value: String,
+        question: String,
+        options: String,
+    },
+    /// A numeric question's cell that is not a number.
+    #[error("'{value}' is not a number (question '{question}')")]
+    NotANumber { value: String, question: String },
+    /// A municipality name that the one rule leaves uncertain: the
+    /// resolver's reason and, when there is one, the best match.
+    #[error("municipality '{typed}': {reason}{hint}; settle it in the mapping file (see the review list)")]
+    Municipality {
+        typed: String,
+        reason: String,
+        hint: String,
+    },
+    /// Open texts are not decoded through the value cache (a fault of
+    /// pokeval's, kept as a reject rather than a crash).
+    #[error("internal: open texts are not cached")]
+    OpenNotCached,
 }
 
 /// What one export column holds.
@@ -305,10 +367,10 @@ impl Responses {
     /// Checks rows read = accepted + rejected (every reject is one record).
     pub fn check_counts(&self) -> Result<()> {
         if self.rows_read != self.accepted() + self.rejects.len() {
-            return Err(Error::invalid(
+            return Err(internal(
                 &self.file,
-                format!(
-                    "internal count mismatch: {} records read but {} accepted and {} rejected",
+                &format!(
+                    "count mismatch: {} records read but {} accepted and {} rejected",
                     self.rows_read,
                     self.accepted(),
                     self.rejects.len()
@@ -455,7 +517,7 @@ fn decode_coded(
     raw: &str,
     export_label: Option<&str>,
     declared_missing: bool,
-) -> std::result::Result<(Vec<Entry>, Option<String>), String> {
+) -> std::result::Result<(Vec<Entry>, Option<String>), Refused> {
     let v = raw.trim();
     let opt_entry = |i: usize| {
         let o = &q.options[i];
@@ -510,10 +572,11 @@ fn decode_coded(
             } else if export_label.is_some_and(|lab| lab.eq_ignore_ascii_case(&o.label)) {
                 Ok((vec![opt_entry(*i)], None))
             } else {
-                Err(format!(
-                    "'{v}' is not a yes/no value for option '{}' of question '{}'",
-                    o.label, q.id
-                ))
+                Err(Refused::NotYesNo {
+                    value: v.to_string(),
+                    option: o.label.clone(),
+                    question: q.id.clone(),
+                })
             }
         }
         Target::Whole(_) if q.kind == QuestionType::Multiple => {
@@ -567,10 +630,10 @@ fn decode_coded(
                             as_other.push(parts[k]);
                             k += 1;
                         } else {
-                            return Err(format!(
-                                "'{}' is not an option of question '{}'",
-                                parts[k], q.id
-                            ));
+                            return Err(Refused::NoOption {
+                                value: parts[k].to_string(),
+                                question: q.id.clone(),
+                            });
                         }
                     }
                 }
@@ -607,8 +670,10 @@ fn decode_coded(
                 ));
             }
             if q.kind == QuestionType::Numeric {
-                let n = parse_number(v)
-                    .ok_or_else(|| format!("'{v}' is not a number (question '{}')", q.id))?;
+                let n = parse_number(v).ok_or_else(|| Refused::NotANumber {
+                    value: v.to_string(),
+                    question: q.id.clone(),
+                })?;
                 return Ok((
                     vec![Entry {
                         question: qi,
@@ -621,11 +686,11 @@ fn decode_coded(
                 ));
             }
             let codes: Vec<&str> = q.options.iter().map(|o| o.code.as_str()).collect();
-            Err(format!(
-                "'{v}' is not an option of question '{}' (options: {})",
-                q.id,
-                codes.join(", ")
-            ))
+            Err(Refused::NotAnOption {
+                value: v.to_string(),
+                question: q.id.clone(),
+                options: codes.join(", "),
+            })
         }
     }
 }
@@ -657,8 +722,7 @@ pub fn raw_long(export: &Export, wave: Wave) -> Result<Responses> {
 }
 
 fn wide(data: &Responses) -> Result<DataFrame> {
-    let err =
-        |e: PolarsError| Error::invalid(&data.file, format!("cannot build the wide table: {e}"));
+    let err = |e: PolarsError| table_error(&data.file, "cannot build the wide table", e);
     let index: HashMap<&str, usize> = data
         .respondents
         .iter()
@@ -855,7 +919,11 @@ pub fn table_bytes(df: &DataFrame, format: TableFormat, path: &Path) -> Result<V
             .finish(&mut df),
         TableFormat::Parquet => ParquetWriter::new(&mut buf).finish(&mut df).map(|_| ()),
     });
-    res.map_err(|e| Error::invalid(path, format!("cannot write the table: {e}")))?;
+    res.map_err(|e| Error::Table {
+        path: path.into(),
+        context: "cannot write the table".into(),
+        source: Box::new(e),
+    })?;
     Ok(buf)
 }
 
@@ -948,11 +1016,38 @@ fn stream_survey(
     match parts {
         Ok(parts) => decode::finish(&export, &plan, parts, resolver, instrument.wave).map(Some),
         Err(records::Stop::Fallback) => Ok(None),
-        Err(records::Stop::Uncut) => Err(Error::invalid(
+        Err(records::Stop::Uncut) => Err(internal(
             display,
-            "internal: a record was cut while reading in one block",
+            "a record was cut while reading in one block",
         )),
         Err(records::Stop::Error(e)) => Err(e),
+    }
+}
+
+/// An instrument whose question list is wrong.
+fn questions(path: &Path, message: String) -> Error {
+    Error::Setting {
+        path: path.into(),
+        key: "questions".into(),
+        message,
+    }
+}
+
+/// A failed table operation on the data of `path`, with what was being
+/// done; the polars error stays the source.
+pub(crate) fn table_error(path: &str, context: impl Into<String>, e: PolarsError) -> Error {
+    Error::Table {
+        path: path.into(),
+        context: context.into(),
+        source: Box::new(e),
+    }
+}
+
+/// A fault of pokeval's own while reading `path`.
+pub(crate) fn internal(path: &str, message: &str) -> Error {
+    Error::Internal {
+        path: path.into(),
+        message: message.into(),
     }
 }
 
@@ -975,10 +1070,11 @@ pub(crate) fn contained<T>(display: &str, who: &str, f: impl FnOnce() -> Result<
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "an unknown fault".into());
-        Err(Error::invalid(
-            display,
-            format!("{who} failed on this file ({why}); the file is damaged or holds values out of range: export it again, and if it persists report it with the file"),
-        ))
+        Err(Error::ReaderFailed {
+            path: display.into(),
+            reader: who.into(),
+            why,
+        })
     })
 }
 
@@ -999,9 +1095,7 @@ impl Responses {
     /// in table order: the texts [`Responses::set_open_texts`] replaces, for
     /// pseudonymisation.
     pub fn open_texts(&self, instrument: &Instrument) -> Result<Vec<&str>> {
-        let err = |e: PolarsError| {
-            Error::invalid(&self.file, format!("cannot read the response table: {e}"))
-        };
+        let err = |e: PolarsError| table_error(&self.file, "cannot read the response table", e);
         let open = self.open_mask(instrument).map_err(err)?;
         // the value column is a string column: borrowed, not copied
         let v = self
@@ -1034,9 +1128,7 @@ impl Responses {
         if texts.iter().all(Option::is_none) {
             return Ok(());
         }
-        let err = |e: PolarsError| {
-            Error::invalid(&self.file, format!("cannot update the response table: {e}"))
-        };
+        let err = |e: PolarsError| table_error(&self.file, "cannot update the response table", e);
         let l = &self.long;
         let open = self.open_mask(instrument).map_err(err)?;
         let v = text_values(l, "value").map_err(err)?;

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use pokeval_model::error::{Error, Result};
+use pokeval_model::error::Result;
 
 /// Survey platforms (and file kinds) pokeval reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -39,10 +39,23 @@ impl Platform {
     }
 }
 
-impl std::str::FromStr for Platform {
-    type Err = String;
+/// A name that is not one of the names a setting takes (a platform, an
+/// encoding), with the names it does take.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{given}' is not {what}: {allowed}")]
+pub struct UnknownName {
+    /// The name as given.
+    pub given: String,
+    /// What it should name ("a platform", "an encoding").
+    pub what: &'static str,
+    /// The names it takes.
+    pub allowed: String,
+}
 
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
+impl std::str::FromStr for Platform {
+    type Err = UnknownName;
+
+    fn from_str(s: &str) -> std::result::Result<Self, UnknownName> {
         let all = [
             Platform::Qualtrics,
             Platform::Limesurvey,
@@ -54,22 +67,28 @@ impl std::str::FromStr for Platform {
         ];
         all.into_iter().find(|p| p.name() == s).ok_or_else(|| {
             let names: Vec<&str> = all.iter().map(|p| p.name()).collect();
-            format!("'{s}' is not a platform: {}", names.join(", "))
+            UnknownName {
+                given: s.to_string(),
+                what: "a platform",
+                allowed: names.join(", "),
+            }
         })
     }
 }
 
 impl std::str::FromStr for EncodingChoice {
-    type Err = String;
+    type Err = UnknownName;
 
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
+    fn from_str(s: &str) -> std::result::Result<Self, UnknownName> {
         match s {
             "auto" => Ok(EncodingChoice::Auto),
             "utf-8" => Ok(EncodingChoice::Utf8),
             "windows-1252" => Ok(EncodingChoice::Windows1252),
-            _ => Err(format!(
-                "'{s}' is not an encoding: auto, utf-8 or windows-1252"
-            )),
+            _ => Err(UnknownName {
+                given: s.to_string(),
+                what: "an encoding",
+                allowed: "auto, utf-8 or windows-1252".into(),
+            }),
         }
     }
 }
@@ -285,7 +304,7 @@ impl Export {
         self.body
             .column(&name)
             .and_then(|c| c.str())
-            .map_err(|e| Error::invalid(&self.file, format!("column {name}: {e}")))
+            .map_err(|e| crate::table_error(&self.file, format!("column {name}"), e))
     }
 
     /// The column holding respondent ids, if the layout has one.

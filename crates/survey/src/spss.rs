@@ -21,10 +21,11 @@ use pokeval_model::error::{Error, Result};
 
 pub(crate) fn read_sav(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
     let bad = |what: &str, e: &dyn std::fmt::Display| {
-        Error::invalid(
-            display,
-            format!("{what}: {e}; is this a complete SPSS .sav/.zsav file? Export it again if it was cut off"),
-        )
+        Error::Malformed {
+            path: display.into(),
+            format: "SPSS",
+            message: format!("{what}: {e}; is this a complete SPSS .sav/.zsav file? Export it again if it was cut off"),
+        }
     };
     let mut bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     settle_case_count(&mut bytes, display)?;
@@ -583,11 +584,9 @@ fn settle_case_count(bytes: &mut [u8], display: &str) -> Result<()> {
         return Ok(());
     };
     if unknown {
-        let count = i32::try_from(in_data).map_err(|_| {
-            Error::invalid(
-                display,
-                format!("the data holds {in_data} cases, more than an SPSS file can declare"),
-            )
+        let count = i32::try_from(in_data).map_err(|_| Error::TooLarge {
+            path: display.into(),
+            message: format!("the data holds {in_data} cases, more than an SPSS file can declare"),
         })?;
         let field = if dict.little {
             count.to_le_bytes()
@@ -603,13 +602,13 @@ fn settle_case_count(bytes: &mut [u8], display: &str) -> Result<()> {
         } else {
             ""
         };
-        return Err(Error::invalid(
-            display,
-            format!(
+        return Err(Error::Mismatch {
+            path: display.into(),
+            message: format!(
                 "the header declares {} cases but the data holds {most}{in_data}: is this a complete SPSS .sav/.zsav file? Export it again if it was cut off or its header damaged",
                 dict.cases
             ),
-        ));
+        });
     }
     Ok(())
 }

@@ -71,16 +71,16 @@ pub fn read_structure(path: &Path, display: &str) -> Result<Structure> {
     {
         tsv(&text)
     } else {
-        return Err(Error::invalid(
-            display,
-            "not a survey structure this version reads (.qsf, .lss, .lsg, LimeSurvey .tsv, queXML .xml or an R syntax file)",
-        ));
+        return Err(Error::Unsupported {
+            path: display.into(),
+            message: "not a survey structure this version reads (.qsf, .lss, .lsg, LimeSurvey .tsv, queXML .xml or an R syntax file)".into(),
+        });
     };
     if s.questions.is_empty() && s.column_codes.is_empty() {
-        return Err(Error::invalid(
-            display,
-            format!("the {} file defines no questions", s.format),
-        ));
+        return Err(Error::Empty {
+            path: display.into(),
+            what: format!("the {} file defines no questions", s.format),
+        });
     }
     Ok(s)
 }
@@ -103,8 +103,11 @@ fn sort_numeric(v: &mut [(String, String)]) {
 }
 
 fn qsf(text: &str, display: &str) -> Result<Structure> {
-    let v: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| Error::invalid(display, format!("not a valid .qsf (JSON): {e}")))?;
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Malformed {
+        path: display.into(),
+        format: "JSON",
+        message: format!("not a valid .qsf (JSON): {e}"),
+    })?;
     let title = v
         .pointer("/SurveyEntry/SurveyName")
         .and_then(|t| t.as_str())
@@ -660,14 +663,14 @@ impl Structure {
         if !self.column_codes.is_empty() {
             // LimeSurvey leaves the timing columns at the end out of the syntax.
             if self.column_codes.len() > export.columns.len() {
-                return Err(Error::invalid(
-                    &export.file,
-                    format!(
+                return Err(Error::Mismatch {
+                    path: export.file.clone().into(),
+                    message: format!(
                         "the R syntax file describes {} columns but the data file has {}; use the syntax file of the same export",
                         self.column_codes.len(),
                         export.columns.len()
                     ),
-                ));
+                });
             }
             for (c, code) in export.columns.iter_mut().zip(&self.column_codes) {
                 if !code.is_empty() {

@@ -131,7 +131,7 @@ impl CodeServer {
             let session = session.clone();
             std::thread::spawn(move || {
                 let sources = coded.to_code();
-                let rules = coded.code(&sources).map_err(|e| e.to_string());
+                let rules = coded.code(&sources);
                 if let Ok(mut s) = session.lock() {
                     s.set_rules(rules);
                 }

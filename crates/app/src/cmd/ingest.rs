@@ -214,14 +214,14 @@ fn ingest_into(req: &IngestRequest, progress: &dyn Progress) -> Result<IngestOut
 
 fn rejects_csv(path: &Path, data: &Responses) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Error::invalid(path, e.to_string());
+    let err = |e: csv::Error| Error::write(path, e.into());
     w.write_record(["bestand", "regel", "reden"]).map_err(err)?;
     for r in &data.rejects {
         w.write_record([r.file.as_str(), &r.line.to_string(), &r.reason])
             .map_err(err)?;
     }
     w.into_inner()
-        .map_err(|e| Error::invalid(path, e.to_string()))
+        .map_err(|e| Error::write(path, e.into_error()))
 }
 
 /// The request for every survey a project names.
@@ -277,7 +277,7 @@ pub fn file_request(
         file: input.path.clone(),
         line: None,
         field: "--wave".to_string(),
-        message,
+        message: message.to_string(),
     })?;
     Ok(IngestRequest {
         jobs: vec![SurveyJob {

@@ -244,7 +244,7 @@ fn instrument_for(text: &str, wave: Wave) -> String {
 pub fn init_from(dir: &Path, wave: u16, from: &Path) -> Result<Vec<PathBuf>> {
     let wave = Wave::new(wave).map_err(|message| Error::Init {
         path: dir.to_path_buf(),
-        message,
+        message: message.to_string(),
     })?;
     let prev = pokeval_ingest::project::Project::load(from)?;
     let pc = &prev.config;
@@ -374,7 +374,7 @@ path = "{funds}"
 pub fn init(dir: &Path, wave: u16) -> Result<Vec<PathBuf>> {
     let wave = Wave::new(wave).map_err(|message| Error::Init {
         path: dir.to_path_buf(),
-        message,
+        message: message.to_string(),
     })?;
     let project = dir.join(PROJECT_FILE);
     if project.exists() {

@@ -190,7 +190,7 @@ pub struct Session {
     by_id: HashMap<String, usize>,
     /// The rule codings of every source [`Coded::to_code`] gives, once
     /// made; or why they could not be.
-    rules: Option<Result<Vec<Coding>, String>>,
+    rules: Option<crate::Result<Vec<Coding>>>,
     /// Placed manual codings and the figures, once the rules are coded.
     figures: Option<ManualFigures>,
     /// Municipality names by CBS code.
@@ -314,7 +314,7 @@ impl Session {
 
     /// Takes the rule codings of every source ([`Coded::to_code`]) and
     /// computes the figures.
-    pub fn set_rules(&mut self, rules: Result<Vec<Coding>, String>) {
+    pub fn set_rules(&mut self, rules: crate::Result<Vec<Coding>>) {
         if let Ok(all) = &rules {
             let mut by_source: HashMap<&str, Vec<Coding>> = HashMap::new();
             for c in all {
@@ -657,7 +657,7 @@ impl Session {
     pub fn figures_json(&self) -> Value {
         let Some(f) = &self.figures else {
             let error = match &self.rules {
-                Some(Err(e)) => Some(e.as_str()),
+                Some(Err(e)) => Some(e.to_string()),
                 _ => None,
             };
             return json!({ "pending": error.is_none(), "error": error, "gold": self.p.inputs.gold, "rejects": [] });
