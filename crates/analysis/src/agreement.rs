@@ -108,15 +108,22 @@ pub fn krippendorff_alpha_nominal(data: &[Vec<Option<u32>>]) -> Option<f64> {
 /// Precision, recall and F1 from true positives, false positives and false negatives.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Quality {
+    /// Codings both made.
     pub true_positives: usize,
+    /// Codings only the rules made.
     pub false_positives: usize,
+    /// Codings only the gold coder made.
     pub false_negatives: usize,
+    /// True positives over all rule codings (`None` without any).
     pub precision: Option<f64>,
+    /// True positives over all gold codings (`None` without any).
     pub recall: Option<f64>,
+    /// The harmonic mean of precision and recall.
     pub f1: Option<f64>,
 }
 
 impl Quality {
+    /// The figures for these counts.
     pub fn new(tp: usize, fp: usize, fn_: usize) -> Quality {
         let ratio = |a: usize, b: usize| (b > 0).then(|| a as f64 / b as f64);
         let precision = ratio(tp, tp + fp);

@@ -20,9 +20,15 @@ use crate::error::{Error, Result};
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Origin {
     /// Produced by a codebook rule.
-    Rule { rule: Arc<str> },
+    Rule {
+        /// The rule that made the coding.
+        rule: Arc<str>,
+    },
     /// Entered by a coder.
-    Manual { coder: Arc<str> },
+    Manual {
+        /// The coder who made it.
+        coder: Arc<str>,
+    },
 }
 
 /// A code applied to a segment.
@@ -33,11 +39,15 @@ pub enum Origin {
 /// source id; all codings of a code or rule share that name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Coding {
+    /// The id of the coded segment.
     pub segment: Arc<str>,
+    /// The id of its source.
     pub source: Arc<str>,
     /// The coded unit, in code points of the source text.
     pub span: Span,
+    /// The code applied.
     pub code: Arc<str>,
+    /// Where the coding came from.
     pub origin: Origin,
     /// For rule codings: the text the rule matched, in code points.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -272,14 +282,18 @@ impl Codings {
         }
     }
 
+    /// How many codings there are.
     pub fn len(&self) -> usize {
         self.chunks.iter().map(Vec::len).sum()
     }
 
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.chunks.is_empty()
     }
 
+    /// The codings in order: the rule codings source by source, then the
+    /// manual codings.
     pub fn iter(&self) -> impl Iterator<Item = &Coding> + Clone {
         self.chunks.iter().flatten()
     }

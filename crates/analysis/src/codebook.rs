@@ -52,18 +52,27 @@ pub const DEFAULT_CODEBOOK: &str = include_str!("../codebook/default.toml");
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Code {
+    /// The code's id (`AL2`, `AL2-SR`).
     pub id: String,
+    /// Its label.
     pub label: String,
+    /// The action line it is tied to; without one, a code counts towards
+    /// its nearest ancestor's.
     #[serde(default)]
     pub action_line: Option<ActionLine>,
+    /// The id of its parent code.
     #[serde(default)]
     pub parent: Option<String>,
+    /// What it means, for coders and the report's appendix.
     #[serde(default)]
     pub description: String,
+    /// Rules that apply it (words, `*` wildcards, `=` for an exact word).
     #[serde(default)]
     pub include: Vec<String>,
+    /// Rules that keep it off a segment even when an include rule matches.
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Example passages.
     #[serde(default)]
     pub examples: Vec<String>,
 }
@@ -72,7 +81,9 @@ pub struct Code {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Codebook {
+    /// The codebook's name.
     pub name: String,
+    /// Its codes, parents before children.
     #[serde(rename = "code")]
     pub codes: Vec<Code>,
 }
@@ -143,6 +154,7 @@ impl Codebook {
         Ok(cb)
     }
 
+    /// The code with id `id`.
     pub fn code(&self, id: &str) -> Option<&Code> {
         self.codes.iter().find(|c| c.id == id)
     }

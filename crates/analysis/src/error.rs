@@ -2,33 +2,56 @@
 
 use std::path::PathBuf;
 
+/// Result alias for this crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// Why the analysis stage cannot go on.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// An input cannot be used.
     #[error(transparent)]
     Ingest(#[from] pokeval_model::Error),
 
+    /// The codebook is not valid TOML, or not a codebook.
     #[error("{}: invalid codebook: {message}", path.display())]
-    Toml { path: PathBuf, message: String },
-
-    #[error("{}: code '{code}'{}: {message}", path.display(), if rule.is_empty() { String::new() } else { format!(", rule '{rule}'") })]
-    Rule {
+    Toml {
+        /// The file it concerns.
         path: PathBuf,
-        code: String,
-        rule: String,
+        /// What is wrong, and what to do about it.
         message: String,
     },
 
+    /// A code or one of its rules is wrong.
+    #[error("{}: code '{code}'{}: {message}", path.display(), if rule.is_empty() { String::new() } else { format!(", rule '{rule}'") })]
+    Rule {
+        /// The file it concerns.
+        path: PathBuf,
+        /// The code's id.
+        code: String,
+        /// The rule (empty when the code itself is wrong).
+        rule: String,
+        /// What is wrong, and what to do about it.
+        message: String,
+    },
+
+    /// A table cannot be computed from the inputs.
     #[error("cannot compute {what}: {message}")]
-    Table { what: String, message: String },
+    Table {
+        /// What was being computed.
+        what: String,
+        /// What is wrong, and what to do about it.
+        message: String,
+    },
 
     /// Waves that cannot be compared: an earlier wave of the same or a
     /// later year, or instruments whose question ids or types disagree.
     #[error("{}, {field}: {message}", path.display())]
     Comparison {
+        /// The file it concerns.
         path: PathBuf,
+        /// The setting or question at fault.
         field: String,
+        /// What is wrong, and what to do about it.
         message: String,
     },
 }

@@ -43,6 +43,7 @@ pub struct Passage {
     pub lines: BTreeSet<u8>,
     /// The themes (theme code ids) a person assigned.
     pub themes: BTreeSet<String>,
+    /// The passage's text.
     pub text: String,
 }
 
@@ -107,21 +108,27 @@ pub fn parse(path: &Path, text: &str) -> pokeval_model::Result<Vec<Passage>> {
 /// Counts for one action line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Action lines found that the gold set also has.
     pub true_positives: usize,
+    /// Action lines found that the gold set does not have.
     pub false_positives: usize,
+    /// Action lines of the gold set not found.
     pub misses: usize,
 }
 
 impl Counts {
+    /// True positives over everything found (1 when nothing was found).
     pub fn precision(&self) -> f64 {
         ratio(
             self.true_positives,
             self.true_positives + self.false_positives,
         )
     }
+    /// True positives over everything in the gold set (1 when it is empty).
     pub fn recall(&self) -> f64 {
         ratio(self.true_positives, self.true_positives + self.misses)
     }
+    /// The harmonic mean of precision and recall.
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
         if p + r == 0.0 {
@@ -162,6 +169,7 @@ fn ratio(hit: usize, all: usize) -> f64 {
 /// The scores of one set of passages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scores {
+    /// How many passages the set has.
     pub passages: usize,
     /// Per action line 1-8.
     pub per_line: Vec<(u8, Counts)>,
@@ -187,14 +195,18 @@ impl Scores {
 /// The scores per theme, over all passages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThemeScores {
+    /// Per theme: its code id and counts.
     pub per_theme: Vec<(String, Counts)>,
 }
 
 /// What the codebook found in one passage.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// The passage as the gold file gives it.
     pub passage: Passage,
+    /// The action lines the codebook found.
     pub found: BTreeSet<u8>,
+    /// The themes the codebook found.
     pub found_themes: BTreeSet<String>,
     /// The rules that fired, as `code: rule`.
     pub rules: Vec<String>,
@@ -203,11 +215,15 @@ pub struct Outcome {
 /// The whole score: every passage, the tuning half and the held-out half.
 #[derive(Debug, Clone)]
 pub struct GoldScore {
+    /// Scores over every passage.
     pub all: Scores,
+    /// Scores over the odd passages, on which the rules were tuned.
     pub tuning: Scores,
+    /// Scores over the even passages, held out.
     pub held_out: Scores,
     /// Every theme of the codebook that the gold file or the rules use.
     pub themes: ThemeScores,
+    /// Per passage, what was found.
     pub outcomes: Vec<Outcome>,
 }
 

@@ -39,9 +39,13 @@ use pokeval_ingest::Inputs;
 /// A project read, coded and analysed: what every back-end starts from
 /// (`pokeval_app::prepare` makes it).
 pub struct Prepared {
+    /// The project, as read.
     pub project: Project,
+    /// The codebook used.
     pub codebook: Codebook,
+    /// The inputs, as read and pseudonymised.
     pub inputs: Inputs,
+    /// What was computed from them.
     pub analysis: Analysis,
     /// The earlier waves the project compares with (`[comparison]`),
     /// oldest first, each prepared on its own (without comparisons).

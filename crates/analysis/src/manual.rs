@@ -246,18 +246,24 @@ fn shorten(text: &str) -> String {
 /// Agreement between two coders.
 #[derive(Debug, Clone, Serialize)]
 pub struct PairAgreement {
+    /// The first coder.
     pub coder_a: String,
+    /// The second coder.
     pub coder_b: String,
     /// Units both coders covered.
     pub units: usize,
+    /// Units on which both agree, as a share (0 to 1).
     pub percent_agreement: Option<f64>,
+    /// Cohen's kappa.
     pub kappa: Option<f64>,
 }
 
 /// Agreement on one code (or, for `code = "*"`, on all codes pooled).
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeAgreement {
+    /// The code id (`alle` for the pooled row).
     pub code: String,
+    /// Its label.
     pub label: String,
     /// Every pair of coders, in coder order (A-B, A-C, B-C).
     pub pairs: Vec<PairAgreement>,
@@ -284,6 +290,7 @@ impl CodeAgreement {
 /// Agreement between the manual coders.
 #[derive(Debug, Clone, Serialize)]
 pub struct AgreementReport {
+    /// The coders, in name order.
     pub coders: Vec<String>,
     /// Segments covered by at least two coders.
     pub units: usize,
@@ -293,6 +300,7 @@ pub struct AgreementReport {
     pub overall: CodeAgreement,
     /// The codes pooled in `overall`, in codebook order.
     pub pooled_codes: Vec<String>,
+    /// Per code that somebody used, in codebook order.
     pub per_code: Vec<CodeAgreement>,
 }
 
@@ -417,14 +425,19 @@ pub fn agreement(
 /// A segment on which the rules and the gold coder disagree.
 #[derive(Debug, Clone, Serialize)]
 pub struct Disagreement {
+    /// The segment's id.
     pub segment: String,
     /// Where the passage comes from, for people: the source's kind,
     /// municipality (CBS code), the respondent's role or the question, and
     /// the interview's date (ISO), as far as the source has them.
     pub kind: SourceKind,
+    /// The source's municipality (CBS code), if known.
     pub municipality: Option<String>,
+    /// The respondent's role or the question, if known.
     pub context: Option<String>,
+    /// The interview's date (ISO), if known.
     pub date: Option<String>,
+    /// The code they disagree on.
     pub code: String,
     /// `true`: the rules applied the code and the gold coder did not.
     pub rules_only: bool,
@@ -435,8 +448,11 @@ pub struct Disagreement {
 /// Precision, recall and F1 of one code's rules.
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeQuality {
+    /// The code id.
     pub code: String,
+    /// Its label.
     pub label: String,
+    /// Its rules' precision, recall and F1.
     #[serde(flatten)]
     pub quality: Quality,
 }
@@ -444,12 +460,15 @@ pub struct CodeQuality {
 /// The rules judged against a gold coder.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleQuality {
+    /// The gold coder.
     pub gold: String,
     /// Segments in the sources the gold coder covered.
     pub units: usize,
     /// Micro-averaged over all codes.
     pub overall: Quality,
+    /// Per code, in codebook order.
     pub per_code: Vec<CodeQuality>,
+    /// Segments on which the rules and the gold coder differ.
     pub disagreements: Vec<Disagreement>,
 }
 

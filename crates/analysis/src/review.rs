@@ -28,8 +28,11 @@ use crate::Codebook;
 /// Reviews of one rule's codings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleReview {
+    /// The rule, as `code: rule`.
     pub rule: String,
+    /// Its codings that reviewers accepted.
     pub accepted: usize,
+    /// Its codings that reviewers rejected.
     pub rejected: usize,
     /// The passages reviewers rejected, in the order reviewed.
     pub false_positives: Vec<FalsePositive>,
@@ -38,8 +41,11 @@ pub struct RuleReview {
 /// A rule coding a reviewer rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FalsePositive {
+    /// The segment's id.
     pub segment: String,
+    /// The code the rule gave.
     pub code: String,
+    /// Who rejected it.
     pub reviewer: String,
     /// The segment's (pseudonymised) text when it was reviewed.
     pub text: String,
@@ -74,9 +80,11 @@ pub fn rule_reviews(reviews: &[Review]) -> Vec<RuleReview> {
 /// Manual codings as a build places them, and the figures made of them.
 #[derive(Debug, Clone)]
 pub struct ManualFigures {
+    /// The manual codings placed on segments.
     pub codings: Vec<Coding>,
     /// Records that could not be placed, with the reason.
     pub rejects: Vec<Reject>,
+    /// Agreement between the coders, when there are two or more.
     pub agreement: Option<AgreementReport>,
     /// `None` without a gold coder, or when the gold coder has no codings
     /// yet (a build stops with an error then; the workbench shows none).

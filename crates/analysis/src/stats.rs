@@ -19,19 +19,26 @@ pub use pokeval_model::PLANNED_YEARLY_MLN;
 /// Everything the report shows, computed from the inputs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
+    /// The project's name.
     pub project: String,
+    /// The wave.
     pub wave: Wave,
+    /// What each input gave: read, accepted, rejected.
     pub inputs: Vec<InputSummary>,
+    /// Every rejected record, with file, line and reason.
     pub rejects: Vec<Reject>,
     /// Municipality texts matched fuzzily (accepted) or not placed
     /// (rejected), for the mapping file.
     pub municipality_review: Vec<pokeval_model::resolve::ReviewItem>,
+    /// The codebook used.
     pub codebook: CodebookSummary,
+    /// The sources coded, by kind.
     pub sources: SourceCounts,
     /// Per municipality (CBS code, in code order) how it took part: its
     /// survey respondents and interviews. Municipalities that took no
     /// part are not listed.
     pub participation: Vec<Participation>,
+    /// The segments the sources were cut into.
     pub segments: usize,
     /// Rule codings and manual codings, each with its origin.
     pub codings: crate::autocode::Codings,
@@ -55,6 +62,7 @@ pub struct Analysis {
     pub respondent_matrix: RespondentMatrix,
     /// Up to three pseudonymised quotes per action line and per code.
     pub action_line_quotes: Vec<Quotes>,
+    /// Up to three pseudonymised quotes per code.
     pub code_quotes: Vec<Quotes>,
     /// Agreement between manual coders (when there are two or more).
     pub agreement: Option<AgreementReport>,
@@ -64,12 +72,15 @@ pub struct Analysis {
     /// rejected passages (the rules' false positives).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rule_reviews: Vec<crate::review::RuleReview>,
+    /// The funds table with its totals.
     pub funds: FundsSummary,
+    /// Answers per closed survey question.
     pub survey: Vec<QuestionFrequencies>,
     /// Closed questions by size class of the respondents' municipalities.
     pub survey_by_size_class: Vec<QuestionBySize>,
     /// Response compared with all municipalities, per size class.
     pub response_by_size_class: Vec<ResponseRow>,
+    /// The vouchers, by size class.
     pub vouchers: VoucherSummary,
     /// Vouchers per province against the province's share of all municipalities.
     pub vouchers_by_province: Vec<ProvinceVouchers>,
@@ -101,28 +112,41 @@ pub struct Analysis {
 /// The codebook's name and codes (without rules).
 #[derive(Debug, Clone, Serialize)]
 pub struct CodebookSummary {
+    /// The codebook's name.
     pub name: String,
+    /// Its codes, in codebook order.
     pub codes: Vec<CodeRef>,
 }
 
+/// A code of the codebook, without its rules.
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeRef {
+    /// The code id.
     pub id: String,
+    /// Its label.
     pub label: String,
+    /// The id of its parent code, if any.
     pub parent: Option<String>,
     /// The action line the code counts towards (its own or inherited).
     pub action_line: Option<ActionLine>,
+    /// How many rules it has.
     pub rules: usize,
 }
 
 /// How many sources of each kind were coded, and from how many municipalities.
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceCounts {
+    /// Interview notes.
     pub interviews: usize,
+    /// Open survey answers.
     pub survey_answers: usize,
+    /// Documents.
     pub documents: usize,
+    /// Municipalities with at least one interview.
     pub interview_municipalities: usize,
+    /// Accepted survey respondents.
     pub survey_respondents: usize,
+    /// Municipalities with at least one accepted respondent.
     pub survey_municipalities: usize,
 }
 
@@ -131,7 +155,9 @@ pub struct SourceCounts {
 pub struct Participation {
     /// CBS code.
     pub municipality: String,
+    /// Its accepted survey respondents.
     pub respondents: usize,
+    /// Its interviews.
     pub interviews: usize,
 }
 
@@ -164,10 +190,15 @@ fn participation(inputs: &Inputs) -> Vec<Participation> {
 /// A row of the funds table with its action line's name.
 #[derive(Debug, Clone, Serialize)]
 pub struct FundsSummaryRow {
+    /// The payment route.
     pub route: Route,
+    /// The route's Dutch label.
     pub route_label: String,
+    /// The action line.
     pub action_line: ActionLine,
+    /// The action line's name.
     pub name: String,
+    /// Per year of the table, the amount (EUR million), if given.
     pub amounts: Vec<Option<f64>>,
     /// Per year, the change note an amount carries (see
     /// `pokeval_ingest::funds::FundsRow::marks`); empty when none.
@@ -178,7 +209,9 @@ pub struct FundsSummaryRow {
 /// The funds table with totals per year and route.
 #[derive(Debug, Clone, Serialize)]
 pub struct FundsSummary {
+    /// The years of the table's columns.
     pub years: Vec<u16>,
+    /// One row per route and action line.
     pub rows: Vec<FundsSummaryRow>,
     /// Per year, the sum over all rows (EUR million).
     pub totals: Vec<f64>,
@@ -191,9 +224,13 @@ pub struct FundsSummary {
 /// Answers to one closed question.
 #[derive(Debug, Clone, Serialize)]
 pub struct QuestionFrequencies {
+    /// The question id.
     pub question: String,
+    /// The question as asked.
     pub text: String,
+    /// A short label for tables and charts.
     pub short: String,
+    /// What kind of answer it takes.
     pub kind: QuestionType,
     /// The matrix question a statement belongs to, if any.
     pub group: Option<String>,
@@ -205,28 +242,42 @@ pub struct QuestionFrequencies {
     pub mean: Option<f64>,
 }
 
+/// How often one option was chosen.
 #[derive(Debug, Clone, Serialize)]
 pub struct OptionCount {
+    /// The option's code.
     pub code: String,
+    /// Its label.
     pub label: String,
+    /// Whether it means "no answer" (such as "weet niet").
     pub missing: bool,
+    /// Respondents who chose it.
     pub count: usize,
 }
 
 /// Vouchers by size class.
 #[derive(Debug, Clone, Serialize)]
 pub struct VoucherSummary {
+    /// How many vouchers there are.
     pub count: usize,
+    /// Their total amount in euro.
     pub total_amount: f64,
+    /// Vouchers per size class, smallest first.
     pub by_size_class: Vec<VoucherClassRow>,
 }
 
+/// Vouchers in one size class.
 #[derive(Debug, Clone, Serialize)]
 pub struct VoucherClassRow {
+    /// The size class.
     pub size_class: SizeClass,
+    /// Its label.
     pub label: String,
+    /// Vouchers given to its municipalities.
     pub vouchers: usize,
+    /// Its municipalities with at least one voucher.
     pub municipalities: usize,
+    /// Their total amount in euro.
     pub amount: f64,
     /// Municipalities of this size class in the country (population table,
     /// else the register).
@@ -238,25 +289,35 @@ pub struct VoucherClassRow {
 /// Answers to one closed question by size class.
 #[derive(Debug, Clone, Serialize)]
 pub struct QuestionBySize {
+    /// The question id.
     pub question: String,
+    /// The question as asked.
     pub text: String,
+    /// The options' labels, in instrument order.
     pub options: Vec<String>,
+    /// One row per size class.
     pub rows: Vec<SizeRow>,
 }
 
 /// One size class's answers (counts per option, in option order).
 #[derive(Debug, Clone, Serialize)]
 pub struct SizeRow {
+    /// The size class.
     pub size_class: SizeClass,
+    /// Its label.
     pub label: String,
+    /// Respondents per option.
     pub counts: Vec<usize>,
+    /// Respondents of this size class who answered.
     pub answered: usize,
 }
 
 /// Response per size class.
 #[derive(Debug, Clone, Serialize)]
 pub struct ResponseRow {
+    /// The size class.
     pub size_class: SizeClass,
+    /// Its label.
     pub label: String,
     /// Municipalities in the country (population table, else the register).
     pub population: usize,
@@ -271,7 +332,9 @@ pub struct ResponseRow {
 /// Vouchers in one province.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProvinceVouchers {
+    /// The province.
     pub province: String,
+    /// Its vouchers.
     pub vouchers: usize,
     /// Share of all vouchers, percent.
     pub voucher_percent: Option<f64>,
@@ -282,20 +345,30 @@ pub struct ProvinceVouchers {
 /// Money per municipality via the AU clusters in one year.
 #[derive(Debug, Clone, Serialize)]
 pub struct MunicipalFunds {
+    /// The year the money is computed for.
     pub year: u16,
     /// National AU totals in the year (EUR million): Bestuur en Ondersteuning (AL 2+3)
     /// and Sociale Basisvoorzieningen (AL 4+5).
     pub cluster_bo_mln: f64,
+    /// The national AU total of cluster Sociale Basisvoorzieningen in that year (EUR
+    /// million).
     pub cluster_sbv_mln: f64,
+    /// One row per municipality of the allocation table.
     pub rows: Vec<MunicipalFundsRow>,
 }
 
+/// Money for one municipality.
 #[derive(Debug, Clone, Serialize)]
 pub struct MunicipalFundsRow {
+    /// Its CBS code.
     pub municipality: String,
+    /// Its name.
     pub name: String,
+    /// Its inhabitants.
     pub inhabitants: u64,
+    /// Its POK-middelen via the AU clusters, in euro.
     pub euros: f64,
+    /// The same per 1.000 inhabitants.
     pub per_1000: f64,
 }
 

@@ -23,10 +23,12 @@ use crate::codebook::Codebook;
 
 /// A coded segment: its source, span and the codes applied to it.
 pub struct CodedSegment<'a> {
+    /// The id of the source.
     pub source: &'a str,
     /// Where the source is in the analysis's sources (the last source of
     /// that id); `None` for a coding of a source that is not there.
     pub source_index: Option<u32>,
+    /// Its span in the source text.
     pub span: Span,
     /// The codes, sorted, each once.
     pub codes: Vec<&'a str>,
@@ -251,28 +253,38 @@ fn municipality_positions(sources: &[Source], municipalities: &[Municipality]) -
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
+    /// A code of the codebook.
     Code,
+    /// An action line, with every code under it.
     ActionLine,
 }
 
 /// A category a count is kept for: a code or an action line.
 #[derive(Debug, Clone, Serialize)]
 pub struct Category {
+    /// Whether it is a code or an action line.
     pub level: Level,
+    /// Its id (a code id, or `AL1` to `AL8`).
     pub id: String,
+    /// Its label.
     pub label: String,
     /// Codes: the labels from the root ("Robuuste rechtsbescherming > Sociaal raadslieden").
     pub path: Vec<String>,
+    /// The action line it counts towards, if any.
     pub action_line: Option<ActionLine>,
 }
 
 /// How often a code (or action line) was applied.
 #[derive(Debug, Clone, Serialize)]
 pub struct Frequency {
+    /// The code or action line.
     #[serde(flatten)]
     pub category: Category,
+    /// Segments it was applied to.
     pub segments: usize,
+    /// Sources with at least one such segment.
     pub sources: usize,
+    /// Municipalities with at least one such segment.
     pub municipalities: usize,
 }
 
@@ -281,18 +293,24 @@ pub struct Frequency {
 pub struct CrossTab {
     /// What is counted in a cell.
     pub counts_what: String,
+    /// The row categories.
     pub rows: Vec<Category>,
+    /// The column labels.
     pub columns: Vec<String>,
     /// Per column, the base for column percentages.
     pub column_base: Vec<usize>,
+    /// Counts per row and column.
     pub counts: Vec<Vec<usize>>,
+    /// Percentages of the row's total, per cell (`None` for an empty row).
     pub row_percent: Vec<Vec<Option<f64>>>,
+    /// Percentages of the column's base, per cell (`None` for an empty column).
     pub column_percent: Vec<Vec<Option<f64>>>,
 }
 
 /// How often categories are applied to the same segment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cooccurrence {
+    /// The categories, in the order of the rows and columns.
     pub categories: Vec<Category>,
     /// Segments per category (the diagonal).
     pub totals: Vec<usize>,
@@ -307,7 +325,9 @@ pub struct Cooccurrence {
 pub struct RespondentRow {
     /// A survey respondent id, or an interview's source id.
     pub respondent: String,
+    /// What kind of source the respondent is.
     pub kind: SourceKind,
+    /// The respondent's municipality (CBS code), if known.
     pub municipality: Option<String>,
     /// 1 where any of the respondent's segments has the code, per code.
     pub values: Vec<u8>,
@@ -316,17 +336,24 @@ pub struct RespondentRow {
 /// Respondents x codes, 0/1.
 #[derive(Debug, Clone, Serialize)]
 pub struct RespondentMatrix {
+    /// The code ids, in the order of the values.
     pub codes: Vec<String>,
+    /// One row per respondent.
     pub rows: Vec<RespondentRow>,
 }
 
 /// A quote for a code.
 #[derive(Debug, Clone, Serialize)]
 pub struct Quote {
+    /// The quote (pseudonymised).
     pub text: String,
+    /// The id of its source.
     pub source: String,
+    /// What kind of source it is.
     pub kind: SourceKind,
+    /// The source's municipality (CBS code), if known.
     pub municipality: Option<String>,
+    /// That municipality's name.
     pub municipality_name: Option<String>,
     /// The respondent's role (interviews) or the question (survey answers).
     pub context: Option<String>,
@@ -335,8 +362,10 @@ pub struct Quote {
 /// Quotes for one code or action line.
 #[derive(Debug, Clone, Serialize)]
 pub struct Quotes {
+    /// The code or action line.
     #[serde(flatten)]
     pub category: Category,
+    /// Its quotes.
     pub quotes: Vec<Quote>,
 }
 
@@ -355,6 +384,7 @@ pub fn code_categories(codebook: &Codebook) -> Vec<Category> {
         .collect()
 }
 
+/// The eight action lines as categories, in order.
 pub fn action_line_categories() -> Vec<Category> {
     ActionLine::all()
         .map(|al| Category {
@@ -375,6 +405,7 @@ pub struct Membership<'a> {
 }
 
 impl<'a> Membership<'a> {
+    /// Looks up the action line of every code of `codebook` once.
     pub fn new(codebook: &'a Codebook) -> Membership<'a> {
         Membership {
             line_of: codebook

@@ -71,11 +71,14 @@ const EXCERPT_CHARS: usize = 240;
 pub struct Comparison {
     /// The waves, oldest first; the current wave is the last.
     pub waves: Vec<WaveInfo>,
+    /// Every survey question of any wave, with its answers per wave.
     pub questions: Vec<QuestionTrend>,
+    /// The municipalities across the waves.
     pub panel: Panel,
     /// Responding municipalities per wave, by size class and by province
     /// (each wave with its own register).
     pub response_by_size_class: Vec<WaveCountRow>,
+    /// The same, by province.
     pub response_by_province: Vec<WaveCountRow>,
     /// Action lines first (1-8), then every code in codebook order.
     pub codes: Vec<CodeTrend>,
@@ -90,7 +93,9 @@ pub struct Comparison {
 /// One municipality's POK-middelen via the algemene uitkering per wave.
 #[derive(Debug, Clone, Serialize)]
 pub struct FundsTrend {
+    /// The municipality's CBS code in the current register.
     pub code: String,
+    /// Its name.
     pub name: String,
     /// Euros per 1.000 inhabitants per wave (oldest first).
     pub per_1000: Vec<Option<f64>>,
@@ -99,14 +104,18 @@ pub struct FundsTrend {
 /// One wave in a comparison.
 #[derive(Debug, Clone, Serialize)]
 pub struct WaveInfo {
+    /// The wave.
     pub wave: Wave,
+    /// The project's name.
     pub project: String,
     /// The project file, as given in `comparison.earlier` (the current
     /// wave: its own file name).
     pub file: String,
+    /// Accepted respondents.
     pub respondents: usize,
     /// Municipalities with at least one accepted respondent.
     pub municipalities: usize,
+    /// Interviews.
     pub interviews: usize,
     /// Every coded text (interviews, open answers, documents).
     pub sources: usize,
@@ -115,10 +124,15 @@ pub struct WaveInfo {
 /// One survey question across the waves.
 #[derive(Debug, Clone, Serialize)]
 pub struct QuestionTrend {
+    /// The question id.
     pub question: String,
+    /// A short label for tables and charts.
     pub short: String,
+    /// The question as asked (the current wave's wording).
     pub text: String,
+    /// What kind of answer it takes.
     pub kind: QuestionType,
+    /// The Likert group it belongs to, if any.
     pub group: Option<String>,
     /// Answers may be compared (and changes computed).
     pub comparable: bool,
@@ -133,16 +147,22 @@ pub struct QuestionTrend {
     pub changes: Vec<ChangeTest>,
 }
 
+/// An answer option of a question across the waves.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrendOption {
+    /// The option's code.
     pub code: String,
+    /// Its label.
     pub label: String,
+    /// Whether it means "no answer" (such as "weet niet"), left out of substantive
+    /// counts.
     pub missing: bool,
 }
 
 /// A question's answers in one wave.
 #[derive(Debug, Clone, Serialize)]
 pub struct QuestionWave {
+    /// The wave.
     pub wave: Wave,
     /// Respondents who answered.
     pub n: usize,
@@ -157,10 +177,15 @@ pub struct QuestionWave {
 /// The chi-square test of one change.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChangeTest {
+    /// The earlier wave.
     pub from: Wave,
+    /// The current wave.
     pub to: Wave,
+    /// The chi-square statistic, when the test can be computed.
     pub chi_square: Option<f64>,
+    /// Its degrees of freedom.
     pub df: usize,
+    /// Its p-value, when the test can be computed.
     pub p_value: Option<f64>,
     /// p < [`ALPHA`] and the rule for a meaningful test holds.
     pub significant: bool,
@@ -171,6 +196,7 @@ pub struct ChangeTest {
 /// Municipalities across waves.
 #[derive(Debug, Clone, Serialize)]
 pub struct Panel {
+    /// One row per municipality that took part in any wave.
     pub rows: Vec<PanelRow>,
     /// Municipalities (current codes) per number of waves answered: index
     /// 0 is one wave, the last is every wave.
@@ -185,7 +211,9 @@ pub struct Panel {
 /// One municipality of the panel (current register).
 #[derive(Debug, Clone, Serialize)]
 pub struct PanelRow {
+    /// The municipality's CBS code in the current register.
     pub code: String,
+    /// Its name.
     pub name: String,
     /// Waves with at least one accepted respondent.
     pub answered: Vec<Wave>,
@@ -206,22 +234,32 @@ pub struct PanelRow {
 /// A code of an earlier wave that names no current municipality.
 #[derive(Debug, Clone, Serialize)]
 pub struct Unfollowed {
+    /// The wave the code is from.
     pub wave: Wave,
+    /// The CBS code in that wave.
     pub code: String,
+    /// Why it cannot be followed.
     pub reason: String,
 }
 
 /// How municipalities answering in two waves moved on one question.
 #[derive(Debug, Clone, Serialize)]
 pub struct Transition {
+    /// The question id.
     pub question: String,
+    /// A short label for tables and charts.
     pub short: String,
+    /// The earlier wave.
     pub from: Wave,
+    /// The current wave.
     pub to: Wave,
+    /// The question's options, in the order of the counts.
     pub options: Vec<TrendOption>,
     /// `counts[i][j]`: municipalities with option i then and option j now.
     pub counts: Vec<Vec<usize>>,
+    /// Municipalities answering in both waves.
     pub municipalities: usize,
+    /// Of those, the ones that gave the same answer.
     pub unchanged: usize,
     /// The municipalities whose answer changed: (code, from code, to code).
     pub changed: Vec<(String, String, String)>,
@@ -230,28 +268,41 @@ pub struct Transition {
 /// A row of per-wave counts (a size class or a province).
 #[derive(Debug, Clone, Serialize)]
 pub struct WaveCountRow {
+    /// The size class or province, as the table shows it.
     pub label: String,
+    /// The size class, for a size-class row.
     pub size_class: Option<SizeClass>,
+    /// Responding municipalities per wave, oldest first.
     pub counts: Vec<usize>,
 }
 
 /// Passages of one code or action line per wave.
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeTrend {
+    /// The code id (or `AL1` to `AL8` for an action line).
     pub id: String,
+    /// Its label.
     pub label: String,
+    /// The action line it belongs to, if any.
     pub action_line: Option<ActionLine>,
     /// Whether this row is a whole action line rather than a code.
     pub is_action_line: bool,
+    /// Its passages per wave, oldest first.
     pub waves: Vec<CodeWave>,
+    /// How its presence changed.
     pub status: CodeStatus,
 }
 
+/// Passages of one code or action line in one wave.
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeWave {
+    /// The wave.
     pub wave: Wave,
+    /// Coded passages.
     pub passages: usize,
+    /// Sources with at least one passage.
     pub sources: usize,
+    /// Municipalities with at least one passage.
     pub municipalities: usize,
     /// Passages per coded text of the wave (`None` without sources).
     pub per_source: Option<f64>,
@@ -283,8 +334,11 @@ pub const SUMMARY_FORMAT: &str = "pokeval-wave-summary/1";
 /// file alone when its inputs are not at hand.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WaveSummary {
+    /// The file format's name and version (`pokeval-wave-summary/1`).
     pub format: String,
+    /// The wave.
     pub wave: Wave,
+    /// The project's name.
     pub project: String,
     /// Where the wave came from (its project file or analyse.json), for
     /// messages; not stored.
@@ -293,7 +347,9 @@ pub struct WaveSummary {
     /// Closed and open questions of every survey of the wave, each with the
     /// instrument file it is from (relative to the wave's project).
     pub questions: Vec<SummaryQuestion>,
+    /// Survey answers counted per respondent.
     pub answers: WaveAnswers,
+    /// Interviews.
     pub interviews: usize,
     /// Every coded text (interviews, open answers, documents).
     pub sources: usize,
@@ -315,26 +371,37 @@ pub struct WaveSummary {
 /// wave's register, inhabitants and euros.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SummaryFunds {
+    /// The year the money is computed for.
     pub year: u16,
+    /// Per municipality: CBS code, inhabitants, euros.
     pub rows: Vec<(String, u64, f64)>,
 }
 
 /// A question of a wave and the instrument that defines it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SummaryQuestion {
+    /// The question as the instrument defines it.
     pub question: Question,
+    /// The instrument file, relative to the wave's project.
     pub instrument: String,
 }
 
 /// Passages of a code or an action line in one wave.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SummaryCode {
+    /// The code id (or `AL1` to `AL8`).
     pub id: String,
+    /// Its label.
     pub label: String,
+    /// The action line it belongs to, if any.
     pub action_line: Option<ActionLine>,
+    /// Whether this is a whole action line rather than a code.
     pub is_action_line: bool,
+    /// Coded passages.
     pub passages: usize,
+    /// Sources with at least one passage.
     pub sources: usize,
+    /// Municipalities with at least one passage.
     pub municipalities: usize,
 }
 
@@ -351,6 +418,7 @@ pub struct WaveAnswers {
     pub first: BTreeMap<String, BTreeMap<String, Vec<String>>>,
     /// municipality -> respondents.
     pub respondents: BTreeMap<String, usize>,
+    /// Accepted respondents.
     pub total: usize,
 }
 
@@ -1239,8 +1307,11 @@ fn code_trends(all: &[&WaveSummary]) -> Vec<CodeTrend> {
 /// its source in the analysis's sources, and its span.
 #[derive(Debug, Clone, Copy)]
 pub struct PassageRef<'a> {
+    /// The segment id.
     pub segment: &'a str,
+    /// The position of its source in the analysis's sources.
     pub source: u32,
+    /// Its span in the source text.
     pub span: Span,
 }
 
@@ -1307,12 +1378,17 @@ pub fn line_counts(passages: &MunicipalityPassages) -> BTreeMap<String, [usize; 
 /// A peer a municipality can learn from.
 #[derive(Debug, Clone, Serialize)]
 pub struct LearningMatch {
+    /// The municipality's CBS code.
     pub municipality: String,
+    /// Its name.
     pub municipality_name: String,
+    /// The peer's CBS code.
     pub peer: String,
+    /// The peer's name.
     pub peer_name: String,
     /// Cosine similarity of the two action-line profiles (0 to 1).
     pub similarity: f64,
+    /// Whether both are in the same size class.
     pub same_size_class: bool,
     /// Action lines the peer works on (>= [`MIN_PEER_PASSAGES`] passages)
     /// and the municipality has no passage on.
@@ -1324,16 +1400,22 @@ pub struct LearningMatch {
 /// An action line a peer is strong on, with the passages that show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Strength {
+    /// The action line.
     pub action_line: ActionLine,
+    /// The peer's passages on it.
     pub peer_passages: usize,
+    /// Some of those passages, to read.
     pub passages: Vec<Passage>,
 }
 
 /// A backing passage: its source and (pseudonymised) text.
 #[derive(Debug, Clone, Serialize)]
 pub struct Passage {
+    /// The source id.
     pub source: String,
+    /// The passage's span in the source text.
     pub span: Span,
+    /// The passage (pseudonymised).
     pub text: String,
 }
 

@@ -25,7 +25,9 @@ use crate::error::{Error, Result};
 /// A cell: text or a number.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// Text.
     Text(String),
+    /// A number, stored as a number in xlsx.
     Number(f64),
 }
 
@@ -55,8 +57,11 @@ pub fn neutralise(text: &str) -> String {
 /// A named table.
 #[derive(Debug, Clone)]
 pub struct Sheet {
+    /// The sheet's name (and the CSV file's name).
     pub name: &'static str,
+    /// The column headings.
     pub headers: Vec<String>,
+    /// The rows.
     pub rows: Vec<Vec<Cell>>,
 }
 

@@ -17,6 +17,7 @@ pub const MAX_TOTAL: u64 = 1024 * 1024 * 1024;
 pub struct Archive {
     path: PathBuf,
     zip: zip::ZipArchive<std::fs::File>,
+    /// The names of its entries, in archive order.
     pub entries: Vec<String>,
     total: u64,
 }

@@ -90,8 +90,11 @@ pub enum ScanError {
     Unclosed(u64),
     /// A record with another number of fields than the header.
     Fields {
+        /// The line the record starts on, counted from 1.
         line: u64,
+        /// How many fields it has.
         fields: usize,
+        /// Whether it is the last record of the file (a cut-off export).
         at_end: bool,
     },
     /// A NUL byte (0x00), which no survey text holds: the file is damaged,
@@ -316,6 +319,7 @@ pub enum Stop {
     Fallback,
     /// A stray quote fooled the block cutting: read again in one block.
     Uncut,
+    /// The file cannot be read: an error to report.
     Error(Error),
 }
 
@@ -324,8 +328,11 @@ pub enum Stop {
 pub struct Body {
     /// Byte offset of the first body record in the file.
     pub offset: u64,
+    /// The field delimiter (`,`, `;` or tab).
     pub delim: u8,
+    /// The number of fields of the header, which every record must have.
     pub width: usize,
+    /// The line the first body record starts on, counted from 1.
     pub first_line: u64,
 }
 
@@ -336,10 +343,15 @@ type Block<T> = (usize, Result<T, Stop>);
 /// [`Records::State`] once, then a fresh [`Records::Out`] per block, and
 /// passes every record of the block to [`Records::record`].
 pub trait Records: Sync {
+    /// What a worker thread keeps across blocks (buffers, caches).
     type State;
+    /// What a block of records gives.
     type Out: Send;
+    /// A worker thread's state, made once per thread.
     fn state(&self) -> Self::State;
+    /// A fresh output for the next block.
     fn start(&self, state: &mut Self::State) -> Self::Out;
+    /// Takes one record: its line, its text and the spans of its fields in that text.
     fn record(
         &self,
         state: &mut Self::State,

@@ -13,7 +13,9 @@ use pokeval_model::{field_error, ActionLine, Register, Reject, RejectKind, Resol
 /// One row of the funds table: an action line paid through one route.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FundsRow {
+    /// The payment route.
     pub route: Route,
+    /// The action line.
     pub action_line: ActionLine,
     /// EUR million per year, aligned with [`FundsTable::years`]; `None` where
     /// the table has an empty cell (nothing planned).
@@ -29,7 +31,9 @@ pub struct FundsRow {
 /// Planned funds per action line, route and year, in EUR million.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FundsTable {
+    /// The years of the table's columns.
     pub years: Vec<u16>,
+    /// One row per route and action line.
     pub rows: Vec<FundsRow>,
 }
 
@@ -134,9 +138,13 @@ impl FundsTable {
 /// One POK-voucher (the one-off support budget of up to EUR 10,000).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Voucher {
+    /// The municipality's CBS code.
     pub municipality: String,
+    /// The date of the voucher (yyyy-mm-dd).
     pub date: String,
+    /// The amount in euro.
     pub amount: f64,
+    /// The theme it was given for.
     pub theme: String,
 }
 
@@ -218,7 +226,9 @@ pub fn load_vouchers(path: &Path, resolver: &Resolver) -> Result<(Vec<Voucher>, 
 /// How many municipalities the country has per size class and province.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Population {
+    /// Municipalities per CBS size class.
     pub size_classes: std::collections::BTreeMap<u8, usize>,
+    /// Municipalities per province.
     pub provinces: std::collections::BTreeMap<String, usize>,
 }
 
@@ -280,6 +290,7 @@ pub fn load_population(path: &Path) -> Result<Population> {
 /// clusters through which action lines 2-5 are paid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClusterShare {
+    /// The municipality's CBS code.
     pub municipality: String,
     /// Share of cluster Bestuur en Ondersteuning (action lines 2 and 3), percent.
     pub bestuur_en_ondersteuning: f64,

@@ -49,20 +49,26 @@ use project::Project;
 /// [`Inputs::sources`].
 #[derive(Debug, Clone)]
 pub struct Survey {
+    /// Its instrument.
     pub instrument: Instrument,
+    /// Its accepted responses and rejects.
     pub data: Responses,
 }
 
 /// Everything a project's inputs gave.
 #[derive(Debug, Clone)]
 pub struct Inputs {
+    /// The municipality register of the wave.
     pub register: Register,
     /// Municipality outlines for the map, when the project names a file.
     pub boundaries: boundaries::Boundaries,
+    /// Every survey export, read.
     pub surveys: Vec<Survey>,
     /// All codable sources: interview notes first, then open survey answers.
     pub sources: Vec<Source>,
+    /// The funds table.
     pub funds: FundsTable,
+    /// The vouchers, with their municipalities settled.
     pub vouchers: Vec<Voucher>,
     /// Manual codings as read; the analysis checks codes and sources.
     pub manual: Vec<manual::ManualRecord>,
@@ -72,17 +78,22 @@ pub struct Inputs {
     /// Decisions on rule codings from the coding workbench (accepted
     /// ones are also in `manual`, as the reviewer's codings).
     pub reviews: Vec<workbench::Review>,
+    /// The country's municipalities per size class and province, for response rates.
     pub population: Option<Population>,
     /// The pseudonyms handed out (pseudonym, original) and where the mapping
     /// goes; empty when pseudonymisation is off or found nothing.
     pub pseudonyms: Vec<(String, String)>,
+    /// Where the pseudonym mapping is written.
     pub pseudonym_mapping: std::path::PathBuf,
     /// The coding unit and the gold coder from the project's `[coding]`.
     pub coding_unit: project::CodingUnit,
+    /// The coder whose codings are the standard for rule quality, if any.
     pub gold: Option<String>,
     /// Cluster shares per municipality and the year they apply to.
     pub allocation: Option<(u16, Vec<ClusterShare>)>,
+    /// What each input gave: read, accepted, rejected.
     pub summary: Vec<InputSummary>,
+    /// Every rejected record, with file, line and reason.
     pub rejects: Vec<Reject>,
     /// Municipality texts that were fuzzy-matched or could not be placed.
     pub municipality_review: Vec<pokeval_model::ReviewItem>,

@@ -26,17 +26,28 @@ pub enum Anchor {
     /// A segment number within the source ("2", "s3").
     Segment(String),
     /// A code-point range in the source text.
-    Span { start: usize, end: usize },
+    Span {
+        /// The first code point.
+        start: usize,
+        /// The code point after the last one.
+        end: usize,
+    },
 }
 
 /// One row of a manual codings file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ManualRecord {
+    /// The file it was read from, as shown in messages.
     pub file: String,
+    /// The line (or item number) it was read from.
     pub line: u64,
+    /// The id of the coded source.
     pub source: String,
+    /// Where in the source it applies.
     pub anchor: Anchor,
+    /// The code.
     pub code: String,
+    /// Who coded it.
     pub coder: String,
     /// The coded text as the coder saw it, or its beginning (the CSV's
     /// `text` column, the selection of a REFI-QDA import), to check that the
@@ -53,7 +64,9 @@ pub struct ManualRecord {
 /// the summary counts every item it lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManualFile {
+    /// The file, as shown in messages.
     pub file: String,
+    /// How many of its items were not carried.
     pub not_carried: usize,
 }
 

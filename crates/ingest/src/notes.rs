@@ -88,7 +88,9 @@ fn parse_front_matter(path: &Path, fm: &str, kind: &str) -> Result<FrontMatter> 
 /// Options for reading a notes folder.
 #[derive(Debug, Clone, Default)]
 pub struct NotesOptions {
+    /// Glob patterns of files to read (all when empty).
     pub include: Vec<String>,
+    /// Glob patterns of files to leave out.
     pub exclude: Vec<String>,
 }
 

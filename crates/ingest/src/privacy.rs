@@ -47,11 +47,17 @@ use regex::Regex;
 /// What a pseudonym stands for; the label appears in the pseudonym.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
+    /// A person's name.
     Person,
+    /// An e-mail address.
     Email,
+    /// A bank account number (IBAN).
     Iban,
+    /// A telephone number.
     Phone,
+    /// A citizen service number (BSN).
     Bsn,
+    /// A street address.
     Address,
 }
 

@@ -29,6 +29,7 @@ use pokeval_model::{Error, Result};
 pub struct Case {
     /// 1-based line number in the corpus file.
     pub line: usize,
+    /// The group the case belongs to (for the score per group).
     pub group: String,
     parts: Vec<Part>,
 }
@@ -126,9 +127,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Case>> {
 /// What became of one case.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// The line of the case in the corpus file.
     pub line: usize,
+    /// The case's group.
     pub group: String,
+    /// The text before pseudonymisation.
     pub input: String,
+    /// The text after it.
     pub output: String,
     /// Per mark: its kind and whether it was replaced by a pseudonym of
     /// that kind.
@@ -225,6 +230,7 @@ pub struct Score {
     pub recall: Vec<(Kind, usize, usize)>,
     /// Look-alike cases, and how many came out changed.
     pub lookalikes: usize,
+    /// How many look-alike cases came out changed (each is a false alarm).
     pub lookalikes_changed: usize,
     /// Cases with marks whose surrounding text was changed (something
     /// beside the personal data was masked too).

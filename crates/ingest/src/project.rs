@@ -23,6 +23,7 @@ pub const PROJECT_FILE: &str = "evaluatie.toml";
 pub struct ProjectFile {
     /// A name for the project, shown in messages.
     pub name: String,
+    /// The wave the project evaluates.
     pub wave: Wave,
     /// Output folder for the report and the analysis JSON.
     #[serde(default = "default_output")]
@@ -33,16 +34,23 @@ pub struct ProjectFile {
     /// Folder with `report.toml`, chapters and story pages.
     #[serde(default = "default_report")]
     pub report: PathBuf,
+    /// The municipality register and the files that settle names.
     pub register: RegisterInput,
+    /// The survey exports, each with its instrument.
     #[serde(default)]
     pub survey: Vec<SurveyInput>,
+    /// The folder of interview notes and documents.
     #[serde(default)]
     pub notes: Option<NotesInput>,
+    /// The funds table.
     pub funds: TableInput,
+    /// The voucher list, if the project has one.
     #[serde(default)]
     pub vouchers: Option<TableInput>,
+    /// How texts are coded.
     #[serde(default)]
     pub coding: CodingConfig,
+    /// Pseudonymisation of the texts.
     #[serde(default)]
     pub privacy: PrivacyConfig,
     /// Number of municipalities per size class and province in the country,
@@ -66,6 +74,7 @@ pub struct ProjectFile {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ComparisonInput {
+    /// The project folders (or files) of the earlier waves to compare with.
     #[serde(alias = "eerdere")]
     pub earlier: Vec<PathBuf>,
 }
@@ -74,7 +83,9 @@ pub struct ComparisonInput {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AllocationInput {
+    /// The table of cluster shares per municipality.
     pub path: PathBuf,
+    /// The year the shares apply to.
     pub year: u16,
 }
 
@@ -95,6 +106,7 @@ pub enum CodingUnit {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodingConfig {
+    /// The unit a coding applies to.
     #[serde(default)]
     pub unit: CodingUnit,
     /// CSV files with manual codings (source, start, end or segment, code, coder).
@@ -127,6 +139,8 @@ fn default_report() -> PathBuf {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterInput {
+    /// The register CSV (CBS codes, names, aliases, inhabitants); the built-in register
+    /// of the wave's year when empty.
     pub path: PathBuf,
     /// Municipality outlines for the maps (GeoJSON, WGS84). Absent: the
     /// CBS boundaries embedded in pokeval, of the wave's year
@@ -154,15 +168,18 @@ pub use pokeval_survey::{EncodingChoice, Platform};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyInput {
+    /// The export file.
     pub path: PathBuf,
     /// Detected from the file when left out; `generic` for other sources.
     #[serde(default)]
     pub platform: Option<Platform>,
+    /// The instrument TOML: its questions and which export column holds which.
     pub instrument: PathBuf,
     /// A survey definition (.qsf, .lss, LimeSurvey .tsv, queXML, R syntax)
     /// that labels coded answers.
     #[serde(default)]
     pub structure: Option<PathBuf>,
+    /// How to decode a text export.
     #[serde(default)]
     pub encoding: EncodingChoice,
     /// Worksheet of an .xlsx export (default: the first).
@@ -177,6 +194,7 @@ pub struct SurveyInput {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotesInput {
+    /// The folder of notes.
     pub path: PathBuf,
     /// Glob patterns (relative to the folder) of files to read; default:
     /// every .md, .txt, .docx, .odt and .pdf file.
@@ -224,6 +242,7 @@ impl Default for PrivacyConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableInput {
+    /// The CSV file.
     pub path: PathBuf,
 }
 
@@ -234,6 +253,7 @@ pub struct Project {
     pub file: PathBuf,
     /// The folder that holds the project file; paths are relative to it.
     pub root: PathBuf,
+    /// The project file as read, with paths made absolute.
     pub config: ProjectFile,
 }
 

@@ -28,25 +28,35 @@ use pokeval_model::error::{Error, Result};
 /// A user (coder).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
+    /// The user's GUID in the project.
     pub guid: String,
+    /// The user's name.
     pub name: String,
 }
 
 /// A code with its children.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Code {
+    /// The code's GUID.
     pub guid: String,
+    /// Its name.
     pub name: String,
+    /// Its colour (`#rrggbb`), if the project gives one.
     pub color: Option<String>,
+    /// Its description.
     pub description: Option<String>,
+    /// Whether it can be applied to text (a group code may not be).
     pub codable: bool,
+    /// Its sub-codes.
     pub children: Vec<Code>,
 }
 
 /// A variable definition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Variable {
+    /// The variable's GUID.
     pub guid: String,
+    /// Its name.
     pub name: String,
     /// Text, Boolean, Integer, Float, Date or DateTime.
     pub kind: String,
@@ -55,9 +65,13 @@ pub struct Variable {
 /// A case with its variable values (variable name -> value as text) and sources.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Case {
+    /// The case's GUID.
     pub guid: String,
+    /// Its name.
     pub name: String,
+    /// Its variable values by variable name.
     pub values: BTreeMap<String, String>,
+    /// The GUIDs of the sources it holds.
     pub sources: Vec<String>,
 }
 
@@ -66,7 +80,9 @@ pub struct Case {
 pub struct Coding {
     /// Code points, end exclusive.
     pub start: usize,
+    /// The code point after the last one.
     pub end: usize,
+    /// The GUID of the code applied.
     pub code_guid: String,
     /// The creating user's GUID, when given.
     pub user_guid: Option<String>,
@@ -75,12 +91,15 @@ pub struct Coding {
 /// A text source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TextSource {
+    /// The source's GUID.
     pub guid: String,
+    /// Its name in the project.
     pub name: String,
     /// The source's `<Description>`, when it has one.
     pub description: Option<String>,
     /// `None` when the archive lacks the text (listed in `not_carried`).
     pub text: Option<String>,
+    /// Its codings.
     pub codings: Vec<Coding>,
 }
 
@@ -106,12 +125,19 @@ impl TextSource {
 /// What a REFI-QDA file held.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Imported {
+    /// The project's name.
     pub name: String,
+    /// The program that wrote it, from the project's `origin` attribute.
     pub origin: String,
+    /// The project's users (coders).
     pub users: Vec<User>,
+    /// Its codebook, as a tree.
     pub codes: Vec<Code>,
+    /// Its variables.
     pub variables: Vec<Variable>,
+    /// Its cases.
     pub cases: Vec<Case>,
+    /// Its text sources with their codings.
     pub sources: Vec<TextSource>,
     /// What could not be carried, one line each.
     pub not_carried: Vec<String>,

@@ -55,8 +55,11 @@ pub struct Workbench {
     pub revision: u64,
     /// The id the next coding gets.
     pub next_id: u64,
+    /// The codings made in the workbench.
     pub codings: Vec<WbCoding>,
+    /// The decisions on rule codings.
     pub reviews: Vec<Review>,
+    /// One memo per source and coder.
     pub memos: Vec<SourceMemo>,
     /// The line of each item in the file as read (codings, reviews, memos
     /// in that order), for messages; empty for a workbench made in memory.
@@ -67,14 +70,21 @@ pub struct Workbench {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WbCoding {
+    /// The coding's number in this file (never reused).
     pub id: u64,
+    /// The id of the coded source.
     pub source: String,
+    /// The first code point of the selection.
     pub start: usize,
+    /// The code point after the last one.
     pub end: usize,
     /// The coded text (the span's text when it was coded).
     pub text: String,
+    /// The code applied.
     pub code: String,
+    /// Who coded it.
     pub coder: String,
+    /// The coder's memo on this coding (may be empty).
     #[serde(default)]
     pub memo: String,
 }
@@ -93,17 +103,23 @@ pub enum Decision {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Review {
+    /// The id of the source of the reviewed rule coding.
     pub source: String,
     /// The segment's id (`<source>#<n>`).
     pub segment: String,
     /// The segment's span and text when it was reviewed.
     pub start: usize,
+    /// The code point after the last one.
     pub end: usize,
+    /// The segment's text.
     pub text: String,
+    /// The code the rule gave.
     pub code: String,
     /// The rule that coded it.
     pub rule: String,
+    /// Who decided.
     pub reviewer: String,
+    /// What was decided.
     pub decision: Decision,
 }
 
@@ -111,8 +127,11 @@ pub struct Review {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceMemo {
+    /// The id of the source.
     pub source: String,
+    /// The coder whose memo it is.
     pub coder: String,
+    /// The memo.
     pub memo: String,
 }
 

@@ -13,9 +13,13 @@ use serde::Serialize;
 /// report mixes two languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reject {
+    /// The input file, as the user named it.
     pub file: String,
+    /// The line (or case) it was read from, counted from 1.
     pub line: u64,
+    /// The kind of reason, for counting and for the report's Dutch wording.
     pub kind: RejectKind,
+    /// The reason in full (English, with the fix), for the rejects file.
     pub reason: String,
 }
 
@@ -100,8 +104,11 @@ pub struct InputSummary {
     pub input: String,
     /// The file or folder, relative to the project.
     pub file: String,
+    /// Records read.
     pub read: usize,
+    /// Records accepted.
     pub accepted: usize,
+    /// Records rejected.
     pub rejected: usize,
 }
 

@@ -53,6 +53,7 @@ impl Wave {
         }
     }
 
+    /// The year of the wave.
     pub fn year(self) -> u16 {
         self.0
     }
@@ -94,6 +95,7 @@ pub enum Route {
 }
 
 impl Route {
+    /// The three routes, in the order of the funds table.
     pub const ALL: [Route; 3] = [
         Route::Rijksbegroting,
         Route::DecentralisatieUitkering,
@@ -132,6 +134,7 @@ impl Route {
 pub struct ActionLine(u8);
 
 impl ActionLine {
+    /// Builds an action line, rejecting numbers outside 1 to 8.
     pub fn new(n: u8) -> std::result::Result<Self, ValueError> {
         if (1..=8).contains(&n) {
             Ok(ActionLine(n))
@@ -145,6 +148,7 @@ impl ActionLine {
         (1..=8).map(ActionLine)
     }
 
+    /// Its number, 1 to 8.
     pub fn number(self) -> u8 {
         self.0
     }
@@ -211,10 +215,12 @@ impl SizeClass {
         SizeClass(idx as u8 + 1)
     }
 
+    /// The eight size classes, smallest first.
     pub fn all() -> impl Iterator<Item = SizeClass> {
         (1..=8).map(SizeClass)
     }
 
+    /// Its CBS code, 1 to 8.
     pub fn code(self) -> u8 {
         self.0
     }
@@ -274,9 +280,13 @@ impl From<SizeClass> for u8 {
 pub struct Municipality {
     /// CBS code such as `GM0363` (Amsterdam).
     pub code: String,
+    /// The municipality's name as the register writes it.
     pub name: String,
+    /// The province it lies in.
     pub province: String,
+    /// Its number of inhabitants on 1 January of the register's year.
     pub inhabitants: u64,
+    /// Its CBS size class by inhabitants.
     pub size_class: SizeClass,
     /// Other names people use ("Den Bosch" for 's-Hertogenbosch).
     #[serde(default)]
@@ -302,20 +312,25 @@ pub fn validate_cbs_code(code: &str) -> std::result::Result<(), ValueError> {
 /// [`Span::from_byte_range`] and [`Span::slice`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Span {
+    /// The first code point.
     pub start: usize,
+    /// The code point after the last one.
     pub end: usize,
 }
 
 impl Span {
+    /// The span from `start` to `end` (code points, end exclusive).
     pub fn new(start: usize, end: usize) -> Span {
         debug_assert!(start <= end);
         Span { start, end }
     }
 
+    /// Its length in code points.
     pub fn len(self) -> usize {
         self.end - self.start
     }
 
+    /// Whether it holds no code points.
     pub fn is_empty(self) -> bool {
         self.start == self.end
     }
@@ -368,6 +383,7 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
+    /// The Dutch label the report uses for this kind of source.
     pub fn label(self) -> &'static str {
         match self {
             SourceKind::SurveyAnswer => "enquête-antwoord",
@@ -382,9 +398,11 @@ impl SourceKind {
 pub struct Source {
     /// Stable id, unique in a project (for example `interview:enschede.md`).
     pub id: String,
+    /// What kind of source it is (interview, document, survey answer).
     pub kind: SourceKind,
     /// CBS code of the municipality the source is about, when known.
     pub municipality: Option<Arc<str>>,
+    /// The wave it belongs to.
     pub wave: Wave,
     /// The plain text; spans refer to this string.
     pub text: String,
@@ -449,6 +467,7 @@ impl Meta {
         self.0.iter().map(|(k, v)| (&**k, &**v))
     }
 
+    /// Whether it holds no metadata.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -508,9 +527,13 @@ impl<'de> Deserialize<'de> for Meta {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SegmentUnit {
+    /// A paragraph of a note or document.
     Paragraph,
+    /// A sentence.
     Sentence,
+    /// A speaker's turn in a transcript.
     Turn,
+    /// A whole open survey answer.
     Answer,
 }
 
@@ -519,8 +542,11 @@ pub enum SegmentUnit {
 pub struct Segment {
     /// `<source id>#<n>`.
     pub id: String,
+    /// The id of the source it is a part of.
     pub source: String,
+    /// Its position in the source's text.
     pub span: Span,
+    /// What kind of part it is.
     pub unit: SegmentUnit,
 }
 
@@ -542,7 +568,10 @@ pub fn field_error(
 /// The outline of one municipality: outer rings of (longitude, latitude).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Boundary {
+    /// The municipality's CBS code.
     pub code: String,
+    /// Its rings of (longitude, latitude) points in WGS84; a multipolygon has several
+    /// outer rings.
     pub rings: Vec<Vec<(f64, f64)>>,
 }
 
@@ -551,6 +580,7 @@ pub struct Boundary {
 /// it; a project's own file names its source in the project file).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Boundaries {
+    /// The outlines, one per municipality.
     pub outlines: Vec<Boundary>,
     /// "Bron: ..." as printed under the map (Dutch, like the report).
     pub attribution: String,

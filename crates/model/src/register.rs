@@ -167,18 +167,22 @@ impl Register {
         Ok(())
     }
 
+    /// How many municipalities it holds.
     pub fn len(&self) -> usize {
         self.municipalities.len()
     }
 
+    /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.municipalities.is_empty()
     }
 
+    /// The municipalities in register order.
     pub fn iter(&self) -> impl Iterator<Item = &Municipality> {
         self.municipalities.iter()
     }
 
+    /// The municipality with CBS code `code`.
     pub fn get(&self, code: &str) -> Option<&Municipality> {
         self.by_code.get(code).map(|&i| &self.municipalities[i])
     }

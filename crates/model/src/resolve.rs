@@ -81,23 +81,37 @@ pub enum Unresolved {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "how")]
 pub enum Resolution {
+    /// Settled by the project's mapping file.
     Mapped {
+        /// The CBS code it maps to.
         code: String,
     },
+    /// A name, alias or code in the register.
     Register {
+        /// The CBS code.
         code: String,
     },
+    /// A former municipality, followed to its successor through the mergers file.
     Merger {
+        /// The successor's CBS code.
         code: String,
+        /// The former municipality's CBS code.
         former: String,
+        /// The date of the merger (yyyy-mm-dd).
         date: String,
     },
+    /// A clear fuzzy match, accepted and listed for review.
     Fuzzy {
+        /// The CBS code of the match.
         code: String,
+        /// The similarity score (0 to 1).
         score: f64,
     },
+    /// No clear match: a person must decide (rejected and listed for review).
     Uncertain {
+        /// The best match and its score, when there is one.
         suggestion: Option<(String, f64)>,
+        /// Why it was not accepted.
         reason: String,
     },
 }
@@ -118,10 +132,15 @@ impl Resolution {
 /// One merger row: a former municipality and a successor.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Merger {
+    /// The date the merger took effect (yyyy-mm-dd).
     pub date: String,
+    /// The CBS code of the municipality that ceased to exist.
     pub old_code: String,
+    /// Its name.
     pub old_name: String,
+    /// The CBS code of the municipality it became part of.
     pub new_code: String,
+    /// That municipality's name.
     pub new_name: String,
 }
 
@@ -130,12 +149,17 @@ pub struct Merger {
 pub struct ReviewItem {
     /// What respondents typed.
     pub invoer: String,
+    /// How often the text occurred.
     pub aantal: usize,
     /// `automatisch` (accepted fuzzy match) or `te beoordelen` (not accepted).
     pub status: String,
+    /// The CBS code of the suggested municipality, if any.
     pub voorstel_code: String,
+    /// Its name.
     pub voorstel_naam: String,
+    /// The similarity score of the suggestion, as text.
     pub score: String,
+    /// Why the text was not settled.
     pub reden: String,
 }
 
@@ -163,6 +187,7 @@ pub struct Resolver<'r> {
 }
 
 impl<'r> Resolver<'r> {
+    /// A resolver for `register` in the wave's `year`, with no mapping or mergers.
     pub fn new(register: &'r Register, year: u16) -> Resolver<'r> {
         let mut names = Vec::new();
         for m in register.iter() {

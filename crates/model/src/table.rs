@@ -8,13 +8,16 @@ use crate::error::{Error, Result};
 /// A CSV file with a header row, fully read and decoded.
 #[derive(Debug, Clone)]
 pub struct CsvTable {
+    /// The file it was read from.
     pub path: PathBuf,
+    /// The header row's names.
     pub headers: Vec<String>,
     records: Vec<(u64, csv::StringRecord)>,
 }
 
 /// One record and the line it starts on (1-based, header is line 1).
 pub struct Row<'a> {
+    /// The line the record starts on, counted from 1.
     pub line: u64,
     record: &'a csv::StringRecord,
 }
@@ -25,10 +28,12 @@ impl Row<'_> {
         self.record.get(idx).unwrap_or("")
     }
 
+    /// How many fields the record has.
     pub fn len(&self) -> usize {
         self.record.len()
     }
 
+    /// Whether the record has no fields.
     pub fn is_empty(&self) -> bool {
         self.record.iter().all(|f| f.trim().is_empty())
     }
@@ -182,6 +187,7 @@ pub struct LineCounter<'a> {
 }
 
 impl<'a> LineCounter<'a> {
+    /// A counter over `text`, starting at its first line.
     pub fn new(text: &'a str) -> LineCounter<'a> {
         LineCounter {
             text: text.as_bytes(),

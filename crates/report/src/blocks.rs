@@ -58,15 +58,20 @@ pub use crate::table::Table;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Block {
+    /// A table.
     Table(Table),
+    /// A chart or map.
     Chart(Chart),
+    /// Coded quotes for a code or action line.
     Quotes(Quotes),
 }
 
 /// A parsed shortcode.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shortcode {
+    /// Its name (`table`, `chart`, `quotes`, `value`, `map`, `page`).
     pub kind: String,
+    /// Its arguments.
     pub args: BTreeMap<String, String>,
 }
 

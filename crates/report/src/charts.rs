@@ -17,10 +17,13 @@ use crate::format::{format_compact, format_count, format_number, format_percent}
 /// A rendered chart.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Chart {
+    /// The chart's id (its file name without `.svg`).
     pub id: String,
+    /// Its title.
     pub title: String,
     /// Text alternative: what the chart shows, with its numbers.
     pub alt: String,
+    /// The SVG markup.
     pub svg: String,
     /// Links drawn on the chart (a map's story pins), in SVG pixels; the
     /// PDF lays a link over each, the HTML has them in the SVG.
@@ -36,10 +39,15 @@ pub struct Chart {
 /// chart's SVG pixels.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct MapLink {
+    /// The id of the page it leads to.
     pub target: String,
+    /// The box's left edge.
     pub x: f64,
+    /// Its top edge.
     pub y: f64,
+    /// Its width.
     pub w: f64,
+    /// Its height.
     pub h: f64,
 }
 
@@ -1010,7 +1018,9 @@ pub(crate) fn tidy_svg_size(svg: String, w: u32, h: u32) -> String {
 
 /// One series of [`grouped_bars`]: its legend label and a value per category.
 pub struct Series {
+    /// The legend label.
     pub label: String,
+    /// A value per category.
     pub values: Vec<f64>,
 }
 
@@ -1107,8 +1117,11 @@ pub fn grouped_bars(
 
 /// One row of [`change_dots`]: a label and the value then and now.
 pub struct ChangeRow {
+    /// The row's label.
     pub label: String,
+    /// The value in the earlier wave.
     pub then: f64,
+    /// The value in the current wave.
     pub now: f64,
 }
 

@@ -16,23 +16,34 @@ use crate::sources::{MarkdownFile, ReportSources};
 /// Renders one block as HTML for a page; the HTML back-end's templates
 /// do this (`html::Templates`), so the document does not depend on them.
 pub trait BlockHtml {
+    /// The HTML of one block (a table, chart or quotes).
     fn render_block(&self, block: &Block) -> Result<String>;
 }
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Document {
+    /// The report's title.
     pub title: String,
+    /// Its subtitle.
     pub subtitle: String,
+    /// The bureau that wrote it.
     pub bureau: String,
+    /// Who commissioned it.
     pub commissioned_by: String,
+    /// The team, one name per entry.
     pub team: Vec<String>,
+    /// How to reach the team.
     pub contact: String,
     /// The report date in Dutch ("14 december 2021").
     pub date: String,
+    /// The wave's year.
     pub wave: u16,
+    /// The wave's ordinal (1 for 2024).
     pub wave_ordinal: u16,
+    /// A notice printed on the cover (the example's "illustratief").
     pub notice: Option<String>,
+    /// The chapters, in order.
     pub chapters: Vec<Chapter>,
     /// The appendix "Verantwoording": what was read and rejected, and how
     /// the sources were coded (method material, kept out of the chapters).
@@ -165,18 +176,26 @@ fn check_questions(
 /// A chapter: a divider page listing its sections, then its pages.
 #[derive(Debug, Clone, Serialize)]
 pub struct Chapter {
+    /// The chapter's anchor id.
     pub id: String,
+    /// Its number, from 1.
     pub number: usize,
+    /// Its title.
     pub title: String,
+    /// Its sections, as the divider page lists them.
     pub sections: Vec<SectionRef>,
+    /// Its pages.
     pub pages: Vec<Page>,
 }
 
 /// A section of the appendix: a heading, a paragraph, and its tables.
 #[derive(Debug, Clone, Serialize)]
 pub struct AppendixSection {
+    /// The section's heading.
     pub heading: String,
+    /// Its paragraph.
     pub text: String,
+    /// Its tables.
     pub blocks: Vec<Block>,
 }
 
@@ -218,7 +237,9 @@ fn appendix(analysis: &Analysis, ctx: &mut Ctx) -> Result<Vec<AppendixSection>> 
 /// A section as listed on the divider page, linking to its first page.
 #[derive(Debug, Clone, Serialize)]
 pub struct SectionRef {
+    /// The section's title.
     pub title: String,
+    /// The id of its first page.
     pub page_id: String,
 }
 
@@ -226,16 +247,20 @@ pub struct SectionRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PageKind {
+    /// A page of findings.
     Content,
     /// A page about one or more action lines ("## Actielijn 4 & 5: ...").
     ActionLine,
+    /// A municipality's story.
     Story,
 }
 
 /// One landscape page.
 #[derive(Debug, Clone, Serialize)]
 pub struct Page {
+    /// The page's anchor id.
     pub id: String,
+    /// What kind of page it is.
     pub kind: PageKind,
     /// "Section | Topic (1/2)".
     pub header: String,
@@ -257,7 +282,9 @@ pub struct Page {
 /// A link in the 1-8 action-line selector.
 #[derive(Debug, Clone, Serialize)]
 pub struct SelectorLink {
+    /// The action line's number.
     pub number: u8,
+    /// Its name.
     pub name: String,
     /// The first page about this action line, if the report has one.
     pub page_id: Option<String>,

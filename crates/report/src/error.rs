@@ -2,20 +2,28 @@
 
 use std::path::PathBuf;
 
+/// Result alias for this crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// Why a report cannot be rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// An input cannot be used.
     #[error(transparent)]
     Ingest(#[from] pokeval_model::Error),
 
+    /// The analysis failed.
     #[error(transparent)]
     Analysis(#[from] pokeval_analysis::Error),
 
+    /// A report source is wrong (front matter, a reference, a footnote).
     #[error("{}{}: {message}", file.display(), line.map(|l| format!(", line {l}")).unwrap_or_default())]
     Source {
+        /// The report source it concerns.
         file: PathBuf,
+        /// The line, counted from 1, where known.
         line: Option<usize>,
+        /// What is wrong, and what to do about it.
         message: String,
     },
 
@@ -23,8 +31,11 @@ pub enum Error {
     /// file and line.
     #[error("{}, line {line}: {error}", file.display())]
     Shortcode {
+        /// The report source it concerns.
         file: PathBuf,
+        /// The line of the shortcode, counted from 1.
         line: usize,
+        /// What is wrong with it.
         error: crate::blocks::ShortcodeError,
     },
 
@@ -32,12 +43,15 @@ pub enum Error {
     #[error("the appendix: {0}")]
     Appendix(crate::blocks::ShortcodeError),
 
+    /// A chart could not be drawn.
     #[error("cannot draw a chart: {0}")]
     Chart(String),
 
+    /// A template could not be rendered (the message follows its causes).
     #[error("cannot render the template: {0}")]
     Template(String),
 
+    /// The PDF could not be typeset.
     #[error("{0}")]
     Pdf(String),
 }

@@ -39,6 +39,7 @@ pub use sources::ReportSources;
 /// A report rendered in memory.
 #[derive(Debug, Clone)]
 pub struct Rendered {
+    /// The report as one HTML page.
     pub html: String,
     /// The PDF, when asked for.
     pub pdf: Option<Vec<u8>>,

@@ -55,8 +55,11 @@ impl MapColour {
 
 /// A story municipality on the map: code, name and the id of its page.
 pub struct Pin<'a> {
+    /// The municipality's CBS code.
     pub code: &'a str,
+    /// Its name.
     pub name: &'a str,
+    /// The id of its story page.
     pub target: &'a str,
 }
 
@@ -578,8 +581,11 @@ fn draw_outlines(
 /// A municipality's direction of change on a map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
+    /// Higher than before.
     Up,
+    /// The same as before.
     Same,
+    /// Lower than before.
     Down,
 }
 

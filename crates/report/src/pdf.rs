@@ -317,6 +317,7 @@ pub fn release_caches() {
 /// A typeset report: the PDF and the page each page-reference target
 /// landed on.
 pub struct Pdf {
+    /// The PDF file.
     pub bytes: Vec<u8>,
     /// Target id (see [`Document::page_numbers`]) to page number.
     pub pages: std::collections::BTreeMap<String, usize>,

@@ -45,16 +45,25 @@ pub const REPORT_FILE: &str = "report.toml";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportConfig {
+    /// The report's title.
     pub title: String,
+    /// Its subtitle.
     pub subtitle: String,
+    /// The bureau that wrote it.
     pub bureau: String,
+    /// Who commissioned it.
     pub commissioned_by: String,
+    /// The team, one name per entry.
     #[serde(default)]
     pub team: Vec<String>,
+    /// How to reach the team.
     pub contact: String,
+    /// The report's date.
     pub date: toml::value::Datetime,
+    /// A notice printed on the cover.
     #[serde(default)]
     pub notice: Option<String>,
+    /// The chapters, in order.
     #[serde(rename = "chapter")]
     pub chapters: Vec<ChapterRef>,
 }
@@ -63,7 +72,9 @@ pub struct ReportConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChapterRef {
+    /// The chapter's Markdown file, relative to the report folder.
     pub file: PathBuf,
+    /// The story pages placed in this chapter.
     #[serde(default)]
     pub stories: Vec<StoryRef>,
 }
@@ -73,6 +84,7 @@ pub struct ChapterRef {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(from = "StoryEntry")]
 pub struct StoryRef {
+    /// The story's Markdown file, relative to the report folder.
     pub file: PathBuf,
     /// The `## Topic` of the chapter after whose last page the story
     /// comes; `None`: after the chapter's last page.
@@ -117,6 +129,7 @@ struct StoryFront {
 /// A Markdown file with its front matter read.
 #[derive(Debug, Clone)]
 pub struct MarkdownFile {
+    /// The file.
     pub path: PathBuf,
     /// Path relative to the report folder, for messages.
     pub display: String,
@@ -129,8 +142,11 @@ pub struct MarkdownFile {
 /// A chapter source.
 #[derive(Debug, Clone)]
 pub struct ChapterSource {
+    /// The chapter's title (from its front matter).
     pub title: String,
+    /// The file.
     pub file: MarkdownFile,
+    /// Its story pages.
     pub stories: Vec<StorySource>,
 }
 
@@ -141,7 +157,9 @@ pub struct StorySource {
     pub gemeente: String,
     /// Its CBS code, once settled by [`ReportSources::resolve_stories`].
     pub municipality: Option<String>,
+    /// The story's one-line title (front matter `titel`).
     pub titel: String,
+    /// The file.
     pub file: MarkdownFile,
     /// See [`StoryRef::after`].
     pub after: Option<String>,
@@ -150,8 +168,11 @@ pub struct StorySource {
 /// Everything in a report folder.
 #[derive(Debug, Clone)]
 pub struct ReportSources {
+    /// The report folder.
     pub dir: PathBuf,
+    /// Its `report.toml`.
     pub config: ReportConfig,
+    /// Its chapters, in order.
     pub chapters: Vec<ChapterSource>,
 }
 

@@ -14,6 +14,7 @@ use crate::{text_column, text_values, Instrument, OpenAnswer, Responses};
 /// One row of the long table, borrowed from it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Answer<'a> {
+    /// The respondent's id.
     pub respondent: &'a str,
     /// CBS code of the respondent's municipality, when resolved.
     pub municipality: Option<&'a str>,

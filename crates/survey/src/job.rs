@@ -10,9 +10,11 @@ use crate::{read_structure, read_survey, sibling_structure, Instrument, ReadOpti
 /// One export to read.
 #[derive(Debug, Clone)]
 pub struct SurveyJob {
+    /// The export file.
     pub path: PathBuf,
     /// How the file is named in messages and output names.
     pub display: String,
+    /// How to read it.
     pub options: ReadOptions,
     /// Structure file and how it is named in messages; `None` uses a
     /// LimeSurvey R syntax file beside the export.

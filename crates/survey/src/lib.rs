@@ -92,7 +92,9 @@ pub enum QuestionType {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerOption {
+    /// The code the export writes for the option.
     pub code: String,
+    /// The label the report shows.
     pub label: String,
     /// "Weet niet", "n.v.t." and the like: kept as an explicit value but
     /// excluded from sums and percentages of substantive answers.
@@ -113,13 +115,17 @@ pub struct AnswerOption {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
+    /// The question's id, as the instrument's column map names it.
     pub id: String,
+    /// What kind of answer it takes.
     #[serde(rename = "type")]
     pub kind: QuestionType,
+    /// The question as asked.
     pub text: String,
     /// Short label for tables and charts; the text when absent.
     #[serde(default)]
     pub short: Option<String>,
+    /// Its options (closed questions), in order.
     #[serde(default)]
     pub options: Vec<AnswerOption>,
     /// Groups statements of one matrix question (for Likert charts).
@@ -135,6 +141,8 @@ pub struct Question {
 }
 
 impl Question {
+    /// A short label for tables and charts: the text before the first colon or question
+    /// mark, or the id.
     pub fn short_label(&self) -> &str {
         self.short.as_deref().unwrap_or(&self.text)
     }
@@ -144,8 +152,11 @@ impl Question {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Instrument {
+    /// The wave it was written for.
     pub wave: Wave,
+    /// The survey's title.
     pub title: String,
+    /// Its questions, in order.
     #[serde(rename = "question")]
     pub questions: Vec<Question>,
     /// Per platform: export column (Qualtrics ImportId) -> question id.
@@ -199,6 +210,7 @@ impl Instrument {
         Ok(ins)
     }
 
+    /// The question with id `id`.
     pub fn question(&self, id: &str) -> Option<&Question> {
         self.questions.iter().find(|q| q.id == id)
     }
@@ -310,7 +322,9 @@ pub(crate) enum Refused {
 /// What one export column holds.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
+    /// The column holds the respondent id.
     Respondent,
+    /// The column holds the whole answer to a question.
     Whole(&'a Question),
     /// Yes/no for option `usize` of a multiple-choice question.
     Option(&'a Question, usize),
@@ -323,7 +337,9 @@ pub enum Target<'a> {
 pub struct Responses {
     /// The file as shown in messages.
     pub file: String,
+    /// The layout the export was detected as.
     pub layout: Layout,
+    /// The encoding the text was decoded from.
     pub encoding: String,
     /// Long table: respondent, municipality, wave, question, value, label,
     /// number (parsed numeric value or option code), missing. Read it
@@ -337,7 +353,9 @@ pub struct Responses {
     /// When each accepted respondent submitted, as ISO 8601 (from the
     /// platform's submission column, whatever its date format).
     pub submitted: BTreeMap<String, String>,
+    /// How many records the export holds.
     pub rows_read: usize,
+    /// The records not used, with line and reason.
     pub rejects: Vec<Reject>,
     /// Answers of accepted respondents that matched no option of their
     /// question and were read as its "other" text, in file order.
@@ -353,13 +371,16 @@ pub struct Responses {
 /// spelling the instrument lacks looks like. Listed so the user can tell.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AsOther {
+    /// The line the record starts on.
     pub line: u64,
     /// The export column, as its header names it.
     pub column: String,
+    /// The text read as the "other" answer.
     pub text: String,
 }
 
 impl Responses {
+    /// How many records were accepted.
     pub fn accepted(&self) -> usize {
         self.respondents.len()
     }
@@ -798,7 +819,9 @@ pub struct OpenAnswer {
     pub question: std::sync::Arc<str>,
     /// The question as asked (shared by all answers to it).
     pub question_text: std::sync::Arc<str>,
+    /// The answer as written (pseudonymised before it leaves ingest).
     pub text: String,
+    /// The wave of the survey.
     pub wave: Wave,
     /// The export as shown in messages (shared by all its answers).
     pub file: std::sync::Arc<str>,
@@ -901,7 +924,9 @@ pub fn text_column(df: &DataFrame, name: &str) -> PolarsResult<StringChunked> {
 /// Output formats for [`table_bytes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableFormat {
+    /// Comma-separated text, UTF-8.
     Csv,
+    /// Apache Parquet.
     Parquet,
 }
 

@@ -14,11 +14,17 @@ use pokeval_model::error::Result;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Platform {
+    /// Qualtrics.
     Qualtrics,
+    /// LimeSurvey.
     Limesurvey,
+    /// SurveyMonkey.
     Surveymonkey,
+    /// Google Forms.
     GoogleForms,
+    /// Microsoft Forms.
     MicrosoftForms,
+    /// An SPSS file (.sav, .zsav), whatever platform wrote it.
     Spss,
     /// Any CSV or XLSX with one header row; needs a column map.
     Generic,
@@ -97,25 +103,37 @@ impl std::str::FromStr for EncodingChoice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Layout {
+    /// Qualtrics' current CSV: a header row, a question-text row and an ImportId row.
     QualtricsCurrent,
+    /// Qualtrics' CSV with Insights headings.
     QualtricsInsights,
+    /// Qualtrics' legacy CSV: two header rows.
     QualtricsLegacy,
+    /// SurveyMonkey's two header rows: question, then answer option.
     SurveymonkeyTwoRow,
+    /// LimeSurvey with question codes as headings.
     LimesurveyCodes,
+    /// LimeSurvey with full question texts as headings.
     LimesurveyText,
     /// LimeSurvey's "Question code & question text" headings
     /// (`id. Response ID`, `aandeel[al2]. Welk deel ...`): keyed by the code.
     LimesurveyCodeText,
+    /// LimeSurvey's export for Python/pandas.
     LimesurveyPandas,
     /// A LimeSurvey survey archive (.lsa): structure and responses (.lsr).
     LimesurveyArchive,
+    /// Google Forms' CSV or Sheets download.
     GoogleForms,
+    /// Microsoft Forms' Excel download.
     MicrosoftForms,
+    /// An SPSS file (.sav, .zsav).
     Spss,
+    /// Any other table: one header row, one row per respondent.
     Generic,
 }
 
 impl Layout {
+    /// The platform that writes this layout.
     pub fn platform(self) -> Platform {
         match self {
             Layout::QualtricsCurrent | Layout::QualtricsInsights | Layout::QualtricsLegacy => {
@@ -179,6 +197,7 @@ pub enum EncodingChoice {
     Auto,
     /// Strict UTF-8: an invalid byte is an error with its line and offset.
     Utf8,
+    /// Windows-1252, which Excel on Windows writes.
     Windows1252,
 }
 
@@ -198,11 +217,14 @@ pub struct ExportColumn {
 /// SPSS-style missing-value declaration of one column.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct MissingSpec {
+    /// Values declared missing.
     pub values: Vec<String>,
+    /// A range of numbers declared missing (low, high), inclusive.
     pub range: Option<(f64, f64)>,
 }
 
 impl MissingSpec {
+    /// Whether nothing is declared missing.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty() && self.range.is_none()
     }
@@ -223,11 +245,14 @@ impl MissingSpec {
 /// one multiple-choice question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MrSet {
+    /// The set's name (without the `$`).
     pub name: String,
+    /// Its label, the question as asked.
     pub label: String,
     /// `Some(value)` for a dichotomy set (the value that means "chosen"),
     /// `None` for a category set.
     pub counted: Option<String>,
+    /// The variables that belong to it, in order.
     pub columns: Vec<String>,
 }
 
@@ -238,9 +263,11 @@ pub struct Export {
     pub file: String,
     /// Keep Qualtrics test responses (from [`ReadOptions::include_tests`]).
     pub include_tests: bool,
+    /// The layout it was detected as.
     pub layout: Layout,
     /// The encoding the text was decoded from ("UTF-8", "windows-1252", ...).
     pub encoding: String,
+    /// The columns, with their names and question texts.
     pub columns: Vec<ExportColumn>,
     /// One text column per export column, named `c0`, `c1`, ...
     pub body: DataFrame,
@@ -251,6 +278,7 @@ pub struct Export {
     pub labels: BTreeMap<usize, BTreeMap<String, String>>,
     /// Declared missing values per column index.
     pub missing: BTreeMap<usize, MissingSpec>,
+    /// SPSS multiple-response sets.
     pub mr_sets: Vec<MrSet>,
     /// Where the responses come from, for messages: "line" or "case".
     pub record_word: &'static str,
@@ -286,6 +314,7 @@ impl Export {
         }
     }
 
+    /// How many body records it has.
     pub fn height(&self) -> usize {
         self.body.height()
     }
@@ -349,6 +378,7 @@ impl Export {
 pub struct ReadOptions {
     /// The platform the user declared; `None` detects it.
     pub platform: Option<Platform>,
+    /// How to decode the text.
     pub encoding: EncodingChoice,
     /// Worksheet of an .xlsx (default: the first).
     pub sheet: Option<String>,

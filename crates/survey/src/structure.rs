@@ -27,6 +27,7 @@ pub struct StructQuestion {
     pub id: String,
     /// The code in exports (Qualtrics DataExportTag, LimeSurvey title).
     pub code: String,
+    /// The question as asked.
     pub text: String,
     /// The platform's question type (`MC`, `Matrix`, `L`, `M`, ...).
     pub kind: String,
@@ -43,7 +44,9 @@ pub struct StructQuestion {
 pub struct Structure {
     /// Which kind of file it came from (`qsf`, `lss`, `tsv`, `quexml`, `r-syntax`).
     pub format: String,
+    /// The survey's title.
     pub title: String,
+    /// Its questions, in order.
     pub questions: Vec<StructQuestion>,
     /// R syntax only: per column position, the code the column is renamed to.
     pub column_codes: Vec<String>,

@@ -33,16 +33,22 @@ pub struct BuildOptions {
 /// What a build produced.
 #[derive(Debug)]
 pub struct BuildOutcome {
+    /// The project built.
     pub project: Project,
+    /// What was computed.
     pub analysis: Analysis,
+    /// The folder written to.
     pub output_dir: PathBuf,
+    /// The files written.
     pub files: Vec<PathBuf>,
 }
 
 /// A report rendered in memory, with what it was made from. The analysis
 /// JSON is not in memory: [`build`] streams it to its file.
 pub struct Rendered {
+    /// The project, codebook, inputs and analysis it was rendered from.
     pub prepared: Prepared,
+    /// The report as one HTML page.
     pub html: String,
     /// The PDF, when asked for.
     pub pdf: Option<Vec<u8>>,

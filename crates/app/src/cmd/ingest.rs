@@ -21,12 +21,19 @@ use crate::output::write_all;
 /// What to read and where to write.
 #[derive(Debug, Clone)]
 pub struct IngestRequest {
+    /// The exports to read.
     pub jobs: Vec<SurveyJob>,
+    /// The wave they belong to.
     pub wave: Wave,
+    /// The register CSV; the built-in register of the wave's year when `None`.
     pub register: Option<PathBuf>,
+    /// A mergers CSV that follows former municipalities to their successors.
     pub mergers: Option<PathBuf>,
+    /// A mapping CSV that settles names the register does not know.
     pub mapping: Option<PathBuf>,
+    /// The folder to write the tables to.
     pub out: PathBuf,
+    /// The table formats to write.
     pub formats: Vec<TableFormat>,
     /// Pseudonymise open answers (with these extra names) before writing;
     /// `None` writes them as they are.
@@ -36,21 +43,32 @@ pub struct IngestRequest {
 /// What one export gave.
 #[derive(Debug, Clone)]
 pub struct IngestedSurvey {
+    /// The export, as named in messages.
     pub file: String,
+    /// The layout it was detected as.
     pub layout: Layout,
+    /// The encoding it was decoded from.
     pub encoding: String,
+    /// Records read.
     pub rows_read: usize,
+    /// Records accepted.
     pub accepted: usize,
+    /// Records rejected.
     pub rejected: usize,
+    /// Answers in the long table.
     pub answers: usize,
+    /// The files written for it.
     pub written: Vec<PathBuf>,
 }
 
 /// The outcome of [`ingest_surveys`].
 #[derive(Debug, Clone)]
 pub struct IngestOutcome {
+    /// Each export read.
     pub surveys: Vec<IngestedSurvey>,
+    /// Municipality names matched fuzzily or not placed, for the review list.
     pub review: Vec<ReviewItem>,
+    /// Every file written.
     pub written: Vec<PathBuf>,
 }
 
@@ -253,15 +271,21 @@ pub fn is_project(input: &Path) -> bool {
 /// One export file read on its own, with what the command line gave.
 #[derive(Debug, Clone)]
 pub struct FileInput {
+    /// The export file.
     pub path: PathBuf,
+    /// How to read it.
     pub options: pokeval_survey::ReadOptions,
     /// A structure file that labels codes (`.qsf`, `.lss`, ...).
     pub structure: Option<PathBuf>,
     /// The instrument; without one, the platform's own view.
     pub instrument: Option<PathBuf>,
+    /// The wave it belongs to.
     pub wave: u16,
+    /// The register CSV, if not the built-in one.
     pub register: Option<PathBuf>,
+    /// A mergers CSV.
     pub mergers: Option<PathBuf>,
+    /// A mapping CSV.
     pub mapping: Option<PathBuf>,
 }
 

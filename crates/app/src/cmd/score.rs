@@ -24,7 +24,9 @@ use crate::error::Result;
 pub struct ScoreArgs {
     /// A project whose codebook is scored; `None`: the built-in codebook.
     pub project: Option<PathBuf>,
+    /// A gold passages file (tab-separated); the built-in one when `None`.
     pub passages: Option<PathBuf>,
+    /// A privacy corpus file; the built-in one when `None`.
     pub privacy: Option<PathBuf>,
 }
 

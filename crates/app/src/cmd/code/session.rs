@@ -24,7 +24,11 @@ pub enum Refusal {
     /// (400).
     Invalid(String),
     /// The change was made against an older revision (409).
-    Stale { revision: u64 },
+    Stale {
+        /// The workbench revision the page last saw; a newer one on disk refuses the
+        /// change.
+        revision: u64,
+    },
     /// Writing the file failed (500); nothing changed.
     Write(String),
 }
@@ -37,46 +41,81 @@ pub enum Change {
     /// withdraws one's review); rejecting with `recode` also codes the
     /// segment with that code instead.
     Review {
+        /// The workbench revision the page last saw; a newer one on disk refuses the
+        /// change.
         revision: u64,
+        /// The segment's id.
         segment: String,
+        /// The code the rule gave.
         code: String,
+        /// Accept, reject or clear.
         decision: ReviewDecision,
+        /// When rejecting, the code to apply instead.
         #[serde(default)]
         recode: Option<String>,
     },
     /// Code a span.
     Add {
+        /// The workbench revision the page last saw; a newer one on disk refuses the
+        /// change.
         revision: u64,
+        /// The id of the source.
         source: String,
+        /// The first code point of the selection.
         start: usize,
+        /// The code point after the last one.
         end: usize,
+        /// The code to apply.
         code: String,
     },
     /// Remove one's own coding.
-    Remove { revision: u64, id: u64 },
+    Remove {
+        /// The workbench revision the page last saw; a newer one on disk refuses the
+        /// change.
+        revision: u64,
+        /// The coding's number in the workbench file.
+        id: u64,
+    },
     /// Give one's own coding another code.
     Recode {
+        /// The workbench revision the page last saw; a newer one on disk refuses the
+        /// change.
         revision: u64,
+        /// The coding's number in the workbench file.
         id: u64,
+        /// The new code.
         code: String,
     },
     /// Move one's own coding to another span of the same source.
     Adjust {
+        /// The workbench revision the page last saw; a newer one on disk refuses the
+        /// change.
         revision: u64,
+        /// The coding's number in the workbench file.
         id: u64,
+        /// The new first code point.
         start: usize,
+        /// The new end (the code point after the last one).
         end: usize,
     },
     /// Set the memo of one's own coding.
     Memo {
+        /// The workbench revision the page last saw; a newer one on disk refuses the
+        /// change.
         revision: u64,
+        /// The coding's number in the workbench file.
         id: u64,
+        /// The memo (empty removes it).
         memo: String,
     },
     /// Set one's memo on a source.
     SourceMemo {
+        /// The workbench revision the page last saw; a newer one on disk refuses the
+        /// change.
         revision: u64,
+        /// The id of the source.
         source: String,
+        /// The memo (empty removes it).
         memo: String,
     },
 }
@@ -121,8 +160,11 @@ struct Listed {
 /// [`Coded::code`]: the first listed source's before the page is served,
 /// the rest beside it ([`Session::set_rules`]).
 pub struct Coded {
+    /// The project, as read.
     pub project: Project,
+    /// Its codebook.
     pub codebook: Codebook,
+    /// Its inputs, as a build reads them.
     pub inputs: Inputs,
 }
 
@@ -177,6 +219,7 @@ struct Cut {
 /// The workbench's state.
 pub struct Session {
     p: std::sync::Arc<Coded>,
+    /// Who codes in this session.
     pub coder: String,
     path: PathBuf,
     /// The file as shown in messages and manual-coding rejects.
