@@ -227,9 +227,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
-    let run_python = std::env::var("POKEVAL_BENCH_PYTHON")
-        .map(|v| v != "0")
-        .unwrap_or(true);
+    let run_python = std::env::var("POKEVAL_BENCH_PYTHON").map_or(true, |v| v != "0");
     let codebook = Codebook::default_codebook();
     let texts = generate(mb * 1_000_000);
     let size: usize = texts.iter().map(String::len).sum();

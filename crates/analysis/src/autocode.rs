@@ -135,7 +135,7 @@ impl Autocoder {
             .collect();
         let mut done: Vec<usize> = Vec::new();
         let mut segment_id: Option<Arc<str>> = None;
-        for i in self.includes.matches(text).into_iter() {
+        for i in self.includes.matches(text) {
             let (ci, rule, re) = &self.include_rules[i];
             if excluded.contains(ci) || done.contains(ci) {
                 continue;

@@ -341,7 +341,11 @@ mod tests {
     #[test]
     fn hierarchy_gives_action_lines_and_paths() {
         let cb = Codebook::default_codebook();
-        assert_eq!(cb.action_line_of("AL2-SR").map(|a| a.number()), Some(2));
+        assert_eq!(
+            cb.action_line_of("AL2-SR")
+                .map(pokeval_model::ActionLine::number),
+            Some(2)
+        );
         assert_eq!(cb.action_line_of("TH-ROL-SMEER"), None);
         assert_eq!(
             cb.path_labels("AL2-SR"),

@@ -33,6 +33,7 @@ use crate::autocode::{autocode, Origin};
 use crate::codebook::Codebook;
 use crate::error::Result;
 use pokeval_ingest::project::CodingUnit;
+use std::fmt::Write as _;
 
 /// One gold passage.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -329,7 +330,7 @@ pub fn score(codebook: &Codebook, passages: &[Passage]) -> Result<GoldScore> {
                 continue;
             }
             n += 1;
-            for (line, c) in per_line.iter_mut() {
+            for (line, c) in &mut per_line {
                 match (o.passage.lines.contains(line), o.found.contains(line)) {
                     (true, true) => c.true_positives += 1,
                     (false, true) => c.false_positives += 1,
@@ -361,15 +362,16 @@ pub fn report(s: &GoldScore) -> String {
         ("tuning half (odd passages)", &s.tuning),
         ("held-out half (even passages)", &s.held_out),
     ] {
-        out.push_str(&format!(
+        _ = write!(
+            out,
             "{name}: {} passages\nline   tp  fp miss  precision  recall     F1\n",
             sc.passages
-        ));
+        );
         for (line, c) in &sc.per_line {
             out.push_str(&c.row(&format!("AL{line} "), 5));
         }
         out.push_str(&sc.micro().row("micro", 5));
-        out.push_str(&format!("macro F1 {:.3}\n\n", sc.macro_f1()));
+        _ = write!(out, "macro F1 {:.3}\n\n", sc.macro_f1());
     }
     out.push_str("themes (all passages; no target: a theme is labelled only where it is a main point)\ntheme                 tp  fp miss  precision  recall     F1\n");
     for (t, c) in &s.themes.per_theme {
@@ -387,8 +389,9 @@ pub fn report(s: &GoldScore) -> String {
         }
     };
     for o in s.outcomes.iter().filter(|o| o.found != o.passage.lines) {
-        out.push_str(&format!(
-            "line {}: gold {}, found {}{}: {}\n",
+        _ = writeln!(
+            out,
+            "line {}: gold {}, found {}{}: {}",
             o.passage.line,
             show(&o.passage.lines),
             show(&o.found),
@@ -398,7 +401,7 @@ pub fn report(s: &GoldScore) -> String {
                 format!(" ({})", o.rules.join("; "))
             },
             o.passage.text
-        ));
+        );
     }
     out
 }

@@ -414,10 +414,17 @@ pub fn agreement(
         .flat_map(|c| shared.iter().map(move |s| (*s, *c)))
         .collect();
     Some(AgreementReport {
-        coders: cov.coders.iter().map(|c| c.to_string()).collect(),
+        coders: cov
+            .coders
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
         units: shared.len(),
         overall: agreement_on(&cov, &pooled, "*", "Alle codes"),
-        pooled_codes: pooled_codes.iter().map(|c| c.to_string()).collect(),
+        pooled_codes: pooled_codes
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
         per_code,
     })
 }

@@ -130,7 +130,7 @@ pub fn sentences(source_id: &str, text: &str) -> Vec<Segment> {
             }
             if c == '.' {
                 let word_start = p[..i].rfind(char::is_whitespace).map_or(0, |w| w + 1);
-                if is_abbreviation(&p[word_start..i + 1]) {
+                if is_abbreviation(&p[word_start..=i]) {
                     continue;
                 }
             }

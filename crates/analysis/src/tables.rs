@@ -790,7 +790,7 @@ pub fn quotes(
                             .municipality
                             .as_deref()
                             .and_then(|m| names.get(m))
-                            .map(|n| n.to_string()),
+                            .map(std::string::ToString::to_string),
                         context: s.context().map(str::to_string),
                     })
                 })

@@ -462,7 +462,7 @@ fn wave_answers(p: &Prepared) -> Result<WaveAnswers> {
             if a.respondent != last_resp {
                 last_resp.clear();
                 last_resp.push_str(a.respondent);
-                seen.iter_mut().for_each(|s| *s = false);
+                seen.fill(false);
                 w.total += 1;
                 first_of_muni = false;
                 if let Some(m) = a.municipality {
@@ -559,7 +559,12 @@ pub fn summarise(p: &Prepared) -> Result<WaveSummary> {
         .action_line_frequencies
         .iter()
         .map(|f| SummaryCode {
-            id: format!("AL{}", f.category.action_line.map_or(0, |l| l.number())),
+            id: format!(
+                "AL{}",
+                f.category
+                    .action_line
+                    .map_or(0, pokeval_model::ActionLine::number)
+            ),
             label: f.category.label.clone(),
             action_line: f.category.action_line,
             is_action_line: true,
@@ -1275,7 +1280,7 @@ fn code_trends(all: &[&WaveSummary]) -> Vec<CodeTrend> {
             .iter()
             .map(|c| ((c.id.as_str(), c.is_action_line), c))
             .collect();
-        for row in rows.iter_mut() {
+        for row in &mut rows {
             let f = of.get(&(row.id.as_str(), row.is_action_line));
             let (passages, s, m) =
                 f.map_or((0, 0, 0), |f| (f.passages, f.sources, f.municipalities));
@@ -1611,7 +1616,13 @@ mod tests {
 
     #[test]
     fn dutch_lists() {
-        let l = |v: &[&str]| join_dutch(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let l = |v: &[&str]| {
+            join_dutch(
+                &v.iter()
+                    .map(std::string::ToString::to_string)
+                    .collect::<Vec<_>>(),
+            )
+        };
         assert_eq!(l(&["a"]), "a");
         assert_eq!(l(&["a", "b", "c"]), "a, b en c");
     }

@@ -13,9 +13,10 @@ use std::time::Instant;
 use pokeval_app::prepare;
 use pokeval_model::NoProgress;
 use pokeval_report::{document, html::Templates, pdf};
+use std::fmt::Write as _;
 
 fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(|a, b| a.total_cmp(b));
+    xs.sort_by(f64::total_cmp);
     xs[xs.len() / 2]
 }
 
@@ -75,7 +76,7 @@ fn main() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let mut md = String::new();
-    let re = regex::Regex::new(r#"\{\{\s*([a-z_]+)\s*\(([^)]*)\)\s*\}\}"#).expect("regex");
+    let re = regex::Regex::new(r"\{\{\s*([a-z_]+)\s*\(([^)]*)\)\s*\}\}").expect("regex");
     let mut n = 0;
     for ch in &sources.chapters {
         let body = re.replace_all(&ch.file.body, |_c: &regex::Captures| {
@@ -90,7 +91,7 @@ fn main() {
             std::fs::write(dir.path().join(&name), svg).expect("write svg");
             format!("![grafiek]({name})")
         });
-        md.push_str(&format!("# {}\n\n{}\n\n", ch.title, body));
+        _ = write!(md, "# {}\n\n{}\n\n", ch.title, body);
     }
     std::fs::write(dir.path().join("rapport.md"), md).expect("write md");
     // pandoc 3 has --embed-resources, older versions --self-contained

@@ -641,11 +641,13 @@ fn waves(repo: &Path, base: &Path, root: &Path, size: &Size, single: &Run) {
         run.peak_mb
     );
     let venv_py = std::env::var("POKEVAL_BENCH_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_default())
-                .join(".cache/pokeval-bench-venv")
-        })
+        .map_or_else(
+            |_| {
+                PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                    .join(".cache/pokeval-bench-venv")
+            },
+            PathBuf::from,
+        )
         .join("bin/python");
     if !venv_py.is_file() {
         println!("  pandas recomputation of the comparison: skipped (no benchmark virtualenv)");
@@ -719,8 +721,7 @@ fn main() {
     let (register, names, national) = register(&repo);
     let tmp = tempfile::tempdir().expect("temp dir");
     let root = std::env::var_os("POKEVAL_BENCH_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| tmp.path().to_path_buf());
+        .map_or_else(|| tmp.path().to_path_buf(), PathBuf::from);
     println!(
         "scale benchmark: pokeval build (release) on generated projects; register {} ({} municipalities{})",
         register.display(),
@@ -729,7 +730,7 @@ fn main() {
     );
     println!(
         "machine: {} cores; each size built once in a child process with --timings\n",
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
     );
     let example = root.join("example");
     let _ = std::fs::remove_dir_all(&example);

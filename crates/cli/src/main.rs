@@ -273,7 +273,7 @@ enum TableFormatArg {
 fn parse_wave(s: &str) -> Result<u16, String> {
     let year: u16 = s.parse().map_err(|_| format!("'{s}' is not a year"))?;
     pokeval_model::Wave::new(year)
-        .map(|w| w.year())
+        .map(pokeval_model::Wave::year)
         .map_err(|e| e.to_string())
 }
 

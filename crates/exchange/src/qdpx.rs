@@ -30,6 +30,7 @@ use quick_xml::escape::escape;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use std::fmt::Write as _;
 
 /// The user that rule codings are attributed to.
 pub const RULES_USER: &str = "pokeval-regels";
@@ -73,13 +74,17 @@ fn codes_xml(p: &Prepared, out: &mut String, parent: Option<&str>, depth: usize)
         .filter(|c| c.parent.as_deref() == parent)
     {
         let indent = "  ".repeat(depth);
-        let al = p.codebook.action_line_of(&c.id).map(|a| a.number());
-        out.push_str(&format!(
+        let al = p
+            .codebook
+            .action_line_of(&c.id)
+            .map(pokeval_model::ActionLine::number);
+        _ = write!(
+            out,
             "{indent}<Code guid=\"{}\" name=\"{}\" isCodable=\"true\" color=\"{}\"",
             guid(&format!("code:{}", c.id)),
             escape(code_name(&c.id, &c.label).as_str()),
             color(al)
-        ));
+        );
         let has_children = p
             .codebook
             .codes
@@ -91,13 +96,14 @@ fn codes_xml(p: &Prepared, out: &mut String, parent: Option<&str>, depth: usize)
         }
         out.push_str(">\n");
         if !c.description.is_empty() {
-            out.push_str(&format!(
-                "{indent}  <Description>{}</Description>\n",
+            _ = writeln!(
+                out,
+                "{indent}  <Description>{}</Description>",
                 escape(c.description.as_str())
-            ));
+            );
         }
         codes_xml(p, out, Some(&c.id), depth + 1);
-        out.push_str(&format!("{indent}</Code>\n"));
+        _ = writeln!(out, "{indent}</Code>");
     }
 }
 
@@ -118,10 +124,10 @@ pub fn codebook_qdc(p: &Prepared) -> String {
 /// does not read as a level.
 pub fn codebook_taguette(p: &Prepared) -> Result<Vec<u8>> {
     let name = |id: &str| {
-        p.codebook
-            .code(id)
-            .map(|c| code_name(&c.id, &c.label).replace('.', " "))
-            .unwrap_or_else(|| id.replace('.', " "))
+        p.codebook.code(id).map_or_else(
+            || id.replace('.', " "),
+            |c| code_name(&c.id, &c.label).replace('.', " "),
+        )
     };
     let path = |id: &str| {
         let ancestors = p.codebook.ancestors(id);
@@ -271,8 +277,7 @@ fn readable_name(p: &Prepared, s: &pokeval_model::Source) -> String {
     });
     let stem = std::path::Path::new(s.id.rsplit(':').next().unwrap_or(&s.id))
         .file_stem()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_else(|| s.id.clone());
+        .map_or_else(|| s.id.clone(), |f| f.to_string_lossy().into_owned());
     let mut parts: Vec<String> = Vec::new();
     parts.extend(muni);
     match s.kind {
@@ -329,26 +334,29 @@ fn source_names(p: &Prepared) -> Vec<String> {
 pub fn project_qde(p: &Prepared) -> Result<(String, Vec<(String, String)>)> {
     let mut x = String::new();
     x.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    x.push_str(&format!(
-        "<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"{}\" origin=\"pokeval {}\">\n",
+    _ = writeln!(
+        x,
+        "<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"{}\" origin=\"pokeval {}\">",
         escape(p.project.config.name.as_str()),
         env!("CARGO_PKG_VERSION")
-    ));
+    );
     // users
     let coders: BTreeSet<&str> = p.analysis.codings.iter().map(coder_of).collect();
     x.push_str("  <Users>\n");
     for c in &coders {
-        x.push_str(&format!(
-            "    <User guid=\"{}\" name=\"{}\"/>\n",
+        _ = writeln!(
+            x,
+            "    <User guid=\"{}\" name=\"{}\"/>",
             guid(&format!("user:{c}")),
             escape(*c)
-        ));
+        );
     }
     if coders.is_empty() {
-        x.push_str(&format!(
-            "    <User guid=\"{}\" name=\"{RULES_USER}\"/>\n",
+        _ = writeln!(
+            x,
+            "    <User guid=\"{}\" name=\"{RULES_USER}\"/>",
             guid(&format!("user:{RULES_USER}"))
-        ));
+        );
     }
     x.push_str("  </Users>\n");
     // codebook
@@ -359,12 +367,13 @@ pub fn project_qde(p: &Prepared) -> Result<(String, Vec<(String, String)>)> {
     let (vars, values) = case_values(p)?;
     x.push_str("  <Variables>\n");
     for v in &vars {
-        x.push_str(&format!(
-            "    <Variable guid=\"{}\" name=\"{}\" typeOfVariable=\"{}\"/>\n",
+        _ = writeln!(
+            x,
+            "    <Variable guid=\"{}\" name=\"{}\" typeOfVariable=\"{}\"/>",
             guid(&format!("variable:{}", v.name)),
             escape(v.name.as_str()),
             v.kind
-        ));
+        );
     }
     x.push_str("  </Variables>\n");
     let mut sources_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -381,29 +390,31 @@ pub fn project_qde(p: &Prepared) -> Result<(String, Vec<(String, String)>)> {
                 .register
                 .get(muni)
                 .map_or(muni.to_string(), |m| m.name.clone());
-            x.push_str(&format!(
-                "    <Case guid=\"{}\" name=\"{}\">\n",
+            _ = writeln!(
+                x,
+                "    <Case guid=\"{}\" name=\"{}\">",
                 guid(&format!("case:{muni}")),
                 escape(name.as_str())
-            ));
+            );
             if let Some(vals) = values.get(*muni) {
                 for v in &vars {
                     let Some(value) = vals.get(&v.name) else {
                         continue;
                     };
                     let tag = format!("{}Value", v.kind);
-                    x.push_str(&format!(
+                    _ = write!(x,
                         "      <VariableValue>\n        <VariableRef targetGUID=\"{}\"/>\n        <{tag}>{}</{tag}>\n      </VariableValue>\n",
                         guid(&format!("variable:{}", v.name)),
                         escape(value.as_str())
-                    ));
+                    );
                 }
             }
             for s in srcs {
-                x.push_str(&format!(
-                    "      <SourceRef targetGUID=\"{}\"/>\n",
+                _ = writeln!(
+                    x,
+                    "      <SourceRef targetGUID=\"{}\"/>",
                     guid(&format!("source:{s}"))
-                ));
+                );
             }
             x.push_str("    </Case>\n");
         }
@@ -428,29 +439,31 @@ pub fn project_qde(p: &Prepared) -> Result<(String, Vec<(String, String)>)> {
     for (s, name) in p.inputs.sources.iter().zip(source_names(p)) {
         let g = guid(&format!("source:{}", s.id));
         let file = format!("{g}.txt");
-        x.push_str(&format!(
-            "    <TextSource guid=\"{g}\" name=\"{}\" plainTextPath=\"internal://{file}\">\n",
+        _ = writeln!(
+            x,
+            "    <TextSource guid=\"{g}\" name=\"{}\" plainTextPath=\"internal://{file}\">",
             escape(name.as_str())
-        ));
+        );
         // the id and the file the text came from, for the way back
-        x.push_str(&format!(
-            "      <Description>{}</Description>\n",
+        _ = writeln!(
+            x,
+            "      <Description>{}</Description>",
             escape(format!("{ID_LINE}{}\nbestand: {}", s.id, s.file).as_str())
-        ));
+        );
         // One selection per coder, the coder on the selection itself (where
         // QualCoder reads it) and on each coding (where the standard puts it).
         for ((start, end, coder), codes) in by_source.get(s.id.as_str()).into_iter().flatten() {
             let user = guid(&format!("user:{coder}"));
-            x.push_str(&format!(
-                "      <PlainTextSelection guid=\"{}\" startPosition=\"{start}\" endPosition=\"{end}\" creatingUser=\"{user}\">\n",
+            _ = writeln!(x,
+                "      <PlainTextSelection guid=\"{}\" startPosition=\"{start}\" endPosition=\"{end}\" creatingUser=\"{user}\">",
                 guid(&format!("selection:{}:{start}:{end}:{coder}", s.id))
-            ));
+            );
             for code in codes {
-                x.push_str(&format!(
+                _ = write!(x,
                     "        <Coding guid=\"{}\" creatingUser=\"{user}\">\n          <CodeRef targetGUID=\"{}\"/>\n        </Coding>\n",
                     guid(&format!("coding:{}:{start}:{end}:{code}:{coder}", s.id)),
                     guid(&format!("code:{code}"))
-                ));
+                );
             }
             x.push_str("      </PlainTextSelection>\n");
         }

@@ -82,7 +82,7 @@ pub fn sheets(p: &Prepared) -> Vec<Sheet> {
 }
 
 fn headers(names: &[&str]) -> Vec<String> {
-    names.iter().map(|s| s.to_string()).collect()
+    names.iter().map(std::string::ToString::to_string).collect()
 }
 
 fn learning(p: &Prepared) -> Sheet {
@@ -290,7 +290,7 @@ fn quotes(p: &Prepared) -> Sheet {
         "code",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect();
     headers.extend((1..=depth).map(|i| format!("codeniveau {i}")));
     headers.extend(["toegekend door".to_string(), "tekst".to_string()]);
@@ -453,7 +453,7 @@ fn survey(p: &Prepared) -> Sheet {
         "aantal",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect();
     let rows = p
         .analysis

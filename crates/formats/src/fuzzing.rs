@@ -54,7 +54,11 @@ pub fn csv_records(data: &[u8]) {
     let scanned = crate::records::scan_records(b, delim, width, 1, |line, spans| {
         let fields: Vec<String> = spans
             .iter()
-            .map(|s| s.text(text).map(|t| t.into_owned()).unwrap_or_default())
+            .map(|s| {
+                s.text(text)
+                    .map(std::borrow::Cow::into_owned)
+                    .unwrap_or_default()
+            })
             .collect();
         if fields.iter().any(|f| !f.is_empty()) {
             ours.push((line, fields));

@@ -384,8 +384,7 @@ pub fn stream<H: Records>(
     file.seek(std::io::SeekFrom::Start(body.offset))
         .map_err(io)?;
     let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
+        .map_or(1, std::num::NonZero::get)
         .clamp(1, 8);
     let (tx, rx) = mpsc::sync_channel::<(usize, Vec<u8>, u64, bool)>(1);
     let rx = Mutex::new(rx);
@@ -571,7 +570,7 @@ mod tests {
             out.push(
                 spans
                     .iter()
-                    .map(|s| s.text(text).map(|c| c.into_owned()))
+                    .map(|s| s.text(text).map(std::borrow::Cow::into_owned))
                     .collect(),
             );
             Ok(())

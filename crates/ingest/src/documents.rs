@@ -97,10 +97,10 @@ fn xml_text(
                 }
             }
             Event::Text(t) if depth_in_para > 0 && in_text => {
-                paragraph.push_str(&t.xml_content(XmlVersion::Implicit1_0))
+                paragraph.push_str(&t.xml_content(XmlVersion::Implicit1_0));
             }
             Event::GeneralRef(r) if depth_in_para > 0 && in_text => {
-                paragraph.extend(pokeval_formats::xml::resolve_ref(&r))
+                paragraph.extend(pokeval_formats::xml::resolve_ref(&r));
             }
             Event::Eof => break,
             _ => {}

@@ -180,7 +180,7 @@ pub fn load_qdpx(
                     .user_guid
                     .as_deref()
                     .and_then(|g| users.get(g))
-                    .map_or("onbekend".to_string(), |u| u.to_string()),
+                    .map_or("onbekend".to_string(), std::string::ToString::to_string),
                 expected_text: s
                     .text
                     .as_deref()
@@ -216,7 +216,7 @@ pub fn load_manual(path: &Path, display: &str) -> Result<Vec<ManualRecord>> {
     }
     let mut out = Vec::new();
     for row in table.rows() {
-        let text = |c: Option<usize>| c.map(|c| row.get(c).trim()).unwrap_or("");
+        let text = |c: Option<usize>| c.map_or("", |c| row.get(c).trim());
         let pos = |c: Option<usize>, field: &str| -> Result<usize> {
             text(c).parse().map_err(|_| {
                 field_error(

@@ -102,9 +102,8 @@ fn iban_valid(iban: &str) -> bool {
     let rearranged = format!("{}{}", &s[4..], &s[..4]);
     let mut rem: u32 = 0;
     for c in rearranged.chars() {
-        let v = match c.to_digit(36) {
-            Some(v) => v,
-            None => return false,
+        let Some(v) = c.to_digit(36) else {
+            return false;
         };
         rem = if v < 10 {
             (rem * 10 + v) % 97
@@ -924,7 +923,7 @@ mod tests {
     }
 
     fn one(names: &[&str], texts: &[&str]) -> (Vec<String>, Vec<(String, String)>) {
-        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let names: Vec<String> = names.iter().map(std::string::ToString::to_string).collect();
         let (out, mapping) = pseudonymise(&names, texts, &pokeval_model::NoProgress);
         let out = out
             .into_iter()

@@ -23,6 +23,7 @@ use std::path::Path;
 
 use crate::privacy::{pseudonymise, Kind};
 use pokeval_model::{Error, Result};
+use std::fmt::Write as _;
 
 /// One corpus line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,25 +295,27 @@ pub fn score(outcomes: &[Outcome]) -> Score {
 pub fn report(score: &Score, outcomes: &[Outcome]) -> String {
     let mut out = String::from("kind        found / marks  recall\n");
     for (kind, hit, all) in &score.recall {
-        out.push_str(&format!(
-            "{:<11} {hit:>5} / {all:<5}  {:.3}\n",
+        _ = writeln!(
+            out,
+            "{:<11} {hit:>5} / {all:<5}  {:.3}",
             kind.label(),
             ratio(*hit, *all)
-        ));
+        );
     }
-    out.push_str(&format!(
+    _ = write!(out,
         "structured recall {:.3}, name recall {:.3}\nlook-alikes changed: {} of {}; cases whose text beside the marks changed: {}\n",
         score.structured_recall(),
         score.name_recall(),
         score.lookalikes_changed,
         score.lookalikes,
         score.overmasked
-    ));
+    );
     for o in outcomes.iter().filter(|o| !o.passed()) {
-        out.push_str(&format!(
-            "line {} ({}): {:?} -> {:?}\n",
+        _ = writeln!(
+            out,
+            "line {} ({}): {:?} -> {:?}",
             o.line, o.group, o.input, o.output
-        ));
+        );
     }
     out
 }

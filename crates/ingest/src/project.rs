@@ -279,8 +279,7 @@ impl Project {
             toml::from_str(&text).map_err(|e| Error::toml(&file, &text, &e))?;
         let root = file
             .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let root = if root.as_os_str().is_empty() {
             PathBuf::from(".")
         } else {

@@ -267,9 +267,7 @@ fn parse_text_paths(xml: &str) -> BTreeMap<String, String> {
     let mut reader = Reader::from_str(xml);
     loop {
         match reader.read_event() {
-            Ok(Event::Start(e)) | Ok(Event::Empty(e))
-                if e.local_name().as_ref() == "TextSource" =>
-            {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "TextSource" => {
                 let attrs = attributes(&e);
                 if let (Some(g), Some(p)) = (attrs.get("guid"), attrs.get("plainTextPath")) {
                     out.insert(g.clone(), p.clone());
@@ -475,7 +473,7 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
                 coding_user = attrs
                     .get("creatingUser")
                     .cloned()
-                    .or_else(|| selection_user.clone())
+                    .or_else(|| selection_user.clone());
             }
             "CodeRef" if parent == "Coding" => {
                 if let (Some(src), Some(code)) = (current_source.as_mut(), attrs.get("targetGUID"))
@@ -493,7 +491,7 @@ fn parse_project(path: &Path, xml: &str) -> Result<Imported> {
                             out.not_carried.push(format!(
                                 "a coding of the whole source '{}' (no selection)",
                                 src.name
-                            ))
+                            ));
                         }
                         None => {}
                     }

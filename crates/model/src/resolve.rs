@@ -408,7 +408,7 @@ impl<'r> Resolver<'r> {
         let mut ranked: Vec<(&str, f64)> = best.into_iter().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
         let first = ranked.first().copied();
-        let second = ranked.get(1).map(|r| r.1).unwrap_or(0.0);
+        let second = ranked.get(1).map_or(0.0, |r| r.1);
         match first {
             Some((code, score)) if score >= AUTO_SCORE && score - second >= MARGIN => {
                 Resolution::Fuzzy {

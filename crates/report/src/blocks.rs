@@ -48,9 +48,11 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::charts::{self, Chart};
+use crate::error::ShortcodeError;
 use crate::format::{
     format_compact, format_count as count, format_eur, format_number, format_percent,
 };
+use std::fmt::Write as _;
 
 pub use crate::table::Table;
 
@@ -79,31 +81,10 @@ pub struct Shortcode {
 /// Compiled once per process.
 pub fn shortcode_regex() -> &'static Regex {
     static SHORTCODE: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
-        Regex::new(r#"\{\{\s*([a-z_]+)\s*\(([^)]*)\)\s*\}\}"#)
+        Regex::new(r"\{\{\s*([a-z_]+)\s*\(([^)]*)\)\s*\}\}")
             .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
     });
     &SHORTCODE
-}
-
-/// Why a shortcode cannot be rendered. The document adds the file and
-/// line ([`crate::Error::Shortcode`]); the text says what to write instead.
-#[derive(Debug, thiserror::Error)]
-pub enum ShortcodeError {
-    /// The arguments cannot be read, or one is missing, not allowed here,
-    /// or has a value the shortcode does not take.
-    #[error("{0}")]
-    Arguments(String),
-    /// The shortcode, or the table, chart, value or level it names, does
-    /// not exist.
-    #[error("{0}")]
-    Unknown(String),
-    /// What it would show is not in the analysis: no such question, code,
-    /// year or municipality, or the project lacks the input it needs.
-    #[error("{0}")]
-    NoData(String),
-    /// The chart could not be drawn.
-    #[error(transparent)]
-    Chart(Box<crate::Error>),
 }
 
 /// Parses the arguments `key="value", key2="value2"`.
@@ -178,7 +159,7 @@ pub fn block(sc: &Shortcode, a: &Analysis) -> Result<Block, ShortcodeError> {
                     }
                     charts::likert(&qs, &format!("likert-{}", group.unwrap_or("alle")))
                 }
-                "cooccurrence" => match sc.args.get("level").map(String::as_str).unwrap_or("action_line") {
+                "cooccurrence" => match sc.args.get("level").map_or("action_line", String::as_str) {
                     "action_line" => charts::cooccurrence_heatmap(&a.action_line_cooccurrence, "cooccurrence-action_line"),
                     "code" => charts::cooccurrence_heatmap(&a.code_cooccurrence, "cooccurrence-code"),
                     other => return Err(ShortcodeError::Unknown(format!("unknown level '{other}' (action_line or code)"))),
@@ -309,7 +290,7 @@ fn table(
             // AEF's Tabel 1: the rows grouped under their payment route,
             // an amount that changed after the plan marked with its note
             let mut headers = vec!["Actielijn".to_string()];
-            headers.extend(f.years.iter().map(|y| y.to_string()));
+            headers.extend(f.years.iter().map(std::string::ToString::to_string));
             let mut rows = Vec::new();
             let mut groups: Vec<crate::table::RowGroup> = Vec::new();
             for r in &f.rows {
@@ -408,8 +389,8 @@ fn table(
             None,
         )),
         "crosstab" => {
-            let by = args.get("by").map(String::as_str).unwrap_or("size_class");
-            let level = args.get("level").map(String::as_str).unwrap_or("action_line");
+            let by = args.get("by").map_or("size_class", String::as_str);
+            let level = args.get("level").map_or("action_line", String::as_str);
             let (tab, what) = match (by, level) {
                 ("size_class", "action_line") => (&a.action_lines_by_size_class, "gemeentegrootte"),
                 ("size_class", "code") => (&a.codes_by_size_class, "gemeentegrootte"),
@@ -419,7 +400,7 @@ fn table(
             Ok(crosstab_table(tab, what))
         }
         "cooccurrence" => {
-            let level = args.get("level").map(String::as_str).unwrap_or("action_line");
+            let level = args.get("level").map_or("action_line", String::as_str);
             let co = match level {
                 "action_line" => &a.action_line_cooccurrence,
                 "code" => &a.code_cooccurrence,
@@ -689,12 +670,11 @@ pub const TABLES: &[&str] = &[
 ];
 
 fn pct(v: Option<f64>) -> String {
-    v.map(|p| format_percent(p, 0))
-        .unwrap_or_else(|| "–".into())
+    v.map_or_else(|| "–".into(), |p| format_percent(p, 0))
 }
 
 fn ratio(v: Option<f64>) -> String {
-    v.map(|x| format_number(x, 2)).unwrap_or_else(|| "–".into())
+    v.map_or_else(|| "–".into(), |x| format_number(x, 2))
 }
 
 /// "1. Digitale overheid" for an action line, the path for a code.
@@ -776,7 +756,10 @@ fn crosstab_table(tab: &CrossTab, by: &str) -> Table {
 
 fn cooccurrence_table(co: &Cooccurrence) -> Table {
     let short = |c: &Category| match c.level {
-        Level::ActionLine => format!("AL{}", c.action_line.map_or(0, |a| a.number())),
+        Level::ActionLine => format!(
+            "AL{}",
+            c.action_line.map_or(0, pokeval_model::ActionLine::number)
+        ),
         Level::Code => c.id.clone(),
     };
     let first = if co
@@ -878,10 +861,10 @@ fn agreement_table(a: &Analysis) -> Result<Table, ShortcodeError> {
         note.push_str(&per_pair.join("; "));
         note.push_str(". ");
     }
-    note.push_str(&format!(
+    _ = write!(note,
         "De rij Alle codes telt de {} codes die ten minste één codeur toepaste; codes die niemand toepaste, staan niet in de tabel en tellen niet mee.",
         count(ag.pooled_codes.len())
-    ));
+    );
     Ok(Table {
         caption: format!("Overeenstemming tussen codeurs ({})", ag.coders.join(", ")),
         headers,

@@ -75,7 +75,7 @@ pub fn funds_per_year(funds: &FundsSummary) -> Result<Chart> {
     let (Some(&first), Some(&last)) = (years.first(), years.last()) else {
         return Err(Error::Chart("the funds table has no years".into()));
     };
-    let max = funds.totals.iter().cloned().fold(0.0_f64, f64::max);
+    let max = funds.totals.iter().copied().fold(0.0_f64, f64::max);
     // head room above the bars for the legend
     let y_max = ((max * 1.3 / 25.0).ceil() * 25.0).max(25.0);
     let frame = Frame {
@@ -287,8 +287,8 @@ pub fn funds_per_1000(f: &MunicipalFunds) -> Result<Chart> {
         .filter(|v| v.is_finite())
         .collect();
     let (Some(min), Some(max)) = (
-        values.iter().cloned().reduce(f64::min),
-        values.iter().cloned().reduce(f64::max),
+        values.iter().copied().reduce(f64::min),
+        values.iter().copied().reduce(f64::max),
     ) else {
         return Err(Error::Chart(
             "there are no municipalities with money per 1.000 inhabitants".into(),
@@ -301,7 +301,7 @@ pub fn funds_per_1000(f: &MunicipalFunds) -> Result<Chart> {
     for v in &values {
         counts[((v / BIN).floor() as i32 - lo) as usize] += 1.0;
     }
-    let top = counts.iter().cloned().fold(0.0, f64::max);
+    let top = counts.iter().copied().fold(0.0, f64::max);
     let frame = Frame {
         x: lo..hi,
         y_max: (top * 1.25).ceil().max(2.0),
@@ -520,7 +520,7 @@ pub fn vouchers_per_size_class(v: &VoucherSummary) -> Result<Chart> {
         .iter()
         .map(|r| r.percent_with_voucher.unwrap_or(0.0))
         .collect();
-    let top = values.iter().cloned().fold(0.0, f64::max);
+    let top = values.iter().copied().fold(0.0, f64::max);
     let frame = Frame {
         x: 1..8,
         y_max: ((top * 1.25 / 10.0).ceil() * 10.0).max(10.0),

@@ -8,10 +8,12 @@ use pokeval_model::Municipality;
 use pulldown_cmark::{html, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
-use crate::blocks::{self, parse_args, shortcode_regex, Block, Shortcode, ShortcodeError};
+use crate::blocks::{self, parse_args, shortcode_regex, Block, Shortcode};
+use crate::error::ShortcodeError;
 use crate::error::{Error, Result};
 use crate::format::format_date;
 use crate::sources::{MarkdownFile, ReportSources};
+use std::fmt::Write as _;
 
 /// Renders one block as HTML for a page; the HTML back-end's templates
 /// do this (`html::Templates`), so the document does not depend on them.
@@ -852,7 +854,7 @@ fn compose(
                 html_of(&text, &mut out);
                 out.push_str("</div>\n<div class=\"pair-figure\">\n");
                 for n in &found {
-                    out.push_str(&format!("<p>POKEVALBLOCK{n}</p>\n"));
+                    _ = writeln!(out, "<p>POKEVALBLOCK{n}</p>");
                 }
                 out.push_str("</div>\n</div>\n");
                 typst.push_str("#grid(columns: (1fr, 1.25fr), column-gutter: 9mm, [\n");
@@ -887,7 +889,7 @@ fn compose(
     if !page_notes.is_empty() {
         out.push_str("<aside class=\"footnotes\" aria-label=\"Voetnoten\">\n<ol>\n");
         for (n, name) in &page_notes {
-            out.push_str(&format!("<li id=\"voetnoot-{n}\" value=\"{n}\">"));
+            _ = write!(out, "<li id=\"voetnoot-{n}\" value=\"{n}\">");
             if let Some(def) = notes.by_name.get(name) {
                 let mut text = String::new();
                 html::push_html(&mut text, def.iter().cloned());
@@ -898,9 +900,9 @@ fn compose(
                     .trim_end_matches("</p>");
                 out.push_str(text);
             }
-            out.push_str(&format!(
-                " <a href=\"#voetnoot-ref-{n}\" aria-label=\"terug naar de tekst bij voetnoot {n}\">↩</a></li>\n"
-            ));
+            _ = writeln!(out,
+                " <a href=\"#voetnoot-ref-{n}\" aria-label=\"terug naar de tekst bij voetnoot {n}\">↩</a></li>"
+            );
         }
         out.push_str("</ol>\n</aside>\n");
     }
@@ -1147,13 +1149,13 @@ fn render_markdown(
             }
             Event::End(TagEnd::Heading(level)) => {
                 headlines.extend(in_heading.take());
-                current.push(Event::End(TagEnd::Heading(shift(*level, split_depth))))
+                current.push(Event::End(TagEnd::Heading(shift(*level, split_depth))));
             }
             e => {
                 if let (Some(h), Event::Text(t) | Event::Code(t)) = (in_heading.as_mut(), e) {
                     h.push_str(t);
                 }
-                current.push(e.clone())
+                current.push(e.clone());
             }
         }
         i += 1;
@@ -1257,7 +1259,7 @@ fn expand_shortcodes(
                 if colour == crate::map::MapColour::Stories {
                     ctx.story_maps += 1;
                 }
-                out.push_str(&format!("\nPOKEVALBLOCK{}\n\n", blocks.len()));
+                _ = write!(out, "\nPOKEVALBLOCK{}\n\n", blocks.len());
                 let mut b = Block::Chart(chart);
                 ctx.number(&mut b);
                 blocks.push(b);
@@ -1268,16 +1270,13 @@ fn expand_shortcodes(
                     .map(|(_, name, id)| format!("[{name}](#{id})"))
                     .collect();
                 if !links.is_empty() {
-                    out.push_str(&format!(
-                        "Verhalen van gemeenten: {}.\n\n",
-                        links.join(", ")
-                    ));
+                    _ = write!(out, "Verhalen van gemeenten: {}.\n\n", links.join(", "));
                 }
                 continue;
             }
             let mut b = blocks::block(&sc, analysis).map_err(err)?;
             ctx.number(&mut b);
-            out.push_str(&format!("\nPOKEVALBLOCK{}\n\n", blocks.len()));
+            _ = write!(out, "\nPOKEVALBLOCK{}\n\n", blocks.len());
             blocks.push(b);
             continue;
         }
@@ -1304,7 +1303,7 @@ fn expand_shortcodes(
                     file: file.path.clone(),
                     line: line_no,
                 });
-                out.push_str(&format!("POKEVALPAGE-{id}-POKEVALEND"));
+                _ = write!(out, "POKEVALPAGE-{id}-POKEVALEND");
             } else {
                 out.push_str(&blocks::value(&sc, analysis).map_err(err)?);
             }

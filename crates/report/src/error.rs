@@ -36,12 +36,12 @@ pub enum Error {
         /// The line of the shortcode, counted from 1.
         line: usize,
         /// What is wrong with it.
-        error: crate::blocks::ShortcodeError,
+        error: ShortcodeError,
     },
 
     /// A table of the appendix "Verantwoording" cannot be made.
     #[error("the appendix: {0}")]
-    Appendix(crate::blocks::ShortcodeError),
+    Appendix(ShortcodeError),
 
     /// A chart could not be drawn.
     #[error("cannot draw a chart: {0}")]
@@ -82,4 +82,25 @@ impl From<tera::Error> for Error {
         }
         Error::Template(msg)
     }
+}
+
+/// Why a shortcode cannot be rendered. The document adds the file and
+/// line ([`Error::Shortcode`]); the text says what to write instead.
+#[derive(Debug, thiserror::Error)]
+pub enum ShortcodeError {
+    /// The arguments cannot be read, or one is missing, not allowed here,
+    /// or has a value the shortcode does not take.
+    #[error("{0}")]
+    Arguments(String),
+    /// The shortcode, or the table, chart, value or level it names, does
+    /// not exist.
+    #[error("{0}")]
+    Unknown(String),
+    /// What it would show is not in the analysis: no such question, code,
+    /// year or municipality, or the project lacks the input it needs.
+    #[error("{0}")]
+    NoData(String),
+    /// The chart could not be drawn.
+    #[error(transparent)]
+    Chart(Box<Error>),
 }

@@ -4,6 +4,7 @@
 //! look the same without any font installed on the reader's machine.
 
 use base64::Engine as _;
+use std::fmt::Write as _;
 
 /// One face of the typeface.
 pub(crate) struct Face {
@@ -43,12 +44,12 @@ pub(crate) fn font_faces_css() -> &'static str {
     static CSS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         let mut css = String::new();
         for f in FACES.iter().filter(|f| f.weight != 600) {
-            css.push_str(&format!(
-                "@font-face {{ font-family: \"Source Sans 3\"; font-weight: {}; font-style: {}; font-display: swap; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n",
+            _ = writeln!(css,
+                "@font-face {{ font-family: \"Source Sans 3\"; font-weight: {}; font-style: {}; font-display: swap; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}",
                 f.weight,
                 if f.italic { "italic" } else { "normal" },
                 base64::engine::general_purpose::STANDARD.encode(f.data)
-            ));
+            );
         }
         css
     });

@@ -653,7 +653,7 @@ pub fn change_map(
 mod tests {
     use super::*;
 
-    fn pin<'a>(name: &'a str) -> Pin<'a> {
+    fn pin(name: &str) -> Pin<'_> {
         Pin {
             code: name,
             name,

@@ -20,6 +20,7 @@ use typst::{Library, LibraryExt, World};
 use crate::document::{Document, PageKind};
 use crate::error::{Error, Result};
 use crate::typst_markup::{lit, string};
+use std::fmt::Write as _;
 
 struct ReportWorld {
     library: LazyHash<Library>,
@@ -145,14 +146,15 @@ fn page_marker(chapter: &str, header: Option<&str>) -> String {
 /// The whole report as Typst markup.
 pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
     let mut t = String::new();
-    t.push_str(&format!(
-        "#set document(title: {}, author: {}, date: datetime(year: {}, month: {}, day: {}))\n",
+    _ = writeln!(
+        t,
+        "#set document(title: {}, author: {}, date: datetime(year: {}, month: {}, day: {}))",
         string(&doc.title),
         string(&doc.bureau),
         date.0,
         date.1,
         date.2
-    ));
+    );
     t.push_str(&page_frame(doc));
     t.push_str("#set page(paper: \"a4\", flipped: true, margin: (x: 14mm, top: 24mm, bottom: 14mm), header: pokeval-header, header-ascent: 4mm, footer: context align(right, text(size: 8pt, fill: rgb(\"#5b6472\"), counter(page).display())))\n");
     t.push_str("#set text(font: \"Source Sans 3\", size: 10pt, lang: \"nl\")\n");
@@ -171,27 +173,28 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
     // empty on the second)
     t.push_str("#set table.cell(breakable: false)\n");
     // cover
-    t.push_str(&format!(
+    _ = write!(t,
         "#page(fill: rgb(\"#1f3a5f\"), header: none, footer: none)[#set text(fill: white)\n#v(1fr)\n#text(size: 14pt, weight: \"bold\")[{}]\n\n#text(size: 30pt, weight: \"bold\")[{}]\n\n#text(size: 16pt, style: \"italic\")[{}]\n\n{}\n\n{}\n#v(1fr)]\n",
         lit(&doc.bureau),
         lit(&doc.title),
         lit(&doc.subtitle),
         lit(&format!("Evaluatie {} · {}", doc.wave, doc.date)),
         lit(&format!("In opdracht van {}", doc.commissioned_by))
-    ));
+    );
     if let Some(n) = &doc.notice {
         t.push_str(&page_marker("", Some("Over dit rapport")));
-        t.push_str(&format!("== {}\n\n#block(stroke: (left: 4pt + rgb(\"#b4530f\")), inset: 8pt)[{}]\n#pagebreak()\n", lit("Over dit rapport"), lit(n)));
+        _ = write!(t, "== {}\n\n#block(stroke: (left: 4pt + rgb(\"#b4530f\")), inset: 8pt)[{}]\n#pagebreak()\n", lit("Over dit rapport"), lit(n));
     }
     for ch in &doc.chapters {
         t.push_str(&page_marker(&ch.id, None));
-        t.push_str(&format!(
+        _ = write!(
+            t,
             "#v(12mm)\n= {} <{}>\n\n",
             lit(&format!("{}. {}", ch.number, ch.title)),
             ch.id
-        ));
+        );
         for s in &ch.sections {
-            t.push_str(&format!("#block(stroke: (left: 3pt + rgb(\"#1d7a6f\")), inset: (left: 6pt, y: 3pt))[#link(<{}>)[#text(size: 13pt, fill: rgb(\"#1f3a5f\"))[{}]]]\n", s.page_id, lit(&s.title)));
+            _ = writeln!(t, "#block(stroke: (left: 3pt + rgb(\"#1d7a6f\")), inset: (left: 6pt, y: 3pt))[#link(<{}>)[#text(size: 13pt, fill: rgb(\"#1f3a5f\"))[{}]]]", s.page_id, lit(&s.title));
         }
         for p in &ch.pages {
             t.push_str("#pagebreak()\n");
@@ -203,20 +206,23 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
                         .as_ref()
                         .map(|m| m.name.clone())
                         .unwrap_or_default();
-                    t.push_str(&format!(
+                    _ = write!(
+                        t,
                         "#text(size: 9pt, fill: rgb(\"#5b6472\"))[{}]\n\n",
                         lit(&p.header)
-                    ));
-                    t.push_str(&format!(
+                    );
+                    _ = write!(
+                        t,
                         "== #text(size: 20pt, fill: rgb(\"#1d7a6f\"))[{}] <{}>\n\n",
                         lit(&name),
                         p.id
-                    ));
+                    );
                     if let Some(title) = &p.title {
-                        t.push_str(&format!(
+                        _ =
+                            write!(t,
                             "#text(size: 14pt, weight: \"bold\", fill: rgb(\"#1f3a5f\"))[{}]\n\n",
                             lit(title)
-                        ));
+                        );
                     }
                     // the meta line, as in the HTML, with the way back to the map
                     if let Some(m) = &p.municipality {
@@ -230,16 +236,17 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
                             ))
                         );
                         if doc.story_map {
-                            meta.push_str(&format!(
+                            _ = write!(
+                                meta,
                                 " · #link(<grafiek-story_map>)[{}]",
                                 lit("terug naar de kaart")
-                            ));
+                            );
                         }
                         meta.push_str("]\n\n");
                         t.push_str(&meta);
                     }
                 }
-                _ => t.push_str(&format!("== {} <{}>\n\n", lit(&p.header), p.id)),
+                _ => _ = write!(t, "== {} <{}>\n\n", lit(&p.header), p.id),
             }
             if p.kind == PageKind::ActionLine {
                 let links: Vec<String> = doc
@@ -251,10 +258,11 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
                         None => format!("box(inset: 3pt, text(fill: rgb(\"#6b7380\"))[{}])", l.number),
                     })
                     .collect();
-                t.push_str(&format!(
+                _ = write!(
+                    t,
                     "#stack(dir: ltr, spacing: 3pt, text(size: 8pt)[Actielijn], {})\n\n",
                     links.join(", ")
-                ));
+                );
             }
             t.push_str(&p.typst);
             t.push('\n');
@@ -263,18 +271,16 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
     }
     // appendix and closing page
     t.push_str(&page_marker("bijlage", Some("Bijlage | Verantwoording")));
-    t.push_str(&format!(
-        "= {} <bijlage>\n\n",
-        lit("Bijlage | Verantwoording")
-    ));
+    _ = write!(t, "= {} <bijlage>\n\n", lit("Bijlage | Verantwoording"));
     t.push_str(&lit("Deze bijlage verantwoordt de invoer van dit rapport en de manier waarop de bronnen zijn gecodeerd."));
     t.push_str("\n\n");
     for section in &doc.appendix {
-        t.push_str(&format!(
+        _ = write!(
+            t,
             "=== {}\n\n{}\n\n",
             lit(&section.heading),
             lit(&section.text)
-        ));
+        );
         for b in &section.blocks {
             t.push_str(&crate::typst_markup::block_to_typst(
                 b,
@@ -284,24 +290,27 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
     }
     t.push_str("#pagebreak()\n");
     t.push_str(&page_marker("meer-weten", None));
-    t.push_str(&format!("= {} <meer-weten>\n\n", lit("Meer weten?")));
+    _ = write!(t, "= {} <meer-weten>\n\n", lit("Meer weten?"));
     if !doc.team.is_empty() {
-        t.push_str(&format!(
+        _ = write!(
+            t,
             "=== {}\n\n{}\n\n",
             lit("Onderzoeksteam"),
             lit(&doc.team.join(" | "))
-        ));
+        );
     }
-    t.push_str(&format!(
+    _ = write!(
+        t,
         "=== {}\n\n{}\n\n",
         lit("In opdracht van"),
         lit(&doc.commissioned_by)
-    ));
-    t.push_str(&format!(
+    );
+    _ = write!(
+        t,
         "=== {}\n\n{}\n\n",
         lit("Vragen of opmerkingen?"),
         lit(&doc.contact)
-    ));
+    );
     t
 }
 

@@ -5,6 +5,7 @@
 use pulldown_cmark::{Event, HeadingLevel, Tag, TagEnd};
 
 use crate::blocks::{Block, Table};
+use std::fmt::Write as _;
 
 /// A Typst string literal holding `text`.
 pub fn lit(text: &str) -> String {
@@ -123,7 +124,7 @@ pub fn events_with_notes(
                 // numbers must), a bulleted one its bullets
                 match numbers.last_mut() {
                     Some(Some(n)) => {
-                        out.push_str(&format!("{n}. "));
+                        _ = write!(out, "{n}. ");
                         *n += 1;
                     }
                     _ => out.push_str("- "),
@@ -144,21 +145,22 @@ pub fn events_with_notes(
                             .chars()
                             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                 }) {
-                    out.push_str(&format!("#link(<{id}>)["));
+                    _ = write!(out, "#link(<{id}>)[");
                 } else if dest_url.starts_with('#') {
                     out.push('[');
                 } else {
-                    out.push_str(&format!("#link({})[", string(dest_url)));
+                    _ = write!(out, "#link({})[", string(dest_url));
                 }
             }
             Event::End(TagEnd::Link) => out.push(']'),
             Event::Start(Tag::BlockQuote(_)) => out.push_str("#quote(block: true)["),
             Event::End(TagEnd::BlockQuote(_)) => out.push_str("]\n\n"),
             Event::Start(Tag::Table(aligns)) => {
-                out.push_str(&format!(
-                    "#table(columns: {}, inset: 4pt, stroke: 0.4pt + luma(200),\n",
+                _ = writeln!(
+                    out,
+                    "#table(columns: {}, inset: 4pt, stroke: 0.4pt + luma(200),",
                     aligns.len().max(1)
-                ));
+                );
             }
             Event::End(TagEnd::Table) => out.push_str(")\n\n"),
             Event::Start(Tag::TableCell) => out.push('['),
@@ -177,12 +179,12 @@ pub fn events_with_notes(
                     _ => out.push_str(&lit(t)),
                 }
             }
-            Event::Code(t) => out.push_str(&format!("#raw({})", string(t))),
+            Event::Code(t) => _ = write!(out, "#raw({})", string(t)),
             Event::SoftBreak => out.push(' '),
             Event::HardBreak => out.push_str("#linebreak()"),
             Event::FootnoteReference(name) => {
                 let text = notes.get(name.as_ref()).cloned().unwrap_or_default();
-                out.push_str(&format!("#footnote[{text}]"));
+                _ = write!(out, "#footnote[{text}]");
             }
             Event::Rule => out.push_str("#line(length: 100%)\n\n"),
             _ => {}
@@ -245,14 +247,14 @@ pub fn block_to_typst_at(
                         string(&c.alt)
                     );
                     for l in &c.links {
-                        b.push_str(&format!(
+                        _ = write!(b,
                             "#place(top + left, dx: {:.2}cm, dy: {:.2}cm, link(<{}>, box(width: {:.2}cm, height: {:.2}cm)))",
                             l.x * scale,
                             l.y * scale,
                             l.target,
                             l.w * scale,
                             l.h * scale
-                        ));
+                        );
                     }
                     b.push(']');
                     b
@@ -267,10 +269,11 @@ pub fn block_to_typst_at(
             };
             let mut out = format!("#figure({body}, caption: [{}]){label}\n", lit(&c.title));
             if let Some(source) = &c.source {
-                out.push_str(&format!(
-                    "#align(center, text(size: 8pt, fill: rgb(\"#5b6770\"))[{}])\n",
+                _ = writeln!(
+                    out,
+                    "#align(center, text(size: 8pt, fill: rgb(\"#5b6770\"))[{}])",
                     lit(source)
-                ));
+                );
             }
             out
         }
@@ -292,13 +295,14 @@ pub fn block_to_typst_at(
                     .map(|m| format!("Gemeente {m}"))
                     .unwrap_or_default();
                 if let Some(c) = &quote.context {
-                    who.push_str(&format!(", {c}"));
+                    _ = write!(who, ", {c}");
                 }
-                s.push_str(&format!(
-                    "#quote(block: true, attribution: [{}])[#emph[{}]]\n",
+                _ = writeln!(
+                    s,
+                    "#quote(block: true, attribution: [{}])[#emph[{}]]",
                     lit(&who),
                     lit(&quote.text)
-                ));
+                );
             }
             s
         }
@@ -344,18 +348,19 @@ fn table(t: &Table) -> String {
     );
     s.push_str("table.header(");
     for h in &t.headers {
-        s.push_str(&format!("text(fill: white, weight: \"bold\")[{}],", lit(h)));
+        _ = write!(s, "text(fill: white, weight: \"bold\")[{}],", lit(h));
     }
     s.push_str("),\n");
     for (i, row) in t.rows.iter().enumerate() {
         for g in t.groups.iter().filter(|g| g.before == i) {
-            s.push_str(&format!(
-                "table.cell(colspan: {n}, fill: rgb(\"#eef2f6\"))[#strong[{}]],\n",
+            _ = writeln!(
+                s,
+                "table.cell(colspan: {n}, fill: rgb(\"#eef2f6\"))[#strong[{}]],",
                 lit(&g.label)
-            ));
+            );
         }
         for cell in row {
-            s.push_str(&format!("[{}],", lit(cell)));
+            _ = write!(s, "[{}],", lit(cell));
         }
         s.push('\n');
     }
@@ -363,7 +368,7 @@ fn table(t: &Table) -> String {
         s.push_str("table.footer(repeat: false, ");
         for row in &t.footer {
             for cell in row {
-                s.push_str(&format!("strong[{}],", lit(cell)));
+                _ = write!(s, "strong[{}],", lit(cell));
             }
             s.push('\n');
         }
@@ -371,14 +376,12 @@ fn table(t: &Table) -> String {
     }
     s.push_str(")\n");
     if let Some(note) = &t.note {
-        s.push_str(&format!(
-            "#text(size: 8pt, fill: rgb(\"#5b6472\"))[{}]\n",
-            lit(note)
-        ));
+        _ = writeln!(s, "#text(size: 8pt, fill: rgb(\"#5b6472\"))[{}]", lit(note));
     }
-    s.push_str(&format!(
-        "]; block(breakable: measure(t, width: {BODY_WIDTH}).height > {BODY_HEIGHT}, t) }}\n"
-    ));
+    _ = writeln!(
+        s,
+        "]; block(breakable: measure(t, width: {BODY_WIDTH}).height > {BODY_HEIGHT}, t) }}"
+    );
     s
 }
 

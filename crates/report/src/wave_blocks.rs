@@ -25,12 +25,13 @@ use pokeval_analysis::waves::{ChangeTest, CodeStatus, Comparison, QuestionTrend}
 use pokeval_analysis::Analysis;
 use pokeval_survey::QuestionType;
 
-use crate::blocks::ShortcodeError;
 use crate::charts::{self, ChangeRow, Chart, Series};
+use crate::error::ShortcodeError;
 use crate::format::{format_count as n, format_number, format_percent};
 use crate::map::Direction;
 use crate::table::Table;
 use pokeval_model::Wave;
+use std::fmt::Write as _;
 
 fn comparison(a: &Analysis) -> Result<&Comparison, ShortcodeError> {
     a.comparison.as_ref().ok_or_else(|| ShortcodeError::NoData({
@@ -189,10 +190,11 @@ fn questions_table(c: &Comparison) -> Table {
                     .collect();
                 let mut cell = tests.join("; ");
                 if !caveats.is_empty() {
-                    cell.push_str(&format!(
+                    _ = write!(
+                        cell,
                         " (geen ster: {})",
                         caveats.into_iter().collect::<Vec<_>>().join(", ")
-                    ));
+                    );
                 }
                 cell
             });
@@ -264,7 +266,7 @@ fn survey_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table
         note.push_str(" Meerdere antwoorden mogelijk; de percentages tellen niet op tot 100.");
     }
     if let Some(why) = &q.note {
-        note.push_str(&format!(" Niet als verandering te lezen: {why}."));
+        _ = write!(note, " Niet als verandering te lezen: {why}.");
     } else if !q.changes.is_empty() {
         note.push(' ');
         note.push_str(TEST_NOTE);
@@ -379,10 +381,11 @@ fn panel_table(c: &Comparison) -> Table {
         by.join(", ")
     );
     if !c.panel.unfollowed.is_empty() {
-        note.push_str(&format!(
+        _ = write!(
+            note,
             " {} eerdere gemeentecodes konden niet aan een huidige gemeente worden gekoppeld.",
             n(c.panel.unfollowed.len())
-        ));
+        );
     }
     note.push_str(" Een gemeente die is opgegaan in een andere telt mee bij haar opvolger.");
     Table {
@@ -400,7 +403,7 @@ fn response_table(
     c: &Comparison,
     args: &BTreeMap<String, String>,
 ) -> Result<Table, ShortcodeError> {
-    let by = args.get("by").map(String::as_str).unwrap_or("size_class");
+    let by = args.get("by").map_or("size_class", String::as_str);
     let (rows, first) = match by {
         "size_class" => (&c.response_by_size_class, "Gemeentegrootte"),
         "province" => (&c.response_by_province, "Provincie"),
@@ -501,10 +504,7 @@ fn status_text(s: CodeStatus) -> &'static str {
 }
 
 fn codes_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table, ShortcodeError> {
-    let level = args
-        .get("level")
-        .map(String::as_str)
-        .unwrap_or("action_line");
+    let level = args.get("level").map_or("action_line", String::as_str);
     let lines = match level {
         "action_line" => true,
         "code" => false,
@@ -525,7 +525,11 @@ fn codes_table(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Table,
         .filter(|r| r.status != CodeStatus::Absent)
         .map(|r| {
             let mut row = vec![if lines {
-                format!("{}. {}", r.action_line.map_or(0, |l| l.number()), r.label)
+                format!(
+                    "{}. {}",
+                    r.action_line.map_or(0, pokeval_model::ActionLine::number),
+                    r.label
+                )
             } else {
                 r.label.clone()
             }];
@@ -609,14 +613,15 @@ fn municipality_table(
         }
         let mut r = vec![q.short.clone()];
         r.extend(row.answers.iter().map(|a| {
-            a.get(&q.question)
-                .map(|code| {
+            a.get(&q.question).map_or_else(
+                || "–".into(),
+                |code| {
                     q.options
                         .iter()
                         .find(|o| &o.code == code)
                         .map_or(code.clone(), |o| o.label.clone())
-                })
-                .unwrap_or_else(|| "–".into())
+                },
+            )
         }));
         rows.push(r);
     }
@@ -790,7 +795,7 @@ fn change_chart(c: &Comparison, args: &BTreeMap<String, String>) -> Result<Chart
         "eerste meting ({})",
         from_waves
             .iter()
-            .map(|w| w.to_string())
+            .map(std::string::ToString::to_string)
             .collect::<Vec<_>>()
             .join(" of ")
     );
@@ -884,7 +889,12 @@ fn codes_chart(c: &Comparison) -> Result<Chart, ShortcodeError> {
     let lines: Vec<_> = c.codes.iter().filter(|r| r.is_action_line).collect();
     let categories: Vec<String> = lines
         .iter()
-        .map(|r| format!("AL{}", r.action_line.map_or(0, |l| l.number())))
+        .map(|r| {
+            format!(
+                "AL{}",
+                r.action_line.map_or(0, pokeval_model::ActionLine::number)
+            )
+        })
         .collect();
     let series: Vec<Series> = c
         .waves

@@ -34,6 +34,7 @@ use pokeval_model::register::Register;
 use pokeval_model::resolve::Resolver;
 use pokeval_survey::{harmonise, read_export, read_survey, Instrument, ReadOptions};
 use polars::prelude::*;
+use std::fmt::Write as _;
 
 const LIKERT: usize = 36;
 const MULTI_QUESTIONS: usize = 4;
@@ -118,17 +119,17 @@ fn generate(dir: &Path, rows: usize) -> std::io::Result<(PathBuf, PathBuf)> {
         names.push(format!("Q2_{i}"));
         texts.push(format!("Stellingen - Stelling {i}"));
         ids.push(format!("QID2_{i}"));
-        ins.push_str(&format!("\n[[question]]\nid = \"stelling_{i}\"\ntype = \"likert\"\ntext = \"Stelling {i}\"\n{likert_opts}"));
-        map.push_str(&format!("QID2_{i} = \"stelling_{i}\"\n"));
+        _ = write!(ins, "\n[[question]]\nid = \"stelling_{i}\"\ntype = \"likert\"\ntext = \"Stelling {i}\"\n{likert_opts}");
+        _ = writeln!(map, "QID2_{i} = \"stelling_{i}\"");
     }
     for q in 1..=MULTI_QUESTIONS {
-        ins.push_str(&format!("\n[[question]]\nid = \"kanalen_{q}\"\ntype = \"multiple\"\ntext = \"Kanalen {q}\"\noptions = [\n"));
+        _ = write!(ins, "\n[[question]]\nid = \"kanalen_{q}\"\ntype = \"multiple\"\ntext = \"Kanalen {q}\"\noptions = [\n");
         for o in 1..=MULTI_OPTIONS {
             names.push(format!("Q{}_{o}", q + 2));
             texts.push(format!("Kanalen {q} - Optie {o}"));
             ids.push(format!("QID{}_{o}", q + 2));
-            ins.push_str(&format!("  {{ code = \"{o}\", label = \"Optie {o}\" }},\n"));
-            map.push_str(&format!("QID{}_{o} = \"kanalen_{q}:{o}\"\n", q + 2));
+            _ = writeln!(ins, "  {{ code = \"{o}\", label = \"Optie {o}\" }},");
+            _ = writeln!(map, "QID{}_{o} = \"kanalen_{q}:{o}\"", q + 2);
         }
         ins.push_str("]\n");
     }
@@ -136,19 +137,21 @@ fn generate(dir: &Path, rows: usize) -> std::io::Result<(PathBuf, PathBuf)> {
         names.push(format!("Q10_{i}"));
         texts.push(format!("Aandeel - Actielijn {i}"));
         ids.push(format!("QID10_{i}"));
-        ins.push_str(&format!(
+        _ =
+            write!(ins,
             "\n[[question]]\nid = \"aandeel_{i}\"\ntype = \"numeric\"\ntext = \"Aandeel {i}\"\n"
-        ));
-        map.push_str(&format!("QID10_{i} = \"aandeel_{i}\"\n"));
+        );
+        _ = writeln!(map, "QID10_{i} = \"aandeel_{i}\"");
     }
     for i in 1..=OPEN {
         names.push(format!("Q{}", 10 + i));
         texts.push(format!("Open vraag {i}"));
         ids.push(format!("QID{}_TEXT", 10 + i));
-        ins.push_str(&format!(
+        _ = write!(
+            ins,
             "\n[[question]]\nid = \"open_{i}\"\ntype = \"open\"\ntext = \"Open vraag {i}\"\n"
-        ));
-        map.push_str(&format!("QID{}_TEXT = \"open_{i}\"\n", 10 + i));
+        );
+        _ = writeln!(map, "QID{}_TEXT = \"open_{i}\"", 10 + i);
     }
     assert_eq!(names.len(), 80, "the benchmark file has 80 columns");
     let ins_path = dir.join("instrument.toml");
@@ -176,10 +179,10 @@ fn generate(dir: &Path, rows: usize) -> std::io::Result<(PathBuf, PathBuf)> {
     for r in 0..rows {
         line.clear();
         let day = 1 + r % 28;
-        line.push_str(&format!(
+        _ = write!(line,
             "2024-02-{day:02} 09:{:02}:{:02},2024-02-{day:02} 10:{:02}:{:02},0,192.0.2.{},100,{},1,2024-02-{day:02} 10:{:02}:{:02},R_{r:012x},anonymous,nl",
             r % 60, (r * 7) % 60, r % 60, (r * 11) % 60, r % 250, 300 + r % 900, r % 60, (r * 11) % 60
-        ));
+        );
         line.push(',');
         line.push_str(TYPED[rng.below(TYPED.len())]);
         for _ in 0..LIKERT {
@@ -348,11 +351,10 @@ fn main() {
     // POKEVAL_BENCH_DIR keeps the generated files (for profiling).
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = std::env::var_os("POKEVAL_BENCH_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| tmp.path().to_path_buf());
+        .map_or_else(|| tmp.path().to_path_buf(), PathBuf::from);
     std::fs::create_dir_all(&dir).expect("bench dir");
     let (csv, ins) = generate(&dir, rows).expect("generate the export");
-    let size = std::fs::metadata(&csv).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(&csv).map_or(0, |m| m.len());
     let mb = size as f64 / 1e6;
     println!("survey ingest benchmark: {rows} responses x 80 columns, {mb:.1} MB (Qualtrics CSV, 3 header rows)");
     println!("median of 3 runs, each in a fresh process; peak = largest VmHWM\n");
@@ -366,9 +368,7 @@ fn main() {
         p_pl as f64 * 1.024e-3,
         p_pl as f64 * 1024.0 / size as f64
     );
-    let run_python = std::env::var("POKEVAL_BENCH_PYTHON")
-        .map(|v| v != "0")
-        .unwrap_or(true);
+    let run_python = std::env::var("POKEVAL_BENCH_PYTHON").map_or(true, |v| v != "0");
     let mut t_pd = None;
     if run_python {
         let out = Command::new("python3")

@@ -66,7 +66,7 @@ pub fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
         } else {
             t
         };
-        let year_digits = t.split(['/', ' ']).nth(2).map(|y| y.len()).unwrap_or(4);
+        let year_digits = t.split(['/', ' ']).nth(2).map(str::len).unwrap_or(4);
         let formats = SLASH_FORMATS
             .iter()
             .filter(|f| (year_digits == 2) == f.contains("%y"));

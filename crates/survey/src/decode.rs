@@ -762,7 +762,7 @@ impl<'p, 'a> Decoder<'p, 'a> {
                     if let Some(text) = as_other {
                         part.as_other.push((r, pi, text.to_string()));
                     }
-                    for a in answers.iter() {
+                    for a in answers {
                         if let Some(set) = c.set {
                             let key = (set, a.value.as_u128());
                             if self.in_sets.contains(&key) {

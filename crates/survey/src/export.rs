@@ -159,7 +159,7 @@ fn mixed_encoding(display: &str, bytes: &[u8], bad: usize, good: usize) -> Error
     let run = bytes[bad..]
         .utf8_chunks()
         .next()
-        .map_or(&bytes[bad..bad + 1], |c| c.invalid());
+        .map_or(&bytes[bad..=bad], |c| c.invalid());
     Error::Csv {
         path: display.into(),
         line: Some(line_at(bytes, bad)),
@@ -193,7 +193,7 @@ pub const MAX_FIELDS: usize = 32_768;
 
 /// Reads the header rows of decoded export text (all of it, or its start).
 fn read_head(text: &[u8], display: &str, opts: &ReadOptions) -> Result<Head> {
-    if text.iter().all(|b| b.is_ascii_whitespace()) {
+    if text.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::Empty {
             path: display.into(),
             what: "the file is empty; export the responses again".into(),
@@ -215,7 +215,7 @@ fn read_head(text: &[u8], display: &str, opts: &ReadOptions) -> Result<Head> {
             Ok(true) if rec.len() > MAX_FIELDS => {
                 return Err(Error::Csv {
                     path: display.into(),
-                    line: Some(rec.position().map_or(1, |p| p.line())),
+                    line: Some(rec.position().map_or(1, csv::Position::line)),
                     message: format!(
                         "this row has {} fields, more than the {MAX_FIELDS} a survey export has; is the file an export with line breaks between its rows? Export it again",
                         rec.len()
@@ -227,7 +227,7 @@ fn read_head(text: &[u8], display: &str, opts: &ReadOptions) -> Result<Head> {
             Err(e) => {
                 return Err(Error::Csv {
                     path: display.into(),
-                    line: e.position().map(|p| p.line()),
+                    line: e.position().map(csv::Position::line),
                     message: e.to_string(),
                 })
             }
@@ -444,7 +444,7 @@ fn detect(
     {
         Some(Layout::QualtricsLegacy)
     } else if r2.iter().any(|c| is_sm_sub(c))
-        && (r1.iter().skip(1).any(|c| c.is_empty()) || share(r2, &is_sm_sub))
+        && (r1.iter().skip(1).any(std::string::String::is_empty) || share(r2, &is_sm_sub))
     {
         Some(Layout::SurveymonkeyTwoRow)
     } else if (has(r1, "Response ID") && (has(r1, "Date submitted") || has(r1, "Last page")))
@@ -569,7 +569,7 @@ fn header_columns(layout: Layout, rows: &[&Vec<String>]) -> Vec<ExportColumn> {
     let r1 = rows.first().copied().unwrap_or(&empty);
     let r2 = rows.get(1).copied().unwrap_or(&empty);
     let r3 = rows.get(2).copied().unwrap_or(&empty);
-    let mut out = Vec::with_capacity(r1.len());
+    let mut out: Vec<ExportColumn> = Vec::with_capacity(r1.len());
     let mut sm_question = 0usize;
     let mut sm_text = String::new();
     let mut sm_sub = 0usize;
@@ -625,7 +625,15 @@ fn header_columns(layout: Layout, rows: &[&Vec<String>]) -> Vec<ExportColumn> {
             }
             Layout::SurveymonkeyTwoRow => {
                 let sub = cell(r2, i).trim().to_string();
-                if !name.is_empty() {
+                if name.is_empty() {
+                    sm_sub += 1;
+                    if sm_sub == 2 {
+                        // The question has sub-columns: number the first one too.
+                        if let Some(first) = out.get_mut(sm_first) {
+                            first.key = format!("Q{sm_question}_1");
+                        }
+                    }
+                } else {
                     let meta = sub.is_empty();
                     if meta {
                         out.push(ExportColumn {
@@ -641,14 +649,6 @@ fn header_columns(layout: Layout, rows: &[&Vec<String>]) -> Vec<ExportColumn> {
                     sm_text = pokeval_model::text::plain(&name);
                     sm_sub = 1;
                     sm_first = out.len();
-                } else {
-                    sm_sub += 1;
-                    if sm_sub == 2 {
-                        // The question has sub-columns: number the first one too.
-                        if let Some(first) = out.get_mut(sm_first) {
-                            first.key = format!("Q{sm_question}_1");
-                        }
-                    }
                 }
                 let key = if sm_sub == 1 {
                     format!("Q{sm_question}")
@@ -756,7 +756,7 @@ fn sheet_rows(path: &Path, display: &str, opts: &ReadOptions) -> Result<(String,
     use calamine::{open_workbook_auto, Reader, Sheets};
     let mut wb = open_workbook_auto(path)
         .map_err(|e| workbook(display, format!("cannot open the workbook: {e}")))?;
-    let names = wb.sheet_names().to_vec();
+    let names = wb.sheet_names().clone();
     let sheet = match &opts.sheet {
         Some(s) => names
             .iter()
@@ -995,7 +995,7 @@ fn read_lsa(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
         let mapped = (parts.len() == 3 && parts[0].chars().all(|c| c.is_ascii_digit()))
             .then(|| {
                 let rest = parts[2];
-                let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+                let digits = rest.chars().take_while(char::is_ascii_digit).count();
                 let (qid, tail) = rest.split_at(digits);
                 by_qid.get(qid).map(|q| (*q, tail))
             })

@@ -470,7 +470,7 @@ fn looks_like_code(v: &str) -> bool {
     if t.len() > 2 && t.starts_with('-') && t.ends_with('-') {
         return true;
     }
-    let letters = t.chars().take_while(|c| c.is_ascii_alphabetic()).count();
+    let letters = t.chars().take_while(char::is_ascii_alphabetic).count();
     let rest = &t[letters..];
     letters <= 4
         && !rest.is_empty()
@@ -779,14 +779,14 @@ fn wide(data: &Responses) -> Result<DataFrame> {
             "respondent".into(),
             data.respondents
                 .keys()
-                .map(|r| r.as_str())
+                .map(std::string::String::as_str)
                 .collect::<Vec<_>>(),
         ),
         Column::new(
             "municipality".into(),
             data.respondents
                 .values()
-                .map(|m| m.as_str())
+                .map(std::string::String::as_str)
                 .collect::<Vec<_>>(),
         ),
         Column::new(
@@ -1084,7 +1084,9 @@ pub(crate) fn internal(path: &str, message: &str) -> Error {
 /// serialised through one lock so the hook is always restored.
 pub(crate) fn contained<T>(display: &str, who: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = HOOK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _guard = HOOK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
@@ -1092,7 +1094,7 @@ pub(crate) fn contained<T>(display: &str, who: &str, f: impl FnOnce() -> Result<
     outcome.unwrap_or_else(|payload| {
         let why = payload
             .downcast_ref::<&str>()
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "an unknown fault".into());
         Err(Error::ReaderFailed {

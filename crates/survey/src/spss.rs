@@ -18,6 +18,7 @@ use polars_readstat_rs::{
 
 use crate::raw::{format_number, Export, ExportColumn, Layout, MissingSpec, MrSet, ReadOptions};
 use pokeval_model::error::{Error, Result};
+use std::fmt::Write as _;
 
 pub(crate) fn read_sav(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> {
     let bad = |what: &str, e: &dyn std::fmt::Display| {
@@ -104,11 +105,11 @@ pub(crate) fn read_sav(path: &Path, display: &str, opts: &ReadOptions) -> Result
         let doubles: Vec<f64> = var
             .get("missing_doubles")
             .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
+            .map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect())
             .unwrap_or_default();
         let is_range = var
             .get("missing_range")
-            .and_then(|v| v.as_bool())
+            .and_then(serde_json::Value::as_bool)
             .unwrap_or(false);
         if is_range && doubles.len() >= 2 {
             spec.range = Some((doubles[0], doubles[1]));
@@ -264,11 +265,11 @@ fn duration_text(ns: i64) -> String {
     );
     // as chrono shows a fraction: 3, 6 or 9 digits
     if frac % 1_000_000 == 0 && frac > 0 {
-        out.push_str(&format!(".{:03}", frac / 1_000_000));
+        _ = write!(out, ".{:03}", frac / 1_000_000);
     } else if frac % 1_000 == 0 && frac > 0 {
-        out.push_str(&format!(".{:06}", frac / 1_000));
+        _ = write!(out, ".{:06}", frac / 1_000);
     } else if frac > 0 {
-        out.push_str(&format!(".{frac:09}"));
+        _ = write!(out, ".{frac:09}");
     }
     out
 }

@@ -390,7 +390,7 @@ fn quexml(text: &str, display: &str) -> Result<Structure> {
                         .and_then(|a| {
                             a.normalized_value(XmlVersion::Implicit1_0)
                                 .ok()
-                                .map(|v| v.into_owned())
+                                .map(std::borrow::Cow::into_owned)
                         })
                         .unwrap_or_default()
                 };
@@ -503,7 +503,7 @@ fn tsv(text: &str) -> Structure {
                     multiple: ls_multiple(&kind),
                     kind,
                     ..Default::default()
-                })
+                });
             }
             "SQ" => {
                 if let Some(q) = out.last_mut() {
@@ -605,11 +605,11 @@ fn r_syntax(text: &str) -> Structure {
                             match q {
                                 Some(qc) => {
                                     if esc {
-                                        esc = false
+                                        esc = false;
                                     } else if c == '\\' {
-                                        esc = true
+                                        esc = true;
                                     } else if c == qc {
-                                        q = None
+                                        q = None;
                                     }
                                 }
                                 None if c == '"' || c == '\'' => q = Some(c),

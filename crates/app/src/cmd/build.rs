@@ -164,9 +164,9 @@ fn build_into(
         project, analysis, ..
     } = prepared;
     Ok(BuildOutcome {
-        files,
         project,
         analysis,
         output_dir,
+        files,
     })
 }

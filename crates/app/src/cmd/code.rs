@@ -43,6 +43,7 @@
 
 mod session;
 
+use std::fmt::Write as _;
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -80,7 +81,10 @@ fn token() -> Result<String> {
         addr: String::new(),
         message: format!("no random token: {e}"),
     })?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(bytes.iter().fold(String::with_capacity(32), |mut s, b| {
+        _ = write!(s, "{b:02x}");
+        s
+    }))
 }
 
 impl CodeServer {
@@ -312,7 +316,7 @@ fn handle(mut req: tiny_http::Request, guard: &Guard, token: &str, session: &Mut
     match (post, rest) {
         (false, "/" | "") => {
             let page = page(&mut s);
-            respond(req, 200, page, "text/html; charset=utf-8")
+            respond(req, 200, page, "text/html; charset=utf-8");
         }
         (false, "/app.js") => respond(
             req,
@@ -323,7 +327,7 @@ fn handle(mut req: tiny_http::Request, guard: &Guard, token: &str, session: &Mut
         (false, "/app.css") => respond(req, 200, STYLE.to_string(), "text/css; charset=utf-8"),
         (false, "/api/state") => {
             let v = s.state();
-            json_response(req, 200, &v)
+            json_response(req, 200, &v);
         }
         (false, "/api/source") => {
             let id = query_value(query, "id").unwrap_or_default();
@@ -367,7 +371,7 @@ fn handle(mut req: tiny_http::Request, guard: &Guard, token: &str, session: &Mut
                         "figures": s.figures_json(),
                         "source": detail,
                     });
-                    json_response(req, 200, &v)
+                    json_response(req, 200, &v);
                 }
                 Err(r) => refusal(req, &s, r),
             }

@@ -142,7 +142,7 @@ fn ingest_into(req: &IngestRequest, progress: &dyn Progress) -> Result<IngestOut
         .transpose()?;
     let mut read: Vec<(Responses, Option<Instrument>)> = Vec::new();
     for job in &req.jobs {
-        let size = std::fs::metadata(&job.path).map(|m| m.len()).unwrap_or(0);
+        let size = std::fs::metadata(&job.path).map_or(0, |m| m.len());
         progress.step(&format!(
             "reading {} ({:.1} MB)",
             job.display,
@@ -179,7 +179,10 @@ fn ingest_into(req: &IngestRequest, progress: &dyn Progress) -> Result<IngestOut
             }
         }
     }
-    let review = resolver.as_ref().map(|r| r.review()).unwrap_or_default();
+    let review = resolver
+        .as_ref()
+        .map(pokeval_model::Resolver::review)
+        .unwrap_or_default();
     drop(resolver);
 
     // Every table is built in memory before the first file is written.

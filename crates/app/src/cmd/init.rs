@@ -22,6 +22,7 @@ use pokeval_model::Wave;
 
 use crate::error::{Error, Result};
 use crate::output::write_atomic;
+use std::fmt::Write as _;
 
 const FUNDS: &str = include_str!("../../../../fixtures/middelen_per_actielijn.csv");
 
@@ -228,7 +229,7 @@ fn instrument_for(text: &str, wave: Wave) -> String {
     for line in text.split_inclusive('\n') {
         let t = line.trim_start();
         if !done && t.starts_with("wave") && t[4..].trim_start().starts_with('=') {
-            out.push_str(&format!("wave = {wave}\n"));
+            _ = writeln!(out, "wave = {wave}");
             done = true;
         } else {
             out.push_str(line);
@@ -281,10 +282,10 @@ pub fn init_from(dir: &Path, wave: u16, from: &Path) -> Result<Vec<PathBuf>> {
         };
         let text = pokeval_model::text::read_text(&s.instrument)?;
         files.push((name.clone(), instrument_for(&text, wave)));
-        surveys.push_str(&format!(
+        _ = write!(surveys,
             "# [[survey]]\n# path = \"enquete.csv\"\n# instrument = \"{name}\"   # the {} instrument with its question ids\n",
             pc.wave
-        ));
+        );
     }
     let mut earlier: Vec<String> = pc
         .comparison
@@ -327,13 +328,13 @@ path = "{funds}"
         funds = rel(&pc.funds.path),
     );
     if let Some(p) = &pc.population {
-        toml.push_str(&format!("\n[population]\npath = \"{}\"\n", rel(&p.path)));
+        _ = write!(toml, "\n[population]\npath = \"{}\"\n", rel(&p.path));
     }
     let list: Vec<String> = earlier.iter().map(|e| format!("\"{e}\"")).collect();
-    toml.push_str(&format!(
+    _ = write!(toml,
         "\n# The earlier waves, oldest first: building this wave compares with them.\n[comparison]\nearlier = [{}]\n",
         list.join(", ")
-    ));
+    );
     files.push(("interviews/README.md".into(), NOTES_README.to_string()));
     files.push((
         "rapport/report.toml".into(),

@@ -63,7 +63,7 @@ const LONG_POLL: Duration = Duration::from_secs(25);
 /// The reload script, for a page of version `v`.
 fn reload_script(v: u64) -> String {
     format!(
-        r#"<script>(function(){{var v='{v}';function poll(){{fetch('/__pokeval/version?after='+v,{{cache:'no-store'}}).then(function(r){{return r.text()}}).then(function(t){{if(t!==v){{location.reload()}}else{{poll()}}}}).catch(function(){{setTimeout(poll,1000)}})}}poll()}})();</script>"#
+        r"<script>(function(){{var v='{v}';function poll(){{fetch('/__pokeval/version?after='+v,{{cache:'no-store'}}).then(function(r){{return r.text()}}).then(function(t){{if(t!==v){{location.reload()}}else{{poll()}}}}).catch(function(){{setTimeout(poll,1000)}})}}poll()}})();</script>"
     )
 }
 
@@ -342,7 +342,7 @@ impl Preview {
 
     /// The current page version (increases with every rebuild).
     pub fn version(&self) -> u64 {
-        self.page.0.lock().map(|p| p.version).unwrap_or(0)
+        self.page.0.lock().map_or(0, |p| p.version)
     }
 
     /// Stops the server and the watcher.

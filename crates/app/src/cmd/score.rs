@@ -18,6 +18,7 @@ use pokeval_analysis::Codebook;
 use pokeval_ingest::project::Project;
 
 use crate::error::Result;
+use std::fmt::Write as _;
 
 /// What to score.
 #[derive(Debug, Clone, Default)]
@@ -46,11 +47,12 @@ pub fn score(args: &ScoreArgs) -> Result<String> {
         };
         let passages = pokeval_analysis::gold::parse(path, &read(path)?)?;
         let s = pokeval_analysis::gold::score(&codebook, &passages)?;
-        out.push_str(&format!(
+        _ = write!(
+            out,
             "gold passages {} scored with {name}\n\n{}",
             path.display(),
             pokeval_analysis::gold::report(&s)
-        ));
+        );
     }
     if let Some(path) = &args.privacy {
         let cases = pokeval_ingest::privacy_corpus::parse(path, &read(path)?)?;
@@ -59,12 +61,13 @@ pub fn score(args: &ScoreArgs) -> Result<String> {
         if !out.is_empty() {
             out.push('\n');
         }
-        out.push_str(&format!(
+        _ = write!(
+            out,
             "privacy corpus {}: {} cases\n\n{}",
             path.display(),
             cases.len(),
             pokeval_ingest::privacy_corpus::report(&s, &outcomes)
-        ));
+        );
     }
     Ok(out)
 }

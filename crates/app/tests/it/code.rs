@@ -11,6 +11,7 @@ use pokeval_model::NoProgress;
 use serde_json::{json, Value};
 
 use super::preview::project_copy;
+use std::fmt::Write as _;
 
 /// One request; returns the status and the body.
 fn request(
@@ -27,7 +28,7 @@ fn request(
         body.len()
     );
     for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
+        _ = write!(head, "{k}: {v}\r\n");
     }
     write!(s, "{head}\r\n{body}").unwrap();
     let mut out = String::new();

@@ -246,7 +246,7 @@ fn xlsx_opens_with_calamine_and_holds_the_tables() {
         ]
     );
     let survey = wb.worksheet_range("enquete").unwrap();
-    let rows: Vec<Vec<Data>> = survey.rows().map(|r| r.to_vec()).collect();
+    let rows: Vec<Vec<Data>> = survey.rows().map(<[calamine::Data]>::to_vec).collect();
     assert_eq!(rows[0][0], Data::String("vraag".into()));
     let ja = rows
         .iter()
@@ -261,7 +261,7 @@ fn xlsx_opens_with_calamine_and_holds_the_tables() {
         .next()
         .unwrap()
         .iter()
-        .map(|c| c.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
     assert!(header.starts_with(&[
         "bron".to_string(),

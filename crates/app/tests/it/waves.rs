@@ -9,6 +9,7 @@ use pokeval_analysis::waves::{CodeStatus, Comparison, MIN_SIMILARITY};
 use pokeval_analysis::Prepared;
 use pokeval_app::prepare;
 use pokeval_model::NoProgress;
+use std::fmt::Write as _;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -228,11 +229,12 @@ fn write_wave(root: &Path, dir: &str, w: &WaveSpec) -> PathBuf {
     std::fs::write(d.join("instrument.toml"), ins).unwrap();
     let mut csv = String::from("Id,Start time,Completion time,Email,Name,Gemeente,Plan\n");
     for (i, (g, a)) in w.answers.iter().enumerate() {
-        csv.push_str(&format!(
-            "{},3/1/{y} 10:00,3/1/{y} 10:05,anonymous,,{g},{a}\n",
+        _ = writeln!(
+            csv,
+            "{},3/1/{y} 10:00,3/1/{y} 10:05,anonymous,,{g},{a}",
             i + 1,
             y = w.year
-        ));
+        );
     }
     std::fs::write(d.join("enquete.csv"), csv).unwrap();
     let mut toml = format!(
@@ -247,13 +249,13 @@ fn write_wave(root: &Path, dir: &str, w: &WaveSpec) -> PathBuf {
         .unwrap();
         toml.push_str("mergers = \"mergers.csv\"\n");
     }
-    toml.push_str(&format!(
+    _ = write!(toml,
         "[[survey]]\npath = \"enquete.csv\"\ninstrument = \"instrument.toml\"\n[funds]\npath = \"{}\"\n",
         repo().join("fixtures/middelen_per_actielijn.csv").display()
-    ));
+    );
     if !w.earlier.is_empty() {
         let list: Vec<String> = w.earlier.iter().map(|e| format!("\"{e}\"")).collect();
-        toml.push_str(&format!("[comparison]\nearlier = [{}]\n", list.join(", ")));
+        _ = write!(toml, "[comparison]\nearlier = [{}]\n", list.join(", "));
     }
     std::fs::write(d.join("evaluatie.toml"), toml).unwrap();
     d

@@ -95,7 +95,7 @@ fn example_builds_with_the_funds_totals_codings_and_stories() {
             .filter(|c| codebook.get(c["code"].as_str().unwrap()) == Some(&al))
             .map(|c| c["segment"].as_str().unwrap())
             .collect();
-        segments.sort();
+        segments.sort_unstable();
         segments.dedup();
         assert_eq!(
             row["segments"].as_u64().unwrap() as usize,
@@ -617,8 +617,8 @@ fn link_target_page(doc: &pdf_extract::Document, annot: &pdf_extract::Dictionary
     };
     if let Ok(name) = dest
         .as_str()
-        .map(|s| s.to_vec())
-        .or_else(|_| dest.as_name().map(|n| n.to_vec()))
+        .map(<[u8]>::to_vec)
+        .or_else(|_| dest.as_name().map(<[u8]>::to_vec))
     {
         // a named destination: search the name tree
         let catalog = doc.catalog().ok()?;

@@ -111,7 +111,7 @@ fn broken_archives_are_errors_naming_the_file() {
     zip.start_file("project.qde", zip::write::SimpleFileOptions::default())
         .unwrap();
     let chunk = vec![b' '; 1 << 20];
-    for _ in 0..(pokeval_formats::archive::MAX_ENTRY >> 20) + 1 {
+    for _ in 0..=(pokeval_formats::archive::MAX_ENTRY >> 20) {
         zip.write_all(&chunk).unwrap();
     }
     zip.finish().unwrap();

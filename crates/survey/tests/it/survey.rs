@@ -7,6 +7,7 @@ use pokeval_model::resolve::Resolver;
 use pokeval_model::Wave;
 use pokeval_survey::{read_survey, Instrument, ReadOptions, Responses};
 use polars::prelude::*;
+use std::fmt::Write as _;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -129,7 +130,7 @@ fn example_export_gives_a_long_table_with_labels() {
     let sources: Vec<_> = data
         .open_answers(&ins)
         .unwrap()
-        .map(|a| a.into_source())
+        .map(pokeval_survey::OpenAnswer::into_source)
         .collect();
     let zwolle = sources
         .iter()
@@ -149,7 +150,7 @@ fn bad_rows_are_rejected_with_line_and_reason() {
         std::fs::read_to_string(repo().join("fixtures/2024/enquete_qualtrics_voorbeeld.csv"))
             .unwrap();
     let lines: Vec<&str> = text.split("\r\n").collect();
-    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let mut out: Vec<String> = lines.iter().map(std::string::ToString::to_string).collect();
     // line 7: Lingewaard answers '9' on the spending-plan question (Q3)
     out[6] = out[6].replacen(",Lingewaard,2,2,2,", ",Lingewaard,2,9,2,", 1);
     // a duplicate of Enschede's response at the end (line 17: Zwolle's answer spans two lines)
@@ -192,7 +193,7 @@ fn the_wide_table_keeps_file_order() {
     let path = tmp.path().join("formulier.csv");
     let mut text = String::from("Tijdstempel,Hoe tevreden bent u?\n");
     for i in 1..=12 {
-        text.push_str(&format!("2024/03/01 10:{i:02}:00,Antwoord {i}\n"));
+        _ = writeln!(text, "2024/03/01 10:{i:02}:00,Antwoord {i}");
     }
     std::fs::write(&path, text).unwrap();
     let export =

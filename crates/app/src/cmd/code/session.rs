@@ -675,7 +675,7 @@ impl Session {
                     "label": c.label,
                     "parent": c.parent,
                     "depth": self.p.codebook.ancestors(&c.id).len(),
-                    "action_line": c.action_line.map(|a| a.number()),
+                    "action_line": c.action_line.map(pokeval_model::ActionLine::number),
                     "description": c.description,
                     "examples": c.examples,
                     "rules": rules_per_code.get(c.id.as_str()).copied().unwrap_or(0),
@@ -757,7 +757,8 @@ impl Session {
             let c = self.p.codebook.code(code);
             (
                 c.map_or(code, |c| c.label.as_str()).to_string(),
-                c.and_then(|c| c.action_line).map(|a| a.number()),
+                c.and_then(|c| c.action_line)
+                    .map(pokeval_model::ActionLine::number),
             )
         };
         let mut reviews: BTreeMap<(&str, &str), Vec<Value>> = BTreeMap::new();
