@@ -798,3 +798,164 @@ options = [
     );
     assert!((0..l.height()).all(|i| q.get(i) != Some("set") || resp.get(i).is_some()));
 }
+
+/// Every answer as (respondent, question, value, label), in table order.
+fn answers(data: &Responses) -> Vec<(String, String, String, Option<String>)> {
+    let mut out = Vec::new();
+    data.for_each_answer(|a| {
+        out.push((
+            a.respondent.to_string(),
+            a.question.to_string(),
+            a.value.to_string(),
+            a.label.map(str::to_string),
+        ));
+    })
+    .unwrap();
+    out
+}
+
+/// SurveyMonkey exports "actual answer text" or "numerical value": the
+/// second writes each chosen option as its position (1, 2, ...) in the
+/// question. The StarWars export rewritten that way is still detected as
+/// SurveyMonkey, with the same respondents and columns, and each number
+/// stands where the text stood.
+#[test]
+fn surveymonkey_numerical_values_are_surveymonkey() {
+    let Some(d) = surveys() else { return };
+    let rel = "surveymonkey/fivethirtyeight_StarWars.csv";
+    let (e, data) = read(&d, rel, false);
+    let bytes = std::fs::read(d.join(rel)).unwrap();
+    let text: String = bytes.iter().map(|&b| b as char).collect(); // Latin-1 view keeps every byte
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows: Vec<Vec<String>> = rdr
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    // the closed columns: the matrix of favourability (Q9_*) and yes/no
+    // questions, whose options are the column's distinct texts in order
+    // of first appearance (SurveyMonkey numbers them as it lists them)
+    let closed: Vec<usize> = (1..rows[0].len())
+        .filter(|&c| {
+            let mut seen = std::collections::BTreeSet::new();
+            rows.iter().skip(2).for_each(|r| {
+                if let Some(v) = r.get(c).filter(|v| !v.is_empty()) {
+                    seen.insert(v.clone());
+                }
+            });
+            (2..=7).contains(&seen.len()) && seen.iter().all(|v| v.parse::<f64>().is_err())
+        })
+        .collect();
+    assert!(closed.len() > 10, "only {} closed columns", closed.len());
+    let mut codes: Vec<Vec<String>> = vec![Vec::new(); rows[0].len()];
+    for row in rows.iter_mut().skip(2) {
+        for &c in &closed {
+            let Some(v) = row.get_mut(c).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let list = &mut codes[c];
+            let n = match list.iter().position(|x| x == v) {
+                Some(i) => i + 1,
+                None => {
+                    list.push(v.clone());
+                    list.len()
+                }
+            };
+            *v = n.to_string();
+        }
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in &rows {
+        w.write_record(r).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bytes: Vec<u8> = String::from_utf8(w.into_inner().unwrap())
+        .unwrap()
+        .chars()
+        .map(|c| c as u8)
+        .collect();
+    let name = "fivethirtyeight_StarWars.csv";
+    std::fs::write(dir.path().join(name), bytes).unwrap();
+    let (n, numeric) = read(dir.path(), name, false);
+    assert_eq!(n.layout, Layout::SurveymonkeyTwoRow);
+    assert_eq!(keys(&n), keys(&e));
+    assert_eq!(numeric.accepted(), data.accepted());
+    let (a, b) = (answers(&data), answers(&numeric));
+    assert_eq!(a.len(), b.len());
+    let col = |q: &str| e.find(q).unwrap();
+    let mut rewritten = 0;
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!((&x.0, &x.1), (&y.0, &y.1));
+        let c = col(&x.1);
+        if closed.contains(&c) {
+            let i: usize = y.2.parse().unwrap();
+            assert_eq!(codes[c][i - 1], x.2, "{} {}", x.0, x.1);
+            rewritten += 1;
+        } else {
+            assert_eq!(x.2, y.2);
+        }
+    }
+    assert!(rewritten > 1000, "{rewritten}");
+}
+
+/// Google Forms' responses come as the Sheets "Download as CSV" or as a
+/// Sheets workbook (.xlsx, sheet "Form Responses 1", the timestamp a date
+/// cell, numbers as numbers; this form has no numeric question). The spring 2025 CSV written as such a
+/// workbook is detected as Google Forms and gives the same answers and
+/// submission times.
+#[test]
+fn google_forms_as_a_sheets_workbook_is_google_forms() {
+    let Some(d) = surveys() else { return };
+    let rel = "google_forms/uva_hotdog_spring25_Form_Responses_1.csv";
+    let (e, data) = read(&d, rel, false);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(d.join(rel))
+        .unwrap();
+    let rows: Vec<Vec<String>> = rdr
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Form Responses 1").unwrap();
+    let stamp = rust_xlsxwriter::Format::new().set_num_format("m/d/yyyy h:mm:ss");
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            if v.is_empty() {
+                continue;
+            }
+            if r > 0 && c == 0 {
+                // 1/15/2025 21:53:05 as a date-time cell
+                let (date, time) = v.split_once(' ').unwrap();
+                let md: Vec<u16> = date.split('/').map(|x| x.parse().unwrap()).collect();
+                let hms: Vec<u16> = time.split(':').map(|x| x.parse().unwrap()).collect();
+                let dt = rust_xlsxwriter::ExcelDateTime::from_ymd(md[2], md[0] as u8, md[1] as u8)
+                    .unwrap()
+                    .and_hms(hms[0], hms[1] as u8, hms[2])
+                    .unwrap();
+                sheet.write_datetime_with_format(r, c, &dt, &stamp).unwrap();
+            } else if let (true, Ok(n)) = (r > 0, v.parse::<f64>()) {
+                sheet.write_number(r, c, n).unwrap();
+            } else {
+                sheet.write_string(r, c, v).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let name = "uva_hotdog_spring25_Form_Responses_1.xlsx";
+    book.save(dir.path().join(name)).unwrap();
+    let (x, book_data) = read(dir.path(), name, false);
+    assert_eq!(x.layout, Layout::GoogleForms);
+    assert_eq!(keys(&x), keys(&e));
+    assert_eq!(book_data.accepted(), data.accepted());
+    assert_eq!(book_data.submitted, data.submitted);
+    let strip = |v: Vec<(String, String, String, Option<String>)>| -> Vec<_> {
+        v.into_iter().filter(|a| a.1 != "Timestamp").collect()
+    };
+    assert_eq!(strip(answers(&book_data)), strip(answers(&data)));
+}
