@@ -54,12 +54,14 @@ def main():
         "fixtures/bad/csv_dubbele_rij.csv",
     ]:
         seed("csv_records", os.path.basename(rel), read(rel, 4096))
-    # survey_export: 0 csv, 1 xlsx, 2 sav, 3 lsa
+    # survey_export: 0 csv, 1 xlsx, 2 sav, 3 lsa, 4 ods
     seed("survey_export", "qualtrics.csv", read("fixtures/2024/enquete_qualtrics_voorbeeld.csv", 4096), 0)
     seed("survey_export", "limesurvey.csv", read("fixtures/2025/enquete_limesurvey_voorbeeld.csv", 4096), 0)
     seed("survey_export", "forms.xlsx", read("fixtures/bad/xlsx_verre_cel.xlsx"), 1)
     seed("survey_export", "cases.sav", read("fixtures/bad/sav_aantal_onbekend.sav"), 2)
     seed("survey_export", "datum.sav", read("fixtures/bad/sav_datum_buiten_bereik.sav"), 2)
+    seed("survey_export", "lege_herhaling.ods", read("fixtures/bad/ods_lege_herhaling.ods"), 4)
+    seed("survey_export", "herhaalde_rijen.ods", read("fixtures/bad/ods_herhaalde_rijen.ods"), 4)
     # survey_structure: 0 lss, 1 qsf, 2 queXML, 3 tsv, 4 R syntax, 5 sps
     seed("survey_structure", "mini.lss", b'<?xml version="1.0" encoding="UTF-8"?>\n<document><LimeSurveyDocType>Survey</LimeSurveyDocType><DBVersion>606</DBVersion><questions><rows><row><qid><![CDATA[1]]></qid><parent_qid><![CDATA[0]]></parent_qid><sid><![CDATA[1]]></sid><gid><![CDATA[1]]></gid><type><![CDATA[L]]></type><title><![CDATA[functie]]></title><question><![CDATA[Wat is uw functie?]]></question></row></rows></questions><answers><rows><row><qid><![CDATA[1]]></qid><code><![CDATA[A1]]></code><answer><![CDATA[Beleid]]></answer><sortorder><![CDATA[1]]></sortorder></row></rows></answers></document>\n', 0)
     seed("survey_structure", "mini.qsf", json.dumps({"SurveyEntry": {"SurveyName": "test"}, "SurveyElements": [{"Element": "SQ", "PrimaryAttribute": "QID1", "Payload": {"QuestionID": "QID1", "DataExportTag": "Q1", "QuestionText": "Gemeente?", "QuestionType": "MC", "Choices": {"1": {"Display": "Ja"}, "2": {"Display": "Nee"}}}}]}).encode(), 1)

@@ -749,11 +749,32 @@ fn cell_text(d: &calamine::Data) -> String {
 }
 
 /// The non-empty rows of the first (or the named) worksheet. An `.xlsx`
-/// is streamed cell by cell, so memory follows the cells the file holds;
-/// other workbook formats go through calamine's dense range. A cell
-/// beyond Excel's limits is an error naming it.
+/// is streamed cell by cell and an `.ods` is read by [`crate::ods`]
+/// (repeat counts bounded), so memory follows the cells the file holds.
+/// An `.xls` goes through calamine's dense range, which the format bounds
+/// (65,536 rows of 256 columns). A cell beyond Excel's limits is an error
+/// naming it.
 fn sheet_rows(path: &Path, display: &str, opts: &ReadOptions) -> Result<(String, Vec<SheetRow>)> {
     use calamine::{open_workbook_auto, Reader, Sheets};
+    let mut rows = Cells::default();
+    let is_ods = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("ods"));
+    if is_ods {
+        // never through calamine, which expands repeats at opening
+        let sheet = crate::ods::for_each_cell(
+            path,
+            display,
+            opts.sheet.as_deref(),
+            |sheet, (row, col), d| {
+                let row = u32::try_from(row).unwrap_or(u32::MAX);
+                let col = u32::try_from(col).unwrap_or(u32::MAX);
+                rows.place(display, sheet, (row, col), cell_text(d))
+            },
+        )?;
+        return Ok((sheet, rows.finish()));
+    }
     let mut wb = open_workbook_auto(path)
         .map_err(|e| workbook(display, format!("cannot open the workbook: {e}")))?;
     let names = wb.sheet_names().clone();
@@ -774,8 +795,46 @@ fn sheet_rows(path: &Path, display: &str, opts: &ReadOptions) -> Result<(String,
     let unreadable = |e: &dyn std::fmt::Display| {
         workbook(display, format!("cannot read worksheet '{sheet}': {e}"))
     };
-    let mut rows: std::collections::BTreeMap<u32, Vec<(usize, String)>> = Default::default();
-    let mut place = |(row, col): (u32, u32), text: String| -> Result<()> {
+    match &mut wb {
+        Sheets::Xlsx(x) => {
+            let mut cells = x
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| unreadable(&e))?;
+            while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
+                let text = cell_text(&calamine::Data::from(cell.get_value().clone()));
+                rows.place(display, &sheet, cell.get_position(), text)?;
+            }
+        }
+        other => {
+            let range = other.worksheet_range(&sheet).map_err(|e| unreadable(&e))?;
+            for (row, col, d) in range.used_cells() {
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                rows.place(
+                    display,
+                    &sheet,
+                    (r0 + row as u32, c0 + col as u32),
+                    cell_text(d),
+                )?;
+            }
+        }
+    }
+    Ok((sheet, rows.finish()))
+}
+
+/// The non-empty cells of a worksheet by row, as they are read.
+#[derive(Default)]
+struct Cells(std::collections::BTreeMap<u32, Vec<(usize, String)>>);
+
+impl Cells {
+    /// Keeps a cell's text (an empty one is left out); a cell beyond
+    /// Excel's limits is an error naming it.
+    fn place(
+        &mut self,
+        display: &str,
+        sheet: &str,
+        (row, col): (u32, u32),
+        text: String,
+    ) -> Result<()> {
         if row >= SHEET_ROWS || col >= SHEET_COLUMNS {
             return Err(Error::TooLarge {
                 path: display.into(),
@@ -787,36 +846,21 @@ fn sheet_rows(path: &Path, display: &str, opts: &ReadOptions) -> Result<(String,
             });
         }
         if !text.is_empty() {
-            rows.entry(row).or_default().push((col as usize, text));
+            self.0.entry(row).or_default().push((col as usize, text));
         }
         Ok(())
-    };
-    match &mut wb {
-        Sheets::Xlsx(x) => {
-            let mut cells = x
-                .worksheet_cells_reader(&sheet)
-                .map_err(|e| unreadable(&e))?;
-            while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
-                let text = cell_text(&calamine::Data::from(cell.get_value().clone()));
-                place(cell.get_position(), text)?;
-            }
-        }
-        other => {
-            let range = other.worksheet_range(&sheet).map_err(|e| unreadable(&e))?;
-            for (row, col, d) in range.used_cells() {
-                let (r0, c0) = range.start().unwrap_or((0, 0));
-                place((r0 + row as u32, c0 + col as u32), cell_text(d))?;
-            }
-        }
     }
-    let rows = rows
-        .into_iter()
-        .map(|(r, mut cells)| {
-            cells.sort_by_key(|(c, _)| *c);
-            (u64::from(r) + 1, cells)
-        })
-        .collect();
-    Ok((sheet, rows))
+
+    /// The rows in order, each with its cells in column order.
+    fn finish(self) -> Vec<SheetRow> {
+        self.0
+            .into_iter()
+            .map(|(r, mut cells)| {
+                cells.sort_by_key(|(c, _)| *c);
+                (u64::from(r) + 1, cells)
+            })
+            .collect()
+    }
 }
 
 /// Reads the first (or the named) worksheet of a spreadsheet export.
@@ -886,7 +930,10 @@ fn read_sheet(path: &Path, display: &str, opts: &ReadOptions) -> Result<Export> 
         display,
         opts,
         layout,
-        "xlsx".into(),
+        path.extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("xlsx")
+            .to_ascii_lowercase(),
         columns,
         body,
         lines,

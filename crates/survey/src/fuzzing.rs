@@ -50,7 +50,7 @@ pub fn instrument(data: &[u8]) {
 }
 
 /// The export extensions [`export_any`] chooses from.
-pub const EXPORT_KINDS: [&str; 4] = ["csv", "xlsx", "sav", "lsa"];
+pub const EXPORT_KINDS: [&str; 5] = ["csv", "xlsx", "sav", "lsa", "ods"];
 /// The structure extensions [`structure_any`] chooses from.
 pub const STRUCTURE_KINDS: [&str; 6] = ["lss", "qsf", "xml", "tsv", "R", "sps"];
 

@@ -50,6 +50,7 @@ mod decode;
 pub mod export;
 pub mod fuzzing;
 pub mod job;
+mod ods;
 mod raw;
 pub use pokeval_formats::records;
 pub mod spss;

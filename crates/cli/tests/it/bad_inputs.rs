@@ -107,6 +107,33 @@ fn xlsx_cell_reference_out_of_range_is_an_error_not_a_crash() {
 }
 
 #[test]
+fn ods_repeats_of_an_answer_are_bounded() {
+    // the workbook library would expand this 2 KB sheet into 17 billion cells
+    fails(
+        "ods_herhaalde_rijen.ods",
+        &[],
+        &[
+            "worksheet 'Formulierreacties 1' repeats row 3 1048575 times",
+            "more than the 1000000 cells repeats may add",
+        ],
+    );
+}
+
+#[test]
+fn ods_empty_repeats_cost_nothing() {
+    // LibreOffice writes the rest of a sheet as one empty repeated row
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("uit");
+    let o = ingest("ods_lege_herhaling.ods", &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let long = std::fs::read_to_string(out.join("ods_lege_herhaling_lang.csv")).unwrap();
+    assert!(
+        long.contains("Utrecht") && long.contains("Tevreden"),
+        "{long}"
+    );
+}
+
+#[test]
 fn csv_nul_byte_names_the_line() {
     fails("csv_nul.csv", LIMESURVEY_2025, &["line 4", "NUL byte"]);
 }
