@@ -369,6 +369,10 @@ struct Dictionary {
     compression: i32,
     /// The header's case count; -1 means unknown.
     cases: i32,
+    /// The header's nominal case size (8-byte segments per case, one
+    /// variable record each); -1 means unknown. The reader reserves room
+    /// for that many variables before it reads any.
+    nominal: i32,
     /// Where the data (or the `.zsav` zlib header) starts.
     data_start: Option<usize>,
     /// Subtype and byte range of every record type 7.
@@ -397,6 +401,7 @@ impl Dictionary {
             segments: 0,
             compression: rd(72)?,
             cases: rd(80)?,
+            nominal: rd(68)?,
             data_start: None,
             extensions: Vec::new(),
         };
@@ -573,13 +578,26 @@ fn zsav_stream(
     Some((stream, declared))
 }
 
-/// Checks the header's case count against the data before the reader
-/// allocates for it, and fills in an "unknown" (-1) count, which the
-/// format allows and the reader would take as zero.
+/// Checks the header's nominal case size against the file and its case
+/// count against the data before the reader allocates for them, and fills
+/// in an "unknown" (-1) case count, which the format allows and the
+/// reader would take as zero.
 fn settle_case_count(bytes: &mut [u8], display: &str) -> Result<()> {
     let Some(dict) = Dictionary::read(bytes) else {
         return Ok(());
     };
+    // every variable record takes at least 32 bytes of the file
+    let most = bytes.len() / 32;
+    if usize::try_from(dict.nominal).is_ok_and(|n| n > most) {
+        return Err(Error::Mismatch {
+            path: display.into(),
+            message: format!(
+                "the header declares {} variables (its nominal case size) but a file of {} bytes holds at most {most}: the header is damaged; export the file again",
+                dict.nominal,
+                bytes.len()
+            ),
+        });
+    }
     let unknown = dict.cases < 0;
     let Some(in_data) = dict.cases_in_data(bytes, unknown) else {
         return Ok(());
@@ -658,6 +676,25 @@ mod tests {
         assert_eq!((d.cases, d.data_start, d.segments), (-1, None, 0));
         // and the case count then settles nothing
         settle_case_count(&mut b, "x.sav").unwrap();
+    }
+
+    /// A header whose nominal case size claims more variables than the file
+    /// can hold is an error before the reader reserves room for them (a
+    /// fuzzed file once made it ask for 94 GB); a real file passes.
+    #[test]
+    fn a_nominal_case_size_beyond_the_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("klein.sav");
+        let df = DataFrame::new(1, vec![Column::new("Q1".into(), [1i32])]).unwrap();
+        SpssWriter::new(&p).write_df(&df).unwrap();
+        let mut b = std::fs::read(&p).unwrap();
+        settle_case_count(&mut b.clone(), "klein.sav").unwrap();
+        b[68..72].copy_from_slice(&(i32::MAX / 8).to_le_bytes());
+        std::fs::write(&p, &b).unwrap();
+        let e = read_sav(&p, "klein.sav", &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the header declares 268435455 variables"), "{e}");
     }
 
     /// A Qualtrics-style SPSS export: previews are rejected as in the CSV.
