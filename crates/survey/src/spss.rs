@@ -377,6 +377,11 @@ struct Dictionary {
     data_start: Option<usize>,
     /// Subtype and byte range of every record type 7.
     extensions: Vec<(i32, std::ops::Range<usize>)>,
+    /// The first dictionary record whose declared length runs past the end
+    /// of the file: its offset and what it is. The reader takes such a
+    /// length (an unsigned 32-bit count, or two multiplied) as the size of
+    /// a buffer before it reads into it.
+    overrun: Option<(usize, &'static str)>,
 }
 
 impl Dictionary {
@@ -404,7 +409,10 @@ impl Dictionary {
             nominal: rd(68)?,
             data_start: None,
             extensions: Vec::new(),
+            overrun: None,
         };
+        // a length as the reader takes it: unsigned
+        let rdu = |pos: usize| -> usize { rd(pos).map_or(0, |v| v as u32 as usize) };
         let pad4 = |n: usize| n.div_ceil(4) * 4;
         let mut pos = 176usize;
         // Every step moves `pos` forward; a count read from the file never
@@ -418,7 +426,11 @@ impl Dictionary {
                     let n_missing = rd(pos + 12).unwrap_or(0).unsigned_abs() as usize;
                     pos += 32;
                     if has_label != 0 {
-                        let len = rd(pos).unwrap_or(0).max(0) as usize;
+                        let len = rdu(pos);
+                        if pos.saturating_add(4 + pad4(len)) > bytes.len() {
+                            d.overrun = Some((pos, "a variable label"));
+                            break;
+                        }
                         pos += 4 + pad4(len);
                     }
                     pos = pos.saturating_add(n_missing.saturating_mul(8));
@@ -444,10 +456,14 @@ impl Dictionary {
                 }
                 7 => {
                     let sub = rd(pos + 4).unwrap_or(0);
-                    let size = rd(pos + 8).unwrap_or(0).max(0) as usize;
-                    let count = rd(pos + 12).unwrap_or(0).max(0) as usize;
+                    let size = rdu(pos + 8);
+                    let count = rdu(pos + 12);
                     let start = pos + 16;
                     let end = start.saturating_add(size.saturating_mul(count));
+                    if end > bytes.len() {
+                        d.overrun = Some((pos, "an extension record (type 7)"));
+                        break;
+                    }
                     d.extensions.push((sub, start..end));
                     pos = end;
                 }
@@ -586,6 +602,15 @@ fn settle_case_count(bytes: &mut [u8], display: &str) -> Result<()> {
     let Some(dict) = Dictionary::read(bytes) else {
         return Ok(());
     };
+    if let Some((at, what)) = dict.overrun {
+        return Err(Error::Mismatch {
+            path: display.into(),
+            message: format!(
+                "{what} at byte {at} declares a length that runs past the end of the file ({} bytes): the file is cut off or damaged; export it again",
+                bytes.len()
+            ),
+        });
+    }
     // every variable record takes at least 32 bytes of the file
     let most = bytes.len() / 32;
     if usize::try_from(dict.nominal).is_ok_and(|n| n > most) {
