@@ -436,7 +436,16 @@ impl Dictionary {
                     pos = pos.saturating_add(n_missing.saturating_mul(8));
                 }
                 3 => {
-                    let count = rd(pos + 4).unwrap_or(0).max(0) as usize;
+                    // each label takes at least 16 bytes (value, length, text)
+                    let count = rdu(pos + 4);
+                    if pos
+                        .saturating_add(8)
+                        .saturating_add(count.saturating_mul(16))
+                        > bytes.len()
+                    {
+                        d.overrun = Some((pos, "a value label record (type 3)"));
+                        break;
+                    }
                     pos += 8;
                     for _ in 0..count {
                         if pos >= bytes.len() {
@@ -447,8 +456,15 @@ impl Dictionary {
                     }
                 }
                 4 => {
-                    let count = rd(pos + 4).unwrap_or(0).max(0) as usize;
-                    pos = pos.saturating_add(8 + 4 * count);
+                    let count = rdu(pos + 4);
+                    let end = pos
+                        .saturating_add(8)
+                        .saturating_add(count.saturating_mul(4));
+                    if end > bytes.len() {
+                        d.overrun = Some((pos, "a value label variables record (type 4)"));
+                        break;
+                    }
+                    pos = end;
                 }
                 6 => {
                     let lines = rd(pos + 4).unwrap_or(0).max(0) as usize;
@@ -699,8 +715,13 @@ mod tests {
         b.extend_from_slice(&[0u8; 16]);
         let d = Dictionary::read(&b).unwrap();
         assert_eq!((d.cases, d.data_start, d.segments), (-1, None, 0));
-        // and the case count then settles nothing
-        settle_case_count(&mut b, "x.sav").unwrap();
+        // and the file is refused before the reader reserves room for the
+        // labels (it would ask for 2^31 of them)
+        let e = settle_case_count(&mut b, "x.sav").unwrap_err().to_string();
+        assert!(
+            e.contains("a value label record (type 3) at byte 176 declares a length that runs past the end"),
+            "{e}"
+        );
     }
 
     /// A header whose nominal case size claims more variables than the file
