@@ -38,6 +38,9 @@ struct Open {
     typed: Option<Data>,
     text: String,
     paragraphs: usize,
+    /// Inside a paragraph: only paragraph text is the cell's text (the
+    /// whitespace an indented file puts between elements is not).
+    in_p: bool,
 }
 
 /// Calls `place(sheet, (row, column), value)` for every cell that holds
@@ -67,7 +70,7 @@ pub(crate) fn for_each_cell(
     loop {
         text.clear();
         let Some(ev) = next_event(&mut reader, display, &mut text)? else {
-            if let Some(c) = open.as_mut() {
+            if let Some(c) = open.as_mut().filter(|c| c.in_p) {
                 c.text.push_str(&text);
             }
             continue;
@@ -116,6 +119,7 @@ pub(crate) fn for_each_cell(
                             c.text.push('\n');
                         }
                         c.paragraphs += 1;
+                        c.in_p = true;
                     }
                 }
                 _ => {}
@@ -127,7 +131,7 @@ pub(crate) fn for_each_cell(
                     col = finish_cell(c, col, &mut cells);
                 }
                 "s" => {
-                    if let Some(c) = open.as_mut() {
+                    if let Some(c) = open.as_mut().filter(|c| c.in_p) {
                         let n = attributes(&e)
                             .get("c")
                             .and_then(|n| n.parse::<usize>().ok())
@@ -137,18 +141,23 @@ pub(crate) fn for_each_cell(
                     }
                 }
                 "tab" => {
-                    if let Some(c) = open.as_mut() {
+                    if let Some(c) = open.as_mut().filter(|c| c.in_p) {
                         c.text.push('\t');
                     }
                 }
                 "line-break" => {
-                    if let Some(c) = open.as_mut() {
+                    if let Some(c) = open.as_mut().filter(|c| c.in_p) {
                         c.text.push('\n');
                     }
                 }
                 _ => {}
             },
             Event::End(e) if in_sheet => match e.local_name().as_ref() {
+                "p" | "h" => {
+                    if let Some(c) = open.as_mut() {
+                        c.in_p = false;
+                    }
+                }
                 "table-cell" | "covered-table-cell" => {
                     if let Some(c) = open.take() {
                         col = finish_cell(c, col, &mut cells);
@@ -226,6 +235,7 @@ fn start_cell(e: &BytesStart) -> Open {
         typed,
         text: String::new(),
         paragraphs: 0,
+        in_p: false,
     }
 }
 
@@ -311,6 +321,18 @@ mod tests {
         theirs.sort_by_key(|(at, _)| *at);
         assert_eq!(mine, theirs);
         assert_eq!(mine.len(), 2 + 2 * 4 + 4);
+    }
+
+    /// An indented file (which calamine refuses): the whitespace between
+    /// elements is not a cell's text, so an empty cell stays empty.
+    #[test]
+    fn indentation_between_elements_is_not_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = "<table:table-row>\n  <table:table-cell>\n    <text:p>ingesprongen</text:p>\n  </table:table-cell>\n  <table:table-cell>\n  </table:table-cell>\n</table:table-row>";
+        assert_eq!(
+            ours(&ods(dir.path(), rows)).unwrap(),
+            vec![((0, 0), Data::String("ingesprongen".into()))]
+        );
     }
 
     #[test]
