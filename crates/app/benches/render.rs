@@ -31,8 +31,7 @@ fn main() {
     for _ in 0..runs {
         let t = Instant::now();
         let templates = Templates::load(&prepared.project.config.report).expect("templates");
-        let d =
-            document::build_document(&sources, &prepared.analysis, &templates).expect("document");
+        let d = document::build_document(&sources, &prepared.analysis).expect("document");
         let html = templates.render(&d).expect("html");
         html_times.push(t.elapsed().as_secs_f64());
         assert!(html.len() > 10_000);

@@ -1,11 +1,18 @@
 //! The document model: the report as pages, independent of the back-end.
 //!
 //! [`build_document`] turns report sources and an [`Analysis`] into a
-//! [`Document`]; the HTML back-end renders it with tera templates.
+//! [`Document`]. A page's body is typed: [`Part`]s (two text columns, a
+//! finding beside its figures, full width) of [`Node`]s (the Markdown
+//! parser's events for headings, paragraphs, emphasis, links, lists and
+//! quotes; data blocks; page references; footnote references). Numbering
+//! (tables, figures, footnotes) and cross-references are settled here, once;
+//! the HTML back-end ([`crate::html`], tera) and the PDF back-end
+//! ([`crate::pdf`], Typst) are two renderers of the same value, and
+//! building it needs neither.
 
 use pokeval_analysis::Analysis;
 use pokeval_model::Municipality;
-use pulldown_cmark::{html, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
 use crate::blocks::{self, parse_args, shortcode_regex, Block, Shortcode};
@@ -14,13 +21,6 @@ use crate::error::{Error, Result};
 use crate::format::format_date;
 use crate::sources::{MarkdownFile, ReportSources};
 use std::fmt::Write as _;
-
-/// Renders one block as HTML for a page; the HTML back-end's templates
-/// do this (`html::Templates`), so the document does not depend on them.
-pub trait BlockHtml {
-    /// The HTML of one block (a table, chart or quotes).
-    fn render_block(&self, block: &Block) -> Result<String>;
-}
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
@@ -68,49 +68,17 @@ pub struct Document {
 }
 
 impl Document {
-    /// Sets the HTML's page references to the PDF's page numbers
-    /// (`pages`: target id to page, from [`crate::pdf::render`]). A
+    /// Sets the page numbers to the pages the PDF put each target on
+    /// (`pages`: target id to page, from [`crate::pdf::render`]), so that
+    /// the HTML's page references and page feet print the PDF's numbers. A
     /// target the PDF does not have keeps its counted number.
     pub fn use_pdf_pages(&mut self, pages: &std::collections::BTreeMap<String, usize>) {
-        let mut changes: Vec<(String, String)> = Vec::new();
         for (id, counted) in &mut self.page_numbers {
             if let Some(&real) = pages.get(id) {
-                if real != *counted {
-                    changes.push((page_link(id, *counted), page_link(id, real)));
-                    *counted = real;
-                }
+                *counted = real;
             }
-        }
-        if changes.is_empty() {
-            return;
-        }
-        for p in self.chapters.iter_mut().flat_map(|c| c.pages.iter_mut()) {
-            if !p.html.contains("class=\"page-ref\"") {
-                continue;
-            }
-            // one pass per page over the links, so that "pagina 3" becoming
-            // "pagina 4" is not then taken for another link's "pagina 4"
-            let mut out = String::with_capacity(p.html.len());
-            let mut rest = p.html.as_str();
-            while let Some(at) = rest.find("<a class=\"page-ref\"") {
-                out.push_str(&rest[..at]);
-                let link_end = rest[at..].find("</a>").map_or(rest.len(), |e| at + e + 4);
-                let link = &rest[at..link_end];
-                match changes.iter().find(|(old, _)| old == link) {
-                    Some((_, new)) => out.push_str(new),
-                    None => out.push_str(link),
-                }
-                rest = &rest[link_end..];
-            }
-            out.push_str(rest);
-            p.html = out;
         }
     }
-}
-
-/// The HTML of a page reference.
-fn page_link(id: &str, number: usize) -> String {
-    format!("<a class=\"page-ref\" href=\"#{id}\">pagina {number}</a>")
 }
 
 /// The action lines a page title names: "Actielijn 2: ..." gives [2],
@@ -272,13 +240,73 @@ pub struct Page {
     pub size_label: Option<String>,
     /// For story pages: the one-line title.
     pub title: Option<String>,
-    /// The page body as HTML (blocks included).
-    pub html: String,
     /// For action-line pages: the action lines it is about.
     pub action_lines: Vec<u8>,
-    /// The page body as Typst markup (for the PDF back-end).
+    /// The page's body, in reading order.
     #[serde(skip)]
-    pub typst: String,
+    pub body: Vec<Part>,
+    /// The footnotes referenced on the page, in the order of their
+    /// numbers.
+    #[serde(skip)]
+    pub notes: Vec<Footnote>,
+    /// What the PDF adds to the level of the Markdown headings in the body
+    /// (2 on story pages, whose headings sit below the story's title).
+    #[serde(skip)]
+    pub heading_offset: usize,
+}
+
+/// A part of a page's body, as AEF composes a landscape page.
+#[derive(Debug, Clone)]
+pub enum Part {
+    /// Text only, short enough for one page: two balanced columns, the
+    /// left one read first.
+    TextColumns {
+        /// The left column.
+        left: Vec<Node>,
+        /// The right column.
+        right: Vec<Node>,
+    },
+    /// Text only, longer than a page: down the left column, then the
+    /// right, then on to the next page.
+    TextFlow(Vec<Node>),
+    /// A finding beside its tables and figures: the text column, then the
+    /// figure column.
+    Pair {
+        /// The finding's heading and text.
+        text: Vec<Node>,
+        /// Its one or two blocks, each fitting the figure column.
+        figures: Vec<Block>,
+    },
+    /// Full width: a finding with no block, or with blocks too wide or too
+    /// many for the figure column.
+    Full(Vec<Node>),
+}
+
+/// One element of a page's content.
+#[derive(Debug, Clone)]
+pub enum Node {
+    /// Text and its structure, as the Markdown parser gives it: headings,
+    /// paragraphs, emphasis, links, lists, block quotes, Markdown tables.
+    Markdown(Event<'static>),
+    /// A data block (table, chart, quotes) where its shortcode stood.
+    Block(Block),
+    /// A reference to a page by its id ("pagina N"); each back-end prints
+    /// the number: the HTML from [`Document::page_numbers`], the PDF the
+    /// page Typst lays the target out on.
+    PageRef(String),
+    /// A footnote reference, by its number (see [`Footnote`]).
+    Note(usize),
+}
+
+/// A footnote: its number, counted in document order over the whole
+/// report (the same in both outputs), and its text. A note may be defined
+/// anywhere in the file that references it.
+#[derive(Debug, Clone)]
+pub struct Footnote {
+    /// Its number.
+    pub number: usize,
+    /// Its text, as parsed Markdown.
+    pub text: Vec<Event<'static>>,
 }
 
 /// A link in the 1-8 action-line selector.
@@ -295,7 +323,6 @@ pub struct SelectorLink {
 /// What every story page is rendered with.
 struct StoryEnv<'a> {
     analysis: &'a Analysis,
-    templates: &'a dyn BlockHtml,
     by_code: &'a std::collections::BTreeMap<&'a str, &'a Municipality>,
 }
 
@@ -308,7 +335,7 @@ fn story_page(
     ctx: &mut Ctx,
     used_ids: &mut std::collections::BTreeSet<String>,
 ) -> Result<Page> {
-    let (analysis, templates) = (env.analysis, env.templates);
+    let analysis = env.analysis;
     // the story's municipality, as settled by `ReportSources::resolve_stories`
     let m = story
         .municipality
@@ -325,17 +352,11 @@ fn story_page(
             )
         })?
         .clone();
-    let body_pages = render_markdown(&story.file, analysis, 0, templates, charts, ctx)?;
-    let typst = body_pages
-        .iter()
-        .map(|p| p.typst.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
-    let body = body_pages
-        .into_iter()
-        .map(|p| p.html)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let (mut body, mut notes) = (Vec::new(), Vec::new());
+    for p in render_markdown(&story.file, analysis, 0, charts, ctx)? {
+        body.extend(p.body);
+        notes.extend(p.notes);
+    }
     Ok(Page {
         id: unique_id(used_ids, &format!("verhaal-{}", slug(&m.name))),
         kind: PageKind::Story,
@@ -343,9 +364,10 @@ fn story_page(
         title: Some(story.titel.clone()),
         size_label: Some(m.size_class.label().to_string()),
         municipality: Some(m),
-        html: body,
         action_lines: Vec::new(),
-        typst,
+        body,
+        notes,
+        heading_offset: 2,
     })
 }
 
@@ -392,11 +414,7 @@ fn check_story_places(
 }
 
 /// Builds the document.
-pub fn build_document(
-    src: &ReportSources,
-    analysis: &Analysis,
-    templates: &dyn BlockHtml,
-) -> Result<Document> {
+pub fn build_document(src: &ReportSources, analysis: &Analysis) -> Result<Document> {
     let by_code: std::collections::BTreeMap<&str, &Municipality> = analysis
         .municipalities
         .iter()
@@ -404,7 +422,6 @@ pub fn build_document(
         .collect();
     let env = StoryEnv {
         analysis,
-        templates,
         by_code: &by_code,
     };
     let mut chapters = Vec::new();
@@ -427,11 +444,15 @@ pub fn build_document(
     for (ci, ch) in src.chapters.iter().enumerate() {
         let number = ci + 1;
         let chapter_id = unique_id(&mut used_ids, &format!("h{number}-{}", slug(&ch.title)));
-        let raw_pages = split_pages(&ch.file, analysis, templates, &mut charts, &mut ctx)?;
+        let mut raw_pages = render_markdown(&ch.file, analysis, 1, &mut charts, &mut ctx)?;
         check_story_places(ch, &raw_pages, &src.dir)?;
         let mut sections: Vec<SectionRef> = Vec::new();
         let mut pages = Vec::new();
-        for (pi, p) in raw_pages.iter().enumerate() {
+        for pi in 0..raw_pages.len() {
+            // the body moves into the page; the rest stays for the pages after
+            let body = std::mem::take(&mut raw_pages[pi].body);
+            let notes = std::mem::take(&mut raw_pages[pi].notes);
+            let p = &raw_pages[pi];
             let id = unique_id(
                 &mut used_ids,
                 &format!("{chapter_id}-{}", slug(&p.header_base())),
@@ -480,9 +501,10 @@ pub fn build_document(
                 municipality: None,
                 size_label: None,
                 title: None,
-                html: p.html.clone(),
                 action_lines: lines,
-                typst: p.typst.clone(),
+                body,
+                notes,
+                heading_offset: 0,
             });
             // the stories due here: those placed after this page's topic
             // (on its last page), and after the chapter's last page those
@@ -511,7 +533,7 @@ pub fn build_document(
         });
     }
     let appendix = appendix(analysis, &mut ctx)?;
-    let page_numbers = resolve_page_refs(&mut chapters, src.config.notice.is_some(), &ctx.refs)?;
+    let page_numbers = resolve_page_refs(&chapters, src.config.notice.is_some(), &ctx.refs)?;
     let action_line_selector = pokeval_model::ActionLine::all()
         .map(|al| SelectorLink {
             number: al.number(),
@@ -587,17 +609,16 @@ pub struct PageRef {
 }
 
 /// Numbers the HTML pages as the template does (cover 1, the notice, then per
-/// chapter its divider and pages, the appendix and the closing page) and
-/// replaces page references: in HTML by "pagina N" linking to the page, in
-/// Typst by a link with the page number Typst lays out.
+/// chapter its divider and pages, the appendix and the closing page), and
+/// checks that every page reference names a page.
 fn resolve_page_refs(
-    chapters: &mut [Chapter],
+    chapters: &[Chapter],
     notice: bool,
     refs: &[PageRef],
 ) -> Result<std::collections::BTreeMap<String, usize>> {
     let mut numbers: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     let mut n = if notice { 3 } else { 2 };
-    for ch in chapters.iter() {
+    for ch in chapters {
         numbers.insert(ch.id.clone(), n);
         n += 1;
         for p in &ch.pages {
@@ -627,25 +648,6 @@ fn resolve_page_refs(
             ));
         }
     }
-    for ch in chapters.iter_mut() {
-        for p in &mut ch.pages {
-            if !p.html.contains("POKEVALPAGE-") {
-                continue;
-            }
-            for (id, num) in &numbers {
-                let marker = format!("POKEVALPAGE-{id}-POKEVALEND");
-                if p.html.contains(&marker) {
-                    p.html = p.html.replace(&marker, &page_link(id, *num));
-                    p.typst = p.typst.replace(
-                        &marker,
-                        &format!(
-                            "\"#link(<{id}>)[pagina #context counter(page).at(<{id}>).first()]#\""
-                        ),
-                    );
-                }
-            }
-        }
-    }
     Ok(numbers)
 }
 
@@ -653,8 +655,8 @@ fn resolve_page_refs(
 struct RawPage {
     section: Option<String>,
     topic: Option<String>,
-    html: String,
-    typst: String,
+    body: Vec<Part>,
+    notes: Vec<Footnote>,
     /// The texts of the finding headlines (`###`) on the page.
     headlines: Vec<String>,
 }
@@ -668,16 +670,6 @@ impl RawPage {
             (None, None) => String::new(),
         }
     }
-}
-
-fn split_pages(
-    file: &MarkdownFile,
-    analysis: &Analysis,
-    templates: &dyn BlockHtml,
-    charts: &mut std::collections::BTreeMap<String, String>,
-    ctx: &mut Ctx,
-) -> Result<Vec<RawPage>> {
-    render_markdown(file, analysis, 1, templates, charts, ctx)
 }
 
 /// Whether a block fits the figure column beside a text column: any
@@ -716,47 +708,96 @@ fn marker(events: &[Event]) -> Option<usize> {
     }
 }
 
+/// The block a marker paragraph stands for (any depth).
+fn marker_block<'b>(events: &[Event], blocks: &'b [Block]) -> Option<&'b Block> {
+    blocks.get(marker(events)?)
+}
+
+/// The text before a page reference's marker, the page id and the text
+/// after it, when `text` holds one.
+fn split_page_ref(text: &str) -> Option<(&str, &str, &str)> {
+    let at = text.find("POKEVALPAGE-")?;
+    let rest = &text[at + "POKEVALPAGE-".len()..];
+    let end = rest.find("-POKEVALEND")?;
+    Some((
+        &text[..at],
+        &rest[..end],
+        &rest[end + "-POKEVALEND".len()..],
+    ))
+}
+
+/// Turns events into the document's nodes: block markers into their
+/// blocks, page-reference markers into [`Node::PageRef`], footnote
+/// references into numbered [`Node::Note`]s (their texts collected in
+/// `page_notes`, numbered on from `footnotes`).
+fn to_nodes(
+    events: &[Event],
+    blocks: &[Block],
+    notes: &Notes,
+    footnotes: &mut usize,
+    page_notes: &mut Vec<Footnote>,
+) -> Vec<Node> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut i = 0;
+    while i < events.len() {
+        if let Some(b) = events.get(i..i + 3).and_then(|w| marker_block(w, blocks)) {
+            out.push(Node::Block(b.clone()));
+            i += 3;
+            continue;
+        }
+        match &events[i] {
+            Event::FootnoteReference(name) => {
+                *footnotes += 1;
+                page_notes.push(Footnote {
+                    number: *footnotes,
+                    text: notes
+                        .by_name
+                        .get(name.as_ref())
+                        .map(|t| t.iter().cloned().map(Event::into_static).collect())
+                        .unwrap_or_default(),
+                });
+                out.push(Node::Note(*footnotes));
+            }
+            Event::Text(t) if t.contains("POKEVALPAGE-") => {
+                let mut rest: &str = t;
+                while let Some((before, id, after)) = split_page_ref(rest) {
+                    if !before.is_empty() {
+                        out.push(Node::Markdown(Event::Text(before.to_string().into())));
+                    }
+                    out.push(Node::PageRef(id.to_string()));
+                    rest = after;
+                }
+                if !rest.is_empty() {
+                    out.push(Node::Markdown(Event::Text(rest.to_string().into())));
+                }
+            }
+            e => out.push(Node::Markdown(e.clone().into_static())),
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Lays out one page's events as AEF does: each finding (a heading with
 /// what follows it up to the next heading) with one or two blocks that all
-/// fit a column becomes a pair, its text on the left and its tables and figures on the
-/// right; other findings keep the full width. Reading order is kept: the
-/// text of a finding comes before its figures in both outputs. Returns
-/// the page as (Typst, HTML); the HTML still holds the block markers.
+/// fit a column becomes a [`Part::Pair`], its text on the left and its
+/// tables and figures on the right; other findings keep the full width. A
+/// page of text only is set in two columns. Reading order is kept: the
+/// text of a finding comes before its figures in both outputs.
 ///
 /// Footnotes: `notes` holds the definitions of the whole file, so a
-/// reference prints its note wherever the note is defined. In the PDF each
-/// reference becomes a Typst footnote; in the HTML a numbered link to a
-/// list of the page's notes under it. Both count in document order from
-/// `footnotes` on, so a note has the same number in both.
+/// reference prints its note wherever the note is defined. References are
+/// numbered in document order from `footnotes` on; the page's notes are
+/// returned beside its parts.
 fn compose(
     events: &[Event],
     blocks: &[Block],
-    typst_blocks: &[String],
-    heading_offset: usize,
     notes: &Notes,
     footnotes: &mut usize,
-) -> (String, String) {
-    let mut page_notes: Vec<(usize, String)> = Vec::new();
-    // the HTML of some events, footnote references numbered
-    let mut html_of = |events: &[Event], out: &mut String| {
-        let mapped = events.iter().map(|e| match e {
-            Event::FootnoteReference(name) => {
-                *footnotes += 1;
-                let n = *footnotes;
-                page_notes.push((n, name.to_string()));
-                Event::InlineHtml(
-                    format!(
-                        "<sup class=\"footnote-ref\"><a href=\"#voetnoot-{n}\" id=\"voetnoot-ref-{n}\">{n}</a></sup>"
-                    )
-                    .into(),
-                )
-            }
-            other => other.clone(),
-        });
-        html::push_html(out, mapped);
-    };
-    let mut typst = String::new();
-    let mut out = String::new();
+) -> (Vec<Part>, Vec<Footnote>) {
+    let mut page_notes: Vec<Footnote> = Vec::new();
+    let mut nodes = |evs: &[Event]| to_nodes(evs, blocks, notes, footnotes, &mut page_notes);
+    let mut parts = Vec::new();
     // a page of text only reads in two columns, as AEF sets its
     // conclusions and stories, instead of lines of ~190 characters
     let text_only = !events.windows(3).any(|w| marker(w).is_some());
@@ -764,9 +805,6 @@ fn compose(
         let units = text_units(events);
         let lens: Vec<usize> = units.iter().map(|r| text_len(&events[r.clone()])).collect();
         let total: usize = lens.iter().sum();
-        let to_typst = |evs: &[Event]| {
-            crate::typst_markup::events_with_notes(evs, typst_blocks, heading_offset, &notes.typst)
-        };
         if units.len() >= 2 && total <= BALANCED_TEXT {
             // two columns of about equal length, split between elements:
             // the left column is read first
@@ -779,27 +817,12 @@ fn compose(
                     split = (d, k + 1);
                 }
             }
-            let at = units[split.1].start;
-            let (l, r) = events.split_at(at);
-            out.push_str("<div class=\"text-columns\">\n<div>\n");
-            html_of(l, &mut out);
-            out.push_str("</div>\n<div>\n");
-            html_of(r, &mut out);
-            out.push_str("</div>\n</div>\n");
-            typst.push_str("#grid(columns: (1fr, 1fr), column-gutter: 10mm, [\n");
-            typst.push_str(&to_typst(l));
-            typst.push_str("], [\n");
-            typst.push_str(&to_typst(r));
-            typst.push_str("])\n");
+            let (l, r) = events.split_at(units[split.1].start);
+            let left = nodes(l);
+            let right = nodes(r);
+            parts.push(Part::TextColumns { left, right });
         } else {
-            // more than a page: the text flows down the left column, then
-            // the right, then on to the next page
-            out.push_str("<div class=\"text-flow\">\n");
-            html_of(events, &mut out);
-            out.push_str("</div>\n");
-            typst.push_str("#columns(2, gutter: 10mm)[\n");
-            typst.push_str(&to_typst(events));
-            typst.push_str("\n]\n");
+            parts.push(Part::TextFlow(nodes(events)));
         }
     } else {
         // findings: split before every heading
@@ -850,63 +873,19 @@ fn compose(
                     .iter()
                     .all(|&n| blocks.get(n).is_some_and(fits_column));
             if pair {
-                out.push_str("<div class=\"pair\">\n<div class=\"pair-text\">\n");
-                html_of(&text, &mut out);
-                out.push_str("</div>\n<div class=\"pair-figure\">\n");
-                for n in &found {
-                    _ = writeln!(out, "<p>POKEVALBLOCK{n}</p>");
-                }
-                out.push_str("</div>\n</div>\n");
-                typst.push_str("#grid(columns: (1fr, 1.25fr), column-gutter: 9mm, [\n");
-                typst.push_str(&crate::typst_markup::events_with_notes(
-                    &text,
-                    typst_blocks,
-                    heading_offset,
-                    &notes.typst,
-                ));
-                typst.push_str("], [\n");
-                // the figure column's blocks, charts as wide as the column
-                for b in found.iter().filter_map(|&n| blocks.get(n)) {
-                    typst.push_str(&crate::typst_markup::block_to_typst_at(
-                        b,
-                        &crate::typst_markup::chart_file,
-                        "100%",
-                    ));
-                    typst.push('\n');
-                }
-                typst.push_str("])\n\n");
+                parts.push(Part::Pair {
+                    text: nodes(&text),
+                    figures: found
+                        .iter()
+                        .filter_map(|&n| blocks.get(n).cloned())
+                        .collect(),
+                });
             } else {
-                html_of(group, &mut out);
-                typst.push_str(&crate::typst_markup::events_with_notes(
-                    group,
-                    typst_blocks,
-                    heading_offset,
-                    &notes.typst,
-                ));
+                parts.push(Part::Full(nodes(group)));
             }
         }
     }
-    if !page_notes.is_empty() {
-        out.push_str("<aside class=\"footnotes\" aria-label=\"Voetnoten\">\n<ol>\n");
-        for (n, name) in &page_notes {
-            _ = write!(out, "<li id=\"voetnoot-{n}\" value=\"{n}\">");
-            if let Some(def) = notes.by_name.get(name) {
-                let mut text = String::new();
-                html::push_html(&mut text, def.iter().cloned());
-                // the note's paragraph inline, with the way back
-                let text = text
-                    .trim()
-                    .trim_start_matches("<p>")
-                    .trim_end_matches("</p>");
-                out.push_str(text);
-            }
-            _ = writeln!(out,
-                " <a href=\"#voetnoot-ref-{n}\" aria-label=\"terug naar de tekst bij voetnoot {n}\">↩</a></li>"
-            );
-        }
-        out.push_str("</ol>\n</aside>\n");
-    }
-    (typst, out)
+    (parts, page_notes)
 }
 
 /// The most text (in bytes) a page of text only may hold to be set as two
@@ -960,11 +939,9 @@ fn text_len(events: &[Event]) -> usize {
         .sum()
 }
 
-/// A Markdown file's footnote definitions, by name: their text as Typst
-/// markup (converted once per file) and their events (for the HTML).
+/// A Markdown file's footnote definitions, by name.
 #[derive(Default)]
 struct Notes<'a> {
-    typst: std::collections::BTreeMap<String, String>,
     by_name: std::collections::HashMap<String, Vec<Event<'a>>>,
 }
 
@@ -1002,11 +979,6 @@ fn take_notes(events: Vec<Event<'_>>) -> (Vec<Event<'_>>, Notes<'_>) {
             rest.push(e);
         }
     }
-    notes.typst = notes
-        .by_name
-        .iter()
-        .map(|(name, inner)| (name.clone(), crate::typst_markup::footnote_text(inner)))
-        .collect();
     (rest, notes)
 }
 
@@ -1050,7 +1022,6 @@ fn render_markdown(
     file: &MarkdownFile,
     analysis: &Analysis,
     split_depth: u8,
-    templates: &dyn BlockHtml,
     charts: &mut std::collections::BTreeMap<String, String>,
     ctx: &mut Ctx,
 ) -> Result<Vec<RawPage>> {
@@ -1061,10 +1032,6 @@ fn render_markdown(
     opts.insert(Options::ENABLE_STRIKETHROUGH);
     check_footnotes(file)?;
     let (events, notes) = take_notes(Parser::new_ext(&markdown, opts).collect());
-    let typst_blocks: Vec<String> = blocks
-        .iter()
-        .map(|b| crate::typst_markup::block_to_typst(b, &crate::typst_markup::chart_file))
-        .collect();
     for b in &blocks {
         if let Block::Chart(c) = b {
             charts.insert(c.id.clone(), c.svg.clone());
@@ -1087,20 +1054,13 @@ fn render_markdown(
         if current.is_empty() && topic.is_none() {
             return;
         }
-        let (typst, out) = compose(
-            current,
-            &blocks,
-            &typst_blocks,
-            if split_depth > 0 { 0 } else { 2 },
-            &notes,
-            footnotes,
-        );
+        let (body, page_notes) = compose(current, &blocks, &notes, footnotes);
         current.clear();
         pages.push(RawPage {
             section: section.clone(),
             topic: topic.clone(),
-            html: out,
-            typst,
+            body,
+            notes: page_notes,
             headlines: std::mem::take(headlines),
         });
     };
@@ -1173,17 +1133,9 @@ fn render_markdown(
             headlines: Vec::new(),
             section,
             topic,
-            html: String::new(),
-            typst: String::new(),
+            body: Vec::new(),
+            notes: Vec::new(),
         });
-    }
-    for p in &mut pages {
-        for (n, b) in blocks.iter().enumerate() {
-            let marker = format!("<p>POKEVALBLOCK{n}</p>");
-            if p.html.contains(&marker) {
-                p.html = p.html.replace(&marker, &templates.render_block(b)?);
-            }
-        }
     }
     Ok(pages)
 }
@@ -1359,14 +1311,43 @@ mod tests {
         })
     }
 
+    /// Composes a page from `events` and renders it with both back-ends:
+    /// (Typst, HTML); a block's HTML is `<figure id="<chart id>">`.
+    fn compose_both(
+        events: &[Event],
+        blocks: &[Block],
+        notes: &Notes,
+        footnotes: &mut usize,
+    ) -> (String, String) {
+        let (body, notes) = compose(events, blocks, notes, footnotes);
+        let page = Page {
+            id: "p".into(),
+            kind: PageKind::Content,
+            header: String::new(),
+            municipality: None,
+            size_label: None,
+            title: None,
+            action_lines: Vec::new(),
+            body,
+            notes,
+            heading_offset: 0,
+        };
+        let block = |b: &Block| match b {
+            Block::Chart(c) => Ok(format!("<figure id=\"{}\"></figure>", c.id)),
+            _ => Ok("<div></div>".to_string()),
+        };
+        let html = crate::html::body_html(&page, &block, &Default::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        (crate::typst_markup::body_typst(&page), html)
+    }
+
     #[test]
     fn a_finding_with_its_figure_is_a_pair_and_keeps_its_footnote() {
         let md = "### Eerste bevinding\n\nTekst met een noot.[^1]\n\nPOKEVALBLOCK0\n\n### Tweede bevinding\n\nAlleen tekst.\n\n[^1]: De noot staat onderaan.\n";
         let (events, notes) = take_notes(Parser::new_ext(md, Options::ENABLE_FOOTNOTES).collect());
         let blocks = vec![chart("c")];
-        let typst_blocks = vec!["#figure-c".to_string()];
         let mut n = 4;
-        let (typst, html) = compose(&events, &blocks, &typst_blocks, 0, &notes, &mut n);
+        let (typst, html) = compose_both(&events, &blocks, &notes, &mut n);
         // numbered on from the notes before this page, linked both ways
         assert_eq!(n, 5);
         assert!(html.contains("<a href=\"#voetnoot-5\" id=\"voetnoot-ref-5\">5</a>"));
@@ -1375,7 +1356,7 @@ mod tests {
         let pair = &html[html.find("<div class=\"pair\">").expect("a pair")..];
         let text_at = pair.find("Tekst met een noot").unwrap();
         let figure_at = pair.find("pair-figure").unwrap();
-        assert!(text_at < figure_at && pair[figure_at..].contains("POKEVALBLOCK0"));
+        assert!(text_at < figure_at && pair[figure_at..].contains("<figure id=\"c\">"));
         assert_eq!(
             html.matches("<div class=\"pair\">").count(),
             1,
@@ -1400,7 +1381,7 @@ mod tests {
     fn a_page_of_text_only_is_set_in_two_columns() {
         let md = "### Bevinding\n\nTekst.[^1]\n\n### Nog een\n\nMeer tekst.\n\n[^1]: Een noot.\n";
         let (events, notes) = take_notes(Parser::new_ext(md, Options::ENABLE_FOOTNOTES).collect());
-        let (typst, html) = compose(&events, &[], &[], 0, &notes, &mut 0);
+        let (typst, html) = compose_both(&events, &[], &notes, &mut 0);
         // two balanced halves, one finding each, the first on the left
         assert!(typst.starts_with("#grid(columns: (1fr, 1fr)"), "{typst}");
         let (left, right) = typst.split_once("], [").unwrap();
@@ -1415,21 +1396,63 @@ mod tests {
         // more text than a page holds flows over the columns
         let long = format!("### Lang\n\n{}\n", "Een zin van tekst. ".repeat(400));
         let events: Vec<Event> = Parser::new(&long).collect();
-        let (typst, html) = compose(&events, &[], &[], 0, &Notes::default(), &mut 0);
+        let (typst, html) = compose_both(&events, &[], &Notes::default(), &mut 0);
         assert!(typst.starts_with("#columns(2, gutter: 10mm)["), "{typst}");
         assert!(html.starts_with("<div class=\"text-flow\">"));
         // with a block the page keeps its pairs and full-width findings
         let md = "### Bevinding\n\nTekst.\n\nPOKEVALBLOCK0\n";
         let events: Vec<Event> = Parser::new(md).collect();
-        let (typst, html) = compose(
-            &events,
-            &[chart("a")],
-            &["#a".into()],
-            0,
-            &Notes::default(),
-            &mut 0,
-        );
+        let (typst, html) = compose_both(&events, &[chart("a")], &Notes::default(), &mut 0);
         assert!(!typst.contains("#columns(") && !html.contains("text-columns"));
+    }
+
+    #[test]
+    fn page_references_and_notes_are_nodes_both_back_ends_resolve() {
+        // the markers expand_shortcodes leaves become typed nodes
+        let md = "### Kop\n\nZie POKEVALPAGE-verhaal-zwolle-POKEVALEND en POKEVALPAGE-h2-x-POKEVALEND.[^n]\n\n[^n]: Noot.\n";
+        let (events, notes) = take_notes(Parser::new_ext(md, Options::ENABLE_FOOTNOTES).collect());
+        let mut n = 0;
+        let mut page_notes = Vec::new();
+        let nodes = to_nodes(&events, &[], &notes, &mut n, &mut page_notes);
+        let refs: Vec<&str> = nodes
+            .iter()
+            .filter_map(|x| match x {
+                Node::PageRef(id) => Some(id.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(refs, ["verhaal-zwolle", "h2-x"]);
+        assert!(nodes.iter().any(|x| matches!(x, Node::Note(1))));
+        assert_eq!(page_notes.len(), 1);
+        // HTML: the number the document holds, linking to the target;
+        // PDF: a link to the same target, numbered where Typst puts it
+        let (body, notes) = compose(&events, &[], &notes, &mut 0);
+        let page = Page {
+            id: "p".into(),
+            kind: PageKind::Content,
+            header: String::new(),
+            municipality: None,
+            size_label: None,
+            title: None,
+            action_lines: Vec::new(),
+            body,
+            notes,
+            heading_offset: 0,
+        };
+        let numbers: std::collections::BTreeMap<String, usize> =
+            [("verhaal-zwolle".to_string(), 7), ("h2-x".to_string(), 3)].into();
+        let html = crate::html::body_html(&page, &|_| Ok(String::new()), &numbers).unwrap();
+        assert!(
+            html.contains("Zie <a class=\"page-ref\" href=\"#verhaal-zwolle\">pagina 7</a> en <a class=\"page-ref\" href=\"#h2-x\">pagina 3</a>.<sup"),
+            "{html}"
+        );
+        let typst = crate::typst_markup::body_typst(&page);
+        assert!(
+            typst.contains("#\"Zie \"#link(<verhaal-zwolle>)[pagina #context counter(page).at(<verhaal-zwolle>).first()]#\" en \"#link(<h2-x>)"),
+            "{typst}"
+        );
+        assert!(typst.contains("#footnote[#\"Noot.\"]"), "{typst}");
+        assert!(!html.contains("POKEVALPAGE") && !typst.contains("POKEVALPAGE"));
     }
 
     #[test]
@@ -1455,9 +1478,14 @@ mod tests {
         let md = "### Drie figuren\n\nTekst.\n\nPOKEVALBLOCK0\n\nPOKEVALBLOCK1\n\nPOKEVALBLOCK2\n";
         let events: Vec<Event> = Parser::new(md).collect();
         let blocks = vec![chart("a"), chart("b"), chart("c")];
-        let t: Vec<String> = ["#a", "#b", "#c"].map(String::from).to_vec();
-        let (typst, html) = compose(&events, &blocks, &t, 0, &Notes::default(), &mut 0);
+        let (typst, html) = compose_both(&events, &blocks, &Notes::default(), &mut 0);
         assert!(!html.contains("class=\"pair\"") && !typst.contains("#grid("));
+        // each block where its shortcode stood, in both outputs
+        for id in ["a", "b", "c"] {
+            assert!(html.contains(&format!("<figure id=\"{id}\">")), "{html}");
+            assert!(typst.contains(&format!("/charts/{id}.svg")), "{typst}");
+        }
+        assert!(!html.contains("POKEVALBLOCK") && !typst.contains("POKEVALBLOCK"));
     }
 
     #[test]

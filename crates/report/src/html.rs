@@ -5,13 +5,15 @@
 //! replaced per wave: a file of the same name in `<report folder>/templates/`
 //! is used instead. A template that does not parse is an error naming it.
 
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
+use pulldown_cmark::{html, Event};
 use tera::{Context, Tera};
 
 use crate::blocks::Block;
-use crate::document::BlockHtml;
-use crate::document::Document;
+use crate::document::{Document, Node, Page, Part};
 use crate::error::{Error, Result};
 
 const REPORT_TEMPLATE: &str = include_str!("../templates/report.html");
@@ -78,8 +80,24 @@ impl Templates {
                 Ok(html)
             })
             .collect::<Result<_>>()?;
+        // the document, each page with its body as HTML (`p.html` in the
+        // template)
+        let mut value =
+            serde_json::to_value(doc).map_err(|e| Error::Template(format!("the document: {e}")))?;
+        let chapters = value
+            .get_mut("chapters")
+            .and_then(serde_json::Value::as_array_mut);
+        for (ch, v) in doc.chapters.iter().zip(chapters.into_iter().flatten()) {
+            let pages = v.get_mut("pages").and_then(serde_json::Value::as_array_mut);
+            for (p, v) in ch.pages.iter().zip(pages.into_iter().flatten()) {
+                let body = body_html(p, &|b| self.render_block(b), &doc.page_numbers)?;
+                if let Some(v) = v.as_object_mut() {
+                    v.insert("html".into(), serde_json::Value::String(body));
+                }
+            }
+        }
         let mut ctx = Context::new();
-        ctx.insert("doc", doc);
+        ctx.insert("doc", &value);
         // the typeface inline, before the style sheet (also an author's own)
         ctx.insert(
             "css",
@@ -90,10 +108,110 @@ impl Templates {
     }
 }
 
-impl crate::document::BlockHtml for Templates {
-    fn render_block(&self, block: &Block) -> Result<String> {
+impl Templates {
+    /// The HTML of one block (a table, chart or quotes), from `block.html`.
+    pub fn render_block(&self, block: &Block) -> Result<String> {
         let mut ctx = Context::new();
         ctx.insert("block", block);
         Ok(self.tera.render("block.html", &ctx)?)
     }
+}
+
+/// The HTML of a page reference: "pagina N", linking to the page.
+pub fn page_link(id: &str, number: usize) -> String {
+    format!("<a class=\"page-ref\" href=\"#{id}\">pagina {number}</a>")
+}
+
+/// The HTML of a page's body: its parts in reading order, then the list of
+/// its footnotes. `block` renders a data block (the `block.html`
+/// template); `numbers` gives the page number of a page reference's
+/// target.
+pub fn body_html(
+    page: &Page,
+    block: &dyn Fn(&Block) -> Result<String>,
+    numbers: &BTreeMap<String, usize>,
+) -> Result<String> {
+    let mut out = String::new();
+    for part in &page.body {
+        match part {
+            Part::TextColumns { left, right } => {
+                out.push_str("<div class=\"text-columns\">\n<div>\n");
+                nodes_html(left, &mut out, block, numbers)?;
+                out.push_str("</div>\n<div>\n");
+                nodes_html(right, &mut out, block, numbers)?;
+                out.push_str("</div>\n</div>\n");
+            }
+            Part::TextFlow(nodes) => {
+                out.push_str("<div class=\"text-flow\">\n");
+                nodes_html(nodes, &mut out, block, numbers)?;
+                out.push_str("</div>\n");
+            }
+            Part::Pair { text, figures } => {
+                out.push_str("<div class=\"pair\">\n<div class=\"pair-text\">\n");
+                nodes_html(text, &mut out, block, numbers)?;
+                out.push_str("</div>\n<div class=\"pair-figure\">\n");
+                for b in figures {
+                    out.push_str(&block(b)?);
+                    out.push('\n');
+                }
+                out.push_str("</div>\n</div>\n");
+            }
+            Part::Full(nodes) => nodes_html(nodes, &mut out, block, numbers)?,
+        }
+    }
+    if !page.notes.is_empty() {
+        out.push_str("<aside class=\"footnotes\" aria-label=\"Voetnoten\">\n<ol>\n");
+        for note in &page.notes {
+            let n = note.number;
+            _ = write!(out, "<li id=\"voetnoot-{n}\" value=\"{n}\">");
+            let mut text = String::new();
+            html::push_html(&mut text, note.text.iter().cloned());
+            // the note's paragraph inline, with the way back
+            let text = text
+                .trim()
+                .trim_start_matches("<p>")
+                .trim_end_matches("</p>");
+            out.push_str(text);
+            _ = writeln!(
+                out,
+                " <a href=\"#voetnoot-ref-{n}\" aria-label=\"terug naar de tekst bij voetnoot {n}\">↩</a></li>"
+            );
+        }
+        out.push_str("</ol>\n</aside>\n");
+    }
+    Ok(out)
+}
+
+/// Appends the HTML of `nodes`: text through the Markdown renderer, blocks
+/// through `block`.
+fn nodes_html(
+    nodes: &[Node],
+    out: &mut String,
+    block: &dyn Fn(&Block) -> Result<String>,
+    numbers: &BTreeMap<String, usize>,
+) -> Result<()> {
+    let mut events: Vec<Event> = Vec::new();
+    for node in nodes {
+        match node {
+            Node::Markdown(e) => events.push(e.clone()),
+            Node::Note(n) => events.push(Event::InlineHtml(
+                format!(
+                    "<sup class=\"footnote-ref\"><a href=\"#voetnoot-{n}\" id=\"voetnoot-ref-{n}\">{n}</a></sup>"
+                )
+                .into(),
+            )),
+            // every reference was checked against the pages when the
+            // document was built
+            Node::PageRef(id) => events.push(Event::InlineHtml(
+                page_link(id, numbers.get(id).copied().unwrap_or_default()).into(),
+            )),
+            Node::Block(b) => {
+                html::push_html(out, events.drain(..));
+                out.push_str(&block(b)?);
+                out.push('\n');
+            }
+        }
+    }
+    html::push_html(out, events.drain(..));
+    Ok(())
 }

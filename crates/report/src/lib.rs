@@ -52,7 +52,7 @@ pub struct Rendered {
 /// and page, which a page that runs over in print can make differ.
 pub fn render(sources: &ReportSources, analysis: &Analysis, with_pdf: bool) -> Result<Rendered> {
     let templates = html::Templates::load(&sources.dir)?;
-    let mut doc = document::build_document(sources, analysis, &templates)?;
+    let mut doc = document::build_document(sources, analysis)?;
     // the PDF first: its page numbers go into the HTML's page references
     let pdf = if with_pdf {
         let d = sources.config.date.date.as_ref();

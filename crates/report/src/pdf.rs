@@ -264,7 +264,7 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
                     links.join(", ")
                 );
             }
-            t.push_str(&p.typst);
+            t.push_str(&crate::typst_markup::body_typst(p));
             t.push('\n');
         }
         t.push_str("#pagebreak()\n");

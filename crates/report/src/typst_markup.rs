@@ -5,6 +5,8 @@
 use pulldown_cmark::{Event, HeadingLevel, Tag, TagEnd};
 
 use crate::blocks::{Block, Table};
+use crate::document::{Node, Page, Part};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// A Typst string literal holding `text`.
@@ -28,16 +30,70 @@ pub fn string(text: &str) -> String {
     lit(text)[1..].to_string()
 }
 
-/// Converts one page's events. `blocks` resolves `POKEVALBLOCK<n>` markers;
-/// `heading_offset` is added to Markdown heading levels. Footnote
-/// references print the definitions found among `events`.
-pub fn events_to_typst(events: &[Event], blocks: &[String], heading_offset: usize) -> String {
-    events_with_notes(events, blocks, heading_offset, &footnote_texts(events))
+/// Converts events; `heading_offset` is added to Markdown heading
+/// levels. Footnote references print the definitions found among `events`.
+pub fn events_to_typst(events: &[Event], heading_offset: usize) -> String {
+    convert(
+        events.iter().map(Item::Event),
+        heading_offset,
+        &footnote_texts(events),
+    )
+}
+
+/// A page's body as Typst markup: its parts as the landscape page sets
+/// them (two text columns, a finding beside its figures, full width), its
+/// footnotes at their references.
+pub fn body_typst(page: &Page) -> String {
+    let nodes = |nodes: &[Node]| {
+        let items = nodes.iter().map(|n| match n {
+            Node::Markdown(e) => Item::Event(e),
+            Node::Block(b) => Item::Block(b),
+            Node::PageRef(id) => Item::PageRef(id),
+            Node::Note(k) => Item::Note(
+                page.notes
+                    .iter()
+                    .find(|f| f.number == *k)
+                    .map(|f| footnote_text(&f.text))
+                    .unwrap_or_default(),
+            ),
+        });
+        convert(items, page.heading_offset, &BTreeMap::new())
+    };
+    let mut out = String::new();
+    for part in &page.body {
+        match part {
+            Part::TextColumns { left, right } => {
+                out.push_str("#grid(columns: (1fr, 1fr), column-gutter: 10mm, [\n");
+                out.push_str(&nodes(left));
+                out.push_str("], [\n");
+                out.push_str(&nodes(right));
+                out.push_str("])\n");
+            }
+            Part::TextFlow(n) => {
+                out.push_str("#columns(2, gutter: 10mm)[\n");
+                out.push_str(&nodes(n));
+                out.push_str("\n]\n");
+            }
+            Part::Pair { text, figures } => {
+                out.push_str("#grid(columns: (1fr, 1.25fr), column-gutter: 9mm, [\n");
+                out.push_str(&nodes(text));
+                out.push_str("], [\n");
+                // the figure column's blocks, charts as wide as the column
+                for b in figures {
+                    out.push_str(&block_to_typst_at(b, &chart_file, "100%"));
+                    out.push('\n');
+                }
+                out.push_str("])\n\n");
+            }
+            Part::Full(n) => out.push_str(&nodes(n)),
+        }
+    }
+    out
 }
 
 /// The texts of the footnote definitions among `events`, by name.
-pub fn footnote_texts(events: &[Event]) -> std::collections::BTreeMap<String, String> {
-    let mut notes = std::collections::BTreeMap::new();
+pub fn footnote_texts(events: &[Event]) -> BTreeMap<String, String> {
+    let mut notes = BTreeMap::new();
     let mut i = 0;
     while i < events.len() {
         if let Event::Start(Tag::FootnoteDefinition(name)) = &events[i] {
@@ -66,17 +122,24 @@ pub fn footnote_texts(events: &[Event]) -> std::collections::BTreeMap<String, St
 
 /// The text of one footnote, from the events inside its definition.
 pub fn footnote_text(inner: &[Event]) -> String {
-    inline(inner, &[]).trim().to_string()
+    inline(inner).trim().to_string()
 }
 
-/// [`events_to_typst`] with the footnote texts given (`notes`, by name),
-/// so that a page can print notes defined elsewhere in its file without
-/// converting them again for every part of the page.
-pub fn events_with_notes(
-    events: &[Event],
-    blocks: &[String],
+/// One thing to convert: a Markdown event or one of the document's nodes.
+enum Item<'a> {
+    Event(&'a Event<'a>),
+    Block(&'a Block),
+    PageRef(&'a str),
+    /// A footnote, with its text as Typst markup.
+    Note(String),
+}
+
+/// Converts items; `notes` gives the text of a Markdown footnote
+/// reference by name.
+fn convert<'a>(
+    items: impl Iterator<Item = Item<'a>>,
     heading_offset: usize,
-    notes: &std::collections::BTreeMap<String, String>,
+    notes: &BTreeMap<String, String>,
 ) -> String {
     let mut out = String::new();
     let mut list_depth = 0usize;
@@ -84,7 +147,28 @@ pub fn events_with_notes(
     let mut numbers: Vec<Option<u64>> = Vec::new();
     let mut in_item = 0usize;
     let mut skip_footnote = 0usize;
-    for e in events {
+    for item in items {
+        let e = match item {
+            Item::Event(e) => e,
+            Item::Block(b) => {
+                // where its marker paragraph stood
+                out.push_str(&block_to_typst(b, &chart_file));
+                out.push('\n');
+                out.push_str(if in_item > 0 { " " } else { "\n\n" });
+                continue;
+            }
+            Item::PageRef(id) => {
+                _ = write!(
+                    out,
+                    "#link(<{id}>)[pagina #context counter(page).at(<{id}>).first()]"
+                );
+                continue;
+            }
+            Item::Note(text) => {
+                _ = write!(out, "#footnote[{text}]");
+                continue;
+            }
+        };
         if skip_footnote > 0 {
             match e {
                 Event::Start(Tag::FootnoteDefinition(_)) => skip_footnote += 1,
@@ -166,19 +250,7 @@ pub fn events_with_notes(
             Event::Start(Tag::TableCell) => out.push('['),
             Event::End(TagEnd::TableCell) => out.push_str("],"),
             Event::End(TagEnd::TableRow | TagEnd::TableHead) => out.push('\n'),
-            Event::Text(t) => {
-                let trimmed = t.trim();
-                match trimmed
-                    .strip_prefix("POKEVALBLOCK")
-                    .and_then(|n| n.parse::<usize>().ok())
-                {
-                    Some(n) if n < blocks.len() => {
-                        out.push_str(&blocks[n]);
-                        out.push('\n');
-                    }
-                    _ => out.push_str(&lit(t)),
-                }
-            }
+            Event::Text(t) => out.push_str(&lit(t)),
             Event::Code(t) => _ = write!(out, "#raw({})", string(t)),
             Event::SoftBreak => out.push(' '),
             Event::HardBreak => out.push_str("#linebreak()"),
@@ -198,8 +270,8 @@ fn heading_level(l: HeadingLevel) -> usize {
 }
 
 /// Inline content of a few events (footnote texts).
-fn inline(events: &[Event], blocks: &[String]) -> String {
-    events_to_typst(events, blocks, 0).replace("\n\n", " ")
+fn inline(events: &[Event]) -> String {
+    events_to_typst(events, 0).replace("\n\n", " ")
 }
 
 /// The virtual file of a chart's SVG in the PDF back-end.
@@ -393,7 +465,7 @@ mod tests {
     fn a_numbered_list_keeps_its_numbers() {
         let events: Vec<Event> =
             pulldown_cmark::Parser::new("3. drie\n4. vier\n\n- punt\n").collect();
-        let t = events_with_notes(&events, &[], 0, &Default::default());
+        let t = events_to_typst(&events, 0);
         assert!(
             t.contains("3. ") && t.contains("4. ") && t.contains("- "),
             "{t}"
@@ -408,7 +480,7 @@ mod tests {
             "# Kop\n\nTekst met *nadruk* en [link](https://x.example).\n\n- een\n- twee\n",
         )
         .collect();
-        let t = events_to_typst(&events, &[], 2);
+        let t = events_to_typst(&events, 2);
         assert!(t.starts_with("=== #\"Kop\""), "{t}");
         assert!(t.contains("#emph[#\"nadruk\"]"));
         assert!(t.contains("#link(\"https://x.example\")[#\"link\"]"));
