@@ -422,9 +422,17 @@ impl Dictionary {
             match rec {
                 2 => {
                     d.segments += 1;
+                    // a string's continuation record (type < 0) is 32 bytes
+                    // whatever its other fields say: the reader reads no
+                    // label or missing values after it, and neither may this
+                    // walk, or it would step past a record the reader reads
+                    let continuation = rd(pos + 4).unwrap_or(0) < 0;
                     let has_label = rd(pos + 8).unwrap_or(0);
                     let n_missing = rd(pos + 12).unwrap_or(0).unsigned_abs() as usize;
                     pos += 32;
+                    if continuation {
+                        continue;
+                    }
                     if has_label != 0 {
                         let len = rdu(pos);
                         if pos.saturating_add(4 + pad4(len)) > bytes.len() {
@@ -720,6 +728,39 @@ mod tests {
         let e = settle_case_count(&mut b, "x.sav").unwrap_err().to_string();
         assert!(
             e.contains("a value label record (type 3) at byte 176 declares a length that runs past the end"),
+            "{e}"
+        );
+    }
+
+    /// A string continuation record (type < 0) is 32 bytes, whatever its
+    /// label flag says, as the reader takes it: the walk then finds the
+    /// extension record after it and its length of 181 GB (a fuzzed file
+    /// once made the reader ask for that much).
+    #[test]
+    fn a_continuation_record_has_no_label_and_the_record_after_it_is_checked() {
+        let mut b = vec![0u8; 176];
+        b[..4].copy_from_slice(b"$FL2");
+        b[64..68].copy_from_slice(&2i32.to_le_bytes());
+        let var = |typ: i32, has_label: i32| {
+            let mut r = Vec::new();
+            for v in [2i32, typ, has_label, 0, 0, 0] {
+                r.extend_from_slice(&v.to_le_bytes());
+            }
+            r.extend_from_slice(b"q       ");
+            r
+        };
+        b.extend(var(8, 0));
+        b.extend(var(-1, 4));
+        for v in [7i32, 20, 337, 538_969_344] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.extend_from_slice(&[0u8; 64]);
+        let d = Dictionary::read(&b).unwrap();
+        assert_eq!(d.segments, 2);
+        assert_eq!(d.overrun, Some((240, "an extension record (type 7)")));
+        let e = settle_case_count(&mut b, "x.sav").unwrap_err().to_string();
+        assert!(
+            e.contains("an extension record (type 7) at byte 240"),
             "{e}"
         );
     }

@@ -60,7 +60,7 @@ pub fn read_structure(path: &Path, display: &str) -> Result<Structure> {
     let s = if ext == "qsf" || head.starts_with("{\"SurveyEntry\"") {
         qsf(&text, display)?
     } else if ext == "r" {
-        r_syntax(&text)
+        r_syntax(&text, display)?
     } else if head.starts_with("<?xml") || head.starts_with('<') {
         if text.contains("<questionnaire") {
             quexml(&text, display)?
@@ -567,23 +567,40 @@ fn r_vector(inner: &str) -> Vec<String> {
 
 /// The syntax file of LimeSurvey's R export: per column its code
 /// (`names(data)[i] <- "code"`), its question text (`variable.labels`) and
-/// the factor levels and labels of coded answers.
-fn r_syntax(text: &str) -> Structure {
+/// the factor levels and labels of coded answers. A column number beyond
+/// the most columns an export may have ([`crate::export::MAX_FIELDS`]) is an
+/// error naming its line: the file cannot belong to an export this reads.
+fn r_syntax(text: &str, display: &str) -> Result<Structure> {
     let idx = |s: &str| -> Option<usize> { s.trim().parse::<usize>().ok().filter(|&i| i > 0) };
     let mut codes: BTreeMap<usize, String> = BTreeMap::new();
     let mut labels: BTreeMap<usize, String> = BTreeMap::new();
     let mut levels: BTreeMap<usize, Vec<(String, String)>> = BTreeMap::new();
-    for line in text.lines() {
+    for (line_no, line) in text.lines().enumerate() {
         let line = line.trim();
+        // the column number of an assignment, refused beyond the most
+        // columns an export may have
+        let idx = |s: &str| -> Result<Option<usize>> {
+            match idx(s) {
+                Some(i) if i > crate::export::MAX_FIELDS => Err(Error::TooLarge {
+                    path: display.into(),
+                    message: format!(
+                        "line {}: column {i} is beyond the {} columns an export may have; use the R syntax file LimeSurvey wrote with the export",
+                        line_no + 1,
+                        crate::export::MAX_FIELDS
+                    ),
+                }),
+                i => Ok(i),
+            }
+        };
         if let Some(rest) = line.strip_prefix("names(data)[") {
             if let Some((i, v)) = rest.split_once("] <- ") {
-                if let (Some(i), Some(v)) = (idx(i), r_vector(v).into_iter().next()) {
+                if let (Some(i), Some(v)) = (idx(i)?, r_vector(v).into_iter().next()) {
                     codes.insert(i, v);
                 }
             }
         } else if let Some(rest) = line.strip_prefix("attributes(data)$variable.labels[") {
             if let Some((i, v)) = rest.split_once("] <- ") {
-                if let (Some(i), Some(v)) = (idx(i), r_vector(v).into_iter().next()) {
+                if let (Some(i), Some(v)) = (idx(i)?, r_vector(v).into_iter().next()) {
                     labels.insert(i, v);
                 }
             }
@@ -591,7 +608,9 @@ fn r_syntax(text: &str) -> Structure {
             let Some(i) = line
                 .strip_prefix("data[, ")
                 .and_then(|r| r.split_once(']'))
-                .and_then(|(i, _)| idx(i))
+                .map(|(i, _)| idx(i))
+                .transpose()?
+                .flatten()
             else {
                 continue;
             };
@@ -650,12 +669,12 @@ fn r_syntax(text: &str) -> Structure {
             })
         })
         .collect();
-    Structure {
+    Ok(Structure {
         format: "r-syntax".into(),
         title: String::new(),
         questions,
         column_codes,
-    }
+    })
 }
 
 impl Structure {
@@ -741,5 +760,29 @@ impl Structure {
             }
         }
         Ok(matched)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_r_syntax_column_beyond_any_export_is_an_error_with_its_line() {
+        let ok = "data <- read.csv(\"x.csv\")\nnames(data)[2] <- \"Q1\"\nattributes(data)$variable.labels[2] <- \"Vraag een\"\n";
+        let s = r_syntax(ok, "syntax.R").unwrap();
+        assert_eq!(s.column_codes, ["", "Q1"]);
+        assert_eq!(s.questions[0].text, "Vraag een");
+        // the index a fuzz input gave: not a column list of 12e18 entries
+        let bad = "data <- read.csv(\"x.csv\")\nnames(data)[12297829382473034411] <- \"Q1\"\n";
+        let e = r_syntax(bad, "syntax.R").unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "syntax.R: line 2: column 12297829382473034411 is beyond the 32768 columns"
+            ),
+            "{e}"
+        );
+        let bad = "data[, 40000] <- factor(data[, 40000], levels=c(\"1\"),labels=c(\"Ja\"))\n";
+        assert!(r_syntax(bad, "s.R").is_err());
     }
 }
