@@ -50,6 +50,9 @@ pub struct Document {
     /// The appendix "Verantwoording": what was read and rejected, and how
     /// the sources were coded (method material, kept out of the chapters).
     pub appendix: Vec<AppendixSection>,
+    /// The author's appendix pages ("Bijlage | Toelichting gemeentefonds"),
+    /// after the "Verantwoording".
+    pub appendix_pages: Vec<Page>,
     /// Whether the report has exactly one story map (`{{ map() }}`), so
     /// that story pages can link back to it (`#grafiek-story_map`).
     pub story_map: bool,
@@ -533,7 +536,41 @@ pub fn build_document(src: &ReportSources, analysis: &Analysis) -> Result<Docume
         });
     }
     let appendix = appendix(analysis, &mut ctx)?;
-    let page_numbers = resolve_page_refs(&chapters, src.config.notice.is_some(), &ctx.refs)?;
+    let mut appendix_pages = Vec::new();
+    for a in &src.appendices {
+        let raw = render_markdown(&a.file, analysis, 1, &mut charts, &mut ctx)?;
+        let topics: Vec<String> = raw
+            .iter()
+            .map(|p| p.topic.clone().unwrap_or_else(|| a.title.clone()))
+            .collect();
+        for (i, p) in raw.into_iter().enumerate() {
+            let topic = &topics[i];
+            let same = topics.iter().filter(|t| *t == topic).count();
+            let mut header = format!("Bijlage | {topic}");
+            if same > 1 {
+                let k = topics[..=i].iter().filter(|t| *t == topic).count();
+                header = format!("{header} ({k}/{same})");
+            }
+            appendix_pages.push(Page {
+                id: unique_id(&mut used_ids, &format!("bijlage-{}", slug(topic))),
+                kind: PageKind::Content,
+                header,
+                municipality: None,
+                size_label: None,
+                title: None,
+                action_lines: Vec::new(),
+                body: p.body,
+                notes: p.notes,
+                heading_offset: 0,
+            });
+        }
+    }
+    let page_numbers = resolve_page_refs(
+        &chapters,
+        &appendix_pages,
+        src.config.notice.is_some(),
+        &ctx.refs,
+    )?;
     let action_line_selector = pokeval_model::ActionLine::all()
         .map(|al| SelectorLink {
             number: al.number(),
@@ -561,6 +598,7 @@ pub fn build_document(src: &ReportSources, analysis: &Analysis) -> Result<Docume
         notice: c.notice.clone(),
         chapters,
         appendix,
+        appendix_pages,
         story_map: ctx.story_maps == 1,
         page_numbers,
     })
@@ -609,10 +647,12 @@ pub struct PageRef {
 }
 
 /// Numbers the HTML pages as the template does (cover 1, the notice, then per
-/// chapter its divider and pages, the appendix and the closing page), and
-/// checks that every page reference names a page.
+/// chapter its divider and pages, the appendix "Verantwoording", the
+/// author's appendix pages and the closing page), and checks that every
+/// page reference names a page.
 fn resolve_page_refs(
     chapters: &[Chapter],
+    appendix_pages: &[Page],
     notice: bool,
     refs: &[PageRef],
 ) -> Result<std::collections::BTreeMap<String, usize>> {
@@ -627,13 +667,19 @@ fn resolve_page_refs(
         }
     }
     numbers.insert("bijlage".into(), n);
+    for p in appendix_pages {
+        n += 1;
+        numbers.insert(p.id.clone(), n);
+    }
     numbers.insert("meer-weten".into(), n + 1);
     for r in refs {
         if !numbers.contains_key(&r.id) {
             let known: Vec<&str> = numbers
                 .keys()
                 .filter(|k| {
-                    k.starts_with("verhaal-") || k.starts_with('h') && k.matches('-').count() < 3
+                    k.starts_with("verhaal-")
+                        || k.starts_with("bijlage")
+                        || k.starts_with('h') && k.matches('-').count() < 3
                 })
                 .map(String::as_str)
                 .collect();

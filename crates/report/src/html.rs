@@ -96,6 +96,19 @@ impl Templates {
                 }
             }
         }
+        let appendix_pages = value
+            .get_mut("appendix_pages")
+            .and_then(serde_json::Value::as_array_mut);
+        for (p, v) in doc
+            .appendix_pages
+            .iter()
+            .zip(appendix_pages.into_iter().flatten())
+        {
+            let body = body_html(p, &|b| self.render_block(b), &doc.page_numbers)?;
+            if let Some(v) = v.as_object_mut() {
+                v.insert("html".into(), serde_json::Value::String(body));
+            }
+        }
         let mut ctx = Context::new();
         ctx.insert("doc", &value);
         // the typeface inline, before the style sheet (also an author's own)

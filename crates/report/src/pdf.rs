@@ -288,6 +288,13 @@ pub fn typst_source(doc: &Document, date: (i32, u8, u8)) -> String {
             ));
         }
     }
+    for p in &doc.appendix_pages {
+        t.push_str("#pagebreak()\n");
+        t.push_str(&page_marker("bijlage", Some(without_part(&p.header))));
+        _ = write!(t, "== {} <{}>\n\n", lit(&p.header), p.id);
+        t.push_str(&crate::typst_markup::body_typst(p));
+        t.push('\n');
+    }
     t.push_str("#pagebreak()\n");
     t.push_str(&page_marker("meer-weten", None));
     _ = write!(t, "= {} <meer-weten>\n\n", lit("Meer weten?"));

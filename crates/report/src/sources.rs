@@ -19,7 +19,16 @@
 //!   # ... or after the last page of a `## Topic` of this chapter
 //!   { file = "stories/zaanstad.md", after = "Actielijn 3: Kwetsbare wijken" },
 //! ]
+//!
+//! # optional: pages the author writes for the appendix, after the
+//! # appendix "Verantwoording" that pokeval writes
+//! [[appendix]]
+//! file = "chapters/05-bijlage-gemeentefonds.md"
 //! ```
+//!
+//! An appendix file has `title` in its front matter; each `## Topic` starts a
+//! page with the header "Bijlage | Topic" (text before the first `##` gets
+//! "Bijlage | <title>"), as AEF's "Bijlage | Toelichting gemeentefonds".
 //!
 //! AEF places story pages between the action-line pages they illustrate;
 //! `after` does that. Stories placed after the same topic keep their order
@@ -66,6 +75,17 @@ pub struct ReportConfig {
     /// The chapters, in order.
     #[serde(rename = "chapter")]
     pub chapters: Vec<ChapterRef>,
+    /// The author's appendix pages, in order.
+    #[serde(default, rename = "appendix")]
+    pub appendices: Vec<AppendixRef>,
+}
+
+/// An appendix entry in `report.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppendixRef {
+    /// The appendix's Markdown file, relative to the report folder.
+    pub file: PathBuf,
 }
 
 /// A chapter entry in `report.toml`.
@@ -174,6 +194,8 @@ pub struct ReportSources {
     pub config: ReportConfig,
     /// Its chapters, in order.
     pub chapters: Vec<ChapterSource>,
+    /// The author's appendix files, in order (no stories).
+    pub appendices: Vec<ChapterSource>,
 }
 
 impl ReportSources {
@@ -227,10 +249,20 @@ impl ReportSources {
                 stories,
             });
         }
+        let mut appendices = Vec::new();
+        for a in &config.appendices {
+            let (front, file): (ChapterFront, _) = read_markdown(dir, &a.file)?;
+            appendices.push(ChapterSource {
+                title: front.title,
+                file,
+                stories: Vec::new(),
+            });
+        }
         Ok(ReportSources {
             dir: dir.to_path_buf(),
             config,
             chapters,
+            appendices,
         })
     }
 }

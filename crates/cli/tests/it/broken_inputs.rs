@@ -238,3 +238,65 @@ fn a_footnote_defined_on_another_page_prints_its_text_with_one_number() {
     let pdf = pdf_extract::extract_text_from_mem(&bytes).unwrap();
     assert!(pdf.contains("Tekst van noot a.") && pdf.contains("Tekst van noot b."));
 }
+
+#[test]
+fn an_appendix_page_of_the_author_follows_the_verantwoording_and_page_refs_reach_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tiny_report(
+        tmp.path(),
+        "+++\ntitle = \"Een\"\n+++\n# A\n\n## B\n\nZie de bijlage op {{ page(ref=\"bijlage-toelichting-gemeentefonds\") }}.\n",
+    );
+    let report = tmp.path().join("rapport");
+    let toml = std::fs::read_to_string(report.join("report.toml")).unwrap();
+    std::fs::write(
+        report.join("report.toml"),
+        format!("{toml}[[appendix]]\nfile = \"h/bijlage.md\"\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        report.join("h/bijlage.md"),
+        "+++\ntitle = \"Toelichting gemeentefonds\"\n+++\n### Uitkeringen\n\nDe algemene uitkering.[^a]\n\n## Clusters\n\nHet fonds kent clusters.\n\n[^a]: Een bron.\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("uit");
+    let o = build_to(&p, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("rapport.html")).unwrap();
+    // two pages: the text before the first ## under the file's title, then
+    // one per ## topic, after the "Verantwoording" and before "Meer weten?"
+    let first = html
+        .find("<h2 id=\"bijlage-toelichting-gemeentefonds-kop\" class=\"page-header\">Bijlage | Toelichting gemeentefonds</h2>")
+        .expect("the first appendix page");
+    let second = html
+        .find(">Bijlage | Clusters</h2>")
+        .expect("the second appendix page");
+    let verantwoording = html.find("id=\"bijlage\"").unwrap();
+    let closing = html.find("id=\"meer-weten\"").unwrap();
+    assert!(verantwoording < first && first < second && second < closing);
+    assert!(html.contains("<li id=\"voetnoot-1\" value=\"1\">Een bron."));
+    // the page reference gives the page the PDF put the appendix on
+    let bytes = std::fs::read(out.join("rapport.pdf")).unwrap();
+    let pdf = pdf_extract::extract_text_from_mem(&bytes).unwrap();
+    let pdf = pdf.split_whitespace().collect::<Vec<_>>().join(" ");
+    let in_pdf = pdf
+        .split("Zie de bijlage op pagina ")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .unwrap_or_else(|| panic!("the reference in the PDF: {pdf}"))
+        .to_string();
+    assert!(
+        html.contains(&format!(
+            "<a class=\"page-ref\" href=\"#bijlage-toelichting-gemeentefonds\">pagina {in_pdf}</a>"
+        )),
+        "PDF says pagina {in_pdf}"
+    );
+    assert!(pdf.contains("Bijlage | Clusters") && pdf.contains("Een bron."));
+    // an appendix file that is not there is an error naming report.toml
+    std::fs::remove_file(report.join("h/bijlage.md")).unwrap();
+    let err = build_fails(&p);
+    assert!(
+        err.contains("report.toml")
+            && err.contains("'h/bijlage.md' is named in report.toml but does not exist"),
+        "{err}"
+    );
+}
