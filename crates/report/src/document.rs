@@ -719,18 +719,35 @@ impl RawPage {
 }
 
 /// Whether a block fits the figure column beside a text column: any
-/// chart, a table of at most four columns whose cells are short. Quotes
-/// and wide tables stay in the full width.
+/// chart; a table of at most four columns whose cells are short, or of at
+/// most six whose columns are narrow (the widest cell of each column, a
+/// header by its longest word as headers wrap, at most
+/// [`NARROW_TABLE`] characters together). Quotes and wide tables stay in
+/// the full width.
 fn fits_column(b: &Block) -> bool {
     match b {
         Block::Chart(_) => true,
         Block::Table(t) => {
-            t.headers.len() <= 4
-                && t.rows
-                    .iter()
-                    .chain(&t.footer)
-                    .flatten()
-                    .all(|c| c.chars().count() <= 40)
+            let cells = || t.rows.iter().chain(&t.footer).flatten();
+            let short = cells().all(|c| c.chars().count() <= 40);
+            let widths: usize = (0..t.headers.len())
+                .map(|i| {
+                    let header = t.headers[i]
+                        .split_whitespace()
+                        .map(|w| w.chars().count())
+                        .max()
+                        .unwrap_or(0);
+                    t.rows
+                        .iter()
+                        .chain(&t.footer)
+                        .filter_map(|r| r.get(i))
+                        .map(|c| c.chars().count())
+                        .max()
+                        .unwrap_or(0)
+                        .max(header)
+                })
+                .sum();
+            short && (t.headers.len() <= 4 || t.headers.len() <= 6 && widths <= NARROW_TABLE)
         }
         // quotes beside the finding they support, as AEF sets its
         // callouts, unless they are too long for a third of the page
@@ -743,6 +760,11 @@ fn fits_column(b: &Block) -> bool {
         }
     }
 }
+
+/// The most characters the widest cells of a table's columns may take
+/// together for a table of five or six columns to sit in the figure column
+/// (about 145 mm at the table's size).
+const NARROW_TABLE: usize = 72;
 
 /// The block a paragraph stands for, when it is only a block marker.
 fn marker(events: &[Event]) -> Option<usize> {
