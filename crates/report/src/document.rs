@@ -1379,16 +1379,9 @@ mod tests {
         })
     }
 
-    /// Composes a page from `events` and renders it with both back-ends:
-    /// (Typst, HTML); a block's HTML is `<figure id="<chart id>">`.
-    fn compose_both(
-        events: &[Event],
-        blocks: &[Block],
-        notes: &Notes,
-        footnotes: &mut usize,
-    ) -> (String, String) {
-        let (body, notes) = compose(events, blocks, notes, footnotes);
-        let page = Page {
+    /// A content page with `body` and `notes`.
+    fn content_page(body: Vec<Part>, notes: Vec<Footnote>) -> Page {
+        Page {
             id: "p".into(),
             kind: PageKind::Content,
             header: String::new(),
@@ -1399,7 +1392,19 @@ mod tests {
             body,
             notes,
             heading_offset: 0,
-        };
+        }
+    }
+
+    /// Composes a page from `events` and renders it with both back-ends:
+    /// (Typst, HTML); a block's HTML is `<figure id="<chart id>">`.
+    fn compose_both(
+        events: &[Event],
+        blocks: &[Block],
+        notes: &Notes,
+        footnotes: &mut usize,
+    ) -> (String, String) {
+        let (body, notes) = compose(events, blocks, notes, footnotes);
+        let page = content_page(body, notes);
         let block = |b: &Block| match b {
             Block::Chart(c) => Ok(format!("<figure id=\"{}\"></figure>", c.id)),
             _ => Ok("<div></div>".to_string()),
@@ -1495,18 +1500,7 @@ mod tests {
         // HTML: the number the document holds, linking to the target;
         // PDF: a link to the same target, numbered where Typst puts it
         let (body, notes) = compose(&events, &[], &notes, &mut 0);
-        let page = Page {
-            id: "p".into(),
-            kind: PageKind::Content,
-            header: String::new(),
-            municipality: None,
-            size_label: None,
-            title: None,
-            action_lines: Vec::new(),
-            body,
-            notes,
-            heading_offset: 0,
-        };
+        let page = content_page(body, notes);
         let numbers: std::collections::BTreeMap<String, usize> =
             [("verhaal-zwolle".to_string(), 7), ("h2-x".to_string(), 3)].into();
         let html = crate::html::body_html(&page, &|_| Ok(String::new()), &numbers).unwrap();
