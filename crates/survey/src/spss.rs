@@ -647,6 +647,15 @@ fn settle_case_count(bytes: &mut [u8], display: &str) -> Result<()> {
             ),
         });
     }
+    // without a variable the reader would step through every declared case
+    // reading nothing (a fuzzed file declared 1.5 billion)
+    if dict.segments == 0 {
+        return Err(Error::Malformed {
+            path: display.into(),
+            format: "SPSS",
+            message: "the dictionary declares no variables: the file is cut off or damaged; export it again".into(),
+        });
+    }
     // every variable record takes at least 32 bytes of the file
     let most = bytes.len() / 32;
     if usize::try_from(dict.nominal).is_ok_and(|n| n > most) {
@@ -794,6 +803,25 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("the header declares 268435455 variables"), "{e}");
+    }
+
+    /// A dictionary without variables is an error: the reader would step
+    /// through every declared case reading nothing (a fuzzed file declared
+    /// 1.5 billion and ran for minutes).
+    #[test]
+    fn a_dictionary_without_variables_is_an_error() {
+        let mut b = vec![0u8; 176];
+        b[..4].copy_from_slice(b"$FL2");
+        b[64..68].copy_from_slice(&2i32.to_le_bytes());
+        b[72..76].copy_from_slice(&1i32.to_le_bytes());
+        b[80..84].copy_from_slice(&1_543_503_871i32.to_le_bytes());
+        b.extend_from_slice(&999i32.to_le_bytes());
+        b.extend_from_slice(&[0u8; 4 + 64]);
+        let e = settle_case_count(&mut b, "x.sav").unwrap_err().to_string();
+        assert!(
+            e.starts_with("x.sav") && e.contains("the dictionary declares no variables"),
+            "{e}"
+        );
     }
 
     /// A compression code SPSS does not write is an error before the reader
