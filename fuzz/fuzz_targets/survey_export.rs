@@ -3,4 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| pokeval_survey::fuzzing::export_any(data));
+fuzz_target!(
+    init: pokeval_formats::fuzzing::contained_panics_are_errors(),
+    |data: &[u8]| pokeval_formats::fuzzing::abort_on_escape(|| pokeval_survey::fuzzing::export_any(data))
+);

@@ -74,3 +74,23 @@ pub fn csv_records(data: &[u8]) {
         Err(_) => {}
     }
 }
+
+/// Lets a panic that a reader contains be what the reader makes of it, an
+/// error, and keeps every other panic a crash. Some dependencies panic on
+/// broken files (pdf-extract on a missing object, the SPSS and workbook
+/// readers); pokeval's readers catch those panics and report the file as
+/// unreadable (`Error::ReaderFailed`), which is the designed outcome, not a
+/// bug. libfuzzer-sys aborts on every panic, caught or not, so each fuzz
+/// target calls this once at start (it restores the default panic hook)
+/// and runs each input through [`abort_on_escape`], which aborts when a
+/// panic leaves pokeval's entry point: that panic nothing caught.
+pub fn contained_panics_are_errors() {
+    drop(std::panic::take_hook());
+}
+
+/// Runs `f`, aborting (a crash, for libFuzzer) when a panic escapes it.
+pub fn abort_on_escape(f: impl FnOnce() + std::panic::UnwindSafe) {
+    if std::panic::catch_unwind(f).is_err() {
+        std::process::abort();
+    }
+}
