@@ -185,11 +185,7 @@ struct Head {
     first_line: u64,
 }
 
-/// The most columns an export may have: 32,768, twice what a spreadsheet
-/// can hold (16,384) and more than SPSS's practical limit. A header row
-/// with more is a file without line breaks, and each column would cost a
-/// column of the response table.
-pub const MAX_FIELDS: usize = 32_768;
+pub use crate::MAX_FIELDS;
 
 /// Reads the header rows of decoded export text (all of it, or its start).
 fn read_head(text: &[u8], display: &str, opts: &ReadOptions) -> Result<Head> {

@@ -44,6 +44,13 @@
 #![deny(unsafe_code)]
 
 mod access;
+/// The most columns an export may have: 32,768, twice what a spreadsheet
+/// can hold (16,384) and more than SPSS's practical limit. A header row
+/// with more is a file without line breaks, and each column would cost a
+/// column of the response table. A structure file that numbers a column
+/// beyond it cannot belong to an export either.
+pub const MAX_FIELDS: usize = 32_768;
+
 pub mod dates;
 #[allow(unsafe_code)] // zero-copy views and categoricals; see the module docs
 mod decode;

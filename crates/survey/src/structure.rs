@@ -568,7 +568,7 @@ fn r_vector(inner: &str) -> Vec<String> {
 /// The syntax file of LimeSurvey's R export: per column its code
 /// (`names(data)[i] <- "code"`), its question text (`variable.labels`) and
 /// the factor levels and labels of coded answers. A column number beyond
-/// the most columns an export may have ([`crate::export::MAX_FIELDS`]) is an
+/// the most columns an export may have ([`crate::MAX_FIELDS`]) is an
 /// error naming its line: the file cannot belong to an export this reads.
 fn r_syntax(text: &str, display: &str) -> Result<Structure> {
     let idx = |s: &str| -> Option<usize> { s.trim().parse::<usize>().ok().filter(|&i| i > 0) };
@@ -581,12 +581,12 @@ fn r_syntax(text: &str, display: &str) -> Result<Structure> {
         // columns an export may have
         let idx = |s: &str| -> Result<Option<usize>> {
             match idx(s) {
-                Some(i) if i > crate::export::MAX_FIELDS => Err(Error::TooLarge {
+                Some(i) if i > crate::MAX_FIELDS => Err(Error::TooLarge {
                     path: display.into(),
                     message: format!(
                         "line {}: column {i} is beyond the {} columns an export may have; use the R syntax file LimeSurvey wrote with the export",
                         line_no + 1,
-                        crate::export::MAX_FIELDS
+                        crate::MAX_FIELDS
                     ),
                 }),
                 i => Ok(i),
