@@ -993,7 +993,27 @@ fn text_units(events: &[Event]) -> Vec<std::ops::Range<usize>> {
         units.push(start..events.len());
     }
     units.retain(|r| !r.is_empty());
-    units
+    // a paragraph that announces a list ("... is concreet:") stays with it,
+    // so that the columns never part the two
+    let mut joined: Vec<std::ops::Range<usize>> = Vec::with_capacity(units.len());
+    for u in units {
+        if let Some(last) = joined.last_mut() {
+            let announces = events[last.clone()]
+                .iter()
+                .rev()
+                .find_map(|e| match e {
+                    Event::Text(t) => Some(t.trim_end().ends_with(':')),
+                    _ => None,
+                })
+                .unwrap_or(false);
+            if announces && matches!(events[u.start], Event::Start(Tag::List(_))) {
+                last.end = u.end;
+                continue;
+            }
+        }
+        joined.push(u);
+    }
+    joined
 }
 
 /// The length of the text in `events`.
@@ -1533,6 +1553,19 @@ mod tests {
         ));
         assert!(matches!(events[units[1].start], Event::Start(Tag::List(_))));
         assert_eq!(units[2].end, events.len());
+        // a paragraph announcing a list is one unit with it
+        let md = "Een.\n\nWat zij meenemen is concreet:\n\n- a\n- b\n\nTwee.\n";
+        let events: Vec<Event> = Parser::new(md).collect();
+        let units = text_units(&events);
+        assert_eq!(units.len(), 3);
+        assert!(matches!(
+            events[units[1].start],
+            Event::Start(Tag::Paragraph)
+        ));
+        assert!(matches!(
+            events[units[1].end - 1],
+            Event::End(TagEnd::List(_))
+        ));
     }
 
     #[test]
