@@ -728,8 +728,8 @@ fn fits_column(b: &Block) -> bool {
     match b {
         Block::Chart(_) => true,
         Block::Table(t) => {
-            let cells = || t.rows.iter().chain(&t.footer).flatten();
-            let short = cells().all(|c| c.chars().count() <= 40);
+            let rows = || t.rows.iter().chain(&t.footer);
+            let short = rows().flatten().all(|c| c.chars().count() <= 40);
             let widths: usize = (0..t.headers.len())
                 .map(|i| {
                     let header = t.headers[i]
@@ -737,9 +737,7 @@ fn fits_column(b: &Block) -> bool {
                         .map(|w| w.chars().count())
                         .max()
                         .unwrap_or(0);
-                    t.rows
-                        .iter()
-                        .chain(&t.footer)
+                    rows()
                         .filter_map(|r| r.get(i))
                         .map(|c| c.chars().count())
                         .max()

@@ -88,27 +88,13 @@ impl Templates {
             .get_mut("chapters")
             .and_then(serde_json::Value::as_array_mut);
         for (ch, v) in doc.chapters.iter().zip(chapters.into_iter().flatten()) {
-            let pages = v.get_mut("pages").and_then(serde_json::Value::as_array_mut);
-            for (p, v) in ch.pages.iter().zip(pages.into_iter().flatten()) {
-                let body = body_html(p, &|b| self.render_block(b), &doc.page_numbers)?;
-                if let Some(v) = v.as_object_mut() {
-                    v.insert("html".into(), serde_json::Value::String(body));
-                }
-            }
+            self.insert_bodies(&ch.pages, v.get_mut("pages"), &doc.page_numbers)?;
         }
-        let appendix_pages = value
-            .get_mut("appendix_pages")
-            .and_then(serde_json::Value::as_array_mut);
-        for (p, v) in doc
-            .appendix_pages
-            .iter()
-            .zip(appendix_pages.into_iter().flatten())
-        {
-            let body = body_html(p, &|b| self.render_block(b), &doc.page_numbers)?;
-            if let Some(v) = v.as_object_mut() {
-                v.insert("html".into(), serde_json::Value::String(body));
-            }
-        }
+        self.insert_bodies(
+            &doc.appendix_pages,
+            value.get_mut("appendix_pages"),
+            &doc.page_numbers,
+        )?;
         let mut ctx = Context::new();
         ctx.insert("doc", &value);
         // the typeface inline, before the style sheet (also an author's own)
@@ -122,6 +108,24 @@ impl Templates {
 }
 
 impl Templates {
+    /// Adds to each serialised page in `values` (the JSON array of `pages`)
+    /// its body as HTML, under `html`.
+    fn insert_bodies(
+        &self,
+        pages: &[Page],
+        values: Option<&mut serde_json::Value>,
+        numbers: &BTreeMap<String, usize>,
+    ) -> Result<()> {
+        let values = values.and_then(serde_json::Value::as_array_mut);
+        for (p, v) in pages.iter().zip(values.into_iter().flatten()) {
+            let body = body_html(p, &|b| self.render_block(b), numbers)?;
+            if let Some(v) = v.as_object_mut() {
+                v.insert("html".into(), serde_json::Value::String(body));
+            }
+        }
+        Ok(())
+    }
+
     /// The HTML of one block (a table, chart or quotes), from `block.html`.
     pub fn render_block(&self, block: &Block) -> Result<String> {
         let mut ctx = Context::new();

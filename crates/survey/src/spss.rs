@@ -731,14 +731,32 @@ mod tests {
         assert_eq!(bytecode_segments(&[253, 0, 0, 0, 0, 0, 0, 0]), (0, false));
     }
 
+    /// A 176-byte little-endian `.sav` header with `fields` (byte offset,
+    /// value) written into it.
+    fn header(fields: &[(usize, i32)]) -> Vec<u8> {
+        let mut b = vec![0u8; 176];
+        b[..4].copy_from_slice(b"$FL2");
+        b[64..68].copy_from_slice(&2i32.to_le_bytes());
+        for &(at, v) in fields {
+            b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        b
+    }
+
+    /// A real one-variable `.sav` written in `dir`: its path and bytes.
+    fn small_sav(dir: &std::path::Path) -> (std::path::PathBuf, Vec<u8>) {
+        let p = dir.join("klein.sav");
+        let df = DataFrame::new(1, vec![Column::new("Q1".into(), [1i32])]).unwrap();
+        SpssWriter::new(&p).write_df(&df).unwrap();
+        let b = std::fs::read(&p).unwrap();
+        (p, b)
+    }
+
     /// A record count taken from the file never drives the walk past the
     /// end of the file: 2^31 value labels in a 200-byte file end at once.
     #[test]
     fn hostile_record_counts_end_at_the_end_of_the_file() {
-        let mut b = vec![0u8; 176];
-        b[..4].copy_from_slice(b"$FL2");
-        b[64..68].copy_from_slice(&2i32.to_le_bytes());
-        b[80..84].copy_from_slice(&(-1i32).to_le_bytes());
+        let mut b = header(&[(80, -1)]);
         b.extend_from_slice(&3i32.to_le_bytes());
         b.extend_from_slice(&i32::MAX.to_le_bytes());
         b.extend_from_slice(&[0u8; 16]);
@@ -759,9 +777,7 @@ mod tests {
     /// once made the reader ask for that much).
     #[test]
     fn a_continuation_record_has_no_label_and_the_record_after_it_is_checked() {
-        let mut b = vec![0u8; 176];
-        b[..4].copy_from_slice(b"$FL2");
-        b[64..68].copy_from_slice(&2i32.to_le_bytes());
+        let mut b = header(&[]);
         let var = |typ: i32, has_label: i32| {
             let mut r = Vec::new();
             for v in [2i32, typ, has_label, 0, 0, 0] {
@@ -792,10 +808,7 @@ mod tests {
     #[test]
     fn a_nominal_case_size_beyond_the_file_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("klein.sav");
-        let df = DataFrame::new(1, vec![Column::new("Q1".into(), [1i32])]).unwrap();
-        SpssWriter::new(&p).write_df(&df).unwrap();
-        let mut b = std::fs::read(&p).unwrap();
+        let (p, mut b) = small_sav(dir.path());
         settle_case_count(&mut b.clone(), "klein.sav").unwrap();
         b[68..72].copy_from_slice(&(i32::MAX / 8).to_le_bytes());
         std::fs::write(&p, &b).unwrap();
@@ -810,11 +823,7 @@ mod tests {
     /// 1.5 billion and ran for minutes).
     #[test]
     fn a_dictionary_without_variables_is_an_error() {
-        let mut b = vec![0u8; 176];
-        b[..4].copy_from_slice(b"$FL2");
-        b[64..68].copy_from_slice(&2i32.to_le_bytes());
-        b[72..76].copy_from_slice(&1i32.to_le_bytes());
-        b[80..84].copy_from_slice(&1_543_503_871i32.to_le_bytes());
+        let mut b = header(&[(72, 1), (80, 1_543_503_871)]);
         b.extend_from_slice(&999i32.to_le_bytes());
         b.extend_from_slice(&[0u8; 4 + 64]);
         let e = settle_case_count(&mut b, "x.sav").unwrap_err().to_string();
@@ -830,10 +839,7 @@ mod tests {
     #[test]
     fn an_unknown_compression_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("klein.sav");
-        let df = DataFrame::new(1, vec![Column::new("Q1".into(), [1i32])]).unwrap();
-        SpssWriter::new(&p).write_df(&df).unwrap();
-        let mut b = std::fs::read(&p).unwrap();
+        let (p, mut b) = small_sav(dir.path());
         b[72..76].copy_from_slice(&544_699_680i32.to_le_bytes());
         b[80..84].copy_from_slice(&1_702_129_253i32.to_le_bytes());
         std::fs::write(&p, &b).unwrap();
