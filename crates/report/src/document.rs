@@ -1536,6 +1536,34 @@ mod tests {
     }
 
     #[test]
+    fn each_pages_footnote_list_is_labelled_by_its_numbers() {
+        // two pages with notes are two landmarks: their labels must differ
+        let label = |md: &str, before: usize| {
+            let (events, notes) =
+                take_notes(Parser::new_ext(md, Options::ENABLE_FOOTNOTES).collect());
+            let (body, notes) = compose(&events, &[], &notes, &mut { before });
+            let page = content_page(body, notes);
+            let html =
+                crate::html::body_html(&page, &|_| Ok(String::new()), &Default::default()).unwrap();
+            let open = "<aside class=\"footnotes\" aria-label=\"";
+            let start = html.find(open).unwrap() + open.len();
+            html[start..start + html[start..].find('"').unwrap()].to_string()
+        };
+        assert_eq!(label("Een.[^a]\n\n[^a]: A.\n", 0), "Voetnoot 1");
+        assert_eq!(
+            label("Een.[^a] Twee.[^b]\n\n[^a]: A.\n[^b]: B.\n", 2),
+            "Voetnoten 3 en 4"
+        );
+        assert_eq!(
+            label(
+                "Een.[^a] Twee.[^b] Drie.[^c]\n\n[^a]: A.\n[^b]: B.\n[^c]: C.\n",
+                4
+            ),
+            "Voetnoten 5 tot en met 7"
+        );
+    }
+
+    #[test]
     fn text_units_keep_a_heading_with_what_follows() {
         let md = "### Kop\n\nEen.\n\n- a\n- b\n\nTwee.\n";
         let events: Vec<Event> = Parser::new(md).collect();

@@ -177,7 +177,19 @@ pub fn body_html(
         }
     }
     if !page.notes.is_empty() {
-        out.push_str("<aside class=\"footnotes\" aria-label=\"Voetnoten\">\n<ol>\n");
+        // each page's list is its own landmark, so its label names its
+        // notes (numbered over the whole document, so the label is unique)
+        let first = page.notes[0].number;
+        let last = page.notes[page.notes.len() - 1].number;
+        let label = match page.notes.len() {
+            1 => format!("Voetnoot {first}"),
+            2 => format!("Voetnoten {first} en {last}"),
+            _ => format!("Voetnoten {first} tot en met {last}"),
+        };
+        _ = writeln!(
+            out,
+            "<aside class=\"footnotes\" aria-label=\"{label}\">\n<ol>"
+        );
         for note in &page.notes {
             let n = note.number;
             _ = write!(out, "<li id=\"voetnoot-{n}\" value=\"{n}\">");
