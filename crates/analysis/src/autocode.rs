@@ -246,7 +246,18 @@ pub fn autocode_counted(
     unit: CodingUnit,
     progress: &dyn pokeval_model::Progress,
 ) -> Result<(Vec<Segment>, Vec<Coding>)> {
-    let coded = autocode_chunks(codebook, sources, unit, progress, &|_| true, None)?;
+    autocode_with(&Autocoder::new(codebook)?, sources, unit, progress)
+}
+
+/// [`autocode_counted`] with rules compiled once by the caller, for a
+/// caller that codes many small batches with one codebook.
+pub fn autocode_with(
+    coder: &Autocoder,
+    sources: &[Source],
+    unit: CodingUnit,
+    progress: &dyn pokeval_model::Progress,
+) -> Result<(Vec<Segment>, Vec<Coding>)> {
+    let coded = autocode_chunks(coder, sources, unit, progress, &|_| true, None)?;
     Ok((coded.segments, concat(coded.chunks, Vec::new())))
 }
 
@@ -423,14 +434,13 @@ impl<'a> Previous<'a> {
 }
 
 pub(crate) fn autocode_chunks(
-    codebook: &Codebook,
+    coder: &Autocoder,
     sources: &[Source],
     unit: CodingUnit,
     progress: &dyn pokeval_model::Progress,
     keep: &(dyn Fn(&Source) -> bool + Sync),
     previous: Option<&Previous>,
 ) -> Result<Coded> {
-    let coder = Autocoder::new(codebook)?;
     // sources in parallel, results concatenated in source order: a chunk
     // of sources at a time into one vector each, then moved into exactly
     // sized vectors, so the codings never exist twice over

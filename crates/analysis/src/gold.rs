@@ -29,7 +29,7 @@ use std::path::Path;
 
 use pokeval_model::{ActionLine, Source, SourceKind, Wave};
 
-use crate::autocode::{autocode, Origin};
+use crate::autocode::{autocode_with, Autocoder, Origin};
 use crate::codebook::Codebook;
 use crate::error::Result;
 use pokeval_ingest::project::CodingUnit;
@@ -235,6 +235,16 @@ fn root<'c>(codebook: &'c Codebook, id: &'c str) -> &'c str {
 
 /// Codes every passage with `codebook` and compares.
 pub fn score(codebook: &Codebook, passages: &[Passage]) -> Result<GoldScore> {
+    score_with(&Autocoder::new(codebook)?, codebook, passages)
+}
+
+/// [`score`] with `codebook`'s rules compiled once by the caller
+/// (`coder` must be compiled from `codebook`).
+pub fn score_with(
+    coder: &Autocoder,
+    codebook: &Codebook,
+    passages: &[Passage],
+) -> Result<GoldScore> {
     for p in passages {
         for t in &p.themes {
             let known = codebook
@@ -263,7 +273,12 @@ pub fn score(codebook: &Codebook, passages: &[Passage]) -> Result<GoldScore> {
             meta: Default::default(),
         })
         .collect();
-    let (_, codings) = autocode(codebook, &sources, CodingUnit::Paragraph)?;
+    let (_, codings) = autocode_with(
+        coder,
+        &sources,
+        CodingUnit::Paragraph,
+        &pokeval_model::NoProgress,
+    )?;
     let mut found: Vec<BTreeSet<u8>> = vec![BTreeSet::new(); passages.len()];
     let mut found_themes: Vec<BTreeSet<String>> = vec![BTreeSet::new(); passages.len()];
     let mut rules: Vec<Vec<String>> = vec![Vec::new(); passages.len()];

@@ -408,7 +408,7 @@ pub fn analyse_with(
         chunks: rule_chunks,
         run: coding_run,
     } = crate::autocode::autocode_chunks(
-        codebook,
+        &crate::autocode::Autocoder::new(codebook)?,
         &inputs.sources,
         unit,
         progress,
