@@ -25,6 +25,7 @@ mod fonts;
 pub mod format;
 pub mod html;
 pub mod map;
+#[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod sources;
 pub mod table;
@@ -55,14 +56,28 @@ pub fn render(sources: &ReportSources, analysis: &Analysis, with_pdf: bool) -> R
     let mut doc = document::build_document(sources, analysis)?;
     // the PDF first: its page numbers go into the HTML's page references
     let pdf = if with_pdf {
-        let d = sources.config.date.date.as_ref();
-        let date = d.map_or((2024, 1, 1), |d| (i32::from(d.year), d.month, d.day));
-        let pdf = pdf::render(&doc, date)?;
-        doc.use_pdf_pages(&pdf.pages);
-        Some(pdf.bytes)
+        Some(render_pdf(sources, &mut doc)?)
     } else {
         None
     };
     let html = templates.render(&doc)?;
     Ok(Rendered { html, pdf })
+}
+
+/// Typesets the PDF and gives the HTML its page numbers.
+#[cfg(feature = "pdf")]
+fn render_pdf(sources: &ReportSources, doc: &mut document::Document) -> Result<Vec<u8>> {
+    let d = sources.config.date.date.as_ref();
+    let date = d.map_or((2024, 1, 1), |d| (i32::from(d.year), d.month, d.day));
+    let pdf = pdf::render(doc, date)?;
+    doc.use_pdf_pages(&pdf.pages);
+    Ok(pdf.bytes)
+}
+
+/// Built without the `pdf` feature: no PDF back-end.
+#[cfg(not(feature = "pdf"))]
+fn render_pdf(_: &ReportSources, _: &mut document::Document) -> Result<Vec<u8>> {
+    Err(Error::Pdf(
+        "this build has no PDF back-end (pokeval-report's `pdf` feature is off)".into(),
+    ))
 }

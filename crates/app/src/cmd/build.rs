@@ -137,6 +137,7 @@ fn build_into(
         html,
         pdf,
     } = render(project, progress, true)?;
+    #[cfg(feature = "pdf")]
     pokeval_report::pdf::release_caches();
     let analysis = &prepared.analysis;
     progress.step("writing the output");
