@@ -52,7 +52,22 @@ pub struct Rendered {
 /// without it (the preview), pages are counted one per chapter divider
 /// and page, which a page that runs over in print can make differ.
 pub fn render(sources: &ReportSources, analysis: &Analysis, with_pdf: bool) -> Result<Rendered> {
-    let templates = html::Templates::load(&sources.dir)?;
+    render_with(
+        &html::Templates::load(&sources.dir)?,
+        sources,
+        analysis,
+        with_pdf,
+    )
+}
+
+/// [`render`] with templates the caller loaded (for `sources`' folder),
+/// for a caller that renders many times with the same templates.
+pub fn render_with(
+    templates: &html::Templates,
+    sources: &ReportSources,
+    analysis: &Analysis,
+    with_pdf: bool,
+) -> Result<Rendered> {
     let mut doc = document::build_document(sources, analysis)?;
     // the PDF first: its page numbers go into the HTML's page references
     let pdf = if with_pdf {
